@@ -1,0 +1,5 @@
+// The quanta Wasm core: one module, one linear memory. Each kernel family lives in its own file and is
+// re-exported here. Kernels never allocate: TypeScript owns memory (src/core/arena.ts) and passes pointers.
+export * from './memory';
+export * from './rng';
+export * from './parity';

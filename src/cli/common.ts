@@ -1,0 +1,98 @@
+// Shared CLI plumbing: option parsers that reject bad input with a ConfigError, the exit-code contract
+// (0 success, 2 bad input with one line on stderr, 1 internal failure) and progress with ETA on stderr.
+import { InvalidArgumentError } from 'commander';
+import cliProgress from 'cli-progress';
+import { ConfigError } from '../core/errors.js';
+import { MemoryLimitError } from '../core/arena.js';
+
+export function parseIntOption(name: string, min = -Infinity, max = Infinity) {
+  return (value: string): number => {
+    const x = Number(value);
+    if (!/^-?\d+(e\d+)?$/i.test(value.trim()) || !Number.isSafeInteger(x) || x < min || x > max) {
+      throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got '${value}'`);
+    }
+    return x;
+  };
+}
+
+export function parseFloatOption(name: string, min = -Infinity, max = Infinity, minOpen = false) {
+  return (value: string): number => {
+    const x = Number(value);
+    if (value.trim() === '' || !Number.isFinite(x) || (minOpen ? x <= min : x < min) || x > max) {
+      throw new InvalidArgumentError(
+        `${name} must be a number ${minOpen ? '>' : '>='} ${min}, got '${value}'`,
+      );
+    }
+    return x;
+  };
+}
+
+export function parseListOption(name: string, parse: (v: string) => number) {
+  return (value: string): number[] => {
+    const parts = value.split(',').map((s) => s.trim());
+    if (parts.some((p) => p === '')) throw new InvalidArgumentError(`${name} must be a comma-separated list`);
+    return parts.map(parse);
+  };
+}
+
+/** Runs a command body with the exit-code contract. */
+export async function runCommand(body: () => Promise<void> | void): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof MemoryLimitError) {
+      process.stderr.write(`quanta: error: ${e.message.replace(/^quanta: /, '')}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(
+      `quanta: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+    process.exit(1);
+  }
+}
+
+/** A progress bar with ETA on stderr (silent when stderr is not a terminal, except for sparse lines). */
+export class Progress {
+  private bar?: cliProgress.SingleBar;
+  private lastLine = 0;
+  private readonly start = Date.now();
+
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly quiet = false,
+  ) {
+    if (!quiet && process.stderr.isTTY) {
+      this.bar = new cliProgress.SingleBar(
+        {
+          format: `${label} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted} | {info}`,
+          stream: process.stderr,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(total, 0, { info: '' });
+    }
+  }
+
+  update(value: number, info = ''): void {
+    if (this.quiet) return;
+    if (this.bar) {
+      this.bar.update(value, { info });
+      return;
+    }
+    const now = Date.now();
+    if (now - this.lastLine > 5000 || value >= this.total) {
+      this.lastLine = now;
+      const elapsed = (now - this.start) / 1000;
+      const eta = value > 0 ? (elapsed * (this.total - value)) / value : NaN;
+      process.stderr.write(
+        `${this.label}: ${value}/${this.total} (${((100 * value) / this.total).toFixed(0)}%), ` +
+          `${elapsed.toFixed(0)}s elapsed, ETA ${Number.isFinite(eta) ? eta.toFixed(0) + 's' : '?'} ${info}\n`,
+      );
+    }
+  }
+
+  stop(): void {
+    this.bar?.stop();
+  }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// The quanta command line. Each command lives in src/cli/commands/<name>.ts and registers itself here.
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+
+const program = new Command();
+program
+  .name('quanta')
+  .description('The quantization model of neural scaling on a SIMD WebAssembly core')
+  .version(VERSION)
+  .showHelpAfterError('(run with --help for usage)')
+  .configureOutput({
+    outputError: (str, write) => write(str.startsWith('error:') ? `quanta: ${str}` : str),
+  })
+  .exitOverride((err) => {
+    // commander's usage errors (unknown option, bad value) are bad input: exit code 2.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
+      process.exit(0);
+    process.exit(2);
+  });
+
+await program.parseAsync(process.argv);

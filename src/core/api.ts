@@ -1,0 +1,59 @@
+// The typed interface of every export of the Wasm core. Pointers are byte offsets (number); i32 counts.
+// Each kernel's memory layout and contract is documented beside its AssemblyScript source in assembly/.
+
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+
+  // assembly/rng.ts
+  rng_fill_u32(
+    out: number,
+    nBlocks: number,
+    seedLo: number,
+    seedHi: number,
+    stream: number,
+    c1: number,
+    c0Base: number,
+    c3: number,
+  ): void;
+  rng_fill_uniform(
+    out: number,
+    count: number,
+    seedLo: number,
+    seedHi: number,
+    stream: number,
+    c1: number,
+    c0Base: number,
+  ): void;
+
+  // assembly/parity.ts
+  parity_sample_subtasks(
+    subtasks: number,
+    B: number,
+    cdf: number,
+    nTasks: number,
+    seedLo: number,
+    seedHi: number,
+    stream: number,
+    c1: number,
+    c0Base: number,
+    ids: number,
+  ): void;
+  parity_fill_inputs(
+    offsets: number,
+    indices: number,
+    labels: number,
+    subtasks: number,
+    B: number,
+    nTasks: number,
+    n: number,
+    k: number,
+    subsets: number,
+    seedLo: number,
+    seedHi: number,
+    stream: number,
+    c1: number,
+    c0Base: number,
+    ids: number,
+  ): number;
+}
