@@ -1,0 +1,52 @@
+// The run record: one JSON file per training run, holding its full config, the code version, the seed, the
+// log and its timing (DESIGN.md "Conventions"). Losses are in nats; alpha is the paper's.
+import type { RunConfig } from './config.js';
+
+export interface RunLog {
+  /** Steps at which the model was evaluated (before that step's update): 0, logEvery, 2 logEvery, ... */
+  steps: number[];
+  /** Mean test loss (nats) on the exact-frequency test batch, one per log step. */
+  meanLoss: number[];
+  /** Accuracy on that batch (correct / samples actually in the batch). */
+  accuracy: number[];
+  /** Per log step, nTasks mean losses (nats), subtask i = rank i + 1. */
+  subtaskLoss: number[][];
+  /** Per log step, nTasks accuracies. */
+  subtaskAccuracy: number[][];
+}
+
+export interface RunRecord {
+  kind: 'quanta-run';
+  schema: 1;
+  config: RunConfig;
+  /** N: every weight and bias. (nTasks + n + 3) * width + 2 for one hidden layer. */
+  parameters: number;
+  version: string;
+  seed: number;
+  /** Samples seen in training: steps * batch (single-epoch) or the dataset size D (multi-epoch). */
+  trainingSamples: number;
+  log: RunLog;
+  timing: {
+    seconds: number;
+    trainSeconds: number;
+    evalSeconds: number;
+    samplesPerSecond: number;
+    stepsPerSecond: number;
+  };
+  /** Path (relative to the record) of the saved weights (.npz-like .bin + JSON header), when saved. */
+  weights?: string;
+  createdAt: string;
+}
+
+export function isRunRecord(x: unknown): x is RunRecord {
+  const r = x as RunRecord;
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    r.kind === 'quanta-run' &&
+    typeof r.config === 'object' &&
+    Array.isArray(r.log?.steps) &&
+    Array.isArray(r.log?.meanLoss) &&
+    Array.isArray(r.log?.subtaskLoss)
+  );
+}
