@@ -152,7 +152,7 @@ export function defaultClusterCounts(samples: number): number[] {
   const lo = Math.min(10, hi);
   const out = new Set<number>();
   for (let i = 0; i < CLUSTER_COUNT_VALUES; i++) {
-    const t = CLUSTER_COUNT_VALUES === 1 ? 0 : i / (CLUSTER_COUNT_VALUES - 1);
+    const t = i / (CLUSTER_COUNT_VALUES - 1);
     out.add(Math.round(lo * Math.pow(hi / lo, t)));
   }
   return [...out].sort((a, b) => a - b);
