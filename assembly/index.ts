@@ -3,3 +3,4 @@
 export * from './memory';
 export * from './rng';
 export * from './parity';
+export * from './limits';

@@ -56,4 +56,12 @@ export interface KernelExports {
     c0Base: number,
     ids: number,
   ): number;
+
+  // assembly/limits.ts (microbenchmarks of the machine's limits: bench/limits.mjs)
+  limits_f32x4_muladd(state: number, iters: number, m: number, c: number): void;
+  limits_f64x2_muladd(state: number, iters: number, m: number, c: number): void;
+  limits_read(src: number, bytes: number): number;
+  limits_write(dst: number, bytes: number, value: number): void;
+  limits_copy(dst: number, src: number, bytes: number): void;
+  limits_bulk_copy(dst: number, src: number, bytes: number): void;
 }
