@@ -15,6 +15,7 @@ export const Stream = {
   toy: 10,
   lanczos: 11,
   lm: 12,
+  bootstrap: 13,
 } as const;
 
 /** The 64-bit Philox key of a seed (a non-negative integer below 2^53). */
