@@ -1,0 +1,134 @@
+// The similarity matrix as a picture (Figure 5 left, Figure 15): rows and columns permuted (by cluster or by
+// true subtask), downsampled to at most `size` x `size` block means, coloured with matplotlib's 'CMRmap' (the
+// paper's colour map) and encoded as PNG with a tiny dependency-free encoder (node:zlib deflate + CRC-32).
+import { deflateSync } from 'node:zlib';
+
+/** Largest side of the picture; bigger matrices are shown as block means (SPEC: about 500 x 500). */
+export const IMAGE_SIZE = 500;
+
+/**
+ * Block means of the permuted matrix: out[u * n + v] = mean of M[order[i], order[j]] over the rows i with
+ * floor(i n / S) = u and columns j with floor(j n / S) = v, where n = min(S, size). M is f32 S x S row-major.
+ */
+export function blockMeans(
+  matrix: ArrayLike<number>,
+  S: number,
+  order: ArrayLike<number>,
+  size = IMAGE_SIZE,
+): { n: number; pixels: Float64Array } {
+  const n = Math.min(S, size);
+  const sums = new Float64Array(n * n);
+  const counts = new Float64Array(n * n);
+  const bin = new Int32Array(S);
+  for (let i = 0; i < S; i++) bin[i] = Math.floor((i * n) / S);
+  for (let i = 0; i < S; i++) {
+    const row = order[i] * S;
+    const u = bin[i] * n;
+    for (let j = 0; j < S; j++) {
+      sums[u + bin[j]] += matrix[row + order[j]];
+      counts[u + bin[j]]++;
+    }
+  }
+  for (let p = 0; p < n * n; p++) sums[p] /= counts[p];
+  return { n, pixels: sums };
+}
+
+// matplotlib 'CMRmap' (Rappaport's colour map for monochrome-friendly printing): r, g, b at t = 0, 1/8, ..., 1.
+const CMR_RED = [0, 0.15, 0.3, 0.6, 1, 0.9, 0.9, 0.9, 1];
+const CMR_GREEN = [0, 0.15, 0.15, 0.2, 0.25, 0.5, 0.75, 0.9, 1];
+const CMR_BLUE = [0, 0.5, 0.75, 0.5, 0.15, 0, 0.1, 0.5, 1];
+
+/** CMRmap colour of t in [0, 1] as 8-bit RGB. */
+export function cmrmap(t: number): [number, number, number] {
+  const x = Math.max(0, Math.min(1, Number.isFinite(t) ? t : 0)) * 8;
+  const i = Math.min(7, Math.floor(x));
+  const f = x - i;
+  const lerp = (c: number[]) => Math.round(255 * (c[i] + f * (c[i + 1] - c[i])));
+  return [lerp(CMR_RED), lerp(CMR_GREEN), lerp(CMR_BLUE)];
+}
+
+/** CSS colour string of cmrmap(t). */
+export function cmrmapCss(t: number): string {
+  const [r, g, b] = cmrmap(t);
+  return `rgb(${r},${g},${b})`;
+}
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32 (ISO-HDLC, as PNG uses) of bytes. */
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+/** Encodes 8-bit RGB pixels (rgb[3 (y width + x) + c]) as a PNG file. */
+export function encodePng(width: number, height: number, rgb: Uint8Array): Uint8Array {
+  if (rgb.length !== width * height * 3) throw new RangeError('encodePng: pixel buffer size');
+  const header = new Uint8Array(13);
+  const hv = new DataView(header.buffer);
+  hv.setUint32(0, width);
+  hv.setUint32(4, height);
+  header[8] = 8; // bit depth
+  header[9] = 2; // colour type: truecolour RGB
+  // compression 0, filter 0, interlace 0
+  const raw = new Uint8Array(height * (1 + 3 * width));
+  for (let y = 0; y < height; y++) {
+    raw[y * (1 + 3 * width)] = 0; // filter: none
+    raw.set(rgb.subarray(y * 3 * width, (y + 1) * 3 * width), y * (1 + 3 * width) + 1);
+  }
+  const parts = [
+    Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
+    chunk('IHDR', header),
+    chunk('IDAT', new Uint8Array(deflateSync(raw))),
+    chunk('IEND', new Uint8Array(0)),
+  ];
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/**
+ * PNG of the permuted similarity matrix, block-mean downsampled to at most `size` pixels a side, coloured
+ * with CMRmap between the smallest and largest block mean. Returns the bytes and the colour range.
+ */
+export function similarityPng(
+  matrix: ArrayLike<number>,
+  S: number,
+  order: ArrayLike<number>,
+  size = IMAGE_SIZE,
+): { png: Uint8Array; n: number; min: number; max: number } {
+  const { n, pixels } = blockMeans(matrix, S, order, size);
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of pixels) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const span = max > min ? max - min : 1;
+  const rgb = new Uint8Array(n * n * 3);
+  for (let p = 0; p < n * n; p++) rgb.set(cmrmap((pixels[p] - min) / span), 3 * p);
+  return { png: encodePng(n, n, rgb), n, min, max };
+}
