@@ -4,3 +4,6 @@ export * from './memory';
 export * from './rng';
 export * from './parity';
 export * from './limits';
+export * from './syrk';
+export * from './affinity';
+export * from './kmeans';

@@ -64,4 +64,79 @@ export interface KernelExports {
   limits_write(dst: number, bytes: number, value: number): void;
   limits_copy(dst: number, src: number, bytes: number): void;
   limits_bulk_copy(dst: number, src: number, bytes: number): void;
+
+  // assembly/syrk.ts, assembly/affinity.ts, assembly/kmeans.ts (QDG numerics)
+  gemm_abt_f32(
+    C: number,
+    ldc: number,
+    A: number,
+    lda: number,
+    B: number,
+    ldb: number,
+    m: number,
+    n: number,
+    K: number,
+    tri: number,
+  ): void;
+  bits_gram(
+    C: number,
+    ldc: number,
+    A: number,
+    B: number,
+    words: number,
+    m: number,
+    n: number,
+    tri: number,
+  ): void;
+  gram_hadamard_add(G: number, D: number, X: number, ld: number, m: number, n: number, shift: number): void;
+  gram_mirror_lower(C: number, S: number): void;
+  gram_cosine(G: number, S: number, scratch: number): void;
+  acos_f32(c: number): number;
+  affinity_angular(C: number, S: number): void;
+  gemm_abt_f64(
+    C: number,
+    ldc: number,
+    A: number,
+    lda: number,
+    B: number,
+    ldb: number,
+    m: number,
+    n: number,
+    K: number,
+  ): void;
+  kmeans_row_norms(X: number, S: number, d: number, out: number): void;
+  kmeans_assign(
+    X: number,
+    S: number,
+    d: number,
+    xNorm: number,
+    centers: number,
+    k: number,
+    cNorm: number,
+    labels: number,
+    minDist: number,
+    scratch: number,
+  ): number;
+  kmeans_update(
+    X: number,
+    S: number,
+    d: number,
+    labels: number,
+    k: number,
+    centers: number,
+    counts: number,
+  ): void;
+  kmeans_pp_trials(
+    X: number,
+    S: number,
+    d: number,
+    xNorm: number,
+    cand: number,
+    candNorm: number,
+    t: number,
+    closest: number,
+    dist: number,
+    pots: number,
+  ): void;
+  kmeans_pp_accept(closest: number, dist: number, S: number): void;
 }

@@ -1,0 +1,274 @@
+// Gram matrices in f32: the SIMD "A B^T" product behind the dense SYRK (C += A A^T over column blocks of
+// per-sample gradients), the 0/1 bitset Gram of sparse inputs, the Hadamard combination of the factored
+// per-sample-gradient Gram, the lower-to-upper mirror and the cosine normalisation.
+//
+// Every matrix is row-major f32 with a leading dimension (ld, in elements) >= its column count. Pointers are
+// byte offsets; no alignment is required (v128.load is unaligned in Wasm), 16 bytes is faster.
+// Accumulation is f32: four-lane partial sums inside a K chunk of KC columns, then added into C. C in f64
+// would double the S x S matrix (3.2 GB at S = 20,000) and not fit Wasm's 4 GiB with working space.
+
+/** Columns of A and B processed per pass (a row chunk of 2 KiB stays in L1 while it is reused). */
+const KC: i32 = 512;
+/** Rows of B per tile (JB x KC x 4 bytes = 128 KiB, an L2-resident panel reused by every row quad of A). */
+const JB: i32 = 64;
+
+function hsum(v: v128): f32 {
+  return (
+    f32x4.extract_lane(v, 0) +
+    f32x4.extract_lane(v, 1) +
+    (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3))
+  );
+}
+
+// C[r][c] += A[r] . B[c] for r in 0..4, c in 0..2, over kc columns (a, b already offset to the chunk).
+function micro4x2(C: usize, ldcB: usize, a: usize, ldaB: usize, b: usize, ldbB: usize, kc: i32): void {
+  let s00 = f32x4.splat(0);
+  let s01 = f32x4.splat(0);
+  let s10 = f32x4.splat(0);
+  let s11 = f32x4.splat(0);
+  let s20 = f32x4.splat(0);
+  let s21 = f32x4.splat(0);
+  let s30 = f32x4.splat(0);
+  let s31 = f32x4.splat(0);
+  const a1 = a + ldaB;
+  const a2 = a1 + ldaB;
+  const a3 = a2 + ldaB;
+  const b1 = b + ldbB;
+  let k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    const off = (<usize>k) << 2;
+    const v0 = v128.load(b + off);
+    const v1 = v128.load(b1 + off);
+    let x = v128.load(a + off);
+    s00 = f32x4.add(s00, f32x4.mul(x, v0));
+    s01 = f32x4.add(s01, f32x4.mul(x, v1));
+    x = v128.load(a1 + off);
+    s10 = f32x4.add(s10, f32x4.mul(x, v0));
+    s11 = f32x4.add(s11, f32x4.mul(x, v1));
+    x = v128.load(a2 + off);
+    s20 = f32x4.add(s20, f32x4.mul(x, v0));
+    s21 = f32x4.add(s21, f32x4.mul(x, v1));
+    x = v128.load(a3 + off);
+    s30 = f32x4.add(s30, f32x4.mul(x, v0));
+    s31 = f32x4.add(s31, f32x4.mul(x, v1));
+  }
+  let t00 = hsum(s00);
+  let t01 = hsum(s01);
+  let t10 = hsum(s10);
+  let t11 = hsum(s11);
+  let t20 = hsum(s20);
+  let t21 = hsum(s21);
+  let t30 = hsum(s30);
+  let t31 = hsum(s31);
+  for (; k < kc; k++) {
+    const off = (<usize>k) << 2;
+    const v0 = load<f32>(b + off);
+    const v1 = load<f32>(b1 + off);
+    let x = load<f32>(a + off);
+    t00 += x * v0;
+    t01 += x * v1;
+    x = load<f32>(a1 + off);
+    t10 += x * v0;
+    t11 += x * v1;
+    x = load<f32>(a2 + off);
+    t20 += x * v0;
+    t21 += x * v1;
+    x = load<f32>(a3 + off);
+    t30 += x * v0;
+    t31 += x * v1;
+  }
+  store<f32>(C, load<f32>(C) + t00);
+  store<f32>(C + 4, load<f32>(C + 4) + t01);
+  const C1 = C + ldcB;
+  store<f32>(C1, load<f32>(C1) + t10);
+  store<f32>(C1 + 4, load<f32>(C1 + 4) + t11);
+  const C2 = C1 + ldcB;
+  store<f32>(C2, load<f32>(C2) + t20);
+  store<f32>(C2 + 4, load<f32>(C2 + 4) + t21);
+  const C3 = C2 + ldcB;
+  store<f32>(C3, load<f32>(C3) + t30);
+  store<f32>(C3 + 4, load<f32>(C3 + 4) + t31);
+}
+
+// The dot product of two rows of kc f32.
+function dot1(a: usize, b: usize, kc: i32): f32 {
+  let s0 = f32x4.splat(0);
+  let s1 = f32x4.splat(0);
+  let k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    const off = (<usize>k) << 2;
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + off), v128.load(b + off)));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(a + off + 16), v128.load(b + off + 16)));
+  }
+  for (; k + 4 <= kc; k += 4) {
+    const off = (<usize>k) << 2;
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + off), v128.load(b + off)));
+  }
+  let t = hsum(f32x4.add(s0, s1));
+  for (; k < kc; k++) {
+    const off = (<usize>k) << 2;
+    t += load<f32>(a + off) * load<f32>(b + off);
+  }
+  return t;
+}
+
+/**
+ * C += A B^T (f32). A is m x K (leading dimension lda), B is n x K (ldb), C is m x n (ldc); all row-major.
+ * With tri >= 0 only the entries with j <= i + tri are required (a triangle: A = B and tri = 0 is a SYRK of
+ * the lower triangle; a row tile starting at row r0 of a SYRK uses tri = r0); entries a little above that
+ * line (within the 4 x 2 tiles that straddle it) are also updated, with their true value. tri < 0: all.
+ * Cache-blocked: K in chunks of KC, B in panels of JB rows, A in quads of rows (a 4 x 2 register tile).
+ * The caller guarantees the buffers do not overlap C and C holds m x n valid entries.
+ */
+export function gemm_abt_f32(
+  C: usize,
+  ldc: i32,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  m: i32,
+  n: i32,
+  K: i32,
+  tri: i32,
+): void {
+  const ldcB = (<usize>ldc) << 2;
+  const ldaB = (<usize>lda) << 2;
+  const ldbB = (<usize>ldb) << 2;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    const kOff = (<usize>k0) << 2;
+    for (let j0 = 0; j0 < n; j0 += JB) {
+      const j1 = min(n, j0 + JB);
+      const iStart = tri >= 0 ? max(0, j0 - tri) : 0;
+      let i = iStart;
+      for (; i + 4 <= m; i += 4) {
+        const jEnd = tri >= 0 ? min(j1, i + 3 + tri + 1) : j1;
+        const a = A + <usize>i * ldaB + kOff;
+        const crow = C + <usize>i * ldcB;
+        let j = j0;
+        for (; j + 2 <= jEnd; j += 2) {
+          micro4x2(crow + ((<usize>j) << 2), ldcB, a, ldaB, B + <usize>j * ldbB + kOff, ldbB, kc);
+        }
+        if (j < jEnd) {
+          const b = B + <usize>j * ldbB + kOff;
+          for (let r = 0; r < 4; r++) {
+            const p = crow + <usize>r * ldcB + ((<usize>j) << 2);
+            store<f32>(p, load<f32>(p) + dot1(a + <usize>r * ldaB, b, kc));
+          }
+        }
+      }
+      for (; i < m; i++) {
+        const jEnd = tri >= 0 ? min(j1, i + tri + 1) : j1;
+        const a = A + <usize>i * ldaB + kOff;
+        for (let j = j0; j < jEnd; j++) {
+          const p = C + <usize>i * ldcB + ((<usize>j) << 2);
+          store<f32>(p, load<f32>(p) + dot1(a, B + <usize>j * ldbB + kOff, kc));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Bitset Gram: C[i][j] = popcount(A_i & B_j) as f32 (written, not added), the dot product of two 0/1
+ * vectors stored as bits. A is m x words u64 (row stride `words`), B is n x words, C is m x n (ldc).
+ * tri as in gemm_abt_f32 (tri >= 0: only j <= i + tri is written).
+ */
+export function bits_gram(
+  C: usize,
+  ldc: i32,
+  A: usize,
+  B: usize,
+  words: i32,
+  m: i32,
+  n: i32,
+  tri: i32,
+): void {
+  const rowB = (<usize>words) << 3;
+  for (let i = 0; i < m; i++) {
+    const a = A + <usize>i * rowB;
+    const jEnd = tri >= 0 ? min(n, i + tri + 1) : n;
+    const crow = C + <usize>i * ((<usize>ldc) << 2);
+    for (let j = 0; j < jEnd; j++) {
+      const b = B + <usize>j * rowB;
+      let c: i64 = 0;
+      for (let w = 0; w < words; w++) {
+        const off = (<usize>w) << 3;
+        c += popcnt<i64>(load<i64>(a + off) & load<i64>(b + off));
+      }
+      store<f32>(crow + ((<usize>j) << 2), <f32>c);
+    }
+  }
+}
+
+/**
+ * G += D o (X + shift), elementwise over an m x n block; all three matrices share the leading dimension ld.
+ * This is one layer's term of the factored per-sample-gradient Gram: D = delta Gram, X = input Gram,
+ * shift = 1 for a layer with a bias (its input is extended by a constant 1), 0 without.
+ */
+export function gram_hadamard_add(G: usize, D: usize, X: usize, ld: i32, m: i32, n: i32, shift: f32): void {
+  const vs = f32x4.splat(shift);
+  for (let i = 0; i < m; i++) {
+    const row = <usize>i * ((<usize>ld) << 2);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const off = row + ((<usize>j) << 2);
+      const prod = f32x4.mul(v128.load(D + off), f32x4.add(v128.load(X + off), vs));
+      v128.store(G + off, f32x4.add(v128.load(G + off), prod));
+    }
+    for (; j < n; j++) {
+      const off = row + ((<usize>j) << 2);
+      store<f32>(G + off, load<f32>(G + off) + load<f32>(D + off) * (load<f32>(X + off) + shift));
+    }
+  }
+}
+
+/** Copies the strict lower triangle of the S x S matrix C (row-major, ld = S) onto the upper one. */
+export function gram_mirror_lower(C: usize, S: i32): void {
+  const T: i32 = 64;
+  const rowB = (<usize>S) << 2;
+  for (let i0 = 0; i0 < S; i0 += T) {
+    const i1 = min(S, i0 + T);
+    for (let j0 = 0; j0 <= i0; j0 += T) {
+      const j1 = min(S, j0 + T);
+      for (let i = i0; i < i1; i++) {
+        const jEnd = min(j1, i);
+        for (let j = j0; j < jEnd; j++) {
+          store<f32>(
+            C + <usize>j * rowB + ((<usize>i) << 2),
+            load<f32>(C + <usize>i * rowB + ((<usize>j) << 2)),
+          );
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Cosine normalisation in place of a full symmetric S x S Gram G (ld = S): C_ij = G_ij / sqrt(G_ii G_jj),
+ * the diagonal set to exactly 1. A sample with G_ii <= 0 (a zero gradient) gets cosine 0 with every sample
+ * and 0 on the diagonal, as torch's F.normalize gives a zero vector. `scratch` is f32[S] (overwritten).
+ */
+export function gram_cosine(G: usize, S: i32, scratch: usize): void {
+  const rowB = (<usize>S) << 2;
+  for (let i = 0; i < S; i++) {
+    const g = <f64>load<f32>(G + <usize>i * rowB + ((<usize>i) << 2));
+    store<f32>(scratch + ((<usize>i) << 2), g > 0 ? <f32>(1.0 / Math.sqrt(g)) : 0);
+  }
+  for (let i = 0; i < S; i++) {
+    const row = G + <usize>i * rowB;
+    const si = load<f32>(scratch + ((<usize>i) << 2));
+    const vi = f32x4.splat(si);
+    let j = 0;
+    for (; j + 4 <= S; j += 4) {
+      const off = (<usize>j) << 2;
+      v128.store(row + off, f32x4.mul(f32x4.mul(v128.load(row + off), vi), v128.load(scratch + off)));
+    }
+    for (; j < S; j++) {
+      const off = (<usize>j) << 2;
+      store<f32>(row + off, load<f32>(row + off) * si * load<f32>(scratch + off));
+    }
+    store<f32>(row + ((<usize>i) << 2), si > 0 ? 1 : 0);
+  }
+}
