@@ -2,6 +2,7 @@
 // The quanta command line. Each command lives in src/cli/commands/<name>.ts and registers itself here.
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerSweep } from './commands/sweep.js';
 
 const program = new Command();
 program
@@ -18,5 +19,7 @@ program
       process.exit(0);
     process.exit(2);
   });
+
+registerSweep(program);
 
 await program.parseAsync(process.argv);

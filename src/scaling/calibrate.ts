@@ -1,0 +1,97 @@
+// `quanta sweep --dry-run`: how many core-hours a plan needs, from measured throughput. For each distinct run
+// shape (task size, width, depth, samples per step) a short calibration run times a few optimiser steps and one
+// reduced evaluation on this machine; each run's time is then steps x step time + logs x evaluation samples x
+// time per evaluation sample. Nothing is written.
+import { Core } from '../core/arena.js';
+import type { RunConfig } from '../train/config.js';
+import { Trainer } from '../train/trainer.js';
+import { evalSamples, logCount, trainBatchSize, type PlannedRun } from './plan.js';
+
+/** Calibration time per shape: steps are timed until this many seconds have passed (at least 2 steps). */
+export const CALIBRATION_SECONDS = 0.3;
+/** Evaluation samples in a calibration (the cost of an evaluation is linear in its samples). */
+const CALIBRATION_EVAL_SAMPLES = 8192;
+
+export interface ShapeTiming {
+  shape: string;
+  stepSeconds: number;
+  evalSampleSeconds: number;
+  /** Training samples per second at this shape. */
+  samplesPerSecond: number;
+}
+
+export interface SweepEstimate {
+  runs: number;
+  coreSeconds: number;
+  coreHours: number;
+  perRun: { id: string; seconds: number }[];
+  shapes: ShapeTiming[];
+}
+
+function shapeOf(c: RunConfig): string {
+  return `nTasks ${c.nTasks}, n ${c.n}, k ${c.k}, width ${c.width}, depth ${c.depth} ${c.activation}, batch ${trainBatchSize(c)}`;
+}
+
+function calibrate(c: RunConfig, core: Core): ShapeTiming {
+  const batch = trainBatchSize(c);
+  const config: RunConfig = {
+    ...c,
+    data: null,
+    batch,
+    steps: 1e9,
+    testPoints: Math.min(c.testPoints, CALIBRATION_EVAL_SAMPLES / 2),
+    testPointsPerTask: Math.max(
+      1,
+      Math.min(c.testPointsPerTask, Math.floor(CALIBRATION_EVAL_SAMPLES / 2 / c.nTasks)),
+    ),
+  };
+  const mark = core.mark();
+  try {
+    const trainer = new Trainer(config, core);
+    trainer.step(); // warm-up: first touches of memory, JIT
+    trainer.evaluate(0);
+    const t0 = performance.now();
+    let steps = 0;
+    while (steps < 2 || (performance.now() - t0) / 1000 < CALIBRATION_SECONDS) {
+      trainer.step();
+      steps++;
+    }
+    const stepSeconds = (performance.now() - t0) / 1000 / steps;
+    const e0 = performance.now();
+    trainer.evaluate(1);
+    const evalSampleSeconds = (performance.now() - e0) / 1000 / evalSamples(config);
+    return { shape: shapeOf(c), stepSeconds, evalSampleSeconds, samplesPerSecond: batch / stepSeconds };
+  } finally {
+    core.release(mark);
+  }
+}
+
+/** Estimates the core time of `runs` by calibrating each distinct shape once on this machine. */
+export function estimateSweep(
+  runs: PlannedRun[],
+  onShape?: (done: number, total: number) => void,
+): SweepEstimate {
+  const byShape = new Map<string, RunConfig>();
+  for (const r of runs) if (!byShape.has(shapeOf(r.config))) byShape.set(shapeOf(r.config), r.config);
+  const core = new Core();
+  const timings = new Map<string, ShapeTiming>();
+  let done = 0;
+  for (const [shape, config] of byShape) {
+    timings.set(shape, calibrate(config, core));
+    onShape?.(++done, byShape.size);
+  }
+  const perRun = runs.map((r) => {
+    const t = timings.get(shapeOf(r.config)) as ShapeTiming;
+    const seconds =
+      r.config.steps * t.stepSeconds + logCount(r.config) * evalSamples(r.config) * t.evalSampleSeconds;
+    return { id: r.id, seconds };
+  });
+  const coreSeconds = perRun.reduce((a, r) => a + r.seconds, 0);
+  return {
+    runs: runs.length,
+    coreSeconds,
+    coreHours: coreSeconds / 3600,
+    perRun,
+    shapes: [...timings.values()],
+  };
+}

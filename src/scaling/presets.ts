@@ -1,0 +1,165 @@
+// Sweep presets: the paper's exact Figure 2 and Figure 10 configurations (SPEC.md 2, 3.2-3.4) and the scaled-down
+// `quick` preset that `npm start` runs in a few minutes on two cores (SPEC.md 9). A preset gives, for one sweep
+// kind, the base run configs and the grids that the plan (./plan.ts) expands into runs.
+import type { RunConfig } from '../train/config.js';
+
+export const PRESETS = ['quick', 'paper'] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+/** Fit windows that override the analysis defaults (SPEC.md 9), per scaling variable: [lo, hi). */
+export interface FitWindows {
+  N?: [number, number];
+  S?: [number, number];
+  D?: [number, number];
+}
+
+/** What a preset gives one sweep kind before the user's overrides. */
+export interface SweepSettings {
+  /** Single-epoch runs (N and S sweeps); `width` is replaced per run. */
+  base: RunConfig;
+  /** Multi-epoch runs (D sweep); `data` is replaced per run, `width` is the D sweep's fixed width. */
+  dataBase: RunConfig;
+  /** Paper alphas (p_k ~ k^-(alpha+1)) and seeds of the single-epoch runs. */
+  alphas: number[];
+  seeds: number[];
+  widths: number[];
+  /** Paper alphas and seeds of the multi-epoch runs (Fig. 10's D row has its own grid). */
+  dataAlphas: number[];
+  dataSeeds: number[];
+  dataSizes: number[];
+  fitWindows?: FitWindows;
+}
+
+/**
+ * `int(2^linspace(log2 lo, log2 hi, count))`, exactly as the reference's numpy expression: the float grid is
+ * truncated, so 10..500 starts at 9 and 1e4..5e6 ends at 4999999 (SPEC.md 2 and 3.4).
+ */
+export function logSpacedInts(lo: number, hi: number, count: number): number[] {
+  const start = Math.log2(lo);
+  const stop = Math.log2(hi);
+  if (count === 1) return [Math.trunc(Math.pow(2, start))];
+  const step = (stop - start) / (count - 1);
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    // numpy.linspace: i * step + start, and the endpoint is set to stop exactly
+    const y = i === count - 1 ? stop : i * step + start;
+    out.push(Math.trunc(Math.pow(2, y)));
+  }
+  return out;
+}
+
+/** lo, lo + by, ..., hi, rounded to the grid's decimals (0.1, 0.2, 0.3 and not 0.30000000000000004). */
+export function linearGrid(lo: number, hi: number, by: number): number[] {
+  const out: number[] = [];
+  const count = Math.round((hi - lo) / by) + 1;
+  for (let i = 0; i < count; i++) out.push(Number((lo + i * by).toFixed(6)));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The paper (SPEC.md 2, 3.2-3.4). Every paper run: 500 subtasks, 100 task bits, k 3, one hidden layer of ReLU,
+// batch 20000, AdamW lr 1e-3 with no weight decay, test_points 1e6, test_points_per_task 1000.
+
+const PAPER_RUN: RunConfig = {
+  nTasks: 500,
+  n: 100,
+  k: 3,
+  alpha: 0.4,
+  width: 500,
+  depth: 2,
+  activation: 'relu',
+  batch: 20_000,
+  steps: 200_000,
+  lr: 1e-3,
+  weightDecay: 0,
+  seed: 0,
+  logEvery: 100,
+  testPoints: 1_000_000,
+  testPointsPerTask: 1000,
+  data: null,
+};
+
+/** Fig. 2: P-scaling-15 (N and S, 2e5 steps, log every 100) and D-scaling-6 (D, width 500, 1e6 steps). */
+const PAPER_FIGURE_2: SweepSettings = {
+  base: { ...PAPER_RUN },
+  dataBase: { ...PAPER_RUN, width: 500, steps: 1_000_000, logEvery: 100 },
+  alphas: [0.4],
+  seeds: [0],
+  widths: logSpacedInts(10, 500, 30),
+  dataAlphas: [0.4],
+  dataSeeds: [0],
+  dataSizes: logSpacedInts(1e4, 5e6, 30),
+};
+
+/**
+ * Fig. 10: P-scaling-17 (N and S: widths 10..300 in 20, paper alphas 0.1..0.8, seeds 0, 1, 2, 1e5 steps, log
+ * every 500) and D-scaling-9 (D: 25 sizes 1e4..5e6, paper alphas 0.1..0.8 by 0.05, seed 0, width 500, 1e5
+ * steps, log every 500).
+ */
+const PAPER_FIGURE_10: SweepSettings = {
+  base: { ...PAPER_RUN, steps: 100_000, logEvery: 500 },
+  dataBase: { ...PAPER_RUN, width: 500, steps: 100_000, logEvery: 500 },
+  alphas: linearGrid(0.1, 0.8, 0.1),
+  seeds: [0, 1, 2],
+  widths: logSpacedInts(10, 300, 20),
+  dataAlphas: linearGrid(0.1, 0.8, 0.05),
+  dataSeeds: [0],
+  dataSizes: logSpacedInts(1e4, 5e6, 25),
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// quick: what `npm start` runs (N, S and D for alpha 0.4 in at most 10 minutes on two cores, fit and report
+// included). Scaled down as SPEC.md 9 suggests: fewer subtasks and task bits (parity is learned sooner with
+// small n), smaller batches and fewer steps. Measured numbers are in README.md "Sweeps".
+
+const QUICK_RUN: RunConfig = {
+  nTasks: 100,
+  n: 24,
+  k: 3,
+  alpha: 0.4,
+  width: 256,
+  depth: 2,
+  activation: 'relu',
+  batch: 1000,
+  steps: 10_000,
+  lr: 1e-3,
+  weightDecay: 0,
+  seed: 0,
+  logEvery: 100,
+  testPoints: 20_000,
+  testPointsPerTask: 200,
+  data: null,
+};
+
+const QUICK: SweepSettings = {
+  base: { ...QUICK_RUN },
+  dataBase: { ...QUICK_RUN, width: 256, steps: 10_000, logEvery: 100 },
+  alphas: [0.4],
+  seeds: [0],
+  widths: logSpacedInts(8, 256, 10),
+  dataAlphas: [0.4],
+  dataSeeds: [0],
+  dataSizes: logSpacedInts(2e3, 2e5, 10),
+  // the paper's S window [500, 15000) assumes 2e5 steps; the quick runs are 20x shorter
+  fitWindows: { S: [100, 10_000] },
+};
+
+/** Fig. 10's grid, scaled down like `quick`: four alphas, one seed. */
+const QUICK_ALPHA: SweepSettings = {
+  ...QUICK,
+  alphas: [0.2, 0.4, 0.6, 0.8],
+  dataAlphas: [0.2, 0.4, 0.6, 0.8],
+};
+
+/** The settings a preset gives a sweep kind (fresh copies: callers may change them). */
+export function presetSettings(preset: PresetName, kind: string): SweepSettings {
+  const s =
+    preset === 'paper'
+      ? kind === 'alpha'
+        ? PAPER_FIGURE_10
+        : PAPER_FIGURE_2
+      : kind === 'alpha'
+        ? QUICK_ALPHA
+        : QUICK;
+  return structuredClone(s);
+}
