@@ -7,3 +7,6 @@ export * from './limits';
 export * from './syrk';
 export * from './affinity';
 export * from './kmeans';
+export * from './gemm';
+export * from './mlp';
+export * from './adam';

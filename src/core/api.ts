@@ -65,6 +65,68 @@ export interface KernelExports {
   limits_copy(dst: number, src: number, bytes: number): void;
   limits_bulk_copy(dst: number, src: number, bytes: number): void;
 
+  // assembly/gemm.ts, assembly/mlp.ts, assembly/adam.ts (the MLP training core)
+  linear_forward(out: number, inp: number, W: number, b: number, B: number, I: number, O: number): void;
+  linear_backward(
+    dinp: number,
+    dW: number,
+    db: number,
+    dout: number,
+    inp: number,
+    W: number,
+    B: number,
+    I: number,
+    O: number,
+  ): void;
+  sparse_linear_forward(
+    out: number,
+    offsets: number,
+    indices: number,
+    W: number,
+    b: number,
+    B: number,
+    O: number,
+  ): void;
+  sparse_linear_backward(
+    dW: number,
+    db: number,
+    dout: number,
+    offsets: number,
+    indices: number,
+    B: number,
+    O: number,
+  ): void;
+  relu_forward(out: number, inp: number, n: number): void;
+  relu_backward(dinp: number, dout: number, out: number, n: number): void;
+  tanh_forward(out: number, inp: number, n: number): void;
+  tanh_backward(dinp: number, dout: number, out: number, n: number): void;
+  sigmoid_forward(out: number, inp: number, n: number): void;
+  sigmoid_backward(dinp: number, dout: number, out: number, n: number): void;
+  cross_entropy_forward(
+    logits: number,
+    labels: number,
+    B: number,
+    C: number,
+    dlogits: number,
+    gradScale: number,
+    perSampleLoss: number,
+    correct: number,
+    correctCount: number,
+  ): number;
+  adamw_step(
+    params: number,
+    grads: number,
+    m: number,
+    v: number,
+    len: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    t: number,
+  ): void;
+
   // assembly/syrk.ts, assembly/affinity.ts, assembly/kmeans.ts (QDG numerics)
   gemm_abt_f32(
     C: number,

@@ -1,0 +1,305 @@
+// The MLP of the paper (SPEC.md section 2): Linear(inputSize -> width) -> act -> ... -> Linear(width ->
+// outputs), softmax cross-entropy, PyTorch nn.Linear initialisation. Every buffer lives in the Wasm core and
+// is planned in the constructor; a training step is forward, crossEntropy(grad), backward (then AdamW).
+//
+// Parameter layout (one f32 buffer, gradients in a parallel buffer of the same layout, so Adam runs over one
+// flat buffer): for each layer l in order, W_l [in x out] row-major (row i = the weights from input i), then
+// b_l [out]; each piece starts on a 16-byte boundary and is padded with zeros to a multiple of 4 floats. The
+// padding stays exactly zero (no kernel writes it, so its gradient is zero and AdamW leaves it at zero).
+import type { Core } from '../core/arena.js';
+import { ConfigError, require, requireInt } from '../core/errors.js';
+import { CounterRandom, Stream } from '../core/rng.js';
+
+export type Activation = 'relu' | 'tanh' | 'sigmoid';
+
+export interface MlpConfig {
+  /** Input width (nTasks + n for sparse parity). */
+  inputSize: number;
+  /** Hidden width. */
+  width: number;
+  /** Number of Linear layers (2 = one hidden layer, every paper experiment). */
+  depth: number;
+  /** Number of classes (2 for sparse parity). */
+  outputs: number;
+  /** Hidden activation, ReLU by default (the paper's). */
+  activation?: Activation;
+  /** Seed of the initial weights (stream Stream.init). */
+  seed: number;
+}
+
+/** A model input in Wasm memory: a CSR batch of 0/1 inputs (assembly/parity.ts) or a dense f32[B x inputSize]. */
+export type ModelInput =
+  { kind: 'sparse'; offsets: number; indices: number } | { kind: 'dense'; data: number };
+
+/** The layer shapes [inputs, outputs] of a config, first layer first. */
+export function layerShapes(cfg: MlpConfig): [number, number][] {
+  const dims = [cfg.inputSize];
+  for (let l = 1; l < cfg.depth; l++) dims.push(cfg.width);
+  dims.push(cfg.outputs);
+  const out: [number, number][] = [];
+  for (let l = 0; l < cfg.depth; l++) out.push([dims[l], dims[l + 1]]);
+  return out;
+}
+
+/** Throws a ConfigError for a config that cannot be built. */
+export function validateMlpConfig(cfg: MlpConfig): void {
+  requireInt(cfg.inputSize, 'inputSize', 1, 2 ** 26);
+  requireInt(cfg.width, 'width', 1, 2 ** 20);
+  requireInt(cfg.depth, 'depth (number of Linear layers)', 1, 64);
+  requireInt(cfg.outputs, 'outputs', 1, 2 ** 20);
+  requireInt(cfg.seed, 'seed', 0, 2 ** 53 - 1);
+  const act = cfg.activation ?? 'relu';
+  require(['relu', 'tanh', 'sigmoid'].includes(act), `activation must be relu, tanh or sigmoid, got ${act}`);
+}
+
+/** Every weight and bias: (in+1) w + (depth-2)(w+1) w + (w+1) outputs; (nTasks+n+3) w + 2 for the paper's net. */
+export function parameterCount(cfg: MlpConfig): number {
+  let n = 0;
+  for (const [i, o] of layerShapes(cfg)) n += (i + 1) * o;
+  return n;
+}
+
+const pad4 = (x: number): number => Math.ceil(x / 4) * 4;
+const ALIGN = 64;
+
+/** The allocations of a model, in bytes, in allocation order. */
+function allocationPlan(cfg: MlpConfig, maxBatch: number): number[] {
+  const shapes = layerShapes(cfg);
+  let paramFloats = 0;
+  for (const [i, o] of shapes) paramFloats += pad4(i * o) + pad4(o);
+  const plan = [4 * paramFloats, 4 * paramFloats]; // params, grads
+  for (let l = 0; l < shapes.length - 1; l++) plan.push(4 * maxBatch * shapes[l][1]); // hidden activations
+  plan.push(4 * maxBatch * cfg.outputs); // logits
+  for (const [, o] of shapes) plan.push(4 * maxBatch * o); // output gradients per layer
+  plan.push(16); // correct count
+  return plan;
+}
+
+/** Wasm bytes the model and its activations need for batches up to maxBatch (to validate before allocating). */
+export function mlpBytes(cfg: MlpConfig, maxBatch: number): number {
+  let total = 0;
+  for (const b of allocationPlan(cfg, maxBatch)) total += Math.ceil(b / ALIGN) * ALIGN + ALIGN;
+  return total;
+}
+
+export interface LayerWeights {
+  W: Float32Array;
+  b: Float32Array;
+  inputs: number;
+  outputs: number;
+}
+
+export class Mlp {
+  readonly parameterCount: number;
+  /** f32[paramFloats]: every layer's W then b, each padded to 4 floats. */
+  readonly params: number;
+  /** f32[paramFloats], same layout: d(mean loss)/d params after backward(). */
+  readonly grads: number;
+  /** Length of params and grads in floats, padding included (a multiple of 4). */
+  readonly paramFloats: number;
+  /** f32[maxBatch * outputs]: the last forward's logits. */
+  readonly logits: number;
+  readonly activation: Activation;
+  private readonly shapes: [number, number][];
+  /** Float offsets of W_l and b_l within params. */
+  private readonly wOffset: number[] = [];
+  private readonly bOffset: number[] = [];
+  /** Post-activation of hidden layer l (the input of layer l + 1), f32[maxBatch * width]. */
+  private readonly hidden: number[] = [];
+  /** dL/d(pre-activation output) of layer l, f32[maxBatch * out_l]; the last one is dlogits. */
+  private readonly outputGrad: number[] = [];
+  private readonly correctCount: number;
+  private lastInput: ModelInput | undefined;
+
+  constructor(
+    readonly core: Core,
+    readonly cfg: MlpConfig,
+    readonly maxBatch: number,
+  ) {
+    validateMlpConfig(cfg);
+    requireInt(maxBatch, 'maxBatch', 1, 2 ** 26);
+    this.activation = cfg.activation ?? 'relu';
+    this.shapes = layerShapes(cfg);
+    this.parameterCount = parameterCount(cfg);
+    let off = 0;
+    for (const [i, o] of this.shapes) {
+      this.wOffset.push(off);
+      off += pad4(i * o);
+      this.bOffset.push(off);
+      off += pad4(o);
+    }
+    this.paramFloats = off;
+    this.params = core.allocF32(off);
+    this.grads = core.allocF32(off);
+    for (let l = 0; l < this.shapes.length - 1; l++)
+      this.hidden.push(core.allocF32(maxBatch * this.shapes[l][1]));
+    this.logits = core.allocF32(maxBatch * cfg.outputs);
+    for (const [, o] of this.shapes) this.outputGrad.push(core.allocF32(maxBatch * o));
+    this.correctCount = core.allocI32(4);
+    this.initialise(cfg.seed);
+  }
+
+  /** PyTorch nn.Linear default: W and b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), from CounterRandom(seed, Stream.init). */
+  initialise(seed: number): void {
+    const rng = new CounterRandom(seed, Stream.init);
+    const p = this.core.f32(this.params, this.paramFloats);
+    p.fill(0);
+    this.shapes.forEach(([i, o], l) => {
+      const bound = 1 / Math.sqrt(i);
+      for (let j = 0; j < i * o; j++) p[this.wOffset[l] + j] = (2 * rng.nextDouble() - 1) * bound;
+      for (let j = 0; j < o; j++) p[this.bOffset[l] + j] = (2 * rng.nextDouble() - 1) * bound;
+    });
+  }
+
+  get depth(): number {
+    return this.shapes.length;
+  }
+
+  private checkBatch(B: number): void {
+    if (!Number.isInteger(B) || B < 1 || B > this.maxBatch)
+      throw new RangeError(`quanta: batch ${B} outside [1, ${this.maxBatch}] of this model`);
+  }
+
+  private wPtr(l: number): number {
+    return this.params + 4 * this.wOffset[l];
+  }
+  private bPtr(l: number): number {
+    return this.params + 4 * this.bOffset[l];
+  }
+
+  /** Fills `logits` for B samples, keeping the activations for backward(). */
+  forward(input: ModelInput, B: number): void {
+    this.checkBatch(B);
+    const k = this.core.kernels;
+    const L = this.shapes.length;
+    this.lastInput = input;
+    for (let l = 0; l < L; l++) {
+      const [I, O] = this.shapes[l];
+      const out = l < L - 1 ? this.hidden[l] : this.logits;
+      if (l === 0 && input.kind === 'sparse') {
+        k.sparse_linear_forward(out, input.offsets, input.indices, this.wPtr(0), this.bPtr(0), B, O);
+      } else {
+        const inp = l === 0 ? (input as { data: number }).data : this.hidden[l - 1];
+        k.linear_forward(out, inp, this.wPtr(l), this.bPtr(l), B, I, O);
+      }
+      if (l < L - 1) {
+        if (this.activation === 'relu') k.relu_forward(out, out, B * O);
+        else if (this.activation === 'tanh') k.tanh_forward(out, out, B * O);
+        else k.sigmoid_forward(out, out, B * O);
+      }
+    }
+  }
+
+  /**
+   * Mean softmax cross-entropy (nats) of the last forward's logits against labels (i32[B] in Wasm memory, each in
+   * [0, outputs)), and the count of samples whose argmax equals the label. With grad, writes dlogits for
+   * backward(). perSampleLoss (f32[B], nats) and correct (i32[B], 0/1) are optional output pointers.
+   */
+  crossEntropy(
+    labels: number,
+    B: number,
+    opts: { grad: boolean; perSampleLoss?: number; correct?: number },
+  ): { meanLoss: number; correct: number } {
+    this.checkBatch(B);
+    const sum = this.core.kernels.cross_entropy_forward(
+      this.logits,
+      labels,
+      B,
+      this.cfg.outputs,
+      opts.grad ? this.outputGrad[this.shapes.length - 1] : 0,
+      1 / B,
+      opts.perSampleLoss ?? 0,
+      opts.correct ?? 0,
+      this.correctCount,
+    );
+    return { meanLoss: sum / B, correct: this.core.i32(this.correctCount, 1)[0] };
+  }
+
+  /** grads = d(mean loss)/d params (overwritten). Needs forward() and crossEntropy({grad: true}) on this batch. */
+  backward(input: ModelInput, B: number): void {
+    this.checkBatch(B);
+    const k = this.core.kernels;
+    const L = this.shapes.length;
+    this.core.f32(this.grads, this.paramFloats).fill(0);
+    for (let l = L - 1; l >= 0; l--) {
+      const [I, O] = this.shapes[l];
+      const dW = this.grads + 4 * this.wOffset[l];
+      const db = this.grads + 4 * this.bOffset[l];
+      const dout = this.outputGrad[l];
+      if (l === 0 && input.kind === 'sparse') {
+        k.sparse_linear_backward(dW, db, dout, input.offsets, input.indices, B, O);
+        continue;
+      }
+      const inp = l === 0 ? (input as { data: number }).data : this.hidden[l - 1];
+      const dinp = l > 0 ? this.outputGrad[l - 1] : 0;
+      k.linear_backward(dinp, dW, db, dout, inp, this.wPtr(l), B, I, O);
+      if (l > 0) {
+        const a = this.hidden[l - 1];
+        const n = B * I;
+        if (this.activation === 'relu') k.relu_backward(dinp, dinp, a, n);
+        else if (this.activation === 'tanh') k.tanh_backward(dinp, dinp, a, n);
+        else k.sigmoid_backward(dinp, dinp, a, n);
+      }
+    }
+  }
+
+  /** Copies of every layer's W [in x out] and b [out]. */
+  getLayers(): LayerWeights[] {
+    const p = this.core.f32(this.params, this.paramFloats);
+    return this.shapes.map(([i, o], l) => ({
+      W: p.slice(this.wOffset[l], this.wOffset[l] + i * o),
+      b: p.slice(this.bOffset[l], this.bOffset[l] + o),
+      inputs: i,
+      outputs: o,
+    }));
+  }
+
+  /** Sets every layer's weights (shapes as getLayers()); the padding stays zero. */
+  setLayers(layers: { W: ArrayLike<number>; b: ArrayLike<number> }[]): void {
+    if (layers.length !== this.shapes.length)
+      throw new ConfigError(`model has ${this.shapes.length} layers, got weights for ${layers.length}`);
+    layers.forEach((layer, l) => {
+      const [i, o] = this.shapes[l];
+      if (layer.W.length !== i * o || layer.b.length !== o)
+        throw new ConfigError(
+          `layer ${l}: expected W of ${i}x${o} and b of ${o}, got ${layer.W.length} and ${layer.b.length}`,
+        );
+    });
+    const p = this.core.f32(this.params, this.paramFloats);
+    layers.forEach((layer, l) => {
+      p.set(layer.W, this.wOffset[l]);
+      p.set(layer.b, this.bOffset[l]);
+    });
+  }
+
+  /** Float offsets of W_l and b_l inside params / grads (for code that reads the flat buffers). */
+  layerOffsets(l: number): { W: number; b: number } {
+    this.checkLayer(l);
+    return { W: this.wOffset[l], b: this.bOffset[l] };
+  }
+
+  private checkLayer(l: number): void {
+    if (!Number.isInteger(l) || l < 0 || l >= this.shapes.length)
+      throw new RangeError(`quanta: layer ${l} outside [0, ${this.shapes.length})`);
+  }
+
+  /**
+   * The input of layer l for the last batch, f32[B * in_l] (post-activation for l >= 1). Layer 0's input is
+   * the model input itself: its data pointer when dense; for a sparse input there is no f32 matrix (use its
+   * offsets/indices: x_a . x_b is the number of shared active indices), and this throws.
+   */
+  layerInputPtr(l: number): number {
+    this.checkLayer(l);
+    if (l > 0) return this.hidden[l - 1];
+    const input = this.lastInput;
+    if (!input) throw new RangeError('quanta: layerInputPtr(0) before any forward()');
+    if (input.kind === 'dense') return input.data;
+    throw new RangeError('quanta: layer 0 input is sparse (CSR): use its offsets and indices');
+  }
+
+  /** dL/d(pre-activation output) of layer l, f32[B * out_l], as used by backward (scaled by 1/B). */
+  layerOutputGradPtr(l: number): number {
+    this.checkLayer(l);
+    return this.outputGrad[l];
+  }
+}

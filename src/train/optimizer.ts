@@ -1,0 +1,101 @@
+// AdamW over a model's flat parameter buffer (assembly/adam.ts), exactly torch.optim.AdamW. The paper uses
+// AdamW(lr 1e-3, weight_decay 0), i.e. Adam with PyTorch's defaults (SPEC.md section 2).
+import type { Core } from '../core/arena.js';
+import { ConfigError, requireNumber } from '../core/errors.js';
+import type { Mlp } from './model.js';
+
+export interface AdamWConfig {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+/** torch.optim.AdamW's defaults with the paper's weight decay 0 (SPEC.md section 2). */
+export const DEFAULT_ADAMW: AdamWConfig = Object.freeze({
+  lr: 1e-3,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0,
+});
+
+export function validateAdamW(c: AdamWConfig): void {
+  requireNumber(c.lr, 'lr', 0, Infinity, true);
+  requireNumber(c.beta1, 'beta1', 0, 1);
+  requireNumber(c.beta2, 'beta2', 0, 1);
+  if (c.beta1 >= 1 || c.beta2 >= 1) throw new ConfigError('beta1 and beta2 must be below 1');
+  requireNumber(c.eps, 'eps', 0, Infinity, true);
+  requireNumber(c.weightDecay, 'weightDecay', 0);
+}
+
+export interface AdamWState {
+  t: number;
+  m: Float32Array;
+  v: Float32Array;
+}
+
+export class AdamW {
+  readonly cfg: AdamWConfig;
+  /** f32[paramFloats] first and second moments, in Wasm memory. */
+  readonly m: number;
+  readonly v: number;
+  private steps = 0;
+
+  constructor(
+    readonly core: Core,
+    readonly model: Mlp,
+    cfg: Partial<AdamWConfig> = {},
+  ) {
+    this.cfg = { ...DEFAULT_ADAMW, ...cfg };
+    validateAdamW(this.cfg);
+    this.m = core.allocF32(model.paramFloats);
+    this.v = core.allocF32(model.paramFloats);
+  }
+
+  /** Wasm bytes the optimiser state needs for a model of paramFloats floats. */
+  static bytes(paramFloats: number): number {
+    return 2 * (Math.ceil((4 * paramFloats) / 64) * 64 + 64);
+  }
+
+  /** Steps taken so far (torch's `step`). */
+  get t(): number {
+    return this.steps;
+  }
+
+  /** One update from the model's current grads. */
+  step(): void {
+    this.steps += 1;
+    const c = this.cfg;
+    this.core.kernels.adamw_step(
+      this.model.params,
+      this.model.grads,
+      this.m,
+      this.v,
+      this.model.paramFloats,
+      c.lr,
+      c.beta1,
+      c.beta2,
+      c.eps,
+      c.weightDecay,
+      this.steps,
+    );
+  }
+
+  /** Copies of the state, for checkpoints. */
+  getState(): AdamWState {
+    const n = this.model.paramFloats;
+    return { t: this.steps, m: this.core.f32(this.m, n).slice(), v: this.core.f32(this.v, n).slice() };
+  }
+
+  setState(state: AdamWState): void {
+    const n = this.model.paramFloats;
+    if (state.m.length !== n || state.v.length !== n)
+      throw new ConfigError(`optimiser state has ${state.m.length} floats, the model needs ${n}`);
+    if (!Number.isInteger(state.t) || state.t < 0) throw new ConfigError(`bad optimiser step ${state.t}`);
+    this.steps = state.t;
+    this.core.f32(this.m, n).set(state.m);
+    this.core.f32(this.v, n).set(state.v);
+  }
+}
