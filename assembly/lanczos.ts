@@ -1,0 +1,318 @@
+// Lanczos eigensolver kernels for QDG's spectral embedding (src/qdg/lanczos.ts drives them).
+//
+// Shapes and storage (all pointers are byte offsets into the one linear memory):
+//   A      f32[S * S]   the symmetric matrix, row-major (A[i*S + j]); f32 halves the memory of S = 20,000
+//   x, y, w, h           f64 vectors
+//   V      f64[m * ld]  the Lanczos basis, one basis vector per ROW: v_r[i] = V[r*ld + i], ld >= S
+//   Y      f64[m * K]   Ritz coefficients, row-major: Y[r*K + k] = component r of Ritz vector k
+//   zt     f64[n * R]   R tracked rows of the tridiagonal eigenvector matrix, stored by column:
+//                       zt[i*R + k] = Z[k][i] (column i of the tracked rows is contiguous)
+// Every vector kernel accumulates in f64; the f32 matrix is promoted lane by lane, so the matrix is the only
+// quantity held in single precision. v128 loads need no alignment in Wasm; 64-byte alignment (Core.alloc)
+// and ld a multiple of 8 keep them on cache lines.
+
+/** Loads two f32 at `p` and promotes them to an f64x2. */
+function load2f32(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
+
+/** Horizontal sum of an f64x2. */
+function hsum(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
+
+/**
+ * y = A x for a dense S x S matrix A (f32, row-major, A[i*S + j]) and f64 vectors x, y (f64[S]).
+ * Rows are taken two at a time so each x load serves two rows. `y` must not overlap `x` or `A`.
+ * Symmetry is not used (reading a triangle would halve the bytes read but double the stores).
+ */
+export function lanczos_symv(a: usize, S: i32, x: usize, y: usize): void {
+  const rowBytes = (<usize>S) << 2;
+  let i = 0;
+  for (; i + 1 < S; i += 2) {
+    const r0 = a + <usize>i * rowBytes;
+    const r1 = r0 + rowBytes;
+    let s0a = f64x2.splat(0);
+    let s0b = f64x2.splat(0);
+    let s1a = f64x2.splat(0);
+    let s1b = f64x2.splat(0);
+    let j = 0;
+    for (; j + 3 < S; j += 4) {
+      const xp = x + ((<usize>j) << 3);
+      const xa = v128.load(xp);
+      const xb = v128.load(xp, 16);
+      const o = (<usize>j) << 2;
+      s0a = f64x2.add(s0a, f64x2.mul(load2f32(r0 + o), xa));
+      s0b = f64x2.add(s0b, f64x2.mul(load2f32(r0 + o + 8), xb));
+      s1a = f64x2.add(s1a, f64x2.mul(load2f32(r1 + o), xa));
+      s1b = f64x2.add(s1b, f64x2.mul(load2f32(r1 + o + 8), xb));
+    }
+    let t0 = hsum(f64x2.add(s0a, s0b));
+    let t1 = hsum(f64x2.add(s1a, s1b));
+    for (; j < S; j++) {
+      const xj = load<f64>(x + ((<usize>j) << 3));
+      t0 += <f64>load<f32>(r0 + ((<usize>j) << 2)) * xj;
+      t1 += <f64>load<f32>(r1 + ((<usize>j) << 2)) * xj;
+    }
+    store<f64>(y + ((<usize>i) << 3), t0);
+    store<f64>(y + ((<usize>(i + 1)) << 3), t1);
+  }
+  if (i < S) {
+    const r0 = a + <usize>i * rowBytes;
+    let t0: f64 = 0;
+    for (let j = 0; j < S; j++)
+      t0 += <f64>load<f32>(r0 + ((<usize>j) << 2)) * load<f64>(x + ((<usize>j) << 3));
+    store<f64>(y + ((<usize>i) << 3), t0);
+  }
+}
+
+/** Dot product of two f64[n] vectors. */
+function dot(p: usize, q: usize, n: i32): f64 {
+  let sa = f64x2.splat(0);
+  let sb = f64x2.splat(0);
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    const o = (<usize>j) << 3;
+    sa = f64x2.add(sa, f64x2.mul(v128.load(p + o), v128.load(q + o)));
+    sb = f64x2.add(sb, f64x2.mul(v128.load(p + o, 16), v128.load(q + o, 16)));
+  }
+  let t = hsum(f64x2.add(sa, sb));
+  for (; j < n; j++) t += load<f64>(p + ((<usize>j) << 3)) * load<f64>(q + ((<usize>j) << 3));
+  return t;
+}
+
+/**
+ * h = V^T w: h[r] = sum_i V[r*ld + i] * w[i] for r < m (the first half of a classical Gram-Schmidt pass).
+ * V: f64[m * ld] basis rows; w: f64[S]; h: f64[m]. Four basis rows share each load of w.
+ */
+export function lanczos_project(v: usize, m: i32, ld: i32, S: i32, w: usize, h: usize): void {
+  const rowBytes = (<usize>ld) << 3;
+  let r = 0;
+  for (; r + 3 < m; r += 4) {
+    const p0 = v + <usize>r * rowBytes;
+    const p1 = p0 + rowBytes;
+    const p2 = p1 + rowBytes;
+    const p3 = p2 + rowBytes;
+    let s0 = f64x2.splat(0);
+    let s1 = f64x2.splat(0);
+    let s2 = f64x2.splat(0);
+    let s3 = f64x2.splat(0);
+    let j = 0;
+    for (; j + 1 < S; j += 2) {
+      const o = (<usize>j) << 3;
+      const wv = v128.load(w + o);
+      s0 = f64x2.add(s0, f64x2.mul(v128.load(p0 + o), wv));
+      s1 = f64x2.add(s1, f64x2.mul(v128.load(p1 + o), wv));
+      s2 = f64x2.add(s2, f64x2.mul(v128.load(p2 + o), wv));
+      s3 = f64x2.add(s3, f64x2.mul(v128.load(p3 + o), wv));
+    }
+    let t0 = hsum(s0);
+    let t1 = hsum(s1);
+    let t2 = hsum(s2);
+    let t3 = hsum(s3);
+    if (j < S) {
+      const o = (<usize>j) << 3;
+      const wj = load<f64>(w + o);
+      t0 += load<f64>(p0 + o) * wj;
+      t1 += load<f64>(p1 + o) * wj;
+      t2 += load<f64>(p2 + o) * wj;
+      t3 += load<f64>(p3 + o) * wj;
+    }
+    const hp = h + ((<usize>r) << 3);
+    store<f64>(hp, t0);
+    store<f64>(hp, t1, 8);
+    store<f64>(hp, t2, 16);
+    store<f64>(hp, t3, 24);
+  }
+  for (; r < m; r++) store<f64>(h + ((<usize>r) << 3), dot(v + <usize>r * rowBytes, w, S));
+}
+
+/**
+ * w -= V h: w[i] -= sum_r h[r] * V[r*ld + i] for r < m (the second half of a Gram-Schmidt pass).
+ * V: f64[m * ld]; h: f64[m]; w: f64[S], must not overlap V. Four basis rows per sweep over w.
+ */
+export function lanczos_subtract(v: usize, m: i32, ld: i32, S: i32, h: usize, w: usize): void {
+  const rowBytes = (<usize>ld) << 3;
+  let r = 0;
+  for (; r + 3 < m; r += 4) {
+    const p0 = v + <usize>r * rowBytes;
+    const p1 = p0 + rowBytes;
+    const p2 = p1 + rowBytes;
+    const p3 = p2 + rowBytes;
+    const hp = h + ((<usize>r) << 3);
+    const h0s = load<f64>(hp);
+    const h1s = load<f64>(hp, 8);
+    const h2s = load<f64>(hp, 16);
+    const h3s = load<f64>(hp, 24);
+    const h0 = f64x2.splat(h0s);
+    const h1 = f64x2.splat(h1s);
+    const h2 = f64x2.splat(h2s);
+    const h3 = f64x2.splat(h3s);
+    let j = 0;
+    for (; j + 1 < S; j += 2) {
+      const o = (<usize>j) << 3;
+      const sum = f64x2.add(
+        f64x2.add(f64x2.mul(v128.load(p0 + o), h0), f64x2.mul(v128.load(p1 + o), h1)),
+        f64x2.add(f64x2.mul(v128.load(p2 + o), h2), f64x2.mul(v128.load(p3 + o), h3)),
+      );
+      v128.store(w + o, f64x2.sub(v128.load(w + o), sum));
+    }
+    if (j < S) {
+      const o = (<usize>j) << 3;
+      const sum =
+        load<f64>(p0 + o) * h0s +
+        load<f64>(p1 + o) * h1s +
+        (load<f64>(p2 + o) * h2s + load<f64>(p3 + o) * h3s);
+      store<f64>(w + o, load<f64>(w + o) - sum);
+    }
+  }
+  for (; r < m; r++) {
+    const p = v + <usize>r * rowBytes;
+    const hr = load<f64>(h + ((<usize>r) << 3));
+    for (let j = 0; j < S; j++) {
+      const o = (<usize>j) << 3;
+      store<f64>(w + o, load<f64>(w + o) - hr * load<f64>(p + o));
+    }
+  }
+}
+
+/**
+ * Ritz vectors: out[i*K + k] = sum_{r<m} V[r*ld + i] * Y[r*K + k], i.e. out (S x K, row-major) = V^T Y.
+ * V: f64[m * ld]; Y: f64[m * K]; out: f64[S * K], overwritten, must not overlap V or Y.
+ * Blocked for the cache: 64 columns of Y by 256 of its rows (128 KiB) are reused across all S rows of out.
+ */
+export function lanczos_ritz(v: usize, m: i32, ld: i32, S: i32, y: usize, K: i32, out: usize): void {
+  memory.fill(out, 0, <usize>S * <usize>K * 8);
+  const KB = 64;
+  const RB = 256;
+  const rowBytes = (<usize>ld) << 3;
+  const outRow = (<usize>K) << 3;
+  for (let k0 = 0; k0 < K; k0 += KB) {
+    const k1 = min(K, k0 + KB);
+    for (let r0 = 0; r0 < m; r0 += RB) {
+      const r1 = min(m, r0 + RB);
+      for (let i = 0; i < S; i++) {
+        const op = out + <usize>i * outRow;
+        const vp = v + ((<usize>i) << 3);
+        let k = k0;
+        for (; k + 3 < k1; k += 4) {
+          const ko = (<usize>k) << 3;
+          let acc0 = v128.load(op + ko);
+          let acc1 = v128.load(op + ko, 16);
+          for (let r = r0; r < r1; r++) {
+            const a = f64x2.splat(load<f64>(vp + <usize>r * rowBytes));
+            const yp = y + <usize>r * outRow + ko;
+            acc0 = f64x2.add(acc0, f64x2.mul(a, v128.load(yp)));
+            acc1 = f64x2.add(acc1, f64x2.mul(a, v128.load(yp, 16)));
+          }
+          v128.store(op + ko, acc0);
+          v128.store(op + ko, acc1, 16);
+        }
+        for (; k < k1; k++) {
+          const ko = (<usize>k) << 3;
+          let acc = load<f64>(op + ko);
+          for (let r = r0; r < r1; r++)
+            acc += load<f64>(vp + <usize>r * rowBytes) * load<f64>(y + <usize>r * outRow + ko);
+          store<f64>(op + ko, acc);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Implicit QL with Wilkinson-type shifts on a symmetric tridiagonal matrix (tql2/tqli): diagonal d (f64[n]),
+ * off-diagonal e (f64[n], e[i] couples i and i+1, e[n-1] ignored). On return d holds the eigenvalues
+ * (unsorted) and e is destroyed. The rotations are applied to R tracked rows of the eigenvector matrix,
+ * stored by column in zt (f64[n * R], zt[i*R + k]); pass the identity (R = n) for all eigenvectors, or the
+ * last unit row (R = 1, zt[n-1] = 1) for the bottom components that Lanczos residual estimates need.
+ * Returns -1 on success, or the index of the eigenvalue that did not converge in 60 sweeps.
+ */
+export function tridiag_ql(d: usize, e: usize, zt: usize, n: i32, R: i32): i32 {
+  if (n <= 1) return -1;
+  store<f64>(e + ((<usize>(n - 1)) << 3), 0);
+  const colBytes = (<usize>R) << 3;
+  for (let l = 0; l < n; l++) {
+    let iter = 0;
+    for (;;) {
+      let m = l;
+      for (; m < n - 1; m++) {
+        const dd = abs(load<f64>(d + ((<usize>m) << 3))) + abs(load<f64>(d + ((<usize>(m + 1)) << 3)));
+        if (abs(load<f64>(e + ((<usize>m) << 3))) + dd == dd) break;
+      }
+      if (m == l) break;
+      if (iter++ == 60) return l;
+      const dl = load<f64>(d + ((<usize>l) << 3));
+      const el = load<f64>(e + ((<usize>l) << 3));
+      let g = (load<f64>(d + ((<usize>(l + 1)) << 3)) - dl) / (2.0 * el);
+      let r = pythag(g, 1.0);
+      g = load<f64>(d + ((<usize>m) << 3)) - dl + el / (g + (g >= 0 ? r : -r));
+      let s: f64 = 1.0;
+      let c: f64 = 1.0;
+      let p: f64 = 0.0;
+      let i = m - 1;
+      let underflow = false;
+      for (; i >= l; i--) {
+        const ei = load<f64>(e + ((<usize>i) << 3));
+        const f = s * ei;
+        const b = c * ei;
+        r = pythag(f, g);
+        store<f64>(e + ((<usize>(i + 1)) << 3), r);
+        if (r == 0.0) {
+          const dp = d + ((<usize>(i + 1)) << 3);
+          store<f64>(dp, load<f64>(dp) - p);
+          store<f64>(e + ((<usize>m) << 3), 0);
+          underflow = true;
+          break;
+        }
+        s = f / r;
+        c = g / r;
+        g = load<f64>(d + ((<usize>(i + 1)) << 3)) - p;
+        r = (load<f64>(d + ((<usize>i) << 3)) - g) * s + 2.0 * c * b;
+        p = s * r;
+        store<f64>(d + ((<usize>(i + 1)) << 3), g + p);
+        g = c * r - b;
+        rotateColumns(zt + <usize>i * colBytes, zt + <usize>(i + 1) * colBytes, R, c, s);
+      }
+      if (underflow) continue;
+      store<f64>(d + ((<usize>l) << 3), dl - p);
+      store<f64>(e + ((<usize>l) << 3), g);
+      store<f64>(e + ((<usize>m) << 3), 0);
+    }
+  }
+  return -1;
+}
+
+/** (zi, zj) <- (c zi - s zj, s zi + c zj) over R entries: column i and i+1 of the tracked rows. */
+function rotateColumns(zi: usize, zj: usize, R: i32, c: f64, s: f64): void {
+  const cv = f64x2.splat(c);
+  const sv = f64x2.splat(s);
+  let k = 0;
+  for (; k + 1 < R; k += 2) {
+    const o = (<usize>k) << 3;
+    const a = v128.load(zi + o);
+    const b = v128.load(zj + o);
+    v128.store(zj + o, f64x2.add(f64x2.mul(sv, a), f64x2.mul(cv, b)));
+    v128.store(zi + o, f64x2.sub(f64x2.mul(cv, a), f64x2.mul(sv, b)));
+  }
+  if (k < R) {
+    const o = (<usize>k) << 3;
+    const a = load<f64>(zi + o);
+    const b = load<f64>(zj + o);
+    store<f64>(zj + o, s * a + c * b);
+    store<f64>(zi + o, c * a - s * b);
+  }
+}
+
+/** sqrt(a^2 + b^2) without overflow, written out so the TypeScript twin rounds identically. */
+function pythag(a: f64, b: f64): f64 {
+  const x = abs(a);
+  const y = abs(b);
+  if (x > y) {
+    const t = y / x;
+    return x * Math.sqrt(1.0 + t * t);
+  }
+  if (y == 0.0) return 0.0;
+  const t = x / y;
+  return y * Math.sqrt(1.0 + t * t);
+}

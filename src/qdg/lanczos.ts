@@ -1,0 +1,264 @@
+// The K largest eigenpairs of a dense symmetric matrix held as f32 in Wasm memory: Lanczos in f64 with full
+// reorthogonalisation, the tridiagonal problem solved by implicit QL (./tridiagonal.ts), Ritz vectors V S.
+//
+// Why full reorthogonalisation without restarts. QDG wants many eigenpairs (K up to 1500 of S = 10,000-20,000)
+// from the bulk of a spectrum, where a restarted method (thick restart, ARPACK's implicit restart) keeps a
+// basis of about 2K vectors anyway and pays a dense m x m eigen-decomposition and an S x m x m basis rotation
+// at every restart, and where selective or partial reorthogonalisation leaves the basis only semi-orthogonal
+// (O(sqrt(eps))), which costs Ritz-vector orthogonality and needs ghost-eigenvalue bookkeeping. Unrestarted
+// Lanczos with full reorthogonalisation builds each Krylov direction once (the fewest matrix-vector
+// products of any Krylov method), keeps the basis orthogonal to machine precision, and its cost, one matvec
+// (S^2) plus one Gram-Schmidt pass (4 S j) at step j, is what the Wasm kernels make fast: the reorthogonal-
+// isation is two SIMD GEMVs over the stored basis (a second, DGKS pass only when the first one cancels).
+// Memory is the basis, m x S f64: 4500 x 20,000 x 8 B = 720 MB beside the 1.6 GB f32 matrix for
+// S = 20,000, K = 1500, which fits in wasm32's 4 GiB (see basisBytes / lanczosBytes).
+//
+// Convergence: a Ritz pair (theta, y = V s) of the m-step process has residual ||M y - theta y|| =
+// beta_m |e_m^T s| (to rounding, with a fully orthogonal basis). A pair is converged when that estimate is
+// at most max(tol |theta|, 1000 eps ||M||): the second term is the accuracy a residual can be computed to at
+// all, and only matters for theta within about 1e-3 ||M|| of zero. At the end every returned pair's residual
+// is recomputed explicitly, ||M y - theta y|| / |theta|, and returned in `residuals`.
+//
+// Repeated eigenvalues: a single Krylov sequence sees one vector of each eigenspace, so a copy of a repeated
+// eigenvalue appears only from rounding or when the Krylov space closes (beta = 0, an invariant subspace):
+// then the process restarts from a fresh random vector orthogonal to the basis and carries on, as a graph
+// with c connected components needs to find c eigenvalues equal to 1.
+import type { Core } from '../core/arena.js';
+import { alignUp, MemoryLimitError, formatBytes } from '../core/arena.js';
+import { MAX_MEMORY_BYTES } from '../core/wasm.js';
+import { CounterRandom, Stream } from '../core/rng.js';
+import { requireInt, requireNumber } from '../core/errors.js';
+import { symmetricTridiagonalEigen } from './tridiagonal.js';
+
+export interface EigenResult {
+  /** The K largest algebraic eigenvalues, descending. */
+  values: Float64Array;
+  /** S x K row-major: vectors[i*K + j] = component i of eigenvector j (unit 2-norm). */
+  vectors: Float64Array;
+  /** Explicit relative residuals ||M y_j - theta_j y_j|| / |theta_j|. */
+  residuals: Float64Array;
+  /** Lanczos steps taken (the size of the final tridiagonal matrix). */
+  iterations: number;
+  /** Matrix-vector products with M, including the K of the explicit residual check. */
+  matvecs: number;
+  /** True when every pair met the tolerance by the Lanczos estimate before the step limit. */
+  converged: boolean;
+}
+
+export interface LanczosOptions {
+  /** Relative residual tolerance (default 1e-10). */
+  tol?: number;
+  /** The most Lanczos steps, i.e. basis vectors (default defaultLanczosSteps(S, K)). */
+  maxIterations?: number;
+  /** Seed of the start vector, drawn from CounterRandom(seed, Stream.lanczos) (default 0). */
+  seed?: number;
+  /** Called after each convergence test with (pairs converged, K). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+const EPS = 2 ** -52;
+
+/** Default step limit: 3K (at least K + 100) steps, and never more than S (where the Krylov space is all). */
+export function defaultLanczosSteps(S: number, K: number): number {
+  return Math.min(S, Math.max(3 * K, K + 100));
+}
+
+/** The row stride of the basis in f64s: S rounded up to 8, so every basis vector starts on a cache line. */
+export function basisStride(S: number): number {
+  return alignUp(S, 8);
+}
+
+/** Wasm bytes that largestEigenpairs allocates beside the matrix, for m steps (peak, with alignment slack). */
+export function lanczosBytes(S: number, K: number, m = defaultLanczosSteps(S, K)): number {
+  const ld = basisStride(S);
+  const basis = m * ld * 8;
+  const vectors = 4 * S * 8 + 4 * m * 8;
+  const finish = m * K * 8 + Math.max(m * m * 8 + 3 * m * 8, S * K * 8 + 2 * S * 8);
+  return basis + vectors + finish + 64 * 16;
+}
+
+/**
+ * The K largest (algebraic) eigenpairs of the symmetric S x S matrix at `matrixPtr` (f32, row-major, only
+ * read), descending. Deterministic for a given seed. Allocates its work space above the Core's current top
+ * and releases it before returning.
+ */
+export function largestEigenpairs(
+  core: Core,
+  matrixPtr: number,
+  S: number,
+  K: number,
+  opts: LanczosOptions = {},
+): EigenResult {
+  requireInt(S, 'matrix size S', 1);
+  requireInt(K, 'number of eigenpairs K', 1, S);
+  const tol = opts.tol ?? 1e-10;
+  requireNumber(tol, 'eigensolver tolerance', 0, 1, true);
+  const mMax = opts.maxIterations ?? defaultLanczosSteps(S, K);
+  requireInt(mMax, 'maxIterations', K, S);
+  const seed = opts.seed ?? 0;
+  requireInt(seed, 'seed', 0);
+  const need = lanczosBytes(S, K, mMax);
+  if (core.used + need > MAX_MEMORY_BYTES) {
+    throw new MemoryLimitError(
+      `quanta: Lanczos for S = ${S}, K = ${K} needs ${formatBytes(need)} beside the matrix, above wasm32's 4 GiB`,
+    );
+  }
+
+  const k = core.kernels;
+  const mark = core.mark();
+  try {
+    const ld = basisStride(S);
+    const rowBytes = ld * 8;
+    const V = core.allocF64(mMax * ld); // basis rows v_0 .. v_{m-1}
+    const w = core.allocF64(ld); // the new direction
+    const h = core.allocF64(mMax); // Gram-Schmidt coefficients
+    const scalar = core.allocF64(2);
+    const alpha = new Float64Array(mMax); // T's diagonal
+    const beta = new Float64Array(mMax); // beta[j] couples v_j and v_{j+1}; beta[m-1] is the residual norm
+    const random = new CounterRandom(seed, Stream.lanczos);
+    const row = (j: number) => V + j * rowBytes;
+    const norm = (p: number) => {
+      k.lanczos_project(p, 1, ld, S, p, scalar);
+      return Math.sqrt(core.f64(scalar, 1)[0]);
+    };
+    /** Fills row j with a random unit vector orthogonal to rows 0..j-1; false if none is left (j = S). */
+    const randomDirection = (j: number): boolean => {
+      const x = core.f64(row(j), S);
+      for (let i = 0; i < S; i++) x[i] = random.nextGaussian();
+      for (let pass = 0; pass < 3 && j > 0; pass++) {
+        k.lanczos_project(V, j, ld, S, row(j), h);
+        k.lanczos_subtract(V, j, ld, S, h, row(j));
+      }
+      const nx = norm(row(j));
+      if (!(nx > 1e-8 * Math.sqrt(S))) return false;
+      const y = core.f64(row(j), S);
+      for (let i = 0; i < S; i++) y[i] /= nx;
+      return true;
+    };
+
+    randomDirection(0);
+    let m = 0; // basis vectors whose step is done
+    let matvecs = 0;
+    let mNorm = 0; // running estimate of ||M||: max over steps of |alpha| + beta
+    let converged = false;
+    let nextCheck = Math.min(mMax, K);
+    for (let j = 0; j < mMax; j++) {
+      // w = M v_j - beta_{j-1} v_{j-1} - alpha_j v_j: the three-term recurrence...
+      k.lanczos_symv(matrixPtr, S, row(j), w);
+      matvecs++;
+      const hv = core.f64(h, 2);
+      if (j > 0 && beta[j - 1] !== 0) {
+        hv[0] = beta[j - 1];
+        k.lanczos_subtract(row(j - 1), 1, ld, S, h, w);
+      }
+      k.lanczos_project(row(j), 1, ld, S, w, h);
+      alpha[j] = core.f64(h, 1)[0];
+      k.lanczos_subtract(row(j), 1, ld, S, h, w);
+      // ...then full reorthogonalisation against v_0 .. v_j (classical Gram-Schmidt, twice if it cancels).
+      const before = norm(w);
+      let after = before;
+      for (let pass = 0; pass < 2; pass++) {
+        k.lanczos_project(V, j + 1, ld, S, w, h);
+        k.lanczos_subtract(V, j + 1, ld, S, h, w);
+        alpha[j] += core.f64(h, j + 1)[j];
+        const prev = after;
+        after = norm(w);
+        if (after > 0.7071 * prev) break;
+      }
+      beta[j] = after;
+      mNorm = Math.max(mNorm, Math.abs(alpha[j]) + after + (j > 0 ? beta[j - 1] : 0));
+      m = j + 1;
+      const last = m === mMax;
+      const invariant = after <= 1e-12 * mNorm;
+      if (invariant) beta[j] = 0;
+      if (m >= nextCheck || last) {
+        const done = convergedCount(alpha, beta, m, K, tol, mNorm, core);
+        opts.onProgress?.(done, K);
+        if (done === K) {
+          converged = true;
+          break;
+        }
+        nextCheck = m + Math.max(5, Math.ceil(0.02 * m));
+      }
+      if (last) break;
+      if (invariant) {
+        // An invariant subspace: continue from a fresh direction orthogonal to it (T gets a zero coupling).
+        if (!randomDirection(m)) {
+          converged = true; // the basis spans the whole space, so T's eigenpairs are M's
+          break;
+        }
+      } else {
+        const src = core.f64(w, S);
+        const dst = core.f64(row(m), S);
+        for (let i = 0; i < S; i++) dst[i] = src[i] / after;
+      }
+    }
+
+    // Ritz pairs: the top K eigenpairs of T (all rows tracked), then y = V s.
+    const tEig = symmetricTridiagonalEigen(alpha.subarray(0, m), beta.subarray(0, m), {
+      track: 'vectors',
+      order: 'descending',
+      core,
+    });
+    const values = tEig.values.slice(0, K);
+    const Y = core.allocF64(m * K);
+    {
+      const y = core.f64(Y, m * K);
+      const s = tEig.vectors as Float64Array;
+      for (let r = 0; r < m; r++) for (let c = 0; c < K; c++) y[r * K + c] = s[r * m + c];
+    }
+    const out = core.allocF64(S * K);
+    k.lanczos_ritz(V, m, ld, S, Y, K, out);
+
+    // Explicit residuals ||M y - theta y|| / |theta|, one matvec each.
+    const x = core.allocF64(ld);
+    const mx = core.allocF64(ld);
+    const residuals = new Float64Array(K);
+    for (let c = 0; c < K; c++) {
+      const o = core.f64(out, S * K);
+      const xv = core.f64(x, S);
+      for (let i = 0; i < S; i++) xv[i] = o[i * K + c];
+      k.lanczos_symv(matrixPtr, S, x, mx);
+      matvecs++;
+      const mxv = core.f64(mx, S);
+      const xs = core.f64(x, S);
+      let rr = 0;
+      let xx = 0;
+      for (let i = 0; i < S; i++) {
+        const d = mxv[i] - values[c] * xs[i];
+        rr += d * d;
+        xx += xs[i] * xs[i];
+      }
+      residuals[c] = Math.sqrt(rr / xx) / Math.max(Math.abs(values[c]), EPS * mNorm);
+    }
+    const vectors = core.f64(out, S * K).slice();
+    return { values, vectors, residuals, iterations: m, matvecs, converged };
+  } finally {
+    core.release(mark);
+  }
+}
+
+/** How many of T's K largest Ritz pairs meet the tolerance by the estimate beta_m |e_m^T s|. */
+function convergedCount(
+  alpha: Float64Array,
+  beta: Float64Array,
+  m: number,
+  K: number,
+  tol: number,
+  mNorm: number,
+  core: Core,
+): number {
+  const t = symmetricTridiagonalEigen(alpha.subarray(0, m), beta.subarray(0, m - 1), {
+    track: 'bottom',
+    order: 'descending',
+    core,
+  });
+  const bottom = t.bottom as Float64Array;
+  const betaM = beta[m - 1];
+  let done = 0;
+  for (let i = 0; i < Math.min(K, m); i++) {
+    const estimate = betaM * Math.abs(bottom[i]);
+    if (estimate <= Math.max(tol * Math.abs(t.values[i]), 1000 * EPS * mNorm)) done++;
+  }
+  return done;
+}
