@@ -17,6 +17,7 @@
 import type { Core } from '../core/arena.js';
 import { require, requireInt, requireNumber } from '../core/errors.js';
 import { seedKey, Stream } from '../core/rng.js';
+import { mirrorGram, syrkAccumulate } from './gram.js';
 
 /** A in n_i = floor(A / i^alpha) (paper: 1000). */
 export const TOY_POINTS_SCALE = 1000;
@@ -122,25 +123,22 @@ export function toyPoints(core: Core, c: ToyConfig): ToyPoints {
 }
 
 /**
- * The toy's affinity 1 + cos(x_a, x_b) (values in [0, 2]) into a new f32 S x S matrix in Wasm memory, from
- * unit rows. Plain TypeScript dot products (S^2 d / 2 multiply-adds: about 25 G for the paper's d = 1000).
+ * The toy's affinity 1 + cos(x_a, x_b) (values in [0, 2]) into the f32 S x S matrix at `affinityPtr` (zeroed,
+ * e.g. fresh from core.allocF32), from the unit rows: the Gram X X^T by the SIMD SYRK of gram.ts, mirrored,
+ * then clipped to [-1, 1] and shifted by 1.
  */
-export function toyAffinity(core: Core, points: ToyPoints): number {
+export function toyAffinityInto(core: Core, points: ToyPoints, affinityPtr: number): void {
   const { samples: S, d } = points;
-  const affinityPtr = core.allocF32(S * S);
-  const X = core.f32(points.pointsPtr, S * d);
+  syrkAccumulate(core, affinityPtr, S, points.pointsPtr, d);
+  mirrorGram(core, affinityPtr, S);
   const A = core.f32(affinityPtr, S * S);
-  for (let a = 0; a < S; a++) {
-    const oa = a * d;
-    for (let b = 0; b <= a; b++) {
-      const ob = b * d;
-      let dot = 0;
-      for (let j = 0; j < d; j++) dot += X[oa + j] * X[ob + j];
-      const v = 1 + Math.max(-1, Math.min(1, dot));
-      A[a * S + b] = v;
-      A[b * S + a] = v;
-    }
-  }
+  for (let p = 0; p < S * S; p++) A[p] = 1 + Math.max(-1, Math.min(1, A[p]));
+}
+
+/** toyAffinityInto a new matrix allocated on `core`; returns its pointer. */
+export function toyAffinity(core: Core, points: ToyPoints): number {
+  const affinityPtr = core.allocF32(points.samples * points.samples);
+  toyAffinityInto(core, points, affinityPtr);
   return affinityPtr;
 }
 
