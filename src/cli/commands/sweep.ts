@@ -131,7 +131,7 @@ export function registerSweep(program: Command): void {
     )
     .option(
       '--steps <int>',
-      'optimiser steps of every run (default: the preset’s)',
+      'optimiser steps of every run (default: the preset steps)',
       parseIntOption('--steps', 1),
     )
     .option(
