@@ -1,0 +1,306 @@
+// k-means label assignment for spectral clustering (SPEC.md 4.1 item 9), following scikit-learn's KMeans
+// (lloyd): greedy k-means++ seeding with 2 + floor(ln k) local trials, n_init restarts keeping the lowest
+// inertia, Lloyd iterations whose squared distances ||x||^2 - 2 x.c + ||c||^2 take x.c from a SIMD matrix
+// product (assembly/kmeans.ts), stop on unchanged labels or a total squared centre shift <= tol times the
+// mean per-feature variance, then one final assignment to the final centres. Empty clusters are relocated
+// to the points farthest from their centres. Computation is f64 on data centred by its mean (as sklearn
+// does, for the accuracy of the norm expansion). Restart r draws from CounterRandom(seed, Stream.kmeans, r).
+import type { Core } from '../core/arena.js';
+import { MemoryLimitError, formatBytes } from '../core/arena.js';
+import { CounterRandom, Stream } from '../core/rng.js';
+import { requireInt, requireNumber } from '../core/errors.js';
+
+export interface KMeansOptions {
+  /** Restarts; the run with the lowest inertia is kept (default 30: SPEC.md 4.1 item 9, n_init=30). */
+  nInit?: number;
+  /** Lloyd iterations per restart (default 300, sklearn's). */
+  maxIter?: number;
+  /** Relative tolerance on the total squared centre shift (default 1e-4, sklearn's). */
+  tol?: number;
+  /** Seed of the counter-based generator (default 0). */
+  seed?: number;
+  /** Called after each assignment step with the restart, the iteration (0-based) and the inertia. */
+  onIteration?: (init: number, iteration: number, inertia: number) => void;
+}
+
+export interface KMeansResult {
+  /** i32[S] cluster of each row, in [0, k). */
+  labels: Int32Array;
+  /** Sum of squared distances of rows to their centres. */
+  inertia: number;
+  /** Lloyd iterations of the kept restart. */
+  iterations: number;
+  /** f64 k x d centres of the kept restart (in the input's coordinates). */
+  centers: Float64Array;
+}
+
+/** Rows per assignment block (KMEANS_ROW_BLOCK in assembly/kmeans.ts). */
+const ROW_BLOCK = 64;
+
+/**
+ * k-means on S rows of dimension d. `data` is a Float64Array or Float32Array of S x d row-major values, or a
+ * pointer to S x d f64 in Wasm memory (not modified). Allocates working memory on `core` above the current
+ * mark and releases it before returning.
+ */
+export function kmeans(
+  core: Core,
+  data: number | Float64Array | Float32Array,
+  S: number,
+  d: number,
+  k: number,
+  opts: KMeansOptions = {},
+): KMeansResult {
+  requireInt(S, 'k-means samples', 1);
+  requireInt(d, 'k-means dimension', 1);
+  requireInt(k, 'number of clusters k', 1, S);
+  const nInit = opts.nInit ?? 30;
+  const maxIter = opts.maxIter ?? 300;
+  const tol = opts.tol ?? 1e-4;
+  const seed = opts.seed ?? 0;
+  requireInt(nInit, 'k-means n_init', 1);
+  requireInt(maxIter, 'k-means max_iter', 1);
+  requireNumber(tol, 'k-means tol', 0);
+  if (typeof data !== 'number' && data.length !== S * d) {
+    throw new RangeError(`kmeans: data has ${data.length} values, expected ${S} x ${d}`);
+  }
+  const trials = 2 + Math.floor(Math.log(k));
+  const f64s = S * d + 3 * S + 2 * k * d + 2 * k + Math.max(ROW_BLOCK * k, trials * S) + trials * (d + 2);
+  const need = 8 * f64s + 4 * S + 20 * 64;
+  if (need > core.available) {
+    throw new MemoryLimitError(
+      `k-means of ${S} x ${d} with k = ${k} needs ${formatBytes(need)} of Wasm memory`,
+    );
+  }
+  const mark = core.mark();
+  try {
+    const K = core.kernels;
+    const X = core.allocF64(S * d);
+    const xNorm = core.allocF64(S);
+    const centers = core.allocF64(k * d);
+    const centersNew = core.allocF64(k * d);
+    const cNorm = core.allocF64(k);
+    const counts = core.allocF64(k);
+    const labels = core.allocI32(S);
+    const minDist = core.allocF64(S);
+    const closest = core.allocF64(S);
+    const scratch = core.allocF64(Math.max(ROW_BLOCK * k, trials * S));
+    const cand = core.allocF64(trials * d);
+    const candNorm = core.allocF64(trials);
+    const pots = core.allocF64(trials);
+
+    // centre the data (a copy), and sklearn's tolerance: tol x mean of the per-feature variances
+    const x = core.f64(X, S * d);
+    if (typeof data === 'number') x.set(core.f64(data, S * d));
+    else x.set(data);
+    const mean = new Float64Array(d);
+    for (let i = 0; i < S; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j];
+    for (let j = 0; j < d; j++) mean[j] /= S;
+    let variance = 0;
+    for (let i = 0; i < S; i++) {
+      for (let j = 0; j < d; j++) {
+        const v = (x[i * d + j] -= mean[j]);
+        variance += v * v;
+      }
+    }
+    const tolAbs = (tol * variance) / (S * d);
+    K.kmeans_row_norms(X, S, d, xNorm);
+
+    const ctx: Ctx = {
+      core,
+      X,
+      S,
+      d,
+      k,
+      xNorm,
+      centers,
+      cNorm,
+      labels,
+      minDist,
+      closest,
+      scratch,
+      cand,
+      candNorm,
+      pots,
+    };
+    let best: KMeansResult | undefined;
+    for (let init = 0; init < nInit; init++) {
+      const rng = new CounterRandom(seed, Stream.kmeans, init);
+      seedPlusPlus(ctx, rng, trials);
+      const labelsOld = new Int32Array(S).fill(-1);
+      let iter = 0;
+      for (; iter < maxIter; iter++) {
+        K.kmeans_row_norms(centers, k, d, cNorm);
+        const inertia = K.kmeans_assign(X, S, d, xNorm, centers, k, cNorm, labels, minDist, scratch);
+        opts.onIteration?.(init, iter, inertia);
+        K.kmeans_update(X, S, d, labels, k, centersNew, counts);
+        relocateEmptyClusters(ctx, centersNew, counts);
+        const a = core.f64(centers, k * d);
+        const b = core.f64(centersNew, k * d);
+        let shift = 0;
+        for (let e = 0; e < k * d; e++) shift += (b[e] - a[e]) ** 2;
+        a.set(b);
+        const lab = core.i32(labels, S);
+        let same = true;
+        for (let i = 0; i < S; i++) {
+          if (lab[i] !== labelsOld[i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) break; // strict convergence
+        if (shift <= tolAbs) break;
+        labelsOld.set(lab);
+      }
+      // the final assignment, so that labels match the final centres
+      K.kmeans_row_norms(centers, k, d, cNorm);
+      const inertia = K.kmeans_assign(X, S, d, xNorm, centers, k, cNorm, labels, minDist, scratch);
+      if (!best || inertia < best.inertia) {
+        const c = Float64Array.from(core.f64(centers, k * d));
+        for (let i = 0; i < k; i++) for (let j = 0; j < d; j++) c[i * d + j] += mean[j];
+        best = {
+          labels: Int32Array.from(core.i32(labels, S)),
+          inertia,
+          iterations: Math.min(iter + 1, maxIter),
+          centers: c,
+        };
+      }
+    }
+    return best!;
+  } finally {
+    core.release(mark);
+  }
+}
+
+interface Ctx {
+  core: Core;
+  X: number;
+  S: number;
+  d: number;
+  k: number;
+  xNorm: number;
+  centers: number;
+  cNorm: number;
+  labels: number;
+  minDist: number;
+  closest: number;
+  scratch: number;
+  cand: number;
+  candNorm: number;
+  pots: number;
+}
+
+/** sklearn's greedy k-means++: each new centre is the best of `trials` D^2-sampled candidates. */
+function seedPlusPlus(c: Ctx, rng: CounterRandom, trials: number): void {
+  const { core, X, S, d, k } = c;
+  const K = core.kernels;
+  const copyRow = (dst: number, row: number) => core.f64(dst, d).set(core.f64(X + 8 * row * d, d));
+  // first centre: uniform; closest = squared distance of every row to it
+  const first = rng.nextInt(S);
+  copyRow(c.centers, first);
+  copyRow(c.cand, first);
+  core.f64(c.candNorm, 1)[0] = core.f64(c.xNorm, S)[first];
+  core.f64(c.closest, S).fill(Infinity);
+  K.kmeans_pp_trials(X, S, d, c.xNorm, c.cand, c.candNorm, 1, c.closest, c.scratch, c.pots);
+  K.kmeans_pp_accept(c.closest, c.scratch, S);
+  let pot = core.f64(c.pots, 1)[0];
+  const cumsum = new Float64Array(S);
+  const ids = new Int32Array(trials);
+  for (let centre = 1; centre < k; centre++) {
+    const closest = core.f64(c.closest, S);
+    let acc = 0;
+    for (let i = 0; i < S; i++) cumsum[i] = acc += closest[i];
+    for (let t = 0; t < trials; t++) {
+      const u = rng.nextDouble() * pot;
+      // searchsorted(cumsum, u, side='left'), clipped to S - 1
+      let lo = 0;
+      let hi = S - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (cumsum[mid] >= u) hi = mid;
+        else lo = mid + 1;
+      }
+      ids[t] = lo;
+      copyRow(c.cand + 8 * t * d, lo);
+      core.f64(c.candNorm, trials)[t] = core.f64(c.xNorm, S)[lo];
+    }
+    K.kmeans_pp_trials(X, S, d, c.xNorm, c.cand, c.candNorm, trials, c.closest, c.scratch, c.pots);
+    const pots = core.f64(c.pots, trials);
+    let bestT = 0;
+    for (let t = 1; t < trials; t++) if (pots[t] < pots[bestT]) bestT = t;
+    pot = pots[bestT];
+    K.kmeans_pp_accept(c.closest, c.scratch + 8 * bestT * S, S);
+    copyRow(c.centers + 8 * centre * d, ids[bestT]);
+  }
+}
+
+/**
+ * sklearn's relocation: each empty cluster takes the point farthest from its (old) centre, which leaves
+ * its former cluster (whose mean is updated).
+ */
+function relocateEmptyClusters(c: Ctx, centersNew: number, countsPtr: number): void {
+  const { core, X, S, d, k } = c;
+  const counts = core.f64(countsPtr, k);
+  const empty: number[] = [];
+  for (let j = 0; j < k; j++) if (counts[j] === 0) empty.push(j);
+  if (empty.length === 0) return;
+  const dist = core.f64(c.minDist, S);
+  const order = Array.from({ length: S }, (_, i) => i).sort((p, q) => dist[q] - dist[p] || p - q);
+  const labels = core.i32(c.labels, S);
+  const cen = core.f64(centersNew, k * d);
+  const x = core.f64(X, S * d);
+  let next = 0;
+  for (const e of empty) {
+    // skip points that are alone in their cluster (moving them would empty it)
+    while (next < S && counts[labels[order[next]]] <= 1) next++;
+    if (next >= S) break;
+    const p = order[next++];
+    const old = labels[p];
+    const n = counts[old];
+    for (let j = 0; j < d; j++) {
+      cen[old * d + j] = (cen[old * d + j] * n - x[p * d + j]) / (n - 1);
+      cen[e * d + j] = x[p * d + j];
+    }
+    counts[old] = n - 1;
+    counts[e] = 1;
+    labels[p] = e;
+  }
+}
+
+/** Plain twin (test oracle): the inertia of labels and centres, sum_i ||x_i - c_label(i)||^2. */
+export function referenceInertia(
+  x: ArrayLike<number>,
+  S: number,
+  d: number,
+  labels: ArrayLike<number>,
+  centers: ArrayLike<number>,
+): number {
+  let s = 0;
+  for (let i = 0; i < S; i++)
+    for (let j = 0; j < d; j++) s += (x[i * d + j] - centers[labels[i] * d + j]) ** 2;
+  return s;
+}
+
+/** Plain twin (test oracle): the nearest centre of each row (first on ties) and the squared distance. */
+export function referenceAssign(
+  x: ArrayLike<number>,
+  S: number,
+  d: number,
+  centers: ArrayLike<number>,
+  k: number,
+): { labels: Int32Array; dist: Float64Array } {
+  const labels = new Int32Array(S);
+  const dist = new Float64Array(S);
+  for (let i = 0; i < S; i++) {
+    let best = Infinity;
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += (x[i * d + j] - centers[c * d + j]) ** 2;
+      if (s < best) {
+        best = s;
+        labels[i] = c;
+      }
+    }
+    dist[i] = best;
+  }
+  return { labels, dist };
+}

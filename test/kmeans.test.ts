@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Core } from '../src/core/arena.js';
+import { CounterRandom } from '../src/core/rng.js';
+import { ConfigError } from '../src/core/errors.js';
+import { kmeans, referenceAssign, referenceInertia } from '../src/qdg/kmeans.js';
+import { adjustedRandIndex, normalizedMutualInfo } from '../src/qdg/metrics.js';
+
+const core = new Core();
+
+function gaussians(n: number, seed: number): Float64Array {
+  const r = new CounterRandom(seed, 77);
+  return Float64Array.from({ length: n }, () => r.nextGaussian());
+}
+
+describe('clustering agreement metrics', () => {
+  it('match hand-computed values', () => {
+    // ARI: sum C(n_ij,2) = 1, sum C(a_i,2) = 2, sum C(b_j,2) = 1, C(4,2) = 6: (1 - 1/3) / (3/2 - 1/3) = 4/7
+    expect(adjustedRandIndex([0, 0, 1, 1], [0, 0, 1, 2])).toBeCloseTo(4 / 7, 12);
+    // NMI: MI = ln 2, H(a) = ln 2, H(b) = 1.5 ln 2: ln 2 / (1.25 ln 2) = 0.8
+    expect(normalizedMutualInfo([0, 0, 1, 1], [0, 0, 1, 2])).toBeCloseTo(0.8, 12);
+    // ARI: (2 - 18/15) / (9/2 - 18/15) = 8/33
+    expect(adjustedRandIndex([0, 0, 0, 1, 1, 1], [0, 0, 1, 1, 2, 2])).toBeCloseTo(8 / 33, 12);
+    // independent 2 x 2 design: MI = 0
+    expect(normalizedMutualInfo([0, 0, 1, 1], [0, 1, 0, 1])).toBe(0);
+    // ARI of the independent design: sum C(n_ij,2) = 0, expected = 2*2/6: (0 - 2/3)/(2 - 2/3) = -1/2
+    expect(adjustedRandIndex([0, 0, 1, 1], [0, 1, 0, 1])).toBeCloseTo(-0.5, 12);
+    expect(adjustedRandIndex([5, 5, 5], [1, 1, 1])).toBe(1);
+    expect(normalizedMutualInfo([5, 5, 5], [1, 1, 1])).toBe(1);
+  });
+
+  it('are 1 on relabelled copies and symmetric', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 2, maxLength: 60 }),
+        fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 60, maxLength: 60 }),
+        (a, bRaw) => {
+          const b = bRaw.slice(0, a.length);
+          const relabel = a.map((x) => 100 - 7 * x);
+          expect(adjustedRandIndex(a, relabel)).toBeCloseTo(1, 12);
+          expect(normalizedMutualInfo(a, relabel)).toBeCloseTo(1, 12);
+          expect(adjustedRandIndex(a, b)).toBeCloseTo(adjustedRandIndex(b, a), 12);
+          expect(normalizedMutualInfo(a, b)).toBeCloseTo(normalizedMutualInfo(b, a), 12);
+          const nmi = normalizedMutualInfo(a, b);
+          expect(nmi).toBeGreaterThanOrEqual(0);
+          expect(nmi).toBeLessThanOrEqual(1);
+        },
+      ),
+    );
+  });
+});
+
+describe('k-means kernels against the plain twins', () => {
+  it('the assignment step equals the nearest-centre oracle', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 150 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (S, d, k, seed) => {
+          const mark = core.mark();
+          const x = gaussians(S * d, seed);
+          const c = gaussians(k * d, seed + 1);
+          const X = core.allocF64(S * d);
+          const C = core.allocF64(k * d);
+          const xn = core.allocF64(S);
+          const cn = core.allocF64(k);
+          const labels = core.allocI32(S);
+          const dist = core.allocF64(S);
+          const scratch = core.allocF64(64 * k);
+          core.f64(X, S * d).set(x);
+          core.f64(C, k * d).set(c);
+          core.kernels.kmeans_row_norms(X, S, d, xn);
+          core.kernels.kmeans_row_norms(C, k, d, cn);
+          const inertia = core.kernels.kmeans_assign(X, S, d, xn, C, k, cn, labels, dist, scratch);
+          const want = referenceAssign(x, S, d, c, k);
+          const got = core.i32(labels, S);
+          const gd = core.f64(dist, S);
+          let total = 0;
+          for (let i = 0; i < S; i++) {
+            // a different label only on a near-tie
+            if (got[i] !== want.labels[i]) {
+              const alt = referenceInertia(x.subarray(i * d, i * d + d), 1, d, [got[i]], c);
+              expect(alt).toBeCloseTo(want.dist[i], 9);
+            }
+            expect(gd[i]).toBeCloseTo(want.dist[i], 9);
+            total += want.dist[i];
+          }
+          expect(inertia).toBeCloseTo(total, 8);
+          core.release(mark);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+/** k planted clusters, far apart, in d dimensions; sizes vary. */
+function planted(k: number, d: number, seed: number): { x: Float64Array; truth: Int32Array; S: number } {
+  const r = new CounterRandom(seed, 78);
+  const means = Float64Array.from({ length: k * d }, () => r.nextGaussian() * 40);
+  const sizes = Array.from({ length: k }, (_, i) => 3 + ((i * 7 + seed) % 9));
+  const S = sizes.reduce((a, b) => a + b, 0);
+  const x = new Float64Array(S * d);
+  const truth = new Int32Array(S);
+  let s = 0;
+  for (let c = 0; c < k; c++) {
+    for (let m = 0; m < sizes[c]; m++, s++) {
+      truth[s] = c;
+      for (let j = 0; j < d; j++) x[s * d + j] = means[c * d + j] + r.nextGaussian() * 0.5;
+    }
+  }
+  return { x, truth, S };
+}
+
+describe('kmeans', () => {
+  it('never increases its objective across Lloyd iterations', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 5, max: 120 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (S, d, k0, seed) => {
+          const k = Math.min(k0, S);
+          const x = gaussians(S * d, seed);
+          const trace: number[][] = [];
+          const res = kmeans(core, x, S, d, k, {
+            nInit: 3,
+            seed,
+            tol: 0,
+            onIteration: (init, _it, inertia) => (trace[init] ??= []).push(inertia),
+          });
+          for (const t of trace) {
+            for (let i = 1; i < t.length; i++)
+              expect(t[i]).toBeLessThanOrEqual(t[i - 1] * (1 + 1e-12) + 1e-12);
+          }
+          expect(res.inertia).toBeCloseTo(referenceInertia(x, S, d, res.labels, res.centers), 8);
+          const best = Math.min(...trace.map((t) => t[t.length - 1]));
+          expect(res.inertia).toBeLessThanOrEqual(best * (1 + 1e-12) + 1e-12);
+          for (const l of res.labels) expect(l >= 0 && l < k).toBe(true);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('recovers well-separated planted clusters exactly (ARI 1), from f64, f32 and a Wasm pointer', () => {
+    for (const [k, d, seed] of [
+      [3, 2, 1],
+      [8, 5, 2],
+      [20, 10, 3],
+      [40, 16, 4],
+    ]) {
+      const { x, truth, S } = planted(k, d, seed);
+      const res = kmeans(core, x, S, d, k, { nInit: 10, seed });
+      expect(adjustedRandIndex(truth, res.labels)).toBe(1);
+      expect(normalizedMutualInfo(truth, res.labels)).toBeCloseTo(1, 12);
+      const r32 = kmeans(core, Float32Array.from(x), S, d, k, { nInit: 10, seed });
+      expect(adjustedRandIndex(truth, r32.labels)).toBe(1);
+      const mark = core.mark();
+      const ptr = core.allocF64(S * d);
+      core.f64(ptr, S * d).set(x);
+      const rp = kmeans(core, ptr, S, d, k, { nInit: 10, seed });
+      expect(Array.from(rp.labels)).toEqual(Array.from(res.labels));
+      expect(Array.from(core.f64(ptr, S * d))).toEqual(Array.from(x)); // input untouched
+      core.release(mark);
+    }
+  });
+
+  it('is deterministic for a seed and keeps the best of n_init', () => {
+    const x = gaussians(200 * 3, 9);
+    const a = kmeans(core, x, 200, 3, 7, { nInit: 5, seed: 4 });
+    const b = kmeans(core, x, 200, 3, 7, { nInit: 5, seed: 4 });
+    expect(Array.from(a.labels)).toEqual(Array.from(b.labels));
+    expect(a.inertia).toBe(b.inertia);
+    // restart 0 of the 5 is the whole of an n_init = 1 run: the kept one is at least as good
+    const first = kmeans(core, x, 200, 3, 7, { nInit: 1, seed: 4 });
+    expect(a.inertia).toBeLessThanOrEqual(first.inertia + 1e-9);
+  });
+
+  it('handles k = S, duplicate points and k = 1, and rejects a bad k with a ConfigError', () => {
+    const x = Float64Array.of(0, 0, 1, 1, 0, 0, 5, 5);
+    const all = kmeans(core, x, 4, 2, 4, { nInit: 2 });
+    expect(all.inertia).toBeCloseTo(0, 12);
+    const one = kmeans(core, x, 4, 2, 1, { nInit: 1 });
+    expect(Array.from(one.labels)).toEqual([0, 0, 0, 0]);
+    expect(one.inertia).toBeCloseTo(referenceInertia(x, 4, 2, [0, 0, 0, 0], [1.5, 1.5]), 12);
+    expect(() => kmeans(core, x, 4, 2, 5)).toThrow(ConfigError);
+    expect(() => kmeans(core, x, 4, 2, 0)).toThrow(ConfigError);
+  });
+});
