@@ -33,6 +33,8 @@ export interface ToyConfig {
   sigma: number;
   /** Seed of the centres and points. */
   seed: number;
+  /** A in n_i = floor(A / i^alpha) (default 1000, the paper's; smaller for quick tests). */
+  scale?: number;
 }
 
 /** The paper's defaults: 1000 subtasks, alpha = 1, and Fig. 16's best match to the LLM, d = 1000, sigma = 2. */
@@ -57,8 +59,8 @@ export function toyPointCounts(subtasks: number, alpha: number, scale = TOY_POIN
 }
 
 /** Total number of points of a toy configuration. */
-export function toySamples(subtasks: number, alpha: number): number {
-  return toyPointCounts(subtasks, alpha).reduce((a, b) => a + b, 0);
+export function toySamples(subtasks: number, alpha: number, scale = TOY_POINTS_SCALE): number {
+  return toyPointCounts(subtasks, alpha, scale).reduce((a, b) => a + b, 0);
 }
 
 /** Validates a toy configuration (ConfigError on bad input). */
@@ -68,7 +70,8 @@ export function validateToy(c: ToyConfig): void {
   requireInt(c.d, '--d', 1, 1_000_000);
   requireNumber(c.sigma, '--sigma', 0, 1e6);
   requireInt(c.seed, '--seed', 0, 2 ** 53 - 1);
-  const S = toySamples(c.subtasks, c.alpha);
+  requireInt(c.scale ?? TOY_POINTS_SCALE, '--scale', 1, 1_000_000);
+  const S = toySamples(c.subtasks, c.alpha, c.scale);
   require(S >=
     2, `the toy with ${c.subtasks} subtasks and alpha ${c.alpha} has ${S} point(s); need at least 2`);
   require(2 * c.d * Math.max(S, c.subtasks) <
@@ -88,7 +91,7 @@ function gaussiansFromUniforms(u: Float64Array, out: Float64Array): void {
  */
 export function toyPoints(core: Core, c: ToyConfig): ToyPoints {
   validateToy(c);
-  const counts = toyPointCounts(c.subtasks, c.alpha);
+  const counts = toyPointCounts(c.subtasks, c.alpha, c.scale);
   const samples = counts.reduce((a, b) => a + b, 0);
   const d = c.d;
   const [seedLo, seedHi] = seedKey(c.seed);
