@@ -3,6 +3,9 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerSweep } from './commands/sweep.js';
+import { registerTheory } from './commands/theory.js';
+import { registerFit } from './commands/fit.js';
+import { registerReport } from './commands/report.js';
 
 const program = new Command();
 program
@@ -21,5 +24,8 @@ program
   });
 
 registerSweep(program);
+registerTheory(program);
+registerFit(program);
+registerReport(program);
 
 await program.parseAsync(process.argv);

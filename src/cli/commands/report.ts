@@ -1,0 +1,26 @@
+// `quanta report DIR`: DIR/report.html (self-contained, opens offline) and DIR/report-data/*.csv, one CSV per
+// plotted series.
+import type { Command } from 'commander';
+import { writeSweepReport } from '../../report/sweep-report.js';
+import { runCommand } from '../common.js';
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description(
+      'write DIR/report.html with the scaling, emergence and theory figures, and their data as CSV',
+    )
+    .argument('<dir>', 'sweep folder (DIR/sweep.json and DIR/runs/*.json)')
+    .option('--json', 'print the list of files written as JSON')
+    .action((dir: string, opts: { json?: boolean }) =>
+      runCommand(async () => {
+        process.stderr.write(`quanta report: rendering ${dir} ...\n`);
+        const written = await writeSweepReport(dir);
+        process.stdout.write(
+          opts.json
+            ? JSON.stringify({ written }) + '\n'
+            : `wrote ${written[0]} and ${written.length - 1} CSV files\n`,
+        );
+      }),
+    );
+}

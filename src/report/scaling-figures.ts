@@ -1,0 +1,498 @@
+// Figures of a sweep folder's runs and fits, drawn as the paper draws them: mean loss against N, S and D on
+// log-log axes with the fit and the theory line (Fig. 2 top, Fig. 10), per-subtask loss heatmaps (Fig. 2
+// bottom), per-subtask learning curves (Fig. 7), convergence step against frequency (Fig. 8), learned
+// subtasks n(D) (Fig. 9) and the exponents against alpha (Fig. 10). Losses are shown in bits.
+import type { RunRecord } from '../train/record.js';
+import type { AlphaFits, ExponentFit } from '../scaling/analysis.js';
+import { earlyStopIndex, multiEpochRuns, singleEpochRuns, widestRuns } from '../scaling/analysis.js';
+import type { CsvValue } from './csv.js';
+import type { Figure, VegaLiteSpec } from './vega.js';
+
+type Row = Record<string, CsvValue>;
+type Variable = 'N' | 'S' | 'D';
+
+const LN2 = Math.LN2;
+const AXIS_TITLE: Record<Variable, string> = {
+  N: 'Parameters (N)',
+  S: 'Steps (S)',
+  D: 'Training samples (D)',
+};
+const THEORY_LABEL: Record<Variable, string> = {
+  N: 'L ∝ N^-alpha',
+  S: 'L ∝ S^-alpha/(alpha+1)',
+  D: 'L ∝ D^-alpha/(alpha+1)',
+};
+/** Fig. 2 bottom shows subtasks 1..41 (SPEC 3.5). */
+export const HEATMAP_RANKS = 41;
+/** Most columns / points per curve drawn (log-evenly thinned beyond), to keep the SVG small. */
+const MAX_COLUMNS = 150;
+
+/** Keeps indices log-evenly spaced over positive steps. */
+function thinLog(steps: number[], max: number): number[] {
+  const idx = steps.map((s, i) => [s, i]).filter(([s]) => s > 0);
+  if (idx.length <= max) return idx.map(([, i]) => i);
+  const lo = Math.log(idx[0][0]);
+  const hi = Math.log(idx[idx.length - 1][0]);
+  const picked = new Set<number>();
+  let j = 0;
+  for (let t = 0; t < max; t++) {
+    const target = lo + ((hi - lo) * t) / (max - 1);
+    while (j < idx.length - 1 && Math.log(idx[j][0]) < target) j++;
+    picked.add(idx[j][1]);
+  }
+  return [...picked].sort((a, b) => a - b);
+}
+
+const logScale = { type: 'log' };
+
+/** Fit and theory lines over a fit's window; the theory line is anchored to the fit at the window's middle. */
+function fitLines(fit: ExponentFit, alpha: number, sign: 1 | -1): Row[] {
+  if (fit.slope === null || fit.intercept === null || !fit.window) return [];
+  const [lo, hi] = fit.window;
+  const mid = Math.sqrt(lo * hi);
+  const at = (x: number) => Math.exp(fit.intercept! + fit.slope! * Math.log(x));
+  const theorySlope = sign * fit.predicted;
+  const theoryAt = (x: number) => at(mid) * Math.pow(x / mid, theorySlope);
+  return [lo, hi].flatMap((x) => [
+    { alpha, series: 'fit', x, y: at(x) },
+    { alpha, series: 'theory', x, y: theoryAt(x) },
+  ]);
+}
+
+/** Mean test loss against N, S or D, one colour per alpha, with fit (solid) and theory (dashed) lines. */
+export function lossScalingFigure(variable: Variable, fits: AlphaFits[]): Figure | null {
+  const measured: Row[] = [];
+  const lines: Row[] = [];
+  for (const f of fits) {
+    const fit = f[variable];
+    const pts = variable === 'S' ? fit.points.filter((p) => p.x > 0) : fit.points;
+    for (const p of pts)
+      measured.push({ alpha: f.alpha, series: 'measured', x: p.x, y: p.y, seed: p.seed, used: p.used });
+    lines.push(...fitLines(fit, f.alpha, -1));
+  }
+  if (measured.length === 0) return null;
+  const several = fits.length > 1;
+  const color = several
+    ? { field: 'alpha', type: 'ordinal', scale: { scheme: 'viridis' }, title: 'alpha' }
+    : { value: '#1fa8e0' };
+  const x = { field: 'x', type: 'quantitative', scale: logScale, title: AXIS_TITLE[variable] };
+  const y = { field: 'y', type: 'quantitative', scale: logScale, title: 'Mean test loss (bits)' };
+  const measuredLayer =
+    variable === 'S'
+      ? {
+          data: { values: measured },
+          mark: { type: 'line', strokeWidth: 2 },
+          encoding: { x, y, color, detail: { field: 'seed' } },
+        }
+      : {
+          data: { values: measured },
+          mark: { type: 'point', filled: true, size: 40 },
+          encoding: { x, y, color, opacity: { condition: { test: 'datum.used', value: 1 }, value: 0.35 } },
+        };
+  const spec: VegaLiteSpec = {
+    width: 300,
+    height: 240,
+    title: `Mean test loss against ${variable}`,
+    layer: [
+      measuredLayer,
+      {
+        data: { values: lines },
+        mark: { type: 'line', strokeWidth: 1.5 },
+        encoding: {
+          x,
+          y,
+          color: several ? color : { value: '#000' },
+          detail: { field: 'alpha' },
+          strokeDash: {
+            field: 'series',
+            type: 'nominal',
+            scale: {
+              domain: ['fit', 'theory'],
+              range: [
+                [1, 0],
+                [6, 4],
+              ],
+            },
+            title: null,
+          },
+        },
+      },
+    ],
+    resolve: { scale: { color: 'shared' } },
+  };
+  const exps = fits
+    .map((f) =>
+      f[variable].measured === null
+        ? `alpha ${f.alpha}: no fit (${f[variable].note ?? 'no points'})`
+        : `alpha ${f.alpha}: measured ${f[variable].measured!.toFixed(3)} [${f[variable].ci![0].toFixed(3)}, ${f[variable].ci![1].toFixed(3)}], theory ${f[variable].predicted.toFixed(3)}`,
+    )
+    .join('; ');
+  return {
+    id: `loss-vs-${variable}`,
+    title: `Loss against ${variable} (Fig. 2 top, Fig. 10)`,
+    group: 'Mean test loss against N, S and D (Fig. 2 top, Fig. 10)',
+    caption: `${variable}: solid: least-squares fit of log loss on log ${variable} over the fit window (faded points are outside it); dashed: ${THEORY_LABEL[variable]}, drawn through the fit at the middle of the window. Exponents: ${exps}.`,
+    spec,
+    rows: [...measured, ...lines],
+  };
+}
+
+interface Column {
+  x: number;
+  losses: number[];
+}
+
+/** Per-subtask loss heatmap (Fig. 2 bottom): rank on y, N/S/D on a log x axis, colour = loss in bits. */
+function heatmap(variable: Variable, columns: Column[], alpha: number): Figure | null {
+  const cols = columns.filter((c) => c.x > 0).sort((a, b) => a.x - b.x);
+  if (cols.length === 0) return null;
+  const rows: Row[] = [];
+  cols.forEach((c, i) => {
+    const prev = i > 0 ? cols[i - 1].x : c.x / (cols.length > 1 ? cols[1].x / c.x : 2);
+    const next = i < cols.length - 1 ? cols[i + 1].x : c.x * (cols.length > 1 ? c.x / cols[i - 1].x : 2);
+    const x0 = Math.sqrt(prev * c.x);
+    const x1 = Math.sqrt(c.x * next);
+    c.losses.slice(0, HEATMAP_RANKS).forEach((l, r) => {
+      rows.push({ alpha, x: c.x, x0, x1, rank: r + 1, lossBits: l / LN2 });
+    });
+  });
+  const spec: VegaLiteSpec = {
+    width: 300,
+    height: 240,
+    title: `Per-subtask loss against ${variable}`,
+    data: { values: rows },
+    mark: { type: 'rect' },
+    encoding: {
+      x: { field: 'x0', type: 'quantitative', scale: logScale, title: AXIS_TITLE[variable] },
+      x2: { field: 'x1' },
+      y: {
+        field: 'rank0',
+        type: 'quantitative',
+        title: 'Subtask rank (decreasing frequency)',
+        scale: { nice: false },
+      },
+      y2: { field: 'rank1' },
+      color: {
+        field: 'lossBits',
+        type: 'quantitative',
+        title: 'Test loss (bits)',
+        // copper: black (learned) to light copper (chance), clipped to [0, 1] bits as in the paper
+        scale: { domain: [0, 1], range: ['#000000', '#ffc77f'], clamp: true },
+      },
+    },
+    transform: [
+      { calculate: 'datum.rank - 0.5', as: 'rank0' },
+      { calculate: 'datum.rank + 0.5', as: 'rank1' },
+    ],
+  };
+  return {
+    id: `heatmap-${variable}-alpha-${alpha}`,
+    title: `Emergence against ${variable} (Fig. 2 bottom), alpha ${alpha}`,
+    group: `Emergence: per-subtask loss against N, S and D (Fig. 2 bottom), alpha ${alpha}`,
+    caption: `Per-subtask test loss in bits (black = learned, copper = chance, clipped to [0, 1]) for the ${HEATMAP_RANKS} most frequent subtasks.`,
+    spec,
+    rows,
+  };
+}
+
+/** The three heatmaps for the runs of one alpha: N (final losses), S (widest run), D (at early stopping). */
+export function heatmapFigures(records: RunRecord[], alpha: number): Figure[] {
+  const firstSeed = (rs: RunRecord[]) => {
+    const s = Math.min(...rs.map((r) => r.seed));
+    return rs.filter((r) => r.seed === s);
+  };
+  const single = singleEpochRuns(records);
+  const widest = widestRuns(records);
+  const multi = multiEpochRuns(records);
+  const out: (Figure | null)[] = [];
+  if (single.length > 1) {
+    out.push(
+      heatmap(
+        'N',
+        firstSeed(single).map((r) => ({
+          x: r.parameters,
+          losses: r.log.subtaskLoss[r.log.subtaskLoss.length - 1],
+        })),
+        alpha,
+      ),
+    );
+  }
+  if (widest.length) {
+    const r = widest[0];
+    out.push(
+      heatmap(
+        'S',
+        thinLog(r.log.steps, MAX_COLUMNS).map((i) => ({ x: r.log.steps[i], losses: r.log.subtaskLoss[i] })),
+        alpha,
+      ),
+    );
+  }
+  if (multi.length > 1) {
+    out.push(
+      heatmap(
+        'D',
+        firstSeed(multi).map((r) => ({ x: r.config.data!, losses: r.log.subtaskLoss[earlyStopIndex(r)] })),
+        alpha,
+      ),
+    );
+  }
+  return out.filter((f): f is Figure => f !== null);
+}
+
+/**
+ * Per-subtask learning curves coloured by rank (magma) with the mean loss in lime on top (Fig. 7), for one
+ * run. For a multi-epoch run a red dashed rule marks the early-stopping step.
+ */
+export function subtaskCurvesFigure(r: RunRecord, label: string): Figure {
+  const idx = thinLog(r.log.steps, MAX_COLUMNS);
+  const rows: Row[] = [];
+  const nTasks = r.log.subtaskLoss[0]?.length ?? 0;
+  for (let k = 0; k < nTasks; k++) {
+    for (const i of idx)
+      rows.push({
+        series: 'subtask',
+        rank: k + 1,
+        step: r.log.steps[i],
+        lossBits: r.log.subtaskLoss[i][k] / LN2,
+      });
+  }
+  const mean: Row[] = idx.map((i) => ({
+    series: 'mean',
+    rank: null,
+    step: r.log.steps[i],
+    lossBits: r.log.meanLoss[i] / LN2,
+  }));
+  const x = { field: 'step', type: 'quantitative', scale: logScale, title: 'Step' };
+  const y = { field: 'lossBits', type: 'quantitative', title: 'Test loss (bits)' };
+  const layer: VegaLiteSpec[] = [
+    {
+      data: { values: rows },
+      mark: { type: 'line', strokeWidth: 0.7, opacity: 0.6 },
+      encoding: {
+        x,
+        y,
+        color: { field: 'rank', type: 'quantitative', scale: { scheme: 'magma' }, title: 'Subtask rank' },
+        detail: { field: 'rank' },
+      },
+    },
+    { data: { values: mean }, mark: { type: 'line', color: 'lime', strokeWidth: 3 }, encoding: { x, y } },
+  ];
+  const stop = r.config.data !== null ? r.log.steps[earlyStopIndex(r)] : null;
+  if (stop !== null && stop > 0) {
+    layer.push({
+      data: { values: [{ step: stop }] },
+      mark: { type: 'rule', color: 'red', strokeDash: [6, 4], strokeWidth: 2 },
+      encoding: { x },
+    });
+  }
+  return {
+    id: `subtask-curves-${label.replace(/[^a-zA-Z0-9.]+/g, '-')}`,
+    title: `Per-subtask learning curves, ${label} (Fig. 7)`,
+    group: 'Per-subtask learning curves (Fig. 7)',
+    caption:
+      `Each subtask's test loss against step, coloured by frequency rank; lime: mean test loss.` +
+      (stop !== null ? ` Red dashed: early-stopping step ${stop} (minimum mean test loss).` : ''),
+    spec: { width: 420, height: 260, title: `Learning curves: ${label}`, layer },
+    rows: [...rows, ...mean],
+  };
+}
+
+/** Convergence step against subtask frequency p_k (Fig. 8 left), with the fit and a slope -1 line. */
+export function convergenceFigure(fits: AlphaFits[]): Figure | null {
+  const rows: Row[] = [];
+  const lines: Row[] = [];
+  for (const f of fits) {
+    const c = f.convergence;
+    for (const p of c.points)
+      rows.push({ alpha: f.alpha, series: 'measured', rank: p.rank, p: p.p, step: p.step, seed: p.seed });
+    if (c.slope !== null && c.points.length) {
+      const ps = c.points.map((p) => p.p);
+      const lo = Math.min(...ps);
+      const hi = Math.max(...ps);
+      const lx = c.points.map((p) => Math.log(p.p));
+      const ly = c.points.map((p) => Math.log(p.step));
+      const mx = lx.reduce((a, b) => a + b, 0) / lx.length;
+      const my = ly.reduce((a, b) => a + b, 0) / ly.length;
+      for (const p of [lo, hi]) {
+        lines.push({ alpha: f.alpha, series: 'fit', p, step: Math.exp(my + c.slope * (Math.log(p) - mx)) });
+        lines.push({
+          alpha: f.alpha,
+          series: 'theory (slope -1)',
+          p,
+          step: Math.exp(my - (Math.log(p) - mx)),
+        });
+      }
+    }
+  }
+  if (rows.length === 0) return null;
+  const several = fits.length > 1;
+  const x = { field: 'p', type: 'quantitative', scale: logScale, title: 'Subtask frequency p_k' };
+  const y = {
+    field: 'step',
+    type: 'quantitative',
+    scale: logScale,
+    title: 'Convergence step (loss < 0.1 bits)',
+  };
+  const color = several
+    ? { field: 'alpha', type: 'ordinal', scale: { scheme: 'viridis' } }
+    : { value: '#1f77b4' };
+  const text = fits
+    .map(
+      (f) =>
+        `alpha ${f.alpha}: slope ${f.convergence.slope?.toFixed(3) ?? 'n/a'}${f.convergence.ci ? ` [${f.convergence.ci[0].toFixed(3)}, ${f.convergence.ci[1].toFixed(3)}]` : ''}`,
+    )
+    .join('; ');
+  return {
+    id: 'convergence-vs-frequency',
+    title: 'Steps to learn each subtask against its frequency (Fig. 8)',
+    group: 'Convergence and learned subtasks (Figs. 8, 9)',
+    caption: `First log step with subtask loss below 0.1 bits against p_k. Solid: fit; dashed: theory S_k ∝ 1/p_k. Paper: slope -0.81 (theory -1). ${text}.`,
+    spec: {
+      width: 320,
+      height: 260,
+      title: 'Convergence step against frequency',
+      layer: [
+        {
+          data: { values: rows },
+          mark: { type: 'point', filled: true, size: 25 },
+          encoding: { x, y, color },
+        },
+        {
+          data: { values: lines },
+          mark: { type: 'line', color: '#000' },
+          encoding: {
+            x,
+            y,
+            detail: { field: 'alpha' },
+            strokeDash: {
+              field: 'series',
+              type: 'nominal',
+              scale: {
+                range: [
+                  [1, 0],
+                  [6, 4],
+                ],
+              },
+              title: null,
+            },
+          },
+        },
+      ],
+    },
+    rows: [...rows, ...lines],
+  };
+}
+
+/** Learned subtasks n(D) against D (Fig. 9), one colour per alpha, with the fits. */
+export function learnedVsDataFigure(fits: AlphaFits[]): Figure | null {
+  const rows: Row[] = [];
+  for (const f of fits) {
+    for (const p of f.learnedVsData.points)
+      rows.push({ alpha: f.alpha, series: 'measured', D: p.x, learned: p.y, seed: p.seed, used: p.used });
+    for (const l of fitLines(f.learnedVsData, f.alpha, 1))
+      if (l.series === 'fit') rows.push({ alpha: f.alpha, series: 'fit', D: l.x, learned: l.y });
+  }
+  if (!rows.some((r) => r.series === 'measured' && (r.learned as number) > 0)) return null;
+  const x = { field: 'D', type: 'quantitative', scale: logScale, title: AXIS_TITLE.D };
+  const y = {
+    field: 'learned',
+    type: 'quantitative',
+    scale: logScale,
+    title: 'Subtasks learned n (loss < 0.1 nats)',
+  };
+  const color = { field: 'alpha', type: 'ordinal', scale: { scheme: 'viridis' }, title: 'alpha' };
+  const text = fits
+    .map(
+      (f) =>
+        `alpha ${f.alpha}: ${f.learnedVsData.measured?.toFixed(3) ?? 'n/a'} (theory 1/(alpha+1) = ${f.learnedVsData.predicted.toFixed(3)})`,
+    )
+    .join('; ');
+  return {
+    id: 'learned-vs-data',
+    title: 'Number of subtasks learned against D (Fig. 9)',
+    group: 'Convergence and learned subtasks (Figs. 8, 9)',
+    caption: `Subtasks whose loss ever falls below 0.1 nats, against the training-set size; lines: fits from the first D with n > 0. Exponents: ${text}.`,
+    spec: {
+      width: 320,
+      height: 260,
+      title: 'Learned subtasks n(D)',
+      layer: [
+        {
+          data: { values: rows.filter((r) => r.series === 'measured' && (r.learned as number) > 0) },
+          mark: { type: 'point', filled: true },
+          encoding: { x, y, color },
+        },
+        { data: { values: rows.filter((r) => r.series === 'fit') }, mark: 'line', encoding: { x, y, color } },
+      ],
+    },
+    rows,
+  };
+}
+
+/** Measured exponents against alpha beside the theory and the paper's values (Fig. 10, Fig. 9 right). */
+export function exponentsFigure(fits: AlphaFits[]): Figure | null {
+  if (fits.length < 2) return null;
+  const rows: Row[] = [];
+  const quantities: [string, (f: AlphaFits) => ExponentFit][] = [
+    ['alpha_N', (f) => f.N],
+    ['alpha_S', (f) => f.S],
+    ['alpha_D', (f) => f.D],
+    ['n(D) exponent', (f) => f.learnedVsData],
+  ];
+  for (const f of fits) {
+    for (const [quantity, get] of quantities) {
+      const e = get(f);
+      rows.push({ alpha: f.alpha, quantity, series: 'theory', value: e.predicted });
+      if (e.measured !== null)
+        rows.push({
+          alpha: f.alpha,
+          quantity,
+          series: 'measured',
+          value: e.measured,
+          lo: e.ci?.[0],
+          hi: e.ci?.[1],
+        });
+      if (e.paper !== null) rows.push({ alpha: f.alpha, quantity, series: 'paper', value: e.paper });
+    }
+  }
+  const panels = quantities.map(([quantity]) => {
+    const data = rows.filter((r) => r.quantity === quantity);
+    const x = { field: 'alpha', type: 'quantitative', title: 'alpha' };
+    const y = { field: 'value', type: 'quantitative', title: quantity, scale: { zero: false } };
+    return {
+      width: 200,
+      height: 180,
+      title: quantity,
+      layer: [
+        {
+          data: { values: data.filter((r) => r.series === 'theory') },
+          mark: { type: 'line', color: '#000', strokeDash: [6, 4] },
+          encoding: { x, y },
+        },
+        {
+          data: { values: data.filter((r) => r.series === 'paper') },
+          mark: { type: 'point', color: '#888', size: 50 },
+          encoding: { x, y },
+        },
+        {
+          data: { values: data.filter((r) => r.series === 'measured') },
+          mark: { type: 'rule', color: '#d62728' },
+          encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } },
+        },
+        {
+          data: { values: data.filter((r) => r.series === 'measured') },
+          mark: { type: 'point', filled: true, color: '#d62728', size: 50 },
+          encoding: { x, y },
+        },
+      ],
+    };
+  });
+  return {
+    id: 'exponents-vs-alpha',
+    title: 'Scaling exponents against alpha (Fig. 10)',
+    caption:
+      'Red: measured here with 95% bootstrap intervals; grey circles: the paper’s measured values (read off its Fig. 10 and Fig. 9); dashed: theory (alpha, alpha/(alpha+1), alpha/(alpha+1), 1/(alpha+1)).',
+    spec: { hconcat: panels },
+    rows,
+  };
+}

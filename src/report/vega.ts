@@ -1,0 +1,43 @@
+// Vega-Lite to SVG without a browser or a canvas: compile the Vega-Lite spec to Vega, run a headless View
+// with renderer 'none', and serialise its scenegraph with toSVG(). Text widths are estimated (no canvas), which
+// is close enough for axis labels. Generic: any Vega-Lite spec works.
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import type { CsvValue } from './csv.js';
+
+/** A Vega-Lite spec, untyped so that callers can build it as plain data. */
+export type VegaLiteSpec = Record<string, unknown>;
+
+/** A figure: its Vega-Lite spec and the rows of every plotted series (for the CSV beside it). */
+export interface Figure {
+  /** File-name-safe id, used for the CSV name. */
+  id: string;
+  title: string;
+  caption: string;
+  spec: VegaLiteSpec;
+  rows: Record<string, CsvValue>[];
+  /** Figures with the same group share one report section (side by side). */
+  group?: string;
+}
+
+/** Shared look for every figure: white background, readable fonts, no chart border. */
+export const FIGURE_CONFIG = {
+  background: 'white',
+  font: 'Helvetica, Arial, sans-serif',
+  axis: { labelFontSize: 11, titleFontSize: 12, grid: true, gridOpacity: 0.35 },
+  legend: { labelFontSize: 11, titleFontSize: 11 },
+  title: { fontSize: 13, anchor: 'start' },
+  view: { stroke: '#888' },
+};
+
+/** Renders a Vega-Lite spec to a standalone SVG string. */
+export async function vegaLiteToSvg(spec: VegaLiteSpec): Promise<string> {
+  const full = { config: FIGURE_CONFIG, ...spec } as vl.TopLevelSpec;
+  const compiled = vl.compile(full).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
