@@ -10,3 +10,4 @@ export * from './kmeans';
 export * from './gemm';
 export * from './mlp';
 export * from './adam';
+export * from './bitsparse';

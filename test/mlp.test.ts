@@ -105,6 +105,63 @@ describe('sparse first layer (assembly/mlp.ts) equals the dense product', () => 
   });
 });
 
+describe('byte-table first layer (assembly/bitsparse.ts) equals the dense product', () => {
+  it('forward and backward match the f64 twin, for any split of plain inputs and bits', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 0, max: 12 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.oneof(fc.constant(2), fc.constant(35), fc.integer({ min: 1, max: 70 })),
+        fc.nat(1e9),
+        (B, bitsFrom, nBits, O, seed) =>
+          withMark(() => {
+            const rng = mulberry(seed);
+            const I = bitsFrom + nBits;
+            const offsets = [0];
+            const indices: number[] = [];
+            for (let s = 0; s < B; s++) {
+              for (let i = 0; i < bitsFrom; i++) if (rng() < 0.2) indices.push(i);
+              for (let i = bitsFrom; i < I; i++) if (rng() < 0.5) indices.push(i);
+              offsets.push(indices.length);
+            }
+            const W = Float32Array.from({ length: I * O }, () => rng() * 2 - 1);
+            const b = Float32Array.from({ length: O }, () => rng() * 2 - 1);
+            const dout = Float32Array.from({ length: B * O }, () => rng() * 2 - 1);
+            const x = refDenseFromSparse(offsets, indices, B, I);
+            const nGroups = Math.ceil(nBits / 8);
+            const pOff = putI32(offsets);
+            const pIdx = putI32(indices);
+            const codes = core.allocI32(B * (nGroups + 1));
+            const slab = core.allocF32(nGroups * 256 * 32);
+            const k = core.kernels;
+            expect(k.sparse_bits_recode(codes, pOff, pIdx, B, bitsFrom, nBits)).toBe(0);
+            const pOut = core.allocF32(B * O);
+            k.sparse_bits_forward(pOut, pOff, pIdx, codes, putF32(W), putF32(b), B, O, bitsFrom, nBits, slab);
+            expectClose(core.f32(pOut, B * O), refLinearForward(x, W, b, B, I, O), 1e-5, 'out');
+            const pdW = core.allocF32(I * O);
+            const pdb = core.allocF32(O);
+            k.sparse_bits_clear(slab, nBits);
+            k.sparse_bits_backward(pdW, pdb, putF32(dout), pOff, pIdx, codes, B, O, bitsFrom, nBits, slab);
+            const ref = refLinearBackward(dout, x, W, B, I, O);
+            expectClose(core.f32(pdW, I * O), ref.dW, 1e-5, 'dW');
+            expectClose(core.f32(pdb, O), ref.db, 1e-5, 'db');
+            expect(Array.from(core.f32(slab, nGroups * 256 * 32)).every((v) => v === 0)).toBe(true);
+          }),
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('recode reports inputs whose plain indices do not come first', () =>
+    withMark(() => {
+      const codes = core.allocI32(8);
+      expect(core.kernels.sparse_bits_recode(codes, putI32([0, 2]), putI32([5, 1]), 1, 3, 4)).toBe(1);
+      expect(core.kernels.sparse_bits_recode(codes, putI32([0, 3]), putI32([1, 3, 6]), 1, 3, 4)).toBe(0);
+      expect(Array.from(core.i32(codes, 2))).toEqual([1, 0b1001]);
+    }));
+});
+
 describe('activations', () => {
   it('forward and backward match the twin', () => {
     fc.assert(
@@ -291,6 +348,23 @@ describe('Mlp (Wasm) against the f64 twin', () => {
             }
             expectClose(d.logits, a.logits, 1e-5, 'dense vs sparse logits');
             expectClose(d.grads, a.grads, 1e-5, 'dense vs sparse grads');
+            // the byte-table path (denseBits) gives the same logits and gradients
+            const nb = Math.floor(rng() * (inputSize + 1));
+            const bits = new Mlp(core, { ...cfg, denseBits: nb }, B);
+            const offs = [0];
+            const idx: number[] = [];
+            for (let s = 0; s < B; s++) {
+              for (let i = 0; i < inputSize; i++) if (x[s * inputSize + i]) idx.push(i);
+              offs.push(idx.length);
+            }
+            const t = wasmStep(
+              bits,
+              { kind: 'sparse', offsets: putI32(offs), indices: putI32(idx) },
+              pLabels,
+              B,
+            );
+            expectClose(t.logits, a.logits, 1e-5, 'byte-table logits');
+            expectClose(t.grads, a.grads, 1e-5, 'byte-table grads');
             // backward overwrites (does not accumulate)
             const again = wasmStep(model, sparse, pLabels, B);
             expect(Array.from(again.grads)).toEqual(Array.from(a.grads));
@@ -383,7 +457,7 @@ describe('learning multitask sparse parity', () => {
     const B = 256;
     const model = new Mlp(
       core,
-      { inputSize: task.inputSize, width: 64, depth: 2, outputs: 2, seed: 0 },
+      { inputSize: task.inputSize, width: 64, depth: 2, outputs: 2, seed: 0, denseBits: 10 },
       1000,
     );
     const opt = new AdamW(core, model);

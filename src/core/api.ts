@@ -127,6 +127,43 @@ export interface KernelExports {
     t: number,
   ): void;
 
+  // assembly/bitsparse.ts (the sparse first layer through byte tables)
+  sparse_bits_recode(
+    codes: number,
+    offsets: number,
+    indices: number,
+    B: number,
+    bitsFrom: number,
+    nBits: number,
+  ): number;
+  sparse_bits_forward(
+    out: number,
+    offsets: number,
+    indices: number,
+    codes: number,
+    W: number,
+    b: number,
+    B: number,
+    O: number,
+    bitsFrom: number,
+    nBits: number,
+    slab: number,
+  ): void;
+  sparse_bits_backward(
+    dW: number,
+    db: number,
+    dout: number,
+    offsets: number,
+    indices: number,
+    codes: number,
+    B: number,
+    O: number,
+    bitsFrom: number,
+    nBits: number,
+    slab: number,
+  ): void;
+  sparse_bits_clear(slab: number, nBits: number): void;
+
   // assembly/syrk.ts, assembly/affinity.ts, assembly/kmeans.ts (QDG numerics)
   gemm_abt_f32(
     C: number,
