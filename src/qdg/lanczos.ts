@@ -54,6 +54,11 @@ export interface LanczosOptions {
   seed?: number;
   /** Called after each convergence test with (pairs converged, K). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * A diagonal scaling s (length S): the operator becomes diag(s) A diag(s), applied in f64 around the f32
+   * product. The spectral embedding passes s = D^-1/2 so the normalisation is exact in f64.
+   */
+  scale?: Float64Array;
 }
 
 const EPS = 2 ** -52;
@@ -113,6 +118,23 @@ export function largestEigenpairs(
     const w = core.allocF64(ld); // the new direction
     const h = core.allocF64(mMax); // Gram-Schmidt coefficients
     const scalar = core.allocF64(2);
+    const scaled = opts.scale ? core.allocF64(ld) : 0;
+    const scale = opts.scale;
+    if (scale && scale.length !== S)
+      throw new RangeError(`quanta: scale has length ${scale.length}, not ${S}`);
+    /** dst = diag(s) A diag(s) src (or A src), both f64[S] in Wasm memory. */
+    const apply = (src: number, dst: number) => {
+      if (!scale) {
+        k.lanczos_symv(matrixPtr, S, src, dst);
+        return;
+      }
+      const from = core.f64(src, S);
+      const tmp = core.f64(scaled, S);
+      for (let i = 0; i < S; i++) tmp[i] = from[i] * scale[i];
+      k.lanczos_symv(matrixPtr, S, scaled, dst);
+      const to = core.f64(dst, S);
+      for (let i = 0; i < S; i++) to[i] *= scale[i];
+    };
     const alpha = new Float64Array(mMax); // T's diagonal
     const beta = new Float64Array(mMax); // beta[j] couples v_j and v_{j+1}; beta[m-1] is the residual norm
     const random = new CounterRandom(seed, Stream.lanczos);
@@ -142,9 +164,10 @@ export function largestEigenpairs(
     let mNorm = 0; // running estimate of ||M||: max over steps of |alpha| + beta
     let converged = false;
     let nextCheck = Math.min(mMax, K);
+    let blockStart = 0; // first row of the current Krylov block (a restart after an invariant subspace)
     for (let j = 0; j < mMax; j++) {
       // w = M v_j - beta_{j-1} v_{j-1} - alpha_j v_j: the three-term recurrence...
-      k.lanczos_symv(matrixPtr, S, row(j), w);
+      apply(row(j), w);
       matvecs++;
       const hv = core.f64(h, 2);
       if (j > 0 && beta[j - 1] !== 0) {
@@ -171,8 +194,15 @@ export function largestEigenpairs(
       const last = m === mMax;
       const invariant = after <= 1e-12 * mNorm;
       if (invariant) beta[j] = 0;
-      if (m >= nextCheck || last) {
-        const done = convergedCount(alpha, beta, m, K, tol, mNorm, core);
+      if (m >= nextCheck || last || invariant) {
+        let done = convergedCount(alpha, beta, 0, m, K, tol, mNorm, core);
+        // Once a block has closed (an invariant subspace), a copy of a wanted eigenvalue may lie outside every
+        // block so far: only a later block whose largest Ritz value has converged to at most the K-th value
+        // proves that none is left. So the first closed block never ends the run by itself.
+        // (With m = S the basis spans the whole space and T's eigenpairs are M's.)
+        if (done === K && m < S && (blockStart > 0 || invariant)) {
+          if (blockStart === 0 || !probeClear(alpha, beta, blockStart, m, K, tol, mNorm, core)) done--;
+        }
         opts.onProgress?.(done, K);
         if (done === K) {
           converged = true;
@@ -183,6 +213,7 @@ export function largestEigenpairs(
       if (last) break;
       if (invariant) {
         // An invariant subspace: continue from a fresh direction orthogonal to it (T gets a zero coupling).
+        blockStart = m;
         if (!randomDirection(m)) {
           converged = true; // the basis spans the whole space, so T's eigenpairs are M's
           break;
@@ -218,7 +249,7 @@ export function largestEigenpairs(
       const o = core.f64(out, S * K);
       const xv = core.f64(x, S);
       for (let i = 0; i < S; i++) xv[i] = o[i * K + c];
-      k.lanczos_symv(matrixPtr, S, x, mx);
+      apply(x, mx);
       matvecs++;
       const mxv = core.f64(mx, S);
       const xs = core.f64(x, S);
@@ -238,27 +269,64 @@ export function largestEigenpairs(
   }
 }
 
-/** How many of T's K largest Ritz pairs meet the tolerance by the estimate beta_m |e_m^T s|. */
-function convergedCount(
+/**
+ * The top Ritz values of T restricted to rows b0..m-1 (descending), with the Lanczos residual estimate of each
+ * (beta_{m-1} |e_m^T s|) and whether it meets the tolerance.
+ */
+function ritzEstimates(
   alpha: Float64Array,
   beta: Float64Array,
+  b0: number,
   m: number,
-  K: number,
   tol: number,
   mNorm: number,
   core: Core,
-): number {
-  const t = symmetricTridiagonalEigen(alpha.subarray(0, m), beta.subarray(0, m - 1), {
+): { values: Float64Array; converged: boolean[] } {
+  const t = symmetricTridiagonalEigen(alpha.subarray(b0, m), beta.subarray(b0, m - 1), {
     track: 'bottom',
     order: 'descending',
     core,
   });
   const bottom = t.bottom as Float64Array;
   const betaM = beta[m - 1];
-  let done = 0;
-  for (let i = 0; i < Math.min(K, m); i++) {
+  const converged = Array.from(t.values, (theta, i) => {
     const estimate = betaM * Math.abs(bottom[i]);
-    if (estimate <= Math.max(tol * Math.abs(t.values[i]), 1000 * EPS * mNorm)) done++;
-  }
+    return estimate <= Math.max(tol * Math.abs(theta), 1000 * EPS * mNorm);
+  });
+  return { values: t.values, converged };
+}
+
+/** How many of T's K largest Ritz pairs meet the tolerance by the estimate beta_m |e_m^T s|. */
+function convergedCount(
+  alpha: Float64Array,
+  beta: Float64Array,
+  b0: number,
+  m: number,
+  K: number,
+  tol: number,
+  mNorm: number,
+  core: Core,
+): number {
+  const r = ritzEstimates(alpha, beta, b0, m, tol, mNorm, core);
+  let done = 0;
+  for (let i = 0; i < Math.min(K, m - b0); i++) if (r.converged[i]) done++;
   return done;
+}
+
+/** True when the current block's largest Ritz value has converged and is not above T's K-th largest. */
+function probeClear(
+  alpha: Float64Array,
+  beta: Float64Array,
+  b0: number,
+  m: number,
+  K: number,
+  tol: number,
+  mNorm: number,
+  core: Core,
+): boolean {
+  const all = ritzEstimates(alpha, beta, 0, m, tol, mNorm, core);
+  const block = ritzEstimates(alpha, beta, b0, m, tol, mNorm, core);
+  const thetaK = all.values[K - 1];
+  const slack = Math.max(tol * Math.abs(thetaK), 1000 * EPS * mNorm);
+  return block.converged[0] && block.values[0] <= thetaK + slack;
 }
