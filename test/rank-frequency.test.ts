@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ConfigError } from '../src/core/errors.js';
 import {
+  capWindowToClusters,
   clusterSizes,
   defaultClusterCounts,
   defaultEnvelopeWindow,
@@ -139,5 +140,21 @@ describe('window scaling and defaults', () => {
       ]),
     );
     expect(csv).toBe('K,rank,size\n10,1,4\n20,1,3\n20,2,1\n');
+  });
+});
+
+describe('window capped to the cluster counts', () => {
+  it('leaves a window inside the envelope alone and shrinks one that runs past the largest K', () => {
+    expect(capWindowToClusters({ first: 101, last: 1000 }, 1500)).toEqual({ first: 101, last: 1000 });
+    expect(capWindowToClusters({ first: 72, last: 707 }, 500)).toEqual({ first: 33, last: 333 });
+    expect(capWindowToClusters({ first: 5, last: 40 }, 12)).toEqual({ first: 1, last: 8 });
+    fc.assert(
+      fc.property(fc.integer({ min: 3, max: 100_000 }), fc.integer({ min: 2, max: 5000 }), (S, K) => {
+        const w = capWindowToClusters(defaultEnvelopeWindow(S), K);
+        expect(w.first).toBeGreaterThanOrEqual(1);
+        expect(w.last).toBeGreaterThan(w.first);
+        expect(w.last <= K || w.last === defaultEnvelopeWindow(S).last).toBe(true);
+      }),
+    );
   });
 });

@@ -8,7 +8,8 @@
 // Window scaling: the paper fits ranks 101..1000 of S = 10,000 samples (QM: notebooks/llm-clustering-plot.ipynb,
 // `xs[100:1000]`), i.e. ranks from S/100 + 1 to S/10. We keep those proportions for any S:
 // ranks [round(S/100) + 1, round(S/10)] by default (defaultEnvelopeWindow), overridable by the caller
-// (`--window a:b`). For S = 10,000 this is exactly the paper's window.
+// (`--window a:b`). For S = 10,000 this is exactly the paper's window. When the largest K is below the
+// window's end, the default window shrinks to the envelope (capWindowToClusters).
 import { ConfigError, require } from '../core/errors.js';
 
 /** The paper's measured slope on pythia-70m (Figure 5): -1.237. */
@@ -75,6 +76,20 @@ export function rankFrequencyEnvelope(curves: Iterable<ArrayLike<number>>): numb
 export function defaultEnvelopeWindow(samples: number): RankWindow {
   const first = Math.round(samples / 100) + 1;
   const last = Math.max(first + 1, Math.round(samples / 10));
+  return { first, last };
+}
+
+/**
+ * The default window when the cluster counts stop short of it: if the largest K is below the window's last
+ * rank (the toy's K <= 500 of 7,069 points, or a short --clusters list), the envelope ends at rank K with a
+ * "cliff" that a fit must not include. The paper's window ends at 1000 with K up to 1500 (two thirds) and
+ * starts at a tenth of its end; keep those proportions: last = round(2 K / 3), first = min(first, round(last/10)).
+ * A window that fits inside the envelope is returned unchanged.
+ */
+export function capWindowToClusters(window: RankWindow, maxK: number): RankWindow {
+  if (window.last <= maxK) return window;
+  const last = Math.max(2, Math.round((2 * maxK) / 3));
+  const first = Math.max(1, Math.min(window.first, Math.round(last / 10), last - 1));
   return { first, last };
 }
 
