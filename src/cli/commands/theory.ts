@@ -56,10 +56,10 @@ export function formatTheory(t: ReturnType<typeof theoryReport>): string {
     `  (entropy of the quanta distribution, L_0 for b_k = -log p_k: ${g(t.entropyNats)} nats)`,
     '',
     'Fig. 18: alpha_D against alpha_N/(alpha_N+1) in published studies (Epoch scaling-law table):',
-    `  ${pad('study', 44)}${pad('alpha_N', 9)}${pad('alpha_D', 9)}${pad('predicted', 11)}residual`,
+    `  ${pad('study', 48)}${pad('alpha_N', 9)}${pad('alpha_D', 9)}${pad('predicted', 11)}residual`,
     ...t.alphaRelation.map(
       (r) =>
-        `  ${pad(r.study, 44)}${pad(String(r.alphaN), 9)}${pad(String(r.alphaD), 9)}${pad(r.predictedAlphaD.toFixed(3), 11)}${r.residual >= 0 ? '+' : ''}${r.residual.toFixed(3)}`,
+        `  ${pad(r.study, 48)}${pad(String(r.alphaN), 9)}${pad(String(r.alphaD), 9)}${pad(r.predictedAlphaD.toFixed(3), 11)}${r.residual >= 0 ? '+' : ''}${r.residual.toFixed(3)}`,
     ),
   ];
   return lines.join('\n') + '\n';
