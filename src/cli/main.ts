@@ -2,7 +2,9 @@
 // The quanta command line. Each command lives in src/cli/commands/<name>.ts and registers itself here.
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerTrain } from './commands/train.js';
 import { registerSweep } from './commands/sweep.js';
+import { registerQuick } from './commands/quick.js';
 import { registerTheory } from './commands/theory.js';
 import { registerFit } from './commands/fit.js';
 import { registerReport } from './commands/report.js';
@@ -23,7 +25,9 @@ program
     process.exit(2);
   });
 
+registerTrain(program);
 registerSweep(program);
+registerQuick(program);
 registerTheory(program);
 registerFit(program);
 registerReport(program);

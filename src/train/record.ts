@@ -33,8 +33,8 @@ export interface RunRecord {
     samplesPerSecond: number;
     stepsPerSecond: number;
   };
-  /** Path (relative to the record) of the saved weights (.npz-like .bin + JSON header), when saved. */
-  weights?: string;
+  /** The saved weights, when saved: a flat float32 .npy beside the record and the layout of its layers. */
+  weights?: SavedWeights;
   createdAt: string;
 }
 
@@ -49,4 +49,11 @@ export function isRunRecord(x: unknown): x is RunRecord {
     Array.isArray(r.log?.meanLoss) &&
     Array.isArray(r.log?.subtaskLoss)
   );
+}
+
+/** Where a run's weights are: `file` (relative to the record's folder) holds every layer's W then b, flat. */
+export interface SavedWeights {
+  file: string;
+  /** Per Linear layer: W is [inputs x outputs] row-major (row i = weights from input i), then b [outputs]. */
+  layers: { inputs: number; outputs: number; offset: number }[];
 }

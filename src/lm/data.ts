@@ -1,0 +1,93 @@
+// Next-token prediction data for the n-gram MLP language models: every position of every text is one sample,
+// its input the previous `context` token ids one-hot (context slot j of token id v is input index j * V + v,
+// with <s> padding before a text's start), its label the token itself. The one-hot context is exactly the
+// sparse active-index (CSR) input of the MLP's first layer, so a sample costs `context` weight rows.
+import type { Core } from '../core/arena.js';
+import { BOS, type CorpusText, type Vocabulary } from './corpus.js';
+
+/** A set of texts encoded as one token stream plus, per position, the text it belongs to and its offset. */
+export class TokenStream {
+  /** Token ids of all texts, concatenated. */
+  readonly ids: Int32Array;
+  /** Part-of-speech tag of each token. */
+  readonly tags: string[];
+  /** Index of the text of each token. */
+  readonly textOf: Int32Array;
+  /** Position of each token inside its text. */
+  readonly positionOf: Int32Array;
+  readonly textNames: string[];
+
+  constructor(texts: CorpusText[], vocab: Vocabulary) {
+    const total = texts.reduce((s, t) => s + t.words.length, 0);
+    this.ids = new Int32Array(total);
+    this.textOf = new Int32Array(total);
+    this.positionOf = new Int32Array(total);
+    this.tags = [];
+    this.textNames = texts.map((t) => t.name);
+    let p = 0;
+    texts.forEach((t, ti) => {
+      this.ids.set(vocab.encode(t.words), p);
+      for (let i = 0; i < t.words.length; i++) {
+        this.textOf[p + i] = ti;
+        this.positionOf[p + i] = i;
+        this.tags.push(t.tags[i]);
+      }
+      p += t.words.length;
+    });
+  }
+
+  get length(): number {
+    return this.ids.length;
+  }
+
+  /** The context ids of token p (oldest first), <s> where the context runs past the text's start. */
+  context(p: number, context: number): number[] {
+    const out: number[] = [];
+    const pos = this.positionOf[p];
+    for (let j = context; j >= 1; j--) out.push(pos - j >= 0 ? this.ids[p - j] : BOS);
+    return out;
+  }
+}
+
+/** Wasm-side CSR buffers for a batch of next-token samples. */
+export class LmBatch {
+  readonly offsets: number;
+  readonly indices: number;
+  readonly labels: number;
+  size = 0;
+
+  constructor(
+    readonly core: Core,
+    readonly capacity: number,
+    readonly context: number,
+    readonly vocabSize: number,
+  ) {
+    this.offsets = core.allocI32(capacity + 1);
+    this.indices = core.allocI32(capacity * context);
+    this.labels = core.allocI32(capacity);
+  }
+
+  /** Fills the batch with the samples at stream positions `positions`. */
+  fill(stream: TokenStream, positions: ArrayLike<number>): void {
+    const B = positions.length;
+    if (B > this.capacity) throw new RangeError(`batch of ${B} exceeds capacity ${this.capacity}`);
+    const c = this.context;
+    const V = this.vocabSize;
+    const off = this.core.i32(this.offsets, B + 1);
+    const idx = this.core.i32(this.indices, B * c);
+    const lab = this.core.i32(this.labels, B);
+    const ids = stream.ids;
+    for (let s = 0; s < B; s++) {
+      const p = positions[s];
+      const pos = stream.positionOf[p];
+      off[s] = s * c;
+      for (let j = 0; j < c; j++) {
+        const back = c - j; // slot j holds the token `back` positions earlier
+        idx[s * c + j] = j * V + (pos - back >= 0 ? ids[p - back] : BOS);
+      }
+      lab[s] = ids[p];
+    }
+    off[B] = B * c;
+    this.size = B;
+  }
+}

@@ -1,0 +1,308 @@
+// The trainer: one multitask-sparse-parity training run on the Wasm core, with the reference's evaluation
+// semantics (SPEC.md 1.2): at every log step, BEFORE that step's update, a fresh exact-frequency test batch
+// (counts floor(p_i * testPoints)) gives the mean test loss and accuracy, and testPointsPerTask fresh samples of
+// every subtask give the per-subtask losses. The first log is step 0 (the untrained net), the last is the
+// largest multiple of logEvery below steps.
+//
+// Data flow of one step:
+//   ParityBatch (Philox counters (seed, stream, step, sample) -> CSR active indices + labels)
+//     -> Mlp.forward (sparse first layer) -> crossEntropy (dlogits) -> Mlp.backward -> AdamW.step
+// Every buffer is planned up front in one Core (trainerBytes), so an impossible run is refused before work.
+import { Core, MemoryLimitError, formatBytes, getCore } from '../core/arena.js';
+import { Stream } from '../core/rng.js';
+import { ConfigError } from '../core/errors.js';
+import { ParityBatch, exactTestSubtasks, perSubtaskSubtasks } from '../parity/batch.js';
+import { SparseParityTask } from '../parity/task.js';
+import { VERSION } from '../version.js';
+import { validateRunConfig, type RunConfig } from './config.js';
+import { Mlp, mlpBytes, parameterCount, type MlpConfig } from './model.js';
+import { AdamW } from './optimizer.js';
+import type { RunLog, RunRecord } from './record.js';
+
+/** Samples evaluated per forward pass at log steps (bounds the evaluation buffers). */
+export const EVAL_CHUNK = 8192;
+
+export interface Evaluation {
+  meanLoss: number;
+  accuracy: number;
+  subtaskLoss: number[];
+  subtaskAccuracy: number[];
+}
+
+export interface TrainerEvents {
+  /** Called after each evaluation with the log so far. */
+  onLog?: (step: number, evaluation: Evaluation) => void;
+  /** Called every few steps with the steps done. */
+  onProgress?: (stepsDone: number, steps: number) => void;
+}
+
+export function modelConfigOf(c: RunConfig): MlpConfig {
+  return {
+    inputSize: c.nTasks + c.n,
+    width: c.width,
+    depth: c.depth,
+    outputs: 2,
+    activation: c.activation,
+    seed: c.seed,
+    // the task bits are i.i.d. fair bits: the byte-table first layer (assembly/bitsparse.ts) applies
+    denseBits: c.n,
+  };
+}
+
+/** Wasm bytes that a run needs: model, optimiser state, training and evaluation buffers. */
+export function trainerBytes(c: RunConfig): number {
+  const task = { config: { nTasks: c.nTasks, n: c.n, k: c.k } } as SparseParityTask;
+  const batch = c.data === null ? c.batch : Math.min(c.batch, c.data);
+  const maxBatch = Math.max(batch, EVAL_CHUNK);
+  const params = parameterCount(modelConfigOf(c));
+  return (
+    mlpBytes(modelConfigOf(c), maxBatch) +
+    3 * 4 * (params + 64) + // Adam m and v (+ slack)
+    ParityBatch.bytes(task, batch) +
+    ParityBatch.bytes(task, EVAL_CHUNK) +
+    8 * EVAL_CHUNK +
+    (c.data === null ? 0 : 4 * c.data) + // epoch permutation words
+    (1 << 20)
+  );
+}
+
+/** Validates a run completely (config and memory) before any work starts. */
+export function validateRun(c: RunConfig, core?: Core): void {
+  validateRunConfig(c);
+  const need = trainerBytes(c);
+  const available = core ? core.available : 4 * 2 ** 30 - (1 << 20);
+  if (need > available) {
+    throw new ConfigError(
+      `this run needs about ${formatBytes(need)} of Wasm memory and only ${formatBytes(available)} is addressable; ` +
+        `reduce --width, --batch or --data`,
+    );
+  }
+}
+
+export class Trainer {
+  readonly task: SparseParityTask;
+  readonly model: Mlp;
+  readonly optimizer: AdamW;
+  readonly log: RunLog = { steps: [], meanLoss: [], accuracy: [], subtaskLoss: [], subtaskAccuracy: [] };
+  /** Optimiser steps taken. */
+  stepsDone = 0;
+  trainSeconds = 0;
+  evalSeconds = 0;
+  private readonly train: ParityBatch;
+  private readonly evalBatch: ParityBatch;
+  private readonly lossPtr: number;
+  private readonly correctPtr: number;
+  private readonly testLayout: Int32Array;
+  private readonly subtaskLayout: Int32Array;
+  private readonly trainBatchSize: number;
+  // multi-epoch state
+  private readonly permutationPtr: number = 0;
+  private epoch = -1;
+  private epochPos = 0;
+
+  constructor(
+    readonly config: RunConfig,
+    readonly core: Core = getCore(),
+  ) {
+    validateRun(config, core);
+    this.task = new SparseParityTask({
+      nTasks: config.nTasks,
+      n: config.n,
+      k: config.k,
+      alpha: config.alpha,
+      seed: config.seed,
+    });
+    this.trainBatchSize = config.data === null ? config.batch : Math.min(config.batch, config.data);
+    try {
+      this.model = new Mlp(core, modelConfigOf(config), Math.max(this.trainBatchSize, EVAL_CHUNK));
+      this.optimizer = new AdamW(core, this.model, { lr: config.lr, weightDecay: config.weightDecay });
+      this.train = new ParityBatch(core, this.task, this.trainBatchSize, config.seed);
+      this.evalBatch = new ParityBatch(core, this.task, EVAL_CHUNK, config.seed);
+      this.lossPtr = core.allocF32(EVAL_CHUNK);
+      this.correctPtr = core.allocI32(EVAL_CHUNK);
+      if (config.data !== null) this.permutationPtr = core.allocI32(config.data);
+    } catch (e) {
+      if (e instanceof MemoryLimitError || e instanceof RangeError) throw new ConfigError(e.message);
+      throw e;
+    }
+    this.testLayout = exactTestSubtasks(this.task, config.testPoints);
+    this.subtaskLayout = perSubtaskSubtasks(config.nTasks, config.testPointsPerTask);
+  }
+
+  /** The next training batch: fresh samples (single-epoch) or the next slice of this epoch's permutation. */
+  private nextBatch(step: number): void {
+    const { data } = this.config;
+    if (data === null) {
+      this.train.trainBatch(this.trainBatchSize, step);
+      return;
+    }
+    if (this.epoch < 0 || this.epochPos >= data) this.shuffle();
+    const size = Math.min(this.trainBatchSize, data - this.epochPos);
+    const ids = this.core.u32(this.permutationPtr + 4 * this.epochPos, size);
+    this.train.datasetBatch(ids.slice());
+    this.epochPos += size;
+  }
+
+  /** A fresh Fisher-Yates permutation of the dataset's sample ids for the next epoch (torch.randperm's role). */
+  private shuffle(): void {
+    const data = this.config.data as number;
+    this.epoch++;
+    this.epochPos = 0;
+    const k = this.core.kernels;
+    // random words from the Wasm generator into the permutation buffer, then the shuffle in place
+    const blocks = Math.ceil(data / 4);
+    const words = this.core.alloc(blocks * 16);
+    k.rng_fill_u32(
+      words,
+      blocks,
+      this.config.seed >>> 0,
+      Math.floor(this.config.seed / 2 ** 32),
+      Stream.shuffle,
+      this.epoch,
+      0,
+      0,
+    );
+    const r = this.core.u32(words, data).slice();
+    this.core.release(words);
+    const perm = this.core.u32(this.permutationPtr, data);
+    for (let i = 0; i < data; i++) perm[i] = i;
+    for (let i = data - 1; i > 0; i--) {
+      const j = Math.floor((r[i] / 4294967296) * (i + 1));
+      const t = perm[i];
+      perm[i] = perm[j];
+      perm[j] = t;
+    }
+  }
+
+  /** One optimiser step on the next batch. */
+  step(): number {
+    const t0 = performance.now();
+    this.nextBatch(this.stepsDone);
+    const input = { kind: 'sparse' as const, offsets: this.train.offsets, indices: this.train.indices };
+    const B = this.train.size;
+    this.model.forward(input, B);
+    const { meanLoss } = this.model.crossEntropy(this.train.labels, B, { grad: true });
+    this.model.backward(input, B);
+    this.optimizer.step();
+    this.stepsDone++;
+    this.trainSeconds += (performance.now() - t0) / 1000;
+    return meanLoss;
+  }
+
+  /** Loss (summed, nats) and correct count per sample of `layout` (subtask per sample), fresh samples of `stream`. */
+  private evaluateLayout(layout: Int32Array, stream: number, logIndex: number, perSubtask: boolean) {
+    const nTasks = this.config.nTasks;
+    const lossBySubtask = new Float64Array(nTasks);
+    const correctBySubtask = new Float64Array(nTasks);
+    let lossSum = 0;
+    let correct = 0;
+    for (let start = 0; start < layout.length; start += EVAL_CHUNK) {
+      const size = Math.min(EVAL_CHUNK, layout.length - start);
+      const subtasks = layout.subarray(start, start + size);
+      this.evalBatch.setSubtasks(subtasks);
+      this.evalBatch.fill(size, stream, logIndex, start);
+      const input = {
+        kind: 'sparse' as const,
+        offsets: this.evalBatch.offsets,
+        indices: this.evalBatch.indices,
+      };
+      this.model.forward(input, size);
+      const r = this.model.crossEntropy(this.evalBatch.labels, size, {
+        grad: false,
+        perSampleLoss: this.lossPtr,
+        correct: this.correctPtr,
+      });
+      correct += r.correct;
+      if (perSubtask) {
+        const losses = this.core.f32(this.lossPtr, size);
+        const ok = this.core.i32(this.correctPtr, size);
+        for (let s = 0; s < size; s++) {
+          lossBySubtask[subtasks[s]] += losses[s];
+          correctBySubtask[subtasks[s]] += ok[s];
+        }
+      } else {
+        lossSum += r.meanLoss * size;
+      }
+    }
+    return { lossSum, correct, lossBySubtask, correctBySubtask };
+  }
+
+  /** Evaluates the current model (no update): mean test loss and per-subtask losses, in nats. */
+  evaluate(logIndex: number): Evaluation {
+    const t0 = performance.now();
+    const test = this.evaluateLayout(this.testLayout, Stream.testBatch, logIndex, false);
+    const per = this.evaluateLayout(this.subtaskLayout, Stream.subtaskBatch, logIndex, true);
+    const m = this.config.testPointsPerTask;
+    const evaluation: Evaluation = {
+      meanLoss: test.lossSum / this.testLayout.length,
+      accuracy: test.correct / this.testLayout.length,
+      subtaskLoss: Array.from(per.lossBySubtask, (x) => x / m),
+      subtaskAccuracy: Array.from(per.correctBySubtask, (x) => x / m),
+    };
+    this.evalSeconds += (performance.now() - t0) / 1000;
+    return evaluation;
+  }
+
+  private record(step: number, e: Evaluation): void {
+    this.log.steps.push(step);
+    this.log.meanLoss.push(e.meanLoss);
+    this.log.accuracy.push(e.accuracy);
+    this.log.subtaskLoss.push(e.subtaskLoss);
+    this.log.subtaskAccuracy.push(e.subtaskAccuracy);
+  }
+
+  /** Trains for config.steps steps, evaluating before the update at every log step. */
+  run(events: TrainerEvents = {}): RunRecord {
+    const { steps, logEvery } = this.config;
+    const start = performance.now();
+    let lastProgress = 0;
+    while (this.stepsDone < steps) {
+      if (this.stepsDone % logEvery === 0) {
+        const e = this.evaluate(this.stepsDone / logEvery);
+        this.record(this.stepsDone, e);
+        events.onLog?.(this.stepsDone, e);
+      }
+      this.step();
+      const now = performance.now();
+      if (events.onProgress && now - lastProgress > 200) {
+        lastProgress = now;
+        events.onProgress(this.stepsDone, steps);
+      }
+    }
+    events.onProgress?.(steps, steps);
+    return this.toRecord((performance.now() - start) / 1000);
+  }
+
+  toRecord(seconds: number): RunRecord {
+    const c = this.config;
+    const samples = this.stepsDone * this.trainBatchSize;
+    return {
+      kind: 'quanta-run',
+      schema: 1,
+      config: { ...c },
+      parameters: this.model.parameterCount,
+      version: VERSION,
+      seed: c.seed,
+      trainingSamples: c.data === null ? samples : c.data,
+      log: this.log,
+      timing: {
+        seconds,
+        trainSeconds: this.trainSeconds,
+        evalSeconds: this.evalSeconds,
+        samplesPerSecond: this.trainSeconds > 0 ? samples / this.trainSeconds : 0,
+        stepsPerSecond: this.trainSeconds > 0 ? this.stepsDone / this.trainSeconds : 0,
+      },
+      createdAt: new Date().toISOString(),
+    };
+  }
+}
+
+/** Trains one run to completion in a core of its own (released afterwards) and returns its record. */
+export function trainRun(config: RunConfig, events: TrainerEvents = {}, core: Core = getCore()): RunRecord {
+  const mark = core.mark();
+  try {
+    return new Trainer(config, core).run(events);
+  } finally {
+    core.release(mark);
+  }
+}
