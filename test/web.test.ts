@@ -10,7 +10,21 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { build } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import fc from 'fast-check';
 import { DEFAULT_RUN, Trainer, type RunConfig } from '../src/index.js';
+import {
+  emergenceSteps,
+  FIT_END_ABOVE_BITS,
+  FIT_START_BELOW_BITS,
+  fitPowerLaw,
+  geometricWidths,
+  stepsFitWindow,
+  theoryLine,
+} from '../web/src/analysis.js';
+import { parseWidths, PAGE_DEFAULTS } from '../web/src/controls.js';
+import { copper } from '../web/src/heatmap.js';
+import { logTicks } from '../web/src/plots.js';
+import { validateRunConfig } from '../src/train/config.js';
 
 const CHROMIUM = process.env.QUANTA_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = resolve(import.meta.dirname, '..');
@@ -75,41 +89,134 @@ async function openPage(search: string): Promise<Page> {
   return page;
 }
 
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: the browser test needs it. Install it with ` +
-        '`apt-get install -y chromium` (CI does this in .ci/run) or set QUANTA_CHROMIUM to its path.',
+describe('the page analysis (no browser)', () => {
+  it('fits a known power-law exponent from exact data', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.05, max: 3, noNaN: true }),
+        fc.double({ min: 0.01, max: 100, noNaN: true }),
+        (a, c) => {
+          const xs = [10, 30, 100, 300, 1000, 5000];
+          const fit = fitPowerLaw(
+            xs,
+            xs.map((x) => c * Math.pow(x, -a)),
+          );
+          expect(fit).not.toBeNull();
+          expect(Math.abs(fit!.slope + a)).toBeLessThan(1e-9);
+        },
+      ),
     );
-  }
-  outDir = mkdtempSync(join(tmpdir(), 'quanta-web-'));
-  await build({
-    configFile: join(ROOT, 'web', 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
+    expect(fitPowerLaw([5], [1])).toBeNull();
+    expect(fitPowerLaw([5, 5], [1, 2])).toBeNull();
   });
-  baseUrl = await serve(outDir);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--headless',
-    ],
-  });
-  mkdirSync(SCREENSHOTS, { recursive: true });
-}, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
+  it('places a theory line through its anchor with the given slope', () => {
+    const [[x0, y0], [x1, y1]] = theoryLine(0.4, 100, 10_000, 1000, 0.5);
+    expect(Math.log(y1 / y0) / Math.log(x1 / x0)).toBeCloseTo(-0.4, 12);
+    expect(0.5 * Math.pow(1000 / x0, 0.4)).toBeCloseTo(y0, 12);
+  });
+
+  it('fits alpha_S between the plateau end and the loss floor', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0.001, max: 1.05, noNaN: true }), { minLength: 1, maxLength: 60 }),
+        (loss) => {
+          const steps = loss.map((_, i) => 10 * i);
+          const w = stepsFitWindow(steps, loss);
+          if (w === null) return;
+          const [a, b] = w;
+          expect(b - a).toBeGreaterThanOrEqual(3);
+          expect(loss[a]).toBeLessThan(FIT_START_BELOW_BITS);
+          for (let i = 1; i < a; i++) expect(loss[i]).toBeGreaterThanOrEqual(FIT_START_BELOW_BITS);
+          for (let i = a; i < b; i++) expect(loss[i]).toBeGreaterThanOrEqual(FIT_END_ABOVE_BITS);
+        },
+      ),
+    );
+  });
+
+  it('dates each subtask emergence at its first log below 0.1 bits', () => {
+    const steps = [0, 10, 20, 30];
+    const rows = [
+      [1, 1, 1],
+      [0.05, 1, 1],
+      [0.2, 0.09, 1],
+      [0.01, 0.01, 0.5],
+    ].map((r) => Float64Array.from(r));
+    expect(Array.from(emergenceSteps(steps, rows))).toEqual([10, 20, -1]);
+  });
+
+  it('draws ticks inside the axis range, increasing, at least two per axis', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -6, max: 6, noNaN: true }),
+        fc.double({ min: 0.5, max: 10, noNaN: true }),
+        (l, span) => {
+          const lo = Math.pow(10, l);
+          const hi = lo * Math.pow(10, span);
+          const ticks = logTicks(lo, hi);
+          expect(ticks.length).toBeGreaterThanOrEqual(2);
+          for (let i = 0; i < ticks.length; i++) {
+            expect(ticks[i]).toBeGreaterThanOrEqual(lo * (1 - 1e-9));
+            expect(ticks[i]).toBeLessThanOrEqual(hi * (1 + 1e-9));
+            if (i > 0) expect(ticks[i]).toBeGreaterThan(ticks[i - 1]);
+          }
+        },
+      ),
+    );
+  });
+
+  it("uses matplotlib's copper map clipped to [0, 1] bits", () => {
+    expect(copper(0)).toEqual([0, 0, 0]);
+    expect(copper(1)).toEqual([255, 199, 127]);
+    expect(copper(7)).toEqual(copper(1));
+    expect(copper(-1)).toEqual(copper(0));
+  });
+
+  it('has valid defaults and parses sweep widths strictly', () => {
+    expect(() => validateRunConfig(PAGE_DEFAULTS)).not.toThrow();
+    expect(parseWidths('32, 8 16')).toEqual([8, 16, 32]);
+    expect(() => parseWidths('8')).toThrow(/at least two widths/);
+    expect(() => parseWidths('8, x')).toThrow(/not a positive integer/);
+    expect(() => parseWidths('8, 8')).toThrow(/distinct/);
+    expect(geometricWidths(16, 128, 4)).toEqual([16, 32, 64, 128]);
+  });
 });
 
 describe('the explorer page in Chromium', () => {
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: the browser test needs it. Install it with ` +
+          '`apt-get install -y chromium` (CI does this in .ci/run) or set QUANTA_CHROMIUM to its path.',
+      );
+    }
+    outDir = mkdtempSync(join(tmpdir(), 'quanta-web-'));
+    await build({
+      configFile: join(ROOT, 'web', 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir, emptyOutDir: true },
+    });
+    baseUrl = await serve(outDir);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--headless',
+      ],
+    });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
   it('trains in a worker until the loss falls and a subtask emerges, and draws every plot', async () => {
     const page = await openPage(query({ ...SMALL_RUN, sweepWidths: '8,16,32,64' }));
     await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 20_000 });

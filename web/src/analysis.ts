@@ -1,9 +1,10 @@
 // What the page measures from a run's log: losses in bits, emergence of subtasks, and the power-law fits
 // (alpha_S from the learning curve, alpha_N from the width sweep) beside the theory's predictions
 // (SPEC.md 3.1: alpha_N = alpha, alpha_S = alpha/(alpha+1), learned subtasks n ~ S^(1/(alpha+1))).
-//
-// The fit is a small local ordinary least squares on logs (what src/scaling/fit.ts does for the CLI); it is
-// kept here so that the page depends only on the public API.
+// The fit and the predictions are the library's own (src/scaling/fit.ts, src/theory/exponents.ts).
+import { powerLawFit, type PowerLawFit } from '../../src/scaling/fit.js';
+
+export { predictedAlphaN, predictedAlphaS, predictedLearnedExponent } from '../../src/theory/exponents.js';
 
 /** Nats to bits. */
 export const BITS_PER_NAT = 1 / Math.LN2;
@@ -25,53 +26,13 @@ export const FIT_START_BELOW_BITS = 0.95;
  */
 export const FIT_END_ABOVE_BITS = 0.02;
 
-/** alpha_N = alpha (SPEC.md 3.1). */
-export function predictedAlphaN(alpha: number): number {
-  return alpha;
-}
-
-/** alpha_S = alpha_D = alpha / (alpha + 1) (SPEC.md 3.1). */
-export function predictedAlphaS(alpha: number): number {
-  return alpha / (alpha + 1);
-}
-
-/** Learned subtasks grow as n ~ S^(1/(alpha+1)) (SPEC.md 3.1). */
-export function predictedLearnedExponent(alpha: number): number {
-  return 1 / (alpha + 1);
-}
-
-export interface PowerLawFit {
-  /** Slope of log y on log x. */
-  slope: number;
-  /** Intercept of log y on log x (natural logs). */
-  intercept: number;
-  /** Points used. */
-  count: number;
-}
-
-/** Ordinary least squares of ln y on ln x over the points with x > 0 and y > 0; null under 2 usable points. */
+/** OLS of ln y on ln x over the points with x > 0 and y > 0 (src/scaling/fit.ts); null when it cannot fit. */
 export function fitPowerLaw(xs: readonly number[], ys: readonly number[]): PowerLawFit | null {
-  const lx: number[] = [];
-  const ly: number[] = [];
-  for (let i = 0; i < xs.length; i++) {
-    if (xs[i] > 0 && ys[i] > 0 && Number.isFinite(xs[i]) && Number.isFinite(ys[i])) {
-      lx.push(Math.log(xs[i]));
-      ly.push(Math.log(ys[i]));
-    }
+  try {
+    return powerLawFit(xs, ys);
+  } catch {
+    return null; // fewer than 2 usable points, or all x equal
   }
-  const m = lx.length;
-  if (m < 2) return null;
-  const mx = lx.reduce((a, b) => a + b, 0) / m;
-  const my = ly.reduce((a, b) => a + b, 0) / m;
-  let sxx = 0;
-  let sxy = 0;
-  for (let i = 0; i < m; i++) {
-    sxx += (lx[i] - mx) * (lx[i] - mx);
-    sxy += (lx[i] - mx) * (ly[i] - my);
-  }
-  if (sxx === 0) return null;
-  const slope = sxy / sxx;
-  return { slope, intercept: my - slope * mx, count: m };
 }
 
 /** Index range [start, end) of the logs that the alpha_S fit uses, or null when there are too few. */
