@@ -1,0 +1,84 @@
+// QDG spectral clustering end to end over a sweep of cluster counts, on one QDG-like affinity
+// (bench/lib/affinity.mjs): ours (src/qdg/pipeline.ts spectralClusterings: ONE eigensolve for the largest K,
+// then k-means with 30 restarts per K) against sklearn SpectralClustering(affinity='precomputed', n_init=30)
+// run once per K, as the paper did. Reports the time for the whole list and the label agreement (ARI between
+// ours and sklearn per K, and of each against the generating clusters).
+import { alternate, measurement, round } from './lib/harness.mjs';
+import { loadOurs } from './lib/ours.mjs';
+import { PythonPeer } from './lib/python.mjs';
+import { dumpF32, loadAffinityKernels, qdgLikeAffinity } from './lib/affinity.mjs';
+
+export const description =
+  'QDG clustering over a K list: ours (one Lanczos + k-means) vs sklearn SpectralClustering per K';
+
+export async function run(ctx) {
+  const kernels = await loadAffinityKernels();
+  const pipeline = await loadOurs('qdg/pipeline.js', ['spectralClusterings'], 'src/qdg/pipeline.ts');
+  const embedding = await loadOurs('qdg/embedding.js', [], 'src/qdg/embedding.ts');
+  const metrics = await loadOurs('qdg/metrics.js', ['adjustedRandIndex'], 'src/qdg/metrics.ts');
+  const rf = await loadOurs('qdg/rank-frequency.js', ['defaultClusterCounts'], 'src/qdg/rank-frequency.ts');
+  const S = ctx.full ? 5000 : 2000;
+  const clusters = ctx.full && !rf.skipped ? rf.mod.defaultClusterCounts(S) : [10, 20, 50, 100];
+  const config = { S, clusters, nInit: 30, kValues: clusters.length };
+  const skipped = kernels.skipped ?? pipeline.skipped ?? embedding.skipped ?? metrics.skipped;
+  if (skipped) {
+    ctx.emit({ bench: 'spectral', config, skipped });
+    return;
+  }
+  ctx.note(`spectral S ${S}, ${clusters.length} cluster counts up to ${clusters[clusters.length - 1]}`);
+  const core = new kernels.mods.Core();
+  const { affinityPtr, labels: truth } = qdgLikeAffinity(kernels.mods, core, {
+    S,
+    clusters: Math.round(S / 40),
+  });
+  const dump = dumpF32(core, affinityPtr, S * S, 'a.f32');
+  // spectralClusterings overwrites its input: every repetition works on a fresh copy
+  const workPtr = core.allocF32(S * S);
+  let ours = null;
+  const contenders = {
+    ours: () => {
+      core.f32(workPtr, S * S).set(core.f32(affinityPtr, S * S));
+      const t0 = performance.now();
+      ours = pipeline.mod.spectralClusterings(core, workPtr, S, { clusters, nInit: 30, seed: 0 });
+      return (performance.now() - t0) / 1000;
+    },
+  };
+  const peer = new PythonPeer('spectral_sklearn.py', { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' });
+  let r;
+  try {
+    r = await peer.setup({ file: dump.file, S, clusters, nInit: 30 });
+    if (!r.skipped) contenders.sklearn = () => peer.run();
+    // the sklearn sweep is long: no warm-up round beyond the first, and at most 3 repetitions
+    const { medians } = await alternate(contenders, { warmup: 0, reps: Math.min(ctx.reps, 3) });
+    const reply = peer.lastReply;
+    const ari = (a, b) => round(metrics.mod.adjustedRandIndex(a, b), 3);
+    const perK = ours.clusterings.map((c) => ({
+      K: c.K,
+      ariOursVsSklearn: reply ? ari(c.labels, reply.labels[String(c.K)]) : null,
+      ariOursVsTruth: ari(c.labels, truth),
+      ariSklearnVsTruth: reply ? ari(reply.labels[String(c.K)], truth) : null,
+      sklearnSeconds: reply ? round(reply.secondsPerK[String(c.K)]) : null,
+    }));
+    const rec = measurement(ctx, {
+      bench: 'spectral',
+      config,
+      ours: medians.ours,
+      peer: medians.sklearn ?? null,
+      peerName: "sklearn SpectralClustering(affinity='precomputed', n_init=30) per K (1 thread)",
+      unit: 's',
+      threads: 1,
+      extra: {
+        goal: '>= 10x over a 30-value K list',
+        oursStages: Object.fromEntries(Object.entries(ours.timing).map(([k, v]) => [k, round(v)])),
+        oursEigenResidual: round(ours.eigensolver.maxResidual, 3),
+        perK,
+        ...(r.skipped ? { skipped: r.skipped } : {}),
+      },
+    });
+    if (rec.ratio !== null) rec.goalMet = rec.ratio >= 10;
+    ctx.emit(rec);
+  } finally {
+    await peer.close();
+    dump.cleanup();
+  }
+}
