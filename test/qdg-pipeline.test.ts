@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { inflateSync } from 'node:zlib';
 import { blockMeans, cmrmap, crc32, encodePng, similarityPng } from '../src/qdg/similarity-image.js';
+import { Core } from '../src/core/arena.js';
+import { ConfigError } from '../src/core/errors.js';
+import { orderByCluster, spectralClusterings, validateClusterCounts } from '../src/qdg/pipeline.js';
+import { toyAffinity, toyPoints } from '../src/qdg/toy.js';
 
 describe('similarity picture', () => {
   it('CRC-32 of "123456789" is the standard check value', () => {
@@ -77,5 +81,110 @@ describe('similarity picture', () => {
     expect(min).toBeCloseTo(0.2, 6);
     expect(max).toBeCloseTo(0.2 + 0.8 / 3, 6);
     expect(png.length).toBeGreaterThan(50);
+  });
+});
+
+/** A planted-cluster affinity: within-cluster 0.8 + noise, between 0.1 + noise, symmetric, diagonal 1. */
+function plantedAffinity(sizes: number[], seed: number): { A: Float32Array; labels: Int32Array } {
+  const S = sizes.reduce((a, b) => a + b, 0);
+  const labels = new Int32Array(S);
+  let p = 0;
+  sizes.forEach((n, c) => {
+    for (let i = 0; i < n; i++) labels[p++] = c;
+  });
+  let state = seed >>> 0 || 1;
+  const rand = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+  const A = new Float32Array(S * S);
+  for (let i = 0; i < S; i++) {
+    A[i * S + i] = 1;
+    for (let j = 0; j < i; j++) {
+      const v = (labels[i] === labels[j] ? 0.8 : 0.1) + 0.1 * rand();
+      A[i * S + j] = v;
+      A[j * S + i] = v;
+    }
+  }
+  return { A, labels };
+}
+
+describe('spectral clustering pipeline', () => {
+  const core = new Core();
+
+  it('recovers planted clusters (ARI 1) and their sizes; the envelope fit runs over the S-scaled window', () => {
+    const sizes = [60, 40, 30, 24, 20, 16, 10];
+    const { A, labels } = plantedAffinity(sizes, 7);
+    const S = labels.length;
+    const mark = core.mark();
+    const ptr = core.allocF32(S * S);
+    core.f32(ptr, S * S).set(A);
+    const stages: string[] = [];
+    const result = spectralClusterings(core, ptr, S, {
+      clusters: [7, 3, 7, 12],
+      nInit: 5,
+      seed: 1,
+      trueLabels: labels,
+      onProgress: (stage) => stages.push(stage),
+    });
+    core.release(mark);
+    expect(result.clusterings.map((c) => c.K)).toEqual([3, 7, 12]);
+    const k7 = result.clusterings[1];
+    expect(k7.sizes).toEqual(sizes);
+    expect(k7.ari).toBeGreaterThan(0.999);
+    expect(k7.nmi).toBeGreaterThan(0.999);
+    expect(result.eigenvalues.length).toBe(12);
+    for (let i = 1; i < 12; i++)
+      expect(result.eigenvalues[i]).toBeGreaterThanOrEqual(result.eigenvalues[i - 1] - 1e-9);
+    expect(result.eigenvalues[0]).toBeCloseTo(0, 4);
+    expect(result.envelope.length).toBe(12);
+    expect(result.envelope.slice(0, 7).every((v, i) => v >= sizes[i])).toBe(true);
+    expect(result.fit.window).toEqual({ first: 1, last: 8 }); // [3, 20] for S = 200, capped to K = 12
+    expect(Number.isFinite(result.fit.envelopeSlope)).toBe(true);
+    expect(result.predictedSlope).toBeCloseTo(-1.083, 12);
+    expect(stages).toContain('embedding');
+    expect(stages).toContain('kmeans');
+    expect(result.timing.embedding).toBeGreaterThanOrEqual(0);
+    expect(result.timing.total).toBeGreaterThanOrEqual(result.timing.kmeans ?? 0);
+  });
+
+  it('is deterministic for a seed', () => {
+    const { A, labels } = plantedAffinity([30, 20, 15, 10, 5], 3);
+    const S = labels.length;
+    const run = () => {
+      const mark = core.mark();
+      const ptr = core.allocF32(S * S);
+      core.f32(ptr, S * S).set(A);
+      const r = spectralClusterings(core, ptr, S, { clusters: [4, 8], nInit: 3, seed: 9 });
+      core.release(mark);
+      return r.clusterings.map((c) => Array.from(c.labels));
+    };
+    expect(run()).toEqual(run());
+  });
+
+  it('rejects bad cluster counts with a ConfigError', () => {
+    expect(() => validateClusterCounts([], 10)).toThrow(ConfigError);
+    expect(() => validateClusterCounts([1], 10)).toThrow(ConfigError);
+    expect(() => validateClusterCounts([10], 10)).toThrow(ConfigError);
+    expect(() => validateClusterCounts([2.5], 10)).toThrow(ConfigError);
+    expect(validateClusterCounts([5, 2, 5], 10)).toEqual([2, 5]);
+  });
+
+  it('orders samples by cluster size, largest first, then by index', () => {
+    expect(Array.from(orderByCluster([2, 0, 2, 1, 2, 1]))).toEqual([0, 2, 4, 3, 5, 1]);
+  });
+
+  it('the toy with small d and sigma is recovered by spectral clustering (ARI high)', () => {
+    const mark = core.mark();
+    const pts = toyPoints(core, { subtasks: 8, alpha: 1, d: 20, sigma: 0.1, seed: 5, scale: 100 });
+    const S = pts.samples;
+    expect(S).toBeLessThanOrEqual(400);
+    expect(pts.counts.filter((n) => n > 0).length).toBe(8);
+    const ptr = toyAffinity(core, pts);
+    const r = spectralClusterings(core, ptr, S, { clusters: [8], nInit: 5, seed: 0, trueLabels: pts.labels });
+    core.release(mark);
+    expect(r.clusterings[0].ari).toBeGreaterThan(0.95);
   });
 });

@@ -1,0 +1,250 @@
+// `quanta qdg`: quanta discovery from gradients (paper section 5; SPEC.md 4.1-4.3) on a trained sparse-parity
+// run or on gradients / similarities / affinities brought as .npy. Validates everything before any work,
+// then source -> cosine -> angular affinity -> one spectral embedding -> k-means per K -> rank-frequency
+// envelope and slope, written to --out as clusters.json, rank-frequency.csv, PNG pictures and report.html.
+import type { Command } from 'commander';
+import { resolve, join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { getCore } from '../../core/arena.js';
+import { require } from '../../core/errors.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { writeNpy } from '../../io/npy.js';
+import {
+  affinityFromCosine,
+  DEFAULT_N_INIT,
+  spectralClusterings,
+  orderByCluster,
+} from '../../qdg/pipeline.js';
+import type { QdgStage, StageTiming, QdgAnalysis } from '../../qdg/pipeline.js';
+import {
+  capWindowToClusters,
+  defaultClusterCounts,
+  defaultEnvelopeWindow,
+  parseWindow,
+  PAPER_ALPHA_N,
+} from '../../qdg/rank-frequency.js';
+import { qdgReportHtml, qdgSummary, writeClusterFiles, type ReportImage } from '../../qdg/report.js';
+import { similarityPng } from '../../qdg/similarity-image.js';
+import {
+  chooseSource,
+  gradientScratchBytes,
+  loadLabels,
+  loadNpySource,
+  planNpySource,
+  requireFits,
+} from '../../qdg/sources.js';
+import { parseFloatOption, parseIntOption, parseListOption, Progress, runCommand } from '../common.js';
+
+/** Progress bars per stage on stderr (a new bar when the stage changes). */
+export function stageProgress(quiet: boolean): (stage: QdgStage, done: number, total: number) => void {
+  let current: { stage: QdgStage; bar: Progress } | undefined;
+  return (stage, done, total) => {
+    if (quiet) return;
+    if (!current || current.stage !== stage) {
+      current?.bar.stop();
+      current = { stage, bar: new Progress(`qdg ${stage}`, total) };
+    }
+    current.bar.update(done);
+    if (done >= total) current.bar.stop();
+  };
+}
+
+/** The cluster count whose ordering the picture uses: the paper shows K = 400 of 10,000 samples (S/25). */
+export function pictureClusterCount(clusters: number[], S: number): number {
+  const target = S / 25;
+  return clusters.reduce(
+    (best, K) => (Math.abs(K - target) < Math.abs(best - target) ? K : best),
+    clusters[0],
+  );
+}
+
+/** Writes the pictures of the affinity, ordered by clusters (and by true subtask). */
+export function writePictures(
+  out: string,
+  affinity: Float32Array,
+  a: QdgAnalysis,
+  trueLabels?: ArrayLike<number>,
+): ReportImage[] {
+  const S = a.samples;
+  const K = pictureClusterCount(
+    a.clusterings.map((c) => c.K),
+    S,
+  );
+  const labels = a.clusterings.find((c) => c.K === K)!.labels;
+  const images: ReportImage[] = [];
+  const byCluster = similarityPng(affinity, S, orderByCluster(labels));
+  writeFileAtomic(join(out, 'similarity-by-cluster.png'), byCluster.png);
+  images.push({
+    file: 'similarity-by-cluster.png',
+    caption:
+      `Affinity ordered by the K = ${K} clusters, largest first (${byCluster.n} x ${byCluster.n}` +
+      `${byCluster.n < S ? ' block means' : ''}; CMRmap from ${byCluster.min.toFixed(3)} to ${byCluster.max.toFixed(3)})`,
+  });
+  if (trueLabels) {
+    const bySubtask = similarityPng(affinity, S, orderByCluster(trueLabels));
+    writeFileAtomic(join(out, 'similarity-by-subtask.png'), bySubtask.png);
+    images.push({
+      file: 'similarity-by-subtask.png',
+      caption: `Affinity ordered by true subtask, most frequent first (Fig. 15; ${bySubtask.n} x ${bySubtask.n})`,
+    });
+  }
+  return images;
+}
+
+interface QdgCliOptions {
+  run?: string;
+  gradients?: string;
+  similarity?: string;
+  affinity?: string;
+  labels?: string;
+  samples?: number;
+  lossThreshold: number;
+  clusters?: number[];
+  nInit: number;
+  seed: number;
+  window?: string;
+  alphaN?: number;
+  saveAffinity?: boolean;
+  saveEmbedding?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  out: string;
+}
+
+export async function qdgCommand(o: QdgCliOptions): Promise<void> {
+  // --- validation: nothing is computed or written before all of it passes ---
+  const { kind, path } = chooseSource(o);
+  require(kind !== 'run', '--run is not available yet: the factored per-sample-gradient Gram has not landed');
+  const out = resolve(o.out);
+  require(!existsSync(out) || statSync(out).isDirectory(), `--out ${o.out} exists and is not a directory`);
+  const plan = planNpySource(kind, path, o.samples);
+  const S = plan.samples;
+  const trueLabels = o.labels ? loadLabels(o.labels, plan.fileSamples, S) : undefined;
+  const clusters = o.clusters ?? defaultClusterCounts(S);
+  for (const K of clusters) {
+    require(K >= 2 && K < S, `--clusters values must be in [2, ${S - 1}] for ${S} samples, got ${K}`);
+  }
+  const maxK = Math.max(...clusters);
+  const window =
+    o.window !== undefined ? parseWindow(o.window) : capWindowToClusters(defaultEnvelopeWindow(S), maxK);
+  const alphaN = o.alphaN ?? PAPER_ALPHA_N;
+  const core = getCore();
+  requireFits(core, S, maxK, kind === 'gradients' ? gradientScratchBytes(S, plan.columns) : 0);
+
+  // --- work ---
+  const progress = stageProgress(!!o.quiet);
+  const timing: StageTiming = {};
+  const mark = core.mark();
+  try {
+    const loaded = loadNpySource(core, plan, timing, progress);
+    if (!loaded.isAffinity) {
+      progress('affinity', 0, 1);
+      affinityFromCosine(core, loaded.matrixPtr, S, timing);
+      progress('affinity', 1, 1);
+    }
+    // The embedding overwrites the affinity: keep a copy (outside Wasm memory) for the pictures and --save-affinity.
+    const affinity = core.f32(loaded.matrixPtr, S * S).slice();
+    const analysis = spectralClusterings(core, loaded.matrixPtr, S, {
+      clusters,
+      nInit: o.nInit,
+      seed: o.seed,
+      window,
+      alphaN,
+      trueLabels,
+      onProgress: progress,
+      timing,
+      keepEmbedding: !!o.saveEmbedding,
+    });
+
+    // --- outputs ---
+    const source = { kind, path: resolve(path), fileSamples: plan.fileSamples };
+    const files = writeClusterFiles(out, analysis, {
+      source,
+      options: { nInit: o.nInit, seed: o.seed, alphaN, labels: o.labels ? resolve(o.labels) : null },
+    });
+    const images = writePictures(out, affinity, analysis, trueLabels);
+    if (o.saveAffinity) writeNpy(join(out, 'affinity.npy'), affinity, [S, S]);
+    if (o.saveEmbedding && analysis.embedding) {
+      writeNpy(join(out, 'embedding.npy'), analysis.embedding, [S, analysis.eigenvalues.length]);
+    }
+    const notes = [
+      `Source: --${kind} ${path} (${plan.fileSamples} samples in the file, ${S} used).`,
+      `k-means: ${o.nInit} seeded restarts per K (seed ${o.seed}); one Lanczos eigensolve for K = ${maxK} serves every K.`,
+    ];
+    writeFileAtomic(
+      join(out, 'report.html'),
+      qdgReportHtml(analysis, { title: 'QDG clusters', notes, images }),
+    );
+    const summary = qdgSummary(analysis, out);
+    if (o.json) {
+      process.stdout.write(JSON.stringify(summary) + '\n');
+    } else {
+      const slope = summary.envelopeSlope === null ? 'n/a' : summary.envelopeSlope.toFixed(3);
+      process.stdout.write(
+        `qdg: ${S} samples, K = ${clusters.join(',')}\n` +
+          `envelope slope ${slope} over ranks ${window.first}..${window.last} (${analysis.fit.ranksUsed} used); ` +
+          `predicted -(1 + alpha_N) = ${analysis.predictedSlope.toFixed(3)}\n` +
+          (summary.ari
+            ? `ARI vs labels: ${Object.entries(summary.ari)
+                .map(([K, v]) => `K=${K}: ${v}`)
+                .join(', ')}\n`
+            : '') +
+          `wrote ${[...files, ...images.map((i) => join(out, i.file))].length + 1} files to ${out}\n`,
+      );
+    }
+  } finally {
+    core.release(mark);
+  }
+}
+
+export function registerQdg(program: Command): void {
+  program
+    .command('qdg')
+    .description(
+      'quanta discovery from gradients: spectral clustering of per-sample gradients and the rank-frequency ' +
+        'envelope of cluster sizes (paper section 5, Figs. 5 and 15)',
+    )
+    .option('--run <RUN.json>', 'a sparse-parity run record with saved weights (quanta train)')
+    .option('--gradients <G.npy>', 'per-sample gradients, samples x parameters')
+    .option('--similarity <C.npy>', 'cosine similarities, S x S')
+    .option('--affinity <A.npy>', 'an affinity (symmetric, >= 0), S x S, used as is')
+    .option('--labels <L.npy>', 'true labels (integers, one per sample): ARI and NMI per K')
+    .option(
+      '--samples <int>',
+      'use the first S samples (--run: samples to draw)',
+      parseIntOption('--samples', 3),
+    )
+    .option(
+      '--loss-threshold <nats>',
+      '--run: keep samples whose loss is below this (nats)',
+      parseFloatOption('--loss-threshold', 0, Infinity, true),
+      0.01,
+    )
+    .option(
+      '--clusters <list>',
+      'cluster counts K (default: 30 log-spaced values from 10 to S/7, as the paper 10..1500 of 10,000)',
+      parseListOption('--clusters', parseIntOption('--clusters', 2)),
+    )
+    .option(
+      '--n-init <int>',
+      'k-means restarts per K (the paper: 30)',
+      parseIntOption('--n-init', 1, 10_000),
+      DEFAULT_N_INIT,
+    )
+    .option('--seed <int>', 'seed of the eigensolver start and of k-means++', parseIntOption('--seed', 0), 0)
+    .option(
+      '--window <a:b>',
+      'ranks of the envelope fit (default [round(S/100)+1, round(S/10)], the paper 101..1000 of 10,000)',
+    )
+    .option(
+      '--alpha-n <num>',
+      'alpha_N of the predicted slope -(1 + alpha_N) (default 0.083, the LLM value; --run: the run alpha)',
+      parseFloatOption('--alpha-n', 0),
+    )
+    .option('--save-affinity', 'also write the affinity matrix as affinity.npy (f32 S x S)')
+    .option('--save-embedding', 'also write the spectral embedding as embedding.npy (f64 S x Kmax)')
+    .option('--json', 'print a JSON summary on stdout')
+    .option('--quiet', 'no progress on stderr')
+    .requiredOption('--out <DIR>', 'output directory')
+    .action(async (o: QdgCliOptions) => runCommand(() => qdgCommand(o)));
+}

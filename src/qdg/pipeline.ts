@@ -1,0 +1,210 @@
+// The QDG clustering pipeline (SPEC.md 4.1 items 7-10 and 4.2; paper section 5): cosine similarities C ->
+// clip to [-1, 1] -> angular affinity 1 - arccos(C)/pi -> ONE spectral embedding for the largest K (the K
+// smallest eigenvectors of the normalised Laplacian serve every smaller K: DESIGN.md lever 3) -> for every K,
+// k-means with nInit seeded restarts on the first K columns -> labels and sizes -> rank-frequency envelope and
+// its slope, compared with the prediction -(1 + alpha_N).
+//
+// This file is the algorithm only (no files, no console): sources.ts loads inputs, report.ts writes outputs,
+// the CLI (src/cli/commands/qdg.ts) wires them and shows progress. Every stage is timed.
+import type { Core } from '../core/arena.js';
+import { require } from '../core/errors.js';
+import { angularAffinity } from './affinity.js';
+import { embeddingColumns, spectralEmbedding } from './embedding.js';
+import { kmeans } from './kmeans.js';
+import { adjustedRandIndex, normalizedMutualInfo } from './metrics.js';
+import {
+  capWindowToClusters,
+  clusterSizes,
+  defaultEnvelopeWindow,
+  envelopeSlope,
+  predictedEnvelopeSlope,
+  rankFrequencyEnvelope,
+  type EnvelopeFit,
+  type RankWindow,
+} from './rank-frequency.js';
+
+/** k-means restarts per K: sklearn SpectralClustering's n_init = 30, as the paper (SPEC.md 4.1 item 9). */
+export const DEFAULT_N_INIT = 30;
+
+/** Pipeline stages, in order, for progress and timing. */
+export type QdgStage = 'load' | 'gram' | 'affinity' | 'embedding' | 'kmeans' | 'analysis';
+
+/** Seconds spent in each stage (stages that did not run are absent) and in total. */
+export type StageTiming = Partial<Record<QdgStage, number>> & { total?: number };
+
+export interface SpectralClusteringOptions {
+  /** Cluster counts K (each in [2, S - 1]); sorted and deduplicated here. */
+  clusters: number[];
+  /** k-means restarts per K (default 30, the paper's n_init). */
+  nInit?: number;
+  /** Seed of the Lanczos start vector and of k-means++ (the paper's runs were unseeded). */
+  seed?: number;
+  /** Envelope fitting window; default ranks [round(S/100) + 1, round(S/10)], capped to the largest K (rank-frequency.ts). */
+  window?: RankWindow;
+  /** alpha_N of the prediction slope -(1 + alpha_N); default the paper's 0.083 for LLMs. */
+  alphaN?: number;
+  /** True subtask of each sample, when known (sparse parity, the toy): ARI and NMI per K. */
+  trueLabels?: ArrayLike<number>;
+  /** Progress: stage, units done, units total (for an ETA per stage). */
+  onProgress?: (stage: QdgStage, done: number, total: number) => void;
+  /** Timing to extend (earlier stages of the caller, e.g. load and gram). */
+  timing?: StageTiming;
+  /** Return a copy of the embedding (S x largest K, f64) in the analysis. */
+  keepEmbedding?: boolean;
+}
+
+/** One clustering of the sweep. */
+export interface Clustering {
+  K: number;
+  /** labels[i] in [0, K): cluster of sample i (k-means's numbering). */
+  labels: Int32Array;
+  /** Non-empty cluster sizes, largest first. */
+  sizes: number[];
+  /** k-means objective of the best restart. */
+  inertia: number;
+  /** Adjusted Rand index against the true labels, when given. */
+  ari?: number;
+  /** Normalised mutual information against the true labels, when given. */
+  nmi?: number;
+}
+
+export interface QdgAnalysis {
+  samples: number;
+  /** The Laplacian's smallest eigenvalues, ascending (as many as the largest K). */
+  eigenvalues: number[];
+  /** One clustering per K, K ascending. */
+  clusterings: Clustering[];
+  /** envelope[r - 1] = max over K of the r-th largest cluster size. */
+  envelope: number[];
+  fit: EnvelopeFit;
+  alphaN: number;
+  /** -(1 + alpha_N). */
+  predictedSlope: number;
+  /** Lanczos iterations and the largest eigenpair residual, for the report. */
+  eigensolver: { iterations: number; maxResidual: number };
+  timing: StageTiming;
+  /** The spectral embedding, S x largest K row-major (only with keepEmbedding). */
+  embedding?: Float64Array;
+}
+
+/** Validates a list of cluster counts for S samples and returns it sorted and deduplicated. */
+export function validateClusterCounts(clusters: number[], samples: number): number[] {
+  require(clusters.length > 0, '--clusters must list at least one cluster count');
+  for (const K of clusters) {
+    require(Number.isInteger(K) &&
+      K >= 2 &&
+      K <
+        samples, `--clusters values must be integers in [2, ${samples - 1}] for ${samples} samples, got ${K}`);
+  }
+  return [...new Set(clusters)].sort((a, b) => a - b);
+}
+
+const now = () => performance.now() / 1000;
+
+/**
+ * Turns cosine similarities into the angular affinity 1 - arccos(clip(C, -1, 1))/pi, in place over the f32
+ * S x S matrix at `matrixPtr` (SPEC.md 4.1 item 8). Records the stage's time in `timing.affinity`.
+ */
+export function affinityFromCosine(core: Core, matrixPtr: number, S: number, timing: StageTiming = {}): void {
+  const t0 = now();
+  angularAffinity(core, matrixPtr, S);
+  timing.affinity = (timing.affinity ?? 0) + now() - t0;
+}
+
+/**
+ * Spectral clustering of an affinity matrix for every K, then the rank-frequency analysis.
+ * `affinityPtr`: f32 S x S symmetric, non-negative, in Wasm memory; it is OVERWRITTEN by the embedding (copy it
+ * first if you need it). Allocates scratch on `core` above the current mark and releases it before returning.
+ */
+export function spectralClusterings(
+  core: Core,
+  affinityPtr: number,
+  S: number,
+  opts: SpectralClusteringOptions,
+): QdgAnalysis {
+  const clusters = validateClusterCounts(opts.clusters, S);
+  const nInit = opts.nInit ?? DEFAULT_N_INIT;
+  const seed = opts.seed ?? 0;
+  const alphaN = opts.alphaN ?? 0.083;
+  const timing: StageTiming = opts.timing ?? {};
+  const progress = opts.onProgress ?? (() => {});
+  if (opts.trueLabels)
+    require(opts.trueLabels.length === S, `labels: ${opts.trueLabels.length} != ${S} samples`);
+  const maxK = clusters[clusters.length - 1];
+  const window = opts.window ?? capWindowToClusters(defaultEnvelopeWindow(S), maxK);
+  const mark = core.mark();
+  try {
+    // One eigensolve for the largest K.
+    let t0 = now();
+    progress('embedding', 0, maxK);
+    const embedding = spectralEmbedding(core, affinityPtr, S, maxK, {
+      seed,
+      onProgress: (done, total) => progress('embedding', done, total),
+    });
+    progress('embedding', maxK, maxK);
+    timing.embedding = (timing.embedding ?? 0) + now() - t0;
+
+    // k-means per K on the first K columns. Work grows about like K^2 (K columns, K centres).
+    t0 = now();
+    const work = clusters.map((K) => K * K);
+    const totalWork = work.reduce((a, b) => a + b, 0);
+    let done = 0;
+    progress('kmeans', 0, totalWork);
+    const clusterings: Clustering[] = [];
+    for (let i = 0; i < clusters.length; i++) {
+      const K = clusters[i];
+      const columns = embeddingColumns(embedding, K);
+      const result = kmeans(core, columns, S, K, K, { nInit, seed });
+      const labels = Int32Array.from(result.labels);
+      const clustering: Clustering = { K, labels, sizes: clusterSizes(labels, K), inertia: result.inertia };
+      if (opts.trueLabels) {
+        clustering.ari = adjustedRandIndex(opts.trueLabels, labels);
+        clustering.nmi = normalizedMutualInfo(opts.trueLabels, labels);
+      }
+      clusterings.push(clustering);
+      done += work[i];
+      progress('kmeans', done, totalWork);
+    }
+    timing.kmeans = (timing.kmeans ?? 0) + now() - t0;
+
+    t0 = now();
+    const envelope = rankFrequencyEnvelope(clusterings.map((c) => c.sizes));
+    const fit = envelopeSlope(envelope, window);
+    timing.analysis = (timing.analysis ?? 0) + now() - t0;
+    timing.total = Object.entries(timing)
+      .filter(([k]) => k !== 'total')
+      .reduce((a, [, v]) => a + (v ?? 0), 0);
+    return {
+      samples: S,
+      eigenvalues: Array.from(embedding.laplacianEigenvalues),
+      clusterings,
+      envelope,
+      fit,
+      alphaN,
+      predictedSlope: predictedEnvelopeSlope(alphaN),
+      eigensolver: {
+        iterations: embedding.iterations,
+        maxResidual: Math.max(0, ...Array.from(embedding.residuals)),
+      },
+      timing,
+      ...(opts.keepEmbedding ? { embedding: Float64Array.from(embedding.embedding) } : {}),
+    };
+  } finally {
+    core.release(mark);
+  }
+}
+
+/**
+ * The order of samples for the similarity image: clusters by size (largest first), samples by index within a
+ * cluster (Figure 5 left, SPEC.md 4.1 item 10). Works for true subtask labels too.
+ */
+export function orderByCluster(labels: ArrayLike<number>): Int32Array {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < labels.length; i++) counts.set(labels[i], (counts.get(labels[i]) ?? 0) + 1);
+  const rank = new Map<number, number>(
+    [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([label], r) => [label, r] as const),
+  );
+  const idx = Array.from({ length: labels.length }, (_, i) => i);
+  idx.sort((a, b) => rank.get(labels[a])! - rank.get(labels[b])! || a - b);
+  return Int32Array.from(idx);
+}
