@@ -14,14 +14,8 @@ import {
 } from '../scaling/analysis.js';
 import { toCsv } from './csv.js';
 import { htmlPage, htmlTable, type ReportSection } from './html.js';
-import {
-  convergenceFigure,
-  exponentsFigure,
-  heatmapFigures,
-  learnedVsDataFigure,
-  lossScalingFigure,
-  subtaskCurvesFigure,
-} from './scaling-figures.js';
+import { heatmapFigures, lossScalingFigure, subtaskCurvesFigure } from './scaling-figures.js';
+import { convergenceFigure, exponentsFigure, learnedVsDataFigure } from './exponent-figures.js';
 import { alphaRelationFigure, theoryCurvesFigure } from './theory-figures.js';
 import { vegaLiteToSvg, type Figure } from './vega.js';
 
