@@ -4,6 +4,8 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerTrain } from './commands/train.js';
 import { registerSweep } from './commands/sweep.js';
+import { registerQdg } from './commands/qdg.js';
+import { registerToyClusters } from './commands/toy-clusters.js';
 import { registerQuick } from './commands/quick.js';
 import { registerTheory } from './commands/theory.js';
 import { registerFit } from './commands/fit.js';
@@ -27,6 +29,8 @@ program
 
 registerTrain(program);
 registerSweep(program);
+registerQdg(program);
+registerToyClusters(program);
 registerQuick(program);
 registerTheory(program);
 registerFit(program);
