@@ -3,7 +3,7 @@
 // each group g and byte value c, T[g][c] = sum of the W rows of the bits set in c. A sample's layer output is
 // then b + its plain rows (the inputs below bitsFrom, e.g. the control bit) + one table row per group: about
 // 1 + n/8 row additions instead of 1 + n/2. The backward accumulates dout into G[g][code] and folds the
-// table back into the W rows bit by bit. Mathematically the dense product; only the f32 summation order
+// table back into the W rows bit by bit (samples are bucketed by code first, so G is summed in registers). Mathematically the dense product; only the f32 summation order
 // differs.
 //
 // Shapes and buffers (f32 row-major unless said otherwise):
@@ -12,6 +12,8 @@
 //   codes i32[B x (nGroups+1)]                  from sparse_bits_recode: per sample the number of plain
 //                                               (index < bitsFrom) entries, then the byte code of each group
 //   slab f32[nGroups * 256 * 32]                scratch for the tables of one 32-output pass (nGroups*32 KiB)
+//   buckets i32[nGroups * B], bucketOffsets i32[nGroups * 257]   the samples of each (group, code), for the
+//                                               backward (sparse_bits_buckets): tables are gathered, not scattered
 //   W [I x O], b [O], out / dout [B x O],       with I = bitsFrom + nBits and nGroups = ceil(nBits / 8)
 
 const PASS = 32; // outputs per pass: 8 v128 accumulators
@@ -198,7 +200,109 @@ export function sparse_bits_forward(
   }
 }
 
-/** Folds the accumulated tables G[g][c] (w floats a row) into dW rows of outputs [o, o + w), zeroing G. */
+/**
+ * Groups the samples by byte code, per group (a counting sort, stable in s): the samples whose group g has
+ * code c are buckets[g * B + bucketOffsets[g * 257 + c] .. g * B + bucketOffsets[g * 257 + c + 1]).
+ * codes from sparse_bits_recode; buckets i32[nGroups * B]; bucketOffsets i32[nGroups * 257].
+ */
+export function sparse_bits_buckets(
+  buckets: usize,
+  bucketOffsets: usize,
+  codes: usize,
+  B: i32,
+  nBits: i32,
+): void {
+  const nGroups = (nBits + 7) >> 3;
+  const stride = (<usize>(nGroups + 1)) << 2;
+  for (let g = 0; g < nGroups; g++) {
+    const off = bucketOffsets + <usize>g * 257 * 4;
+    for (let c = 0; c <= 256; c++) store<i32>(off + ((<usize>c) << 2), 0);
+    const col = codes + ((<usize>(g + 1)) << 2);
+    for (let s = 0; s < B; s++) {
+      const q = off + ((<usize>(load<i32>(col + <usize>s * stride) + 1)) << 2);
+      store<i32>(q, load<i32>(q) + 1);
+    }
+    for (let c = 0; c < 256; c++) {
+      const q = off + ((<usize>(c + 1)) << 2);
+      store<i32>(q, load<i32>(q) + load<i32>(q - 4));
+    }
+    // fill, using offsets[c] as the cursor of bucket c, then shift the cursors back
+    const list = buckets + <usize>g * <usize>B * 4;
+    for (let s = 0; s < B; s++) {
+      const q = off + ((<usize>load<i32>(col + <usize>s * stride)) << 2);
+      const pos = load<i32>(q);
+      store<i32>(list + ((<usize>pos) << 2), s);
+      store<i32>(q, pos + 1);
+    }
+    for (let c = 256; c > 0; c--)
+      store<i32>(off + ((<usize>c) << 2), load<i32>(off + ((<usize>(c - 1)) << 2)));
+    store<i32>(off, 0);
+  }
+}
+
+/** G[g][c] (rows of w floats, outputs [o, o + w)) = sum of dout[s] over the samples of bucket (g, c). */
+function gatherTables(
+  slab: usize,
+  dout: usize,
+  buckets: usize,
+  bucketOffsets: usize,
+  B: i32,
+  O: i32,
+  nBits: i32,
+  o: i32,
+  w: i32,
+): void {
+  const ro = (<usize>O) << 2;
+  const rw = (<usize>w) << 2;
+  const nGroups = (nBits + 7) >> 3;
+  const dcol = dout + ((<usize>o) << 2);
+  for (let g = 0; g < nGroups; g++) {
+    const off = bucketOffsets + <usize>g * 257 * 4;
+    const list = buckets + <usize>g * <usize>B * 4;
+    const nc = 1 << min(8, nBits - 8 * g);
+    for (let c = 0; c < nc; c++) {
+      const p0 = load<i32>(off + ((<usize>c) << 2));
+      const p1 = load<i32>(off + ((<usize>c) << 2), 4);
+      const t = slab + <usize>(g * 256 + c) * rw;
+      if (w == PASS) {
+        let a0 = f32x4.splat(0);
+        let a1 = a0;
+        let a2 = a0;
+        let a3 = a0;
+        let a4 = a0;
+        let a5 = a0;
+        let a6 = a0;
+        let a7 = a0;
+        for (let p = p0; p < p1; p++) {
+          const d = dcol + <usize>load<i32>(list + ((<usize>p) << 2)) * ro;
+          a0 = f32x4.add(a0, v128.load(d));
+          a1 = f32x4.add(a1, v128.load(d, 16));
+          a2 = f32x4.add(a2, v128.load(d, 32));
+          a3 = f32x4.add(a3, v128.load(d, 48));
+          a4 = f32x4.add(a4, v128.load(d, 64));
+          a5 = f32x4.add(a5, v128.load(d, 80));
+          a6 = f32x4.add(a6, v128.load(d, 96));
+          a7 = f32x4.add(a7, v128.load(d, 112));
+        }
+        v128.store(t, a0);
+        v128.store(t, a1, 16);
+        v128.store(t, a2, 32);
+        v128.store(t, a3, 48);
+        v128.store(t, a4, 64);
+        v128.store(t, a5, 80);
+        v128.store(t, a6, 96);
+        v128.store(t, a7, 112);
+      } else {
+        let a = f32x4.splat(0);
+        for (let p = p0; p < p1; p++)
+          a = f32x4.add(a, v128.load(dcol + <usize>load<i32>(list + ((<usize>p) << 2)) * ro));
+        v128.store(t, a);
+      }
+    }
+  }
+}
+
+/** Folds the tables G[g][c] (rows of w floats) into the dW rows of the bits, outputs [o, o + w). */
 function foldTables(slab: usize, dW: usize, O: i32, bitsFrom: i32, nBits: i32, o: i32, w: i32): void {
   const ro = (<usize>O) << 2;
   const rw = (<usize>w) << 2;
@@ -218,19 +322,17 @@ function foldTables(slab: usize, dW: usize, O: i32, bitsFrom: i32, nBits: i32, o
           const v = v128.load(src);
           acc = f32x4.add(acc, v);
           v128.store(dst, f32x4.add(v128.load(dst), v));
-          v128.store(src, f32x4.splat(0));
         }
         v128.store(grow + kb, acc);
       }
     }
-    for (let k = 0; k < w; k += 4) v128.store(t + ((<usize>k) << 2), f32x4.splat(0));
   }
 }
 
 /**
  * Backward of sparse_bits_forward: dW += input^T . dout and db += sum_s dout (both accumulate), like
- * sparse_linear_backward. Needs the same codes. The slab must hold zeros on entry (it is left zeroed; a
- * fresh allocation is zero, and sparse_bits_forward leaves tables in it: call sparse_bits_clear first).
+ * sparse_linear_backward. Needs the codes of this batch and their buckets (sparse_bits_buckets). The slab is
+ * scratch (its contents on entry do not matter).
  */
 export function sparse_bits_backward(
   dW: usize,
@@ -239,6 +341,8 @@ export function sparse_bits_backward(
   offsets: usize,
   indices: usize,
   codes: usize,
+  buckets: usize,
+  bucketOffsets: usize,
   B: i32,
   O: i32,
   bitsFrom: i32,
@@ -248,7 +352,6 @@ export function sparse_bits_backward(
   const ro = (<usize>O) << 2;
   const nGroups = (nBits + 7) >> 3;
   const stride = (<usize>(nGroups + 1)) << 2;
-  const groupBytes32 = <usize>256 * (PASS << 2);
   let o = 0;
   for (; o + PASS <= O; o += PASS) {
     const ob = (<usize>o) << 2;
@@ -278,9 +381,8 @@ export function sparse_bits_backward(
       c5 = f32x4.add(c5, d5);
       c6 = f32x4.add(c6, d6);
       c7 = f32x4.add(c7, d7);
-      const row = codes + <usize>s * stride;
       const p0 = load<i32>(offsets + ((<usize>s) << 2));
-      const p1 = p0 + load<i32>(row);
+      const p1 = p0 + load<i32>(codes + <usize>s * stride);
       for (let p = p0; p < p1; p++) {
         const g = dW + <usize>load<i32>(indices + ((<usize>p) << 2)) * ro + ob;
         v128.store(g, f32x4.add(v128.load(g), d0));
@@ -291,19 +393,6 @@ export function sparse_bits_backward(
         v128.store(g, f32x4.add(v128.load(g, 80), d5), 80);
         v128.store(g, f32x4.add(v128.load(g, 96), d6), 96);
         v128.store(g, f32x4.add(v128.load(g, 112), d7), 112);
-      }
-      let t = slab;
-      for (let gi = 0; gi < nGroups; gi++) {
-        const g = t + ((<usize>load<i32>(row + ((<usize>(gi + 1)) << 2))) << 7);
-        v128.store(g, f32x4.add(v128.load(g), d0));
-        v128.store(g, f32x4.add(v128.load(g, 16), d1), 16);
-        v128.store(g, f32x4.add(v128.load(g, 32), d2), 32);
-        v128.store(g, f32x4.add(v128.load(g, 48), d3), 48);
-        v128.store(g, f32x4.add(v128.load(g, 64), d4), 64);
-        v128.store(g, f32x4.add(v128.load(g, 80), d5), 80);
-        v128.store(g, f32x4.add(v128.load(g, 96), d6), 96);
-        v128.store(g, f32x4.add(v128.load(g, 112), d7), 112);
-        t += groupBytes32;
       }
     }
     const q = db + ob;
@@ -315,6 +404,7 @@ export function sparse_bits_backward(
     v128.store(q, c5, 80);
     v128.store(q, c6, 96);
     v128.store(q, c7, 112);
+    gatherTables(slab, dout, buckets, bucketOffsets, B, O, nBits, o, PASS);
     foldTables(slab, dW, O, bitsFrom, nBits, o, PASS);
   }
   for (; o + 4 <= O; o += 4) {
@@ -323,19 +413,15 @@ export function sparse_bits_backward(
     for (let s = 0; s < B; s++) {
       const d = v128.load(dout + <usize>s * ro + ob);
       c = f32x4.add(c, d);
-      const row = codes + <usize>s * stride;
       const p0 = load<i32>(offsets + ((<usize>s) << 2));
-      const p1 = p0 + load<i32>(row);
+      const p1 = p0 + load<i32>(codes + <usize>s * stride);
       for (let p = p0; p < p1; p++) {
         const g = dW + <usize>load<i32>(indices + ((<usize>p) << 2)) * ro + ob;
         v128.store(g, f32x4.add(v128.load(g), d));
       }
-      for (let gi = 0; gi < nGroups; gi++) {
-        const g = slab + ((<usize>(gi * 256 + load<i32>(row + ((<usize>(gi + 1)) << 2)))) << 4);
-        v128.store(g, f32x4.add(v128.load(g), d));
-      }
     }
     v128.store(db + ob, c);
+    gatherTables(slab, dout, buckets, bucketOffsets, B, O, nBits, o, 4);
     foldTables(slab, dW, O, bitsFrom, nBits, o, 4);
   }
   for (; o < O; o++) {
@@ -353,9 +439,4 @@ export function sparse_bits_backward(
     }
     store<f32>(db + ob, c);
   }
-}
-
-/** Zeroes the slab (f32[nGroups * 256 * 32]) before sparse_bits_backward. */
-export function sparse_bits_clear(slab: usize, nBits: i32): void {
-  memory.fill(slab, 0, <usize>((nBits + 7) >> 3) * 256 * (PASS << 2));
 }

@@ -149,6 +149,7 @@ export interface KernelExports {
     nBits: number,
     slab: number,
   ): void;
+  sparse_bits_buckets(buckets: number, bucketOffsets: number, codes: number, B: number, nBits: number): void;
   sparse_bits_backward(
     dW: number,
     db: number,
@@ -156,13 +157,14 @@ export interface KernelExports {
     offsets: number,
     indices: number,
     codes: number,
+    buckets: number,
+    bucketOffsets: number,
     B: number,
     O: number,
     bitsFrom: number,
     nBits: number,
     slab: number,
   ): void;
-  sparse_bits_clear(slab: number, nBits: number): void;
 
   // assembly/syrk.ts, assembly/affinity.ts, assembly/kmeans.ts (QDG numerics)
   gemm_abt_f32(

@@ -83,6 +83,7 @@ function allocationPlan(cfg: MlpConfig, maxBatch: number): number[] {
   if (nGroups > 0) {
     plan.push(4 * maxBatch * (nGroups + 1)); // byte codes
     plan.push(4 * nGroups * 256 * 32); // table slab
+    plan.push(4 * nGroups * maxBatch, 4 * nGroups * 257); // buckets
   }
   return plan;
 }
@@ -122,10 +123,13 @@ export class Mlp {
   private readonly outputGrad: number[] = [];
   private readonly correctCount: number;
   private lastInput: ModelInput | undefined;
-  /** Byte-table path of the first layer (cfg.denseBits > 0): codes i32[maxBatch * (nGroups + 1)], slab. */
+  /** Byte-table path of the first layer (cfg.denseBits > 0): codes i32[maxBatch * (nGroups + 1)], slab, buckets. */
   private readonly denseBits: number;
   private readonly bitCodes: number = 0;
   private readonly bitSlab: number = 0;
+  /** Samples grouped by byte code for the backward: i32[nGroups * maxBatch], i32[nGroups * 257]. */
+  private readonly bitBuckets: number = 0;
+  private readonly bitBucketOffsets: number = 0;
   /** Whether the last forward's sparse input went through the byte tables (backward must match it). */
   private usedBits = false;
 
@@ -159,6 +163,8 @@ export class Mlp {
     if (nGroups > 0) {
       this.bitCodes = core.allocI32(maxBatch * (nGroups + 1));
       this.bitSlab = core.allocF32(nGroups * 256 * 32);
+      this.bitBuckets = core.allocI32(nGroups * maxBatch);
+      this.bitBucketOffsets = core.allocI32(nGroups * 257);
     }
     this.initialise(cfg.seed);
   }
@@ -274,7 +280,7 @@ export class Mlp {
       const dout = this.outputGrad[l];
       if (l === 0 && input.kind === 'sparse') {
         if (this.usedBits) {
-          k.sparse_bits_clear(this.bitSlab, this.denseBits);
+          k.sparse_bits_buckets(this.bitBuckets, this.bitBucketOffsets, this.bitCodes, B, this.denseBits);
           k.sparse_bits_backward(
             dW,
             db,
@@ -282,6 +288,8 @@ export class Mlp {
             input.offsets,
             input.indices,
             this.bitCodes,
+            this.bitBuckets,
+            this.bitBucketOffsets,
             B,
             O,
             I - this.denseBits,
