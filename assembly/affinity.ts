@@ -39,23 +39,26 @@ export function acos_f32(c: f32): f32 {
 }
 
 /**
- * In place over an S x S f32 cosine-similarity matrix (row-major, ld = S): A_ij = 1 - arccos(C_ij)/pi after
- * clipping C_ij to [-1, 1], so A is in [0, 1]; the diagonal is set to exactly 1 (a sample's angle with itself
- * is 0, whatever rounding left in C_ii). Symmetric C gives symmetric A. NaN entries stay NaN.
+ * In place over rows [row0, row0 + rows) of an S x S f32 cosine-similarity matrix (row-major, ld = S):
+ * A_ij = 1 - arccos(C_ij)/pi after clipping C_ij to [-1, 1], so A is in [0, 1]; the diagonal entries of these
+ * rows are set to exactly 1 (a sample's angle with itself is 0, whatever rounding left in C_ii). Symmetric C
+ * gives symmetric A. NaN entries stay NaN. (Row ranges let the caller make many short calls, so the engine
+ * tiers the kernel up to optimised code after the first few: a Wasm call never switches tier mid-call.)
  */
-export function affinity_angular(C: usize, S: i32): void {
-  const total = <usize>S * <usize>S;
+export function affinity_angular(C: usize, S: i32, row0: i32, rows: i32): void {
+  const begin = <usize>row0 * <usize>S;
+  const end = begin + <usize>rows * <usize>S;
   const one = f32x4.splat(1);
   const invPi = f32x4.splat(INV_PI);
-  let e: usize = 0;
-  for (; e + 4 <= total; e += 4) {
+  let e: usize = begin;
+  for (; e + 4 <= end; e += 4) {
     const p = C + (e << 2);
     v128.store(p, f32x4.sub(one, f32x4.mul(acosVec(v128.load(p)), invPi)));
   }
-  for (; e < total; e++) {
+  for (; e < end; e++) {
     const p = C + (e << 2);
     store<f32>(p, 1 - acos_f32(load<f32>(p)) * INV_PI);
   }
   const diagStep = (<usize>S + 1) << 2;
-  for (let i = 0; i < S; i++) store<f32>(C + <usize>i * diagStep, 1);
+  for (let i = row0; i < row0 + rows; i++) store<f32>(C + <usize>i * diagStep, 1);
 }

@@ -224,13 +224,17 @@ export function gram_hadamard_add(G: usize, D: usize, X: usize, ld: i32, m: i32,
   }
 }
 
-/** Copies the strict lower triangle of the S x S matrix C (row-major, ld = S) onto the upper one. */
-export function gram_mirror_lower(C: usize, S: i32): void {
+/**
+ * Copies the strict lower triangle of rows [row0, row0 + rows) of the S x S matrix C (row-major, ld = S)
+ * onto the upper triangle (C[j][i] = C[i][j] for j < i), in 64 x 64 tiles.
+ */
+export function gram_mirror_lower(C: usize, S: i32, row0: i32, rows: i32): void {
   const T: i32 = 64;
   const rowB = (<usize>S) << 2;
-  for (let i0 = 0; i0 < S; i0 += T) {
-    const i1 = min(S, i0 + T);
-    for (let j0 = 0; j0 <= i0; j0 += T) {
+  const rowEnd = row0 + rows;
+  for (let i0 = row0; i0 < rowEnd; i0 += T) {
+    const i1 = min(rowEnd, i0 + T);
+    for (let j0 = 0; j0 < i1; j0 += T) {
       const j1 = min(S, j0 + T);
       for (let i = i0; i < i1; i++) {
         const jEnd = min(j1, i);
@@ -246,17 +250,26 @@ export function gram_mirror_lower(C: usize, S: i32): void {
 }
 
 /**
- * Cosine normalisation in place of a full symmetric S x S Gram G (ld = S): C_ij = G_ij / sqrt(G_ii G_jj),
- * the diagonal set to exactly 1. A sample with G_ii <= 0 (a zero gradient) gets cosine 0 with every sample
- * and 0 on the diagonal, as torch's F.normalize gives a zero vector. `scratch` is f32[S] (overwritten).
+ * First step of the cosine normalisation of a symmetric S x S Gram G (ld = S): scratch f32[S] gets
+ * 1 / sqrt(G_ii) (computed in f64), or 0 where G_ii <= 0.
  */
-export function gram_cosine(G: usize, S: i32, scratch: usize): void {
+export function gram_inv_norms(G: usize, S: i32, scratch: usize): void {
   const rowB = (<usize>S) << 2;
   for (let i = 0; i < S; i++) {
     const g = <f64>load<f32>(G + <usize>i * rowB + ((<usize>i) << 2));
     store<f32>(scratch + ((<usize>i) << 2), g > 0 ? <f32>(1.0 / Math.sqrt(g)) : 0);
   }
-  for (let i = 0; i < S; i++) {
+}
+
+/**
+ * Cosine normalisation in place of rows [row0, row0 + rows) of the full symmetric S x S Gram G (ld = S),
+ * given scratch from gram_inv_norms: C_ij = G_ij / sqrt(G_ii G_jj), the diagonal set to exactly 1. A sample
+ * with G_ii <= 0 (a zero gradient) gets cosine 0 with every sample and 0 on the diagonal, as torch's
+ * F.normalize gives a zero vector.
+ */
+export function gram_cosine_rows(G: usize, S: i32, scratch: usize, row0: i32, rows: i32): void {
+  const rowB = (<usize>S) << 2;
+  for (let i = row0; i < row0 + rows; i++) {
     const row = G + <usize>i * rowB;
     const si = load<f32>(scratch + ((<usize>i) << 2));
     const vi = f32x4.splat(si);

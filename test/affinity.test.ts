@@ -65,6 +65,21 @@ describe('angularAffinity', () => {
       { numRuns: 50 },
     );
   });
+
+  it('covers every row block of a larger matrix (S = 1100: several kernel calls)', () => {
+    const S = 1100;
+    const mark = core.mark();
+    const ptr = core.allocF32(S * S);
+    const c = core.f32(ptr, S * S);
+    for (let i = 0; i < S; i++)
+      for (let j = 0; j <= i; j++) c[i * S + j] = c[j * S + i] = Math.cos(i * 0.37 + j * 0.37);
+    const want = referenceAngularAffinity(c, S);
+    angularAffinity(core, ptr, S);
+    const a = core.f32(ptr, S * S);
+    for (let i = 0; i < S * S; i++)
+      if (Math.abs(a[i] - want[i]) > 2e-7) expect.fail(`entry ${i}: ${a[i]} vs ${want[i]}`);
+    core.release(mark);
+  });
 });
 
 describe('similarityFromNpy', () => {

@@ -190,10 +190,11 @@ export interface KernelExports {
     tri: number,
   ): void;
   gram_hadamard_add(G: number, D: number, X: number, ld: number, m: number, n: number, shift: number): void;
-  gram_mirror_lower(C: number, S: number): void;
-  gram_cosine(G: number, S: number, scratch: number): void;
+  gram_mirror_lower(C: number, S: number, row0: number, rows: number): void;
+  gram_inv_norms(G: number, S: number, scratch: number): void;
+  gram_cosine_rows(G: number, S: number, scratch: number, row0: number, rows: number): void;
   acos_f32(c: number): number;
-  affinity_angular(C: number, S: number): void;
+  affinity_angular(C: number, S: number, row0: number, rows: number): void;
   gemm_abt_f64(
     C: number,
     ldc: number,

@@ -6,10 +6,11 @@ import type { Core } from '../core/arena.js';
 import { MemoryLimitError, formatBytes } from '../core/arena.js';
 import { ConfigError } from '../core/errors.js';
 import { NpyReader } from '../io/npy.js';
+import { forRowBlocks } from './gram.js';
 
 /** In place over the f32 S x S cosine matrix at `ptr` (row-major): C -> 1 - arccos(clip(C))/pi, diagonal 1. */
 export function angularAffinity(core: Core, ptr: number, S: number): void {
-  core.kernels.affinity_angular(ptr, S);
+  forRowBlocks(S, (r0, rows) => core.kernels.affinity_angular(ptr, S, r0, rows), 1);
 }
 
 /** What a user-supplied S x S matrix holds. */

@@ -13,6 +13,7 @@
 import type { Core } from '../core/arena.js';
 import { MemoryLimitError, formatBytes } from '../core/arena.js';
 import type { Mlp, ModelInput } from '../train/model.js';
+import { mirrorGram } from './gram.js';
 
 /** A layer's input for every sample, in Wasm memory. */
 export type LayerInputPtr =
@@ -110,7 +111,7 @@ function fillFactoredGram(
       }
       onProgress?.(n, S);
     }
-    K.gram_mirror_lower(gramPtr, S);
+    mirrorGram(core, gramPtr, S);
   } finally {
     core.release(mark);
   }

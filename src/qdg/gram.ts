@@ -42,9 +42,19 @@ export function syrkAccumulate(
   core.kernels.gemm_abt_f32(gramPtr, S, blockPtr, ld, blockPtr, ld, S, S, cols, 0);
 }
 
+/**
+ * Calls `kernel(row0, rows)` over [0, S) in row blocks of about 2^20 elements. A Wasm call never changes
+ * tier mid-call, so one call over a whole S x S matrix would run entirely in the engine's baseline code;
+ * many short calls let it switch to optimised code after the first few (about 2x faster here).
+ */
+export function forRowBlocks(S: number, kernel: (row0: number, rows: number) => void, multiple = 64): void {
+  const step = Math.max(multiple, Math.floor(2 ** 20 / S / multiple) * multiple);
+  for (let r0 = 0; r0 < S; r0 += step) kernel(r0, Math.min(step, S - r0));
+}
+
 /** Copies the lower triangle of the S x S f32 matrix onto the upper one. */
 export function mirrorGram(core: Core, gramPtr: number, S: number): void {
-  core.kernels.gram_mirror_lower(gramPtr, S);
+  forRowBlocks(S, (r0, rows) => core.kernels.gram_mirror_lower(gramPtr, S, r0, rows));
 }
 
 /**
@@ -100,7 +110,9 @@ export function gramFromNpy(core: Core, path: string, opts: GramOptions = {}): G
 export function cosineFromGram(core: Core, gramPtr: number, S: number): void {
   const mark = core.mark();
   try {
-    core.kernels.gram_cosine(gramPtr, S, core.allocF32(S));
+    const scratch = core.allocF32(S);
+    core.kernels.gram_inv_norms(gramPtr, S, scratch);
+    forRowBlocks(S, (r0, rows) => core.kernels.gram_cosine_rows(gramPtr, S, scratch, r0, rows), 1);
   } finally {
     core.release(mark);
   }
