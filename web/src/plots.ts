@@ -60,6 +60,13 @@ export function logTicks(lo: number, hi: number): number[] {
   return ticks;
 }
 
+/** With many ticks on the x axis, only these mantissas get a label. */
+const LABELLED_MANTISSAS = new Set([1, 2, 3, 5]);
+
+function mantissa(v: number): number {
+  return Math.round(v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9)));
+}
+
 function dataDomain(values: number[], pad: number): [number, number] {
   const positive = values.filter((v) => v > 0 && Number.isFinite(v));
   if (positive.length === 0) return [1, 10];
@@ -102,9 +109,11 @@ export function renderLogLog(svg: SVGSVGElement, chart: LogLogChart): void {
   parts.push(
     `<defs><clipPath id="${svg.id}-clip"><rect x="${MARGIN.left}" y="${MARGIN.top}" width="${pw}" height="${ph}"/></clipPath></defs>`,
   );
-  for (const t of logTicks(x0, x1)) {
+  const xTicks = logTicks(x0, x1);
+  for (const t of xTicks) {
     const x = sx(t).toFixed(1);
     parts.push(`<line class="grid" x1="${x}" x2="${x}" y1="${MARGIN.top}" y2="${MARGIN.top + ph}"/>`);
+    if (xTicks.length > 6 && !LABELLED_MANTISSAS.has(mantissa(t))) continue; // grid only: labels would collide
     parts.push(
       `<text class="tick" x="${x}" y="${MARGIN.top + ph + 16}" text-anchor="middle">${formatTick(t)}</text>`,
     );
