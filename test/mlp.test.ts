@@ -317,6 +317,10 @@ describe('f64 twin: analytic gradients equal central finite differences', () => 
   });
 });
 
+function labelsOf(ptr: number, B: number): Int32Array {
+  return core.i32(ptr, B).slice();
+}
+
 /** Runs the Wasm model on one batch and returns its loss, logits and per-layer grads. */
 function wasmStep(model: Mlp, input: ModelInput, labels: number, B: number) {
   model.forward(input, B);
@@ -389,6 +393,27 @@ describe('Mlp (Wasm) against the f64 twin', () => {
       { numRuns: 120 },
     );
   });
+
+  it('agrees across the sparse, byte-table and dense paths for batches larger than one chunk', () =>
+    withMark(() => {
+      const rng = mulberry(11);
+      const B = 4500; // more than two chunks of 2048 samples
+      const cfg: MlpConfig = { inputSize: 21, width: 6, depth: 2, outputs: 2, seed: 5 };
+      const { offsets, indices } = randomCsr(rng, B, 21);
+      const x = refDenseFromSparse(offsets, indices, B, 21);
+      const pLabels = putI32(Int32Array.from({ length: B }, () => (rng() < 0.5 ? 0 : 1)));
+      const sparse: ModelInput = { kind: 'sparse', offsets: putI32(offsets), indices: putI32(indices) };
+      const plain = wasmStep(new Mlp(core, cfg, B), sparse, pLabels, B);
+      const bits = wasmStep(new Mlp(core, { ...cfg, denseBits: 13 }, B), sparse, pLabels, B);
+      const dense = wasmStep(new Mlp(core, cfg, B), { kind: 'dense', data: putF32(x) }, pLabels, B);
+      const ref = refMlpLossAndGrads(new Mlp(core, cfg, 1).getLayers(), 'relu', x, labelsOf(pLabels, B), B);
+      expect(Math.abs(plain.meanLoss - ref.loss)).toBeLessThan(1e-5);
+      for (const run of [plain, bits, dense]) {
+        expectClose(run.logits, ref.logits, 1e-5, 'logits');
+        ref.dW.forEach((dW, l) => expectClose(run.layers[l].dW, dW, 1e-5, `dW${l}`));
+        ref.db.forEach((db, l) => expectClose(run.layers[l].db, db, 1e-5, `db${l}`));
+      }
+    }));
 
   it('exposes layer inputs and output gradients whose outer products give the weight gradients', () =>
     withMark(() => {

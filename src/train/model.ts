@@ -37,6 +37,11 @@ export interface MlpConfig {
 export type ModelInput =
   { kind: 'sparse'; offsets: number; indices: number } | { kind: 'dense'; data: number };
 
+type SparseInput = { kind: 'sparse'; offsets: number; indices: number };
+
+/** Samples per call of the sparse first-layer kernels: the per-pass slices of a chunk stay in L2 cache. */
+const SPARSE_CHUNK = 2048;
+
 /** The layer shapes [inputs, outputs] of a config, first layer first. */
 export function layerShapes(cfg: MlpConfig): [number, number][] {
   const dims = [cfg.inputSize];
@@ -83,7 +88,7 @@ function allocationPlan(cfg: MlpConfig, maxBatch: number): number[] {
   if (nGroups > 0) {
     plan.push(4 * maxBatch * (nGroups + 1)); // byte codes
     plan.push(4 * nGroups * 256 * 32); // table slab
-    plan.push(4 * nGroups * maxBatch, 4 * nGroups * 257); // buckets
+    plan.push(4 * nGroups * Math.min(maxBatch, SPARSE_CHUNK), 4 * nGroups * 257); // buckets
   }
   return plan;
 }
@@ -127,7 +132,7 @@ export class Mlp {
   private readonly denseBits: number;
   private readonly bitCodes: number = 0;
   private readonly bitSlab: number = 0;
-  /** Samples grouped by byte code for the backward: i32[nGroups * maxBatch], i32[nGroups * 257]. */
+  /** Samples of a chunk grouped by byte code: i32[nGroups * min(maxBatch, SPARSE_CHUNK)], i32[nGroups * 257]. */
   private readonly bitBuckets: number = 0;
   private readonly bitBucketOffsets: number = 0;
   /** Whether the last forward's sparse input went through the byte tables (backward must match it). */
@@ -163,7 +168,7 @@ export class Mlp {
     if (nGroups > 0) {
       this.bitCodes = core.allocI32(maxBatch * (nGroups + 1));
       this.bitSlab = core.allocF32(nGroups * 256 * 32);
-      this.bitBuckets = core.allocI32(nGroups * maxBatch);
+      this.bitBuckets = core.allocI32(nGroups * Math.min(maxBatch, SPARSE_CHUNK));
       this.bitBucketOffsets = core.allocI32(nGroups * 257);
     }
     this.initialise(cfg.seed);
@@ -207,29 +212,7 @@ export class Mlp {
       const [I, O] = this.shapes[l];
       const out = l < L - 1 ? this.hidden[l] : this.logits;
       if (l === 0 && input.kind === 'sparse') {
-        this.usedBits = false;
-        if (this.denseBits > 0) {
-          const from = I - this.denseBits;
-          this.usedBits =
-            k.sparse_bits_recode(this.bitCodes, input.offsets, input.indices, B, from, this.denseBits) === 0;
-          if (this.usedBits) {
-            k.sparse_bits_forward(
-              out,
-              input.offsets,
-              input.indices,
-              this.bitCodes,
-              this.wPtr(0),
-              this.bPtr(0),
-              B,
-              O,
-              from,
-              this.denseBits,
-              this.bitSlab,
-            );
-          }
-        }
-        if (!this.usedBits)
-          k.sparse_linear_forward(out, input.offsets, input.indices, this.wPtr(0), this.bPtr(0), B, O);
+        this.sparseForward(out, input, B, I, O);
       } else {
         const inp = l === 0 ? (input as { data: number }).data : this.hidden[l - 1];
         k.linear_forward(out, inp, this.wPtr(l), this.bPtr(l), B, I, O);
@@ -279,26 +262,7 @@ export class Mlp {
       const db = this.grads + 4 * this.bOffset[l];
       const dout = this.outputGrad[l];
       if (l === 0 && input.kind === 'sparse') {
-        if (this.usedBits) {
-          k.sparse_bits_buckets(this.bitBuckets, this.bitBucketOffsets, this.bitCodes, B, this.denseBits);
-          k.sparse_bits_backward(
-            dW,
-            db,
-            dout,
-            input.offsets,
-            input.indices,
-            this.bitCodes,
-            this.bitBuckets,
-            this.bitBucketOffsets,
-            B,
-            O,
-            I - this.denseBits,
-            this.denseBits,
-            this.bitSlab,
-          );
-        } else {
-          k.sparse_linear_backward(dW, db, dout, input.offsets, input.indices, B, O);
-        }
+        this.sparseBackward(dW, db, dout, input, B, I, O);
         continue;
       }
       const inp = l === 0 ? (input as { data: number }).data : this.hidden[l - 1];
@@ -310,6 +274,81 @@ export class Mlp {
         if (this.activation === 'relu') k.relu_backward(dinp, dinp, a, n);
         else if (this.activation === 'tanh') k.tanh_backward(dinp, dinp, a, n);
         else k.sigmoid_backward(dinp, dinp, a, n);
+      }
+    }
+  }
+
+  /** Layer 0 forward of a sparse input, in chunks of SPARSE_CHUNK samples (keeps the per-pass data in cache). */
+  private sparseForward(out: number, input: SparseInput, B: number, I: number, O: number): void {
+    const k = this.core.kernels;
+    const nBits = this.denseBits;
+    const from = I - nBits;
+    const stride = 4 * (Math.ceil(nBits / 8) + 1);
+    this.usedBits =
+      nBits > 0 && k.sparse_bits_recode(this.bitCodes, input.offsets, input.indices, B, from, nBits) === 0;
+    for (let s0 = 0; s0 < B; s0 += SPARSE_CHUNK) {
+      const n = Math.min(SPARSE_CHUNK, B - s0);
+      const offsets = input.offsets + 4 * s0;
+      const y = out + 4 * s0 * O;
+      if (this.usedBits) {
+        const codes = this.bitCodes + stride * s0;
+        k.sparse_bits_forward(
+          y,
+          offsets,
+          input.indices,
+          codes,
+          this.wPtr(0),
+          this.bPtr(0),
+          n,
+          O,
+          from,
+          nBits,
+          this.bitSlab,
+        );
+      } else {
+        k.sparse_linear_forward(y, offsets, input.indices, this.wPtr(0), this.bPtr(0), n, O);
+      }
+    }
+  }
+
+  /** Layer 0 backward of a sparse input (accumulates into dW, db), chunked like sparseForward. */
+  private sparseBackward(
+    dW: number,
+    db: number,
+    dout: number,
+    input: SparseInput,
+    B: number,
+    I: number,
+    O: number,
+  ): void {
+    const k = this.core.kernels;
+    const nBits = this.denseBits;
+    const from = I - nBits;
+    const stride = 4 * (Math.ceil(nBits / 8) + 1);
+    for (let s0 = 0; s0 < B; s0 += SPARSE_CHUNK) {
+      const n = Math.min(SPARSE_CHUNK, B - s0);
+      const offsets = input.offsets + 4 * s0;
+      const d = dout + 4 * s0 * O;
+      if (this.usedBits) {
+        const codes = this.bitCodes + stride * s0;
+        k.sparse_bits_buckets(this.bitBuckets, this.bitBucketOffsets, codes, n, nBits);
+        k.sparse_bits_backward(
+          dW,
+          db,
+          d,
+          offsets,
+          input.indices,
+          codes,
+          this.bitBuckets,
+          this.bitBucketOffsets,
+          n,
+          O,
+          from,
+          nBits,
+          this.bitSlab,
+        );
+      } else {
+        k.sparse_linear_backward(dW, db, d, offsets, input.indices, n, O);
       }
     }
   }
