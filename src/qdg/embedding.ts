@@ -39,6 +39,8 @@ export interface SpectralEmbedding {
   residuals: Float64Array;
   /** Lanczos steps taken. */
   iterations: number;
+  /** Products with the matrix (Lanczos steps plus the K explicit residual checks). */
+  matvecs: number;
   /** Samples with zero degree (each its own component). */
   isolatedSamples: number;
   /** True when every eigenpair met the tolerance. */
@@ -150,6 +152,7 @@ export function spectralEmbedding(
     embedding,
     residuals: eig.residuals,
     iterations: eig.iterations,
+    matvecs: eig.matvecs,
     isolatedSamples,
     converged: eig.converged,
   };
