@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { encodeNpy, writeNpy } from '../src/io/npy.js';
 import { registerQdg } from '../src/cli/commands/qdg.js';
 import { registerToyClusters } from '../src/cli/commands/toy-clusters.js';
+import { DEFAULT_RUN, type RunConfig } from '../src/train/config.js';
+import { Trainer } from '../src/train/trainer.js';
+import { saveRunWeights } from '../src/train/weights.js';
 
 /** A planted-cluster affinity: within-cluster 0.8 + noise, between 0.1 + noise, symmetric, diagonal 1. */
 function plantedAffinity(sizes: number[], seed: number): { A: Float32Array; labels: Int32Array } {
@@ -231,5 +234,80 @@ describe('quanta qdg: a planted-cluster similarity matrix', () => {
     expect(summary.runs[0].ari['6']).toBeGreaterThan(0.95);
     for (const f of ['toy.json', 'rank-frequency.csv', 'report.html'])
       expect(existsSync(join(out, f)), f).toBe(true);
+  });
+});
+
+describe('quanta qdg --run: a trained sparse-parity model', () => {
+  it('keeps low-loss samples, clusters their gradients and scores them against the subtasks', async () => {
+    const config: RunConfig = {
+      ...DEFAULT_RUN,
+      nTasks: 4,
+      n: 10,
+      k: 2,
+      width: 64,
+      batch: 256,
+      steps: 1500,
+      lr: 3e-3,
+      logEvery: 500,
+      testPoints: 2000,
+      testPointsPerTask: 50,
+    };
+    const trainer = new Trainer(config);
+    const record = trainer.run({});
+    const path = join(dir, 'run.json');
+    record.weights = saveRunWeights(path, trainer.model);
+    writeFileSync(path, JSON.stringify(record));
+    const out = join(dir, 'out');
+    const base = ['qdg', '--run', path, '--samples', '200', '--loss-threshold', '0.1'];
+    const r = await cli([...base, '--clusters', '4,8', '--n-init', '3', '--json', '--quiet', '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.samples).toBe(200);
+    expect(summary.predictedSlope).toBeCloseTo(-1.4, 12); // -(1 + the run's alpha)
+    // Gradient clusters follow (subtask, parity label) pairs more than subtasks: the label flips the sign of
+    // the output gradient. So the agreement with subtasks alone is partial (0.21 at K = 8 on this tiny run).
+    expect(summary.ari['8']).toBeGreaterThan(0.1);
+    expect(summary.nmi['8']).toBeGreaterThan(0.3);
+    const doc = JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8'));
+    expect(doc.source.kind).toBe('run');
+    expect(doc.source.candidates).toBeGreaterThanOrEqual(200);
+    expect(existsSync(join(out, 'similarity-by-subtask.png'))).toBe(true);
+
+    // bad --run input: exit 2, nothing written
+    const noWeights = join(dir, 'no-weights.json');
+    writeFileSync(noWeights, JSON.stringify({ ...record, weights: undefined }));
+    const notJson = join(dir, 'not.json');
+    writeFileSync(notJson, '{ nope');
+    const labels = join(dir, 'L.npy');
+    writeNpy(labels, new Int32Array(200), [200]);
+    const out2 = join(dir, 'out2');
+    const cases: [string[], RegExp][] = [
+      [['qdg', '--run', noWeights, '--out', out2], /no saved weights/],
+      [['qdg', '--run', notJson, '--out', out2], /not a JSON run record/],
+      [['qdg', '--run', path, '--labels', labels, '--out', out2], /--labels cannot be used with --run/],
+      [
+        [
+          'qdg',
+          '--run',
+          path,
+          '--samples',
+          '3',
+          '--loss-threshold',
+          '1e-30',
+          '--clusters',
+          '2',
+          '--out',
+          out2,
+        ],
+        /only 0 of/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const bad = await cli([...args, '--quiet']);
+      expect(bad.code, args.join(' ')).toBe(2);
+      expect(bad.stderr).toMatch(message);
+      expect(existsSync(out2)).toBe(false);
+    }
   });
 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { inflateSync } from 'node:zlib';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getCore } from '../src/core/arena.js';
+import { loadRunSource, planRunSource } from '../src/qdg/run-source.js';
+import { DEFAULT_RUN, type RunConfig } from '../src/train/config.js';
+import { Trainer } from '../src/train/trainer.js';
+import { saveRunWeights } from '../src/train/weights.js';
 import { blockMeans, cmrmap, crc32, encodePng, similarityPng } from '../src/qdg/similarity-image.js';
 import { Core } from '../src/core/arena.js';
 import { ConfigError } from '../src/core/errors.js';
@@ -186,5 +194,64 @@ describe('spectral clustering pipeline', () => {
     const r = spectralClusterings(core, ptr, S, { clusters: [8], nInit: 5, seed: 0, trueLabels: pts.labels });
     core.release(mark);
     expect(r.clusterings[0].ari).toBeGreaterThan(0.95);
+  });
+});
+
+describe('--run source: low-loss samples of a trained model', () => {
+  it('keeps only samples below the threshold and gives a cosine matrix where same (subtask, label) pairs align', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quanta-run-'));
+    try {
+      const config: RunConfig = {
+        ...DEFAULT_RUN,
+        nTasks: 4,
+        n: 10,
+        k: 2,
+        width: 64,
+        batch: 256,
+        steps: 1500,
+        lr: 3e-3,
+        logEvery: 500,
+        testPoints: 2000,
+        testPointsPerTask: 50,
+      };
+      const trainer = new Trainer(config);
+      const record = trainer.run({});
+      const path = join(dir, 'run.json');
+      record.weights = saveRunWeights(path, trainer.model);
+      writeFileSync(path, JSON.stringify(record));
+      const plan = planRunSource(path, 150, 0.1);
+      const c = getCore();
+      const mark = c.mark();
+      const timing = {};
+      const run = loadRunSource(c, plan, timing);
+      const S = run.samples;
+      const C = c.f32(run.matrixPtr, S * S).slice();
+      c.release(mark);
+      expect(S).toBe(150);
+      expect(run.alpha).toBe(0.4);
+      expect(Math.max(...run.trueLabels)).toBeLessThan(4);
+      let same = 0;
+      let nSame = 0;
+      let other = 0;
+      let nOther = 0;
+      for (let i = 0; i < S; i++) {
+        expect(C[i * S + i]).toBeCloseTo(1, 5);
+        for (let j = 0; j < i; j++) {
+          expect(C[i * S + j]).toBeCloseTo(C[j * S + i], 5);
+          expect(Math.abs(C[i * S + j])).toBeLessThanOrEqual(1 + 1e-5);
+          if (run.trueLabels[i] === run.trueLabels[j] && run.parityLabels[i] === run.parityLabels[j]) {
+            same += C[i * S + j];
+            nSame++;
+          } else if (run.trueLabels[i] !== run.trueLabels[j]) {
+            other += C[i * S + j];
+            nOther++;
+          }
+        }
+      }
+      expect(same / nSame).toBeGreaterThan(other / nOther + 0.1);
+      expect(Object.keys(timing)).toEqual(['load', 'gram']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

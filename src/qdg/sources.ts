@@ -2,7 +2,7 @@
 //   --gradients G.npy   per-sample gradients, S x P (any float dtype): Gram, then cosine similarities;
 //   --similarity C.npy  cosine similarities, S x S: clipped, then the angular affinity;
 //   --affinity A.npy    an affinity, S x S, symmetric and >= 0, used as is;
-//   --run RUN.json      a sparse-parity model trained by `quanta train` (see run-source.ts).
+//   --run RUN.json      a sparse-parity model trained by `quanta train` (run-source.ts).
 // planSource() validates everything it can from the headers (shape, dtype, memory) before any work or output;
 // loadSource() then fills an f32 S x S matrix in Wasm memory, cosine similarities or an affinity.
 import { existsSync, statSync } from 'node:fs';
@@ -74,10 +74,10 @@ export function largestFittingSamples(
 }
 
 /** Refuses a run that does not fit in Wasm memory, naming the largest S that does. */
-export function requireFits(core: Core, S: number, maxK: number, sourceScratch = 0): void {
-  const need = qdgBytes(S, maxK, sourceScratch);
+export function requireFits(core: Core, S: number, maxK: number, sourceScratch = 0, reserved = 0): void {
+  const need = qdgBytes(S, maxK, sourceScratch) + reserved;
   if (need > core.available) {
-    const best = largestFittingSamples(core.available, maxK, S, sourceScratch);
+    const best = largestFittingSamples(core.available - reserved, maxK, S, sourceScratch);
     throw new ConfigError(
       `${S} samples with K up to ${maxK} need ${formatBytes(need)} of Wasm memory, more than the ` +
         `${formatBytes(core.available)} available below 4 GiB; the largest S that fits is ${best} (use --samples)`,

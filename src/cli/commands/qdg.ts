@@ -25,6 +25,7 @@ import {
 } from '../../qdg/rank-frequency.js';
 import { qdgReportHtml, qdgSummary, writeClusterFiles, type ReportImage } from '../../qdg/report.js';
 import { similarityPng } from '../../qdg/similarity-image.js';
+import { loadRunSource, planRunSource, RUN_LOSS_THRESHOLD, RUN_SAMPLES } from '../../qdg/run-source.js';
 import {
   chooseSource,
   gradientScratchBytes,
@@ -114,12 +115,15 @@ interface QdgCliOptions {
 export async function qdgCommand(o: QdgCliOptions): Promise<void> {
   // --- validation: nothing is computed or written before all of it passes ---
   const { kind, path } = chooseSource(o);
-  require(kind !== 'run', '--run is not available yet: the factored per-sample-gradient Gram has not landed');
   const out = resolve(o.out);
   require(!existsSync(out) || statSync(out).isDirectory(), `--out ${o.out} exists and is not a directory`);
-  const plan = planNpySource(kind, path, o.samples);
-  const S = plan.samples;
-  const trueLabels = o.labels ? loadLabels(o.labels, plan.fileSamples, S) : undefined;
+  const runPlan = kind === 'run' ? planRunSource(path, o.samples, o.lossThreshold) : undefined;
+  const npyPlan = kind !== 'run' ? planNpySource(kind, path, o.samples) : undefined;
+  const S = runPlan ? runPlan.samples : npyPlan!.samples;
+  require(!(
+    runPlan && o.labels
+  ), '--labels cannot be used with --run: the subtask of each sample is its label');
+  let trueLabels = o.labels ? loadLabels(o.labels, npyPlan!.fileSamples, S) : undefined;
   const clusters = o.clusters ?? defaultClusterCounts(S);
   for (const K of clusters) {
     require(K >= 2 && K < S, `--clusters values must be in [2, ${S - 1}] for ${S} samples, got ${K}`);
@@ -127,16 +131,33 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
   const maxK = Math.max(...clusters);
   const window =
     o.window !== undefined ? parseWindow(o.window) : capWindowToClusters(defaultEnvelopeWindow(S), maxK);
-  const alphaN = o.alphaN ?? PAPER_ALPHA_N;
+  // sparse parity: frequencies p_k ~ k^-(alpha+1), so the prediction is -(1 + the run's alpha)
+  const alphaN = o.alphaN ?? (runPlan ? runPlan.record.config.alpha : PAPER_ALPHA_N);
   const core = getCore();
-  requireFits(core, S, maxK, kind === 'gradients' ? gradientScratchBytes(S, plan.columns) : 0);
+  if (runPlan) requireFits(core, S, maxK, runPlan.scratchBytes, runPlan.persistentBytes);
+  else requireFits(core, S, maxK, kind === 'gradients' ? gradientScratchBytes(S, npyPlan!.columns) : 0);
 
   // --- work ---
   const progress = stageProgress(!!o.quiet);
   const timing: StageTiming = {};
   const mark = core.mark();
   try {
-    const loaded = loadNpySource(core, plan, timing, progress);
+    let loaded: { matrixPtr: number; isAffinity: boolean };
+    let sourceInfo: Record<string, unknown> = { kind, path: resolve(path) };
+    if (runPlan) {
+      const run = loadRunSource(core, runPlan, timing, progress);
+      loaded = { matrixPtr: run.matrixPtr, isAffinity: false };
+      trueLabels = run.trueLabels;
+      sourceInfo = {
+        ...sourceInfo,
+        candidates: run.candidates,
+        lossThreshold: o.lossThreshold,
+        alpha: run.alpha,
+      };
+    } else {
+      loaded = loadNpySource(core, npyPlan!, timing, progress);
+      sourceInfo = { ...sourceInfo, fileSamples: npyPlan!.fileSamples };
+    }
     if (!loaded.isAffinity) {
       progress('affinity', 0, 1);
       affinityFromCosine(core, loaded.matrixPtr, S, timing);
@@ -157,9 +178,8 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
     });
 
     // --- outputs ---
-    const source = { kind, path: resolve(path), fileSamples: plan.fileSamples };
     const files = writeClusterFiles(out, analysis, {
-      source,
+      source: sourceInfo,
       options: { nInit: o.nInit, seed: o.seed, alphaN, labels: o.labels ? resolve(o.labels) : null },
     });
     const images = writePictures(out, affinity, analysis, trueLabels);
@@ -168,7 +188,10 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
       writeNpy(join(out, 'embedding.npy'), analysis.embedding, [S, analysis.eigenvalues.length]);
     }
     const notes = [
-      `Source: --${kind} ${path} (${plan.fileSamples} samples in the file, ${S} used).`,
+      runPlan
+        ? `Source: --run ${path}: ${S} samples with loss below ${o.lossThreshold} nats (of ` +
+          `${String(sourceInfo.candidates)} drawn); per-sample gradients of every weight and bias, factored Gram.`
+        : `Source: --${kind} ${path} (${npyPlan!.fileSamples} samples in the file, ${S} used).`,
       `k-means: ${o.nInit} seeded restarts per K (seed ${o.seed}); one Lanczos eigensolve for K = ${maxK} serves every K.`,
     ];
     writeFileAtomic(
@@ -211,14 +234,14 @@ export function registerQdg(program: Command): void {
     .option('--labels <L.npy>', 'true labels (integers, one per sample): ARI and NMI per K')
     .option(
       '--samples <int>',
-      'use the first S samples (--run: samples to draw)',
+      `use the first S samples (--run: samples to keep, default ${RUN_SAMPLES}; the paper 10,000)`,
       parseIntOption('--samples', 3),
     )
     .option(
       '--loss-threshold <nats>',
-      '--run: keep samples whose loss is below this (nats)',
+      '--run: keep samples whose loss is below this (nats; default 0.01: the paper keeps samples of ~0 loss)',
       parseFloatOption('--loss-threshold', 0, Infinity, true),
-      0.01,
+      RUN_LOSS_THRESHOLD,
     )
     .option(
       '--clusters <list>',
