@@ -10,6 +10,7 @@ import {
   type FactoredLayer,
 } from '../src/qdg/factored-gram.js';
 import { Mlp } from '../src/train/model.js';
+import { cosineFromGram, referenceCosine } from '../src/qdg/gram.js';
 
 const core = new Core();
 
@@ -49,7 +50,10 @@ function sampleFactors(net: TinyMlp, x0: Float64Array, label: number) {
   const sum = e.reduce((a, c) => a + c, 0);
   const loss = -(logits[label] - mx - Math.log(sum));
   const deltas: Float64Array[] = new Array(L);
-  deltas[L - 1] = e.map((v, o) => v / sum - (o === label ? 1 : 0));
+  // p_o for o != label, and -(sum of the others) for the label: exact even when p_label rounds to 1
+  const last = e.map((v, o) => (o === label ? 0 : v / sum));
+  last[label] = -last.reduce((a, c) => a + c, 0);
+  deltas[L - 1] = last;
   for (let l = L - 2; l >= 0; l--) {
     const O = net.widths[l + 1];
     const O2 = net.widths[l + 2];
@@ -232,14 +236,81 @@ describe('perSampleGradientGram on the Mlp', () => {
               want[a * S + b] = t;
             }
           }
-          const { gramPtr } = perSampleGradientGram(core, mlp, input, labels, S, {
+          const rescale = seed % 3 !== 0;
+          const { gramPtr, sampleScales } = perSampleGradientGram(core, mlp, input, labels, S, {
             tileRows: 1 + (seed % 5),
+            rescale,
           });
+          if (!rescale) expect(Array.from(sampleScales)).toEqual(new Array(S).fill(1));
+          for (let a = 0; a < S; a++)
+            for (let b = 0; b < S; b++) want[a * S + b] *= sampleScales[a] * sampleScales[b];
           expectGramClose(core.f32(gramPtr, S * S), want, S, 1e-5);
           core.release(mark);
         },
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('keeps the cosine exact for near-zero-loss samples (p_wrong down to 1e-30 and below: f64 logit gradients, rescaling)', () => {
+    const S = 12;
+    const inputSize = 9;
+    const mark = core.mark();
+    const mlp = new Mlp(core, { inputSize, width: 6, depth: 3, outputs: 2, seed: 7 }, 5);
+    const layers = mlp.getLayers();
+    // a large last layer: margins of tens to hundreds of nats
+    mlp.setLayers(
+      layers.map((l, i) => (i === layers.length - 1 ? { W: l.W.map((w) => w * 1500), b: l.b } : l)),
+    );
+    const net: TinyMlp = {
+      widths: [inputSize, 6, 6, 2],
+      W: mlp.getLayers().map((l) => Float64Array.from(l.W)),
+      b: mlp.getLayers().map((l) => Float64Array.from(l.b)),
+    };
+    const rng = new CounterRandom(8, 53);
+    const { csr, dense } = sparseInputs(S, inputSize, rng);
+    const offsets = core.allocI32(S + 1);
+    const indices = core.allocI32(Math.max(1, csr.indices.length));
+    core.i32(offsets, S + 1).set(csr.offsets as number[]);
+    core.i32(indices, Math.max(1, csr.indices.length)).set(csr.indices as number[]);
+    // label = the model's own prediction, so every loss is tiny
+    const labelsArr = dense.map((x) => {
+      const f = sampleFactors(net, x, 0);
+      const g = sampleFactors(net, x, 1);
+      return f.loss < g.loss ? 0 : 1;
+    });
+    // -ln p_wrong of the twin (about the margin): spans tens to hundreds of nats, p_wrong stays > 0 in f64
+    const margins = dense.map((x, s) => {
+      const d = sampleFactors(net, x, labelsArr[s]).deltas;
+      return -Math.log(d[d.length - 1][1 - labelsArr[s]]);
+    });
+    expect(Math.max(...margins)).toBeGreaterThan(70);
+    expect(Math.max(...margins)).toBeLessThan(700);
+    const labels = core.allocI32(S);
+    core.i32(labels, S).set(labelsArr);
+    // the f64 oracle: explicit gradients, each scaled to unit max |dL/dlogit| before the Gram (cosine-neutral)
+    const per = dense.map((x, s) => sampleFactors(net, x, labelsArr[s]).deltas);
+    const want = new Float64Array(S * S);
+    {
+      const grads = per.map((deltas, a) => {
+        const c = 1 / Math.max(...Array.from(deltas[deltas.length - 1], Math.abs));
+        const parts: number[] = [];
+        const xs = sampleFactors(net, dense[a], labelsArr[a]).xs;
+        deltas.forEach((d, l) => {
+          for (const xi of xs[l]) for (const dv of d) parts.push(xi * dv * c);
+          for (const dv of d) parts.push(dv * c);
+        });
+        return parts;
+      });
+      for (let a = 0; a < S; a++) {
+        for (let b = 0; b < S; b++) want[a * S + b] = grads[a].reduce((t, v, e) => t + v * grads[b][e], 0);
+      }
+    }
+    const { gramPtr } = perSampleGradientGram(core, mlp, { kind: 'sparse', offsets, indices }, labels, S);
+    cosineFromGram(core, gramPtr, S);
+    const got = core.f32(gramPtr, S * S);
+    const wc = referenceCosine(want, S);
+    for (let e = 0; e < S * S; e++) expect(Math.abs(got[e] - wc[e])).toBeLessThan(1e-4);
+    core.release(mark);
   });
 });

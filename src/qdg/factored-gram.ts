@@ -200,13 +200,46 @@ export function factoredGram(
   return { samples: S, gramPtr };
 }
 
+export interface PerSampleGramOptions extends FactoredGramOptions {
+  /**
+   * Rescale each sample's gradient by c_a = 1 / max_o |dL_a/dlogit_o| (default true). Cosines are unchanged,
+   * and the Gram stays far from f32 underflow for the near-zero-loss samples QDG selects (a loss of 1e-20
+   * gives deltas of 1e-20 and Gram entries of 1e-40, below f32's normal range). The true Gram is
+   * G_ab = gram_ab / (c_a c_b), with c in `sampleScales`.
+   */
+  rescale?: boolean;
+}
+
+export interface PerSampleGramResult extends FactoredGramResult {
+  /** c_a of each sample (all 1 without rescaling). */
+  sampleScales: Float64Array;
+}
+
+/**
+ * dL/dlogits of one sample in f64: p_c for c != y and -(sum of the others) for the label y, so that the
+ * row sums to zero even when p_y rounds to 1 (the f32 form p_y - 1 is then 0, a wrong direction).
+ */
+export function logitGradient(logits: ArrayLike<number>, y: number, out: Float64Array): void {
+  let zmax = -Infinity;
+  for (let c = 0; c < out.length; c++) zmax = Math.max(zmax, logits[c]);
+  let sum = 0;
+  for (let c = 0; c < out.length; c++) sum += out[c] = Math.exp(logits[c] - zmax);
+  let others = 0;
+  for (let c = 0; c < out.length; c++) {
+    if (c === y) continue;
+    out[c] /= sum;
+    others += out[c];
+  }
+  out[y] = -others;
+}
+
 /**
  * The Gram of per-sample gradients of every weight and bias of `mlp` on B samples (S = B): runs the model's
- * forward, cross-entropy and backward in chunks of mlp.maxBatch, collects each layer's input and per-sample
- * dL/dz (the model's output gradients times the chunk size, undoing the mean), and fills the f32 B x B Gram
- * in Wasm memory (allocated on `core`; working buffers are released). `input` holds all B samples (CSR
- * offsets are absolute into indices, as ParityBatch writes them; or dense f32 B x inputSize); `labels` is
- * i32[B] in Wasm memory. The model's grads buffer is overwritten.
+ * forward and backward in chunks of mlp.maxBatch, with each sample's dL/dlogits computed here in f64 (see
+ * logitGradient; optionally rescaled, see PerSampleGramOptions.rescale), collects each layer's input and
+ * per-sample dL/dz, and fills the f32 B x B Gram in Wasm memory (allocated on `core`; working buffers are
+ * released). `input` holds all B samples (CSR offsets absolute into indices, as ParityBatch writes them; or
+ * dense f32 B x inputSize); `labels` is i32[B] in Wasm memory. The model's grads buffer is overwritten.
  */
 export function perSampleGradientGram(
   core: Core,
@@ -214,10 +247,12 @@ export function perSampleGradientGram(
   input: ModelInput,
   labels: number,
   B: number,
-  opts: FactoredGramOptions = {},
-): FactoredGramResult {
+  opts: PerSampleGramOptions = {},
+): PerSampleGramResult {
   const shapes = mlp.getLayers().map((l) => [l.inputs, l.outputs] as const);
   const L = shapes.length;
+  const C = shapes[L - 1][1];
+  const rescale = opts.rescale ?? true;
   let need = 4 * B * B + 256 * (2 * L + 2);
   for (const [I, O] of shapes) need += 4 * B * (O + I);
   if (need > core.available) {
@@ -225,6 +260,7 @@ export function perSampleGradientGram(
       `the per-sample-gradient Gram of ${B} samples needs ${formatBytes(need)} of Wasm memory`,
     );
   }
+  const sampleScales = new Float64Array(B).fill(1);
   const gramPtr = core.allocF32(B * B);
   const mark = core.mark();
   try {
@@ -239,6 +275,7 @@ export function perSampleGradientGram(
       packBits(core, bits, words, csr, B, 0, shapes[0][0]);
     }
     const chunk = mlp.maxBatch;
+    const d = new Float64Array(C);
     for (let s0 = 0; s0 < B; s0 += chunk) {
       const c = Math.min(chunk, B - s0);
       const part: ModelInput =
@@ -247,12 +284,22 @@ export function perSampleGradientGram(
           : { kind: 'dense', data: input.data + 4 * s0 * shapes[0][0] };
       mlp.forward(part, c);
       mlp.crossEntropy(labels + 4 * s0, c, { grad: true });
+      // per-sample dL/dlogits (not the batch mean's 1/c), accurate in f64, optionally rescaled
+      const logits = core.f32(mlp.logits, c * C);
+      const lab = core.i32(labels + 4 * s0, c);
+      const dlogits = core.f32(mlp.layerOutputGradPtr(L - 1), c * C);
+      for (let s = 0; s < c; s++) {
+        logitGradient(logits.subarray(s * C, s * C + C), lab[s], d);
+        let big = 0;
+        for (let o = 0; o < C; o++) big = Math.max(big, Math.abs(d[o]));
+        const scale = rescale && big > 0 ? 1 / big : 1;
+        sampleScales[s0 + s] = scale;
+        for (let o = 0; o < C; o++) dlogits[s * C + o] = d[o] * scale;
+      }
       mlp.backward(part, c);
       for (let l = 0; l < L; l++) {
         const [I, O] = shapes[l];
-        const src = core.f32(mlp.layerOutputGradPtr(l), c * O);
-        const dst = core.f32(deltas[l] + 4 * s0 * O, c * O);
-        for (let e = 0; e < c * O; e++) dst[e] = src[e] * c;
+        core.f32(deltas[l] + 4 * s0 * O, c * O).set(core.f32(mlp.layerOutputGradPtr(l), c * O));
         if (l > 0) core.f32(hidden[l] + 4 * s0 * I, c * I).set(core.f32(mlp.layerInputPtr(l), c * I));
       }
     }
@@ -270,7 +317,7 @@ export function perSampleGradientGram(
   } finally {
     core.release(mark);
   }
-  return { samples: B, gramPtr };
+  return { samples: B, gramPtr, sampleScales };
 }
 
 /**
