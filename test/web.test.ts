@@ -253,6 +253,8 @@ describe('the explorer page in Chromium', () => {
     console.log(`web e2e: ${JSON.stringify(seen)}`);
     expect((page as Page & { errors?: string[] }).errors).toEqual([]);
     expect(Number(seen.data.logs)).toBe(SMALL_RUN.steps / SMALL_RUN.logEvery);
+    // the page drew logs while the worker was still training (its main thread was not blocked)
+    expect(Number(seen.data.logsDrawnWhileTraining)).toBeGreaterThanOrEqual(2);
     expect(Number(seen.data.meanLossBits)).toBeLessThan(LOSS_THRESHOLD_BITS);
     expect(Number(seen.data.emerged)).toBeGreaterThanOrEqual(1);
     expect(seen.lossPoints).toBeGreaterThanOrEqual(SMALL_RUN.steps / SMALL_RUN.logEvery);

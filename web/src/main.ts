@@ -163,7 +163,8 @@ function startTraining(): void {
     samplesPerSecond: 0,
     done: false,
   };
-  for (const key of ['meanLossBits', 'emerged', 'everEmerged', 'alphaS', 'logs']) delete body.dataset[key];
+  for (const key of ['meanLossBits', 'emerged', 'everEmerged', 'alphaS', 'logs', 'logsDrawnWhileTraining'])
+    delete body.dataset[key];
   body.dataset.state = 'training';
   currentId.train = ++requestId;
   post('train', { type: 'train', id: requestId, config: s.config });

@@ -160,6 +160,8 @@ export function renderLive(run: LiveRun): void {
       (run.samplesPerSecond > 0 ? `, ${formatRate(run.samplesPerSecond)}` : ''),
   );
   body.dataset.logs = String(run.steps.length);
+  // drawn while the worker was still training: the main thread stayed free
+  if (!run.done) body.dataset.logsDrawnWhileTraining = String(run.steps.length);
   body.dataset.stepsDone = String(run.stepsDone);
   if (last >= 0) {
     body.dataset.meanLossBits = run.meanLossBits[last].toFixed(5);
