@@ -6,6 +6,7 @@
 // better ours is (a rate: ours/peer; a time: peer/ours). A missing peer or a piece of ours that has not landed
 // prints a { bench, config, skipped } line instead, never a failure. See bench/README.md.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineInfo } from './lib/harness.mjs';
@@ -95,6 +96,8 @@ async function main() {
       for (const key of KEY_ORDER) if (key in record) ordered[key] = record[key];
       for (const key of Object.keys(record))
         if (!(key in ordered) && key !== 'machine') ordered[key] = record[key];
+      if (!('loadAverage' in ordered) && !('skipped' in ordered))
+        ordered.loadAverage = Math.round(loadavg()[0] * 100) / 100;
       ordered.machine = machine;
       records.push(ordered);
       console.log(JSON.stringify(ordered));
