@@ -9,7 +9,8 @@ import { cmrmapCss } from './similarity-image.js';
 
 /** What the envelope window rule is, in words (for clusters.json and the report). */
 export const WINDOW_RULE =
-  'ranks [round(S/100)+1, round(S/10)] by default: the paper fits ranks 101..1000 of S = 10,000 samples';
+  'ranks [round(S/100)+1, round(S/10)] by default (the paper fits ranks 101..1000 of S = 10,000 samples), ' +
+  'shrunk to end at round(2K/3) when the largest K is below round(S/10) (the paper: 1000 of K up to 1500)';
 
 /** The machine-readable summary (`--json` on stdout). */
 export interface QdgSummary {

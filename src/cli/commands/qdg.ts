@@ -257,7 +257,8 @@ export function registerQdg(program: Command): void {
     .option('--seed <int>', 'seed of the eigensolver start and of k-means++', parseIntOption('--seed', 0), 0)
     .option(
       '--window <a:b>',
-      'ranks of the envelope fit (default [round(S/100)+1, round(S/10)], the paper 101..1000 of 10,000)',
+      'ranks of the envelope fit (default [round(S/100)+1, round(S/10)], the paper 101..1000 of 10,000; ' +
+        'shrunk to [.., round(2K/3)] when the largest K is below its end)',
     )
     .option(
       '--alpha-n <num>',

@@ -283,7 +283,11 @@ export function registerToyClusters(program: Command): void {
       TOY_N_INIT,
     )
     .option('--seed <int>', 'seed of the points, the eigensolver and k-means', parseIntOption('--seed', 0), 0)
-    .option('--window <a:b>', 'ranks of the envelope fit (default [round(S/100)+1, round(S/10)])')
+    .option(
+      '--window <a:b>',
+      'ranks of the envelope fit (default [round(S/100)+1, round(S/10)], shrunk to [.., round(2K/3)] ' +
+        'when the largest K is below its end)',
+    )
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress on stderr')
     .requiredOption('--out <DIR>', 'output directory')
