@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeNpy, writeNpy } from '../src/io/npy.js';
+import { encodeNpy, readNpyF32, writeNpy } from '../src/io/npy.js';
 import { registerQdg } from '../src/cli/commands/qdg.js';
 import { registerToyClusters } from '../src/cli/commands/toy-clusters.js';
 import { DEFAULT_RUN, type RunConfig } from '../src/train/config.js';
@@ -308,6 +308,55 @@ describe('quanta qdg --run: a trained sparse-parity model', () => {
       expect(bad.code, args.join(' ')).toBe(2);
       expect(bad.stderr).toMatch(message);
       expect(existsSync(out2)).toBe(false);
+    }
+  });
+});
+
+describe('quanta qdg --gradients', () => {
+  it('the affinity is 1 - arccos(cosine)/pi of the gradients, with all rows or the first --samples', async () => {
+    const S = 60;
+    const P = 37;
+    const G = Float32Array.from(
+      { length: S * P },
+      (_, i) => Math.sin(i * 0.37) + (Math.floor(i / P) % 3) * 0.5,
+    );
+    const path = join(dir, 'G.npy');
+    writeNpy(path, G, [S, P]);
+    for (const samples of [S, 45]) {
+      const out = join(dir, `out-${samples}`);
+      const r = await cli([
+        'qdg',
+        '--gradients',
+        path,
+        '--samples',
+        String(samples),
+        '--clusters',
+        '3,5',
+        '--n-init',
+        '2',
+        '--save-affinity',
+        '--quiet',
+        '--out',
+        out,
+      ]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const A = readNpyF32(join(out, 'affinity.npy'));
+      expect(A.shape).toEqual([samples, samples]);
+      for (let a = 0; a < samples; a += 4) {
+        for (let b = 0; b < samples; b += 3) {
+          let dot = 0;
+          let na = 0;
+          let nb = 0;
+          for (let j = 0; j < P; j++) {
+            dot += G[a * P + j] * G[b * P + j];
+            na += G[a * P + j] ** 2;
+            nb += G[b * P + j] ** 2;
+          }
+          const cos = Math.max(-1, Math.min(1, dot / Math.sqrt(na * nb)));
+          expect(A.data[a * samples + b]).toBeCloseTo(a === b ? 1 : 1 - Math.acos(cos) / Math.PI, 3);
+        }
+      }
     }
   });
 });
