@@ -2,7 +2,7 @@
 // bad input exits 2 with one line and writes nothing; good input writes every output file.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Command } from 'commander';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeNpy, readNpyF32, writeNpy } from '../src/io/npy.js';
@@ -358,5 +358,31 @@ describe('quanta qdg --gradients', () => {
         }
       }
     }
+  });
+});
+
+describe('quanta qdg: memory', () => {
+  it('refuses a matrix that does not fit in Wasm memory, naming the largest S that does', async () => {
+    // a 40,000 x 40,000 f32 similarity matrix (6.4 GB) as a sparse file: only the header is real
+    const S = 40_000;
+    const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${S}, ${S}), }`;
+    const headerLen = Math.ceil((10 + dict.length + 1) / 64) * 64 - 10;
+    const head = Buffer.alloc(10 + headerLen, 0x20);
+    Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
+    head.writeUInt16LE(headerLen, 8);
+    head.write(dict, 10, 'latin1');
+    head[head.length - 1] = 0x0a;
+    const path = join(dir, 'big.npy');
+    writeFileSync(path, head);
+    truncateSync(path, head.length + S * S * 4);
+    const out = join(dir, 'out');
+    const r = await cli(['qdg', '--similarity', path, '--clusters', '10,100', '--out', out]);
+    expect(r.code).toBe(2);
+    const m = /the largest S that fits is (\d+)/.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    const best = Number(m![1]);
+    expect(best).toBeGreaterThan(20_000);
+    expect(best).toBeLessThan(33_000);
+    expect(existsSync(out)).toBe(false);
   });
 });
