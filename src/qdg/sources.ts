@@ -79,8 +79,9 @@ export function requireFits(core: Core, S: number, maxK: number, sourceScratch =
   if (need > core.available) {
     const best = largestFittingSamples(core.available - reserved, maxK, S, sourceScratch);
     throw new ConfigError(
-      `${S} samples with K up to ${maxK} need ${formatBytes(need)} of Wasm memory, more than the ` +
-        `${formatBytes(core.available)} available below 4 GiB; the largest S that fits is ${best} (use --samples)`,
+      `${S} samples with K up to ${maxK} need ${formatBytes(need)} of Wasm memory, but only ` +
+        `${formatBytes(core.available)} is free (wasm32 addresses 4 GiB); the largest S that fits is ${best} ` +
+        `(use --samples)`,
     );
   }
 }
