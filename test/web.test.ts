@@ -280,6 +280,20 @@ describe('the explorer page in Chromium', () => {
     await page.close();
   });
 
+  it('stops a long run on demand and can start again', async () => {
+    const page = await openPage(query({ ...SMALL_RUN, steps: 1_000_000 }));
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 20_000 });
+    await page.click('#train');
+    await page.waitForFunction(() => Number(document.body.dataset.logs ?? 0) >= 2, null, { timeout: 30_000 });
+    await page.click('#stop');
+    expect(await page.evaluate(() => document.body.dataset.state)).toBe('ready');
+    await page.waitForTimeout(300); // a frame or two: a late redraw must not undo the stop
+    expect(await page.textContent('#status')).toMatch(/^Stopped: step \d+ of 1000000/);
+    expect(await page.isEnabled('#train')).toBe(true);
+    expect(await page.isDisabled('#stop')).toBe(true);
+    await page.close();
+  });
+
   it('tells a browser without Wasm SIMD so, clearly, and does not start', async () => {
     const page = await browser!.newPage();
     // Simulate a browser without fixed-width SIMD: every module using the 0xfd opcode prefix fails to validate.

@@ -162,6 +162,7 @@ function startTraining(): void {
     stepsDone: 0,
     samplesPerSecond: 0,
     done: false,
+    stopped: false,
   };
   for (const key of ['meanLossBits', 'emerged', 'everEmerged', 'alphaS', 'logs', 'logsDrawnWhileTraining'])
     delete body.dataset[key];
@@ -176,7 +177,15 @@ function startSweep(): void {
   const s = settings();
   if (!s) return;
   const config = sweepRunConfig(s.config);
-  sweep = { config, widths: s.sweepWidths, points: [], running: 0, stepsDone: 0, done: false };
+  sweep = {
+    config,
+    widths: s.sweepWidths,
+    points: [],
+    running: 0,
+    stepsDone: 0,
+    done: false,
+    stopped: false,
+  };
   delete body.dataset.alphaN;
   body.dataset.sweep = 'running';
   currentId.sweep = ++requestId;
@@ -190,11 +199,17 @@ function stopAll(): void {
     workers[kind]?.terminate();
     workers[kind] = undefined;
   }
-  if (live && !live.done) live.done = true;
-  if (sweep && !sweep.done) sweep.done = true;
+  for (const job of [live, sweep]) {
+    if (job && !job.done) {
+      job.done = true;
+      job.stopped = true;
+    }
+  }
   body.dataset.state = 'ready';
+  if (sweep?.stopped) body.dataset.sweep = 'stopped';
   setStatus('Stopped.');
   updateButtons();
+  scheduleRender();
 }
 
 function main(): void {

@@ -24,6 +24,8 @@ export interface LiveRun {
   stepsDone: number;
   samplesPerSecond: number;
   done: boolean;
+  /** Stopped by the user before the end. */
+  stopped: boolean;
 }
 
 export interface SweepPoint {
@@ -39,6 +41,8 @@ export interface SweepRun {
   running: number;
   stepsDone: number;
   done: boolean;
+  /** Stopped by the user before the end. */
+  stopped: boolean;
 }
 
 const $ = <T extends Element>(selector: string) => document.querySelector(selector) as T;
@@ -153,7 +157,7 @@ export function renderLive(run: LiveRun): void {
   const progress = $<HTMLProgressElement>('#progress');
   progress.value = run.stepsDone / config.steps;
   setStatus(
-    `${run.done ? 'Done' : 'Training'}: step ${run.stepsDone} of ${config.steps}` +
+    `${run.stopped ? 'Stopped' : run.done ? 'Done' : 'Training'}: step ${run.stepsDone} of ${config.steps}` +
       (last >= 0
         ? `, mean test loss ${run.meanLossBits[last].toFixed(3)} bits, ${run.learned[last]} of ${config.nTasks} subtasks learned`
         : '') +
@@ -218,8 +222,10 @@ export function renderSweep(s: SweepRun): void {
     emptyText: s.done ? 'no points' : 'training the first width…',
   });
   const width = s.widths[Math.min(s.running, s.widths.length - 1)];
-  $<HTMLSpanElement>('#sweep-status').textContent = s.done
-    ? `N sweep done: ${s.points.length} widths (${s.widths.join(', ')}), ${s.config.steps} steps each`
-    : `N sweep: width ${width} (${s.running + 1} of ${s.widths.length}), step ${s.stepsDone} of ${s.config.steps}`;
+  $<HTMLSpanElement>('#sweep-status').textContent = s.stopped
+    ? `N sweep stopped after ${s.points.length} of ${s.widths.length} widths`
+    : s.done
+      ? `N sweep done: ${s.points.length} widths (${s.widths.join(', ')}), ${s.config.steps} steps each`
+      : `N sweep: width ${width} (${s.running + 1} of ${s.widths.length}), step ${s.stepsDone} of ${s.config.steps}`;
   body.dataset.sweepPoints = String(s.points.length);
 }
