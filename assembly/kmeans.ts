@@ -82,6 +82,45 @@ function micro4x2d(C: usize, ldcB: usize, a: usize, ldaB: usize, b: usize, ldbB:
   store<f64>(C3 + 8, load<f64>(C3 + 8) + t31);
 }
 
+// C[r][0] += A[r] . B[0] for r in 0..4 (the odd last column of a panel), sharing each load of B.
+function micro4x1d(C: usize, ldcB: usize, a: usize, ldaB: usize, b: usize, kc: i32): void {
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  let s2 = f64x2.splat(0);
+  let s3 = f64x2.splat(0);
+  const a1 = a + ldaB;
+  const a2 = a1 + ldaB;
+  const a3 = a2 + ldaB;
+  let k = 0;
+  for (; k + 2 <= kc; k += 2) {
+    const off = (<usize>k) << 3;
+    const v = v128.load(b + off);
+    s0 = f64x2.add(s0, f64x2.mul(v128.load(a + off), v));
+    s1 = f64x2.add(s1, f64x2.mul(v128.load(a1 + off), v));
+    s2 = f64x2.add(s2, f64x2.mul(v128.load(a2 + off), v));
+    s3 = f64x2.add(s3, f64x2.mul(v128.load(a3 + off), v));
+  }
+  let t0 = hsum(s0);
+  let t1 = hsum(s1);
+  let t2 = hsum(s2);
+  let t3 = hsum(s3);
+  if (k < kc) {
+    const off = (<usize>k) << 3;
+    const v = load<f64>(b + off);
+    t0 += load<f64>(a + off) * v;
+    t1 += load<f64>(a1 + off) * v;
+    t2 += load<f64>(a2 + off) * v;
+    t3 += load<f64>(a3 + off) * v;
+  }
+  store<f64>(C, load<f64>(C) + t0);
+  const C1 = C + ldcB;
+  store<f64>(C1, load<f64>(C1) + t1);
+  const C2 = C1 + ldcB;
+  store<f64>(C2, load<f64>(C2) + t2);
+  const C3 = C2 + ldcB;
+  store<f64>(C3, load<f64>(C3) + t3);
+}
+
 function dot1d(a: usize, b: usize, kc: i32): f64 {
   let s0 = f64x2.splat(0);
   let s1 = f64x2.splat(0);
@@ -130,13 +169,7 @@ export function gemm_abt_f64(
         for (; j + 2 <= j1; j += 2) {
           micro4x2d(crow + ((<usize>j) << 3), ldcB, a, ldaB, B + <usize>j * ldbB + kOff, ldbB, kc);
         }
-        if (j < j1) {
-          const b = B + <usize>j * ldbB + kOff;
-          for (let r = 0; r < 4; r++) {
-            const p = crow + <usize>r * ldcB + ((<usize>j) << 3);
-            store<f64>(p, load<f64>(p) + dot1d(a + <usize>r * ldaB, b, kc));
-          }
-        }
+        if (j < j1) micro4x1d(crow + ((<usize>j) << 3), ldcB, a, ldaB, B + <usize>j * ldbB + kOff, kc);
       }
       for (; i < m; i++) {
         const a = A + <usize>i * ldaB + kOff;
@@ -249,9 +282,10 @@ export function kmeans_update(
 
 /**
  * k-means++ local trials: for each of t candidate centres (cand t x d f64, candNorm f64[t]) the squared
- * distances to every row of X go to dist (t x S f64, overwritten) and its potential
- * sum_i min(closest[i], dist[c][i]) to pots f64[t]. closest f64[S] is the current squared distance of each
- * row to its nearest chosen centre.
+ * distances to every row of X go to dist (S x t f64, row i = the t distances of row i; overwritten) and its
+ * potential sum_i min(closest[i], dist[i][c]) to pots f64[t]. closest f64[S] is the current squared distance
+ * of each row to its nearest chosen centre. (X is the left operand of the product, so the 4-row register
+ * tiles run over the S rows, not over the few candidates.)
  */
 export function kmeans_pp_trials(
   X: usize,
@@ -265,27 +299,31 @@ export function kmeans_pp_trials(
   dist: usize,
   pots: usize,
 ): void {
-  const sB = (<usize>S) << 3;
-  memory.fill(dist, 0, <usize>t * sB);
-  gemm_abt_f64(dist, S, cand, d, X, d, t, S, d);
-  for (let c = 0; c < t; c++) {
-    const row = dist + <usize>c * sB;
-    const cn = load<f64>(candNorm + ((<usize>c) << 3));
-    let pot: f64 = 0;
-    for (let i = 0; i < S; i++) {
-      const off = (<usize>i) << 3;
-      const v = max<f64>(0, load<f64>(xNorm + off) + cn - 2 * load<f64>(row + off));
+  const tB = (<usize>t) << 3;
+  memory.fill(dist, 0, <usize>S * tB);
+  memory.fill(pots, 0, tB);
+  gemm_abt_f64(dist, t, X, d, cand, d, S, t, d);
+  for (let i = 0; i < S; i++) {
+    const row = dist + <usize>i * tB;
+    const xn = load<f64>(xNorm + ((<usize>i) << 3));
+    const cl = load<f64>(closest + ((<usize>i) << 3));
+    for (let c = 0; c < t; c++) {
+      const off = (<usize>c) << 3;
+      const v = max<f64>(0, xn + load<f64>(candNorm + off) - 2 * load<f64>(row + off));
       store<f64>(row + off, v);
-      pot += min<f64>(v, load<f64>(closest + off));
+      store<f64>(pots + off, load<f64>(pots + off) + min<f64>(v, cl));
     }
-    store<f64>(pots + ((<usize>c) << 3), pot);
   }
 }
 
-/** closest[i] = min(closest[i], dist[i]) over S entries (f64): accepting a k-means++ candidate. */
-export function kmeans_pp_accept(closest: usize, dist: usize, S: i32): void {
+/**
+ * closest[i] = min(closest[i], dist[i * stride]) over S rows (f64): accepting a k-means++ candidate, whose
+ * distances are a column of the S x stride matrix of kmeans_pp_trials (dist = its base + 8 c).
+ */
+export function kmeans_pp_accept(closest: usize, dist: usize, S: i32, stride: i32): void {
+  const sB = (<usize>stride) << 3;
   for (let i = 0; i < S; i++) {
     const off = (<usize>i) << 3;
-    store<f64>(closest + off, min<f64>(load<f64>(closest + off), load<f64>(dist + off)));
+    store<f64>(closest + off, min<f64>(load<f64>(closest + off), load<f64>(dist + <usize>i * sB)));
   }
 }

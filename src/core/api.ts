@@ -240,5 +240,5 @@ export interface KernelExports {
     dist: number,
     pots: number,
   ): void;
-  kmeans_pp_accept(closest: number, dist: number, S: number): void;
+  kmeans_pp_accept(closest: number, dist: number, S: number, stride: number): void;
 }

@@ -201,7 +201,7 @@ function seedPlusPlus(c: Ctx, rng: CounterRandom, trials: number): void {
   core.f64(c.candNorm, 1)[0] = core.f64(c.xNorm, S)[first];
   core.f64(c.closest, S).fill(Infinity);
   K.kmeans_pp_trials(X, S, d, c.xNorm, c.cand, c.candNorm, 1, c.closest, c.scratch, c.pots);
-  K.kmeans_pp_accept(c.closest, c.scratch, S);
+  K.kmeans_pp_accept(c.closest, c.scratch, S, 1);
   let pot = core.f64(c.pots, 1)[0];
   const cumsum = new Float64Array(S);
   const ids = new Int32Array(trials);
@@ -228,7 +228,7 @@ function seedPlusPlus(c: Ctx, rng: CounterRandom, trials: number): void {
     let bestT = 0;
     for (let t = 1; t < trials; t++) if (pots[t] < pots[bestT]) bestT = t;
     pot = pots[bestT];
-    K.kmeans_pp_accept(c.closest, c.scratch + 8 * bestT * S, S);
+    K.kmeans_pp_accept(c.closest, c.scratch + 8 * bestT, S, trials);
     copyRow(c.centers + 8 * centre * d, ids[bestT]);
   }
 }
