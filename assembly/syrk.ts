@@ -190,7 +190,32 @@ export function bits_gram(
     const a = A + <usize>i * rowB;
     const jEnd = tri >= 0 ? min(n, i + tri + 1) : n;
     const crow = C + <usize>i * ((<usize>ldc) << 2);
-    for (let j = 0; j < jEnd; j++) {
+    let j = 0;
+    // four rows of B per pass: each word of A is loaded once for four popcounts
+    for (; j + 4 <= jEnd; j += 4) {
+      const b0 = B + <usize>j * rowB;
+      const b1 = b0 + rowB;
+      const b2 = b1 + rowB;
+      const b3 = b2 + rowB;
+      let c0: i64 = 0;
+      let c1: i64 = 0;
+      let c2: i64 = 0;
+      let c3: i64 = 0;
+      for (let w = 0; w < words; w++) {
+        const off = (<usize>w) << 3;
+        const x = load<i64>(a + off);
+        c0 += popcnt<i64>(x & load<i64>(b0 + off));
+        c1 += popcnt<i64>(x & load<i64>(b1 + off));
+        c2 += popcnt<i64>(x & load<i64>(b2 + off));
+        c3 += popcnt<i64>(x & load<i64>(b3 + off));
+      }
+      const p = crow + ((<usize>j) << 2);
+      store<f32>(p, <f32>c0);
+      store<f32>(p + 4, <f32>c1);
+      store<f32>(p + 8, <f32>c2);
+      store<f32>(p + 12, <f32>c3);
+    }
+    for (; j < jEnd; j++) {
       const b = B + <usize>j * rowB;
       let c: i64 = 0;
       for (let w = 0; w < words; w++) {
