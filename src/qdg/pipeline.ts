@@ -154,7 +154,12 @@ export function spectralClusterings(
     for (let i = 0; i < clusters.length; i++) {
       const K = clusters[i];
       const columns = embeddingColumns(embedding, K);
-      const result = kmeans(core, columns, S, K, K, { nInit, seed });
+      const result = kmeans(core, columns, S, K, K, {
+        nInit,
+        seed,
+        // progress within a K: restarts done so far
+        onIteration: (init) => progress('kmeans', done + Math.floor((work[i] * init) / nInit), totalWork),
+      });
       const labels = Int32Array.from(result.labels);
       const clustering: Clustering = { K, labels, sizes: clusterSizes(labels, K), inertia: result.inertia };
       if (opts.trueLabels) {
