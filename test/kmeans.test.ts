@@ -189,5 +189,10 @@ describe('kmeans', () => {
     expect(one.inertia).toBeCloseTo(referenceInertia(x, 4, 2, [0, 0, 0, 0], [1.5, 1.5]), 12);
     expect(() => kmeans(core, x, 4, 2, 5)).toThrow(ConfigError);
     expect(() => kmeans(core, x, 4, 2, 0)).toThrow(ConfigError);
+    const mark = core.mark();
+    expect(() => kmeans(core, Float64Array.of(0, 0, NaN, 1), 2, 2, 1)).toThrow(
+      /non-finite value NaN at row 1, column 0/,
+    );
+    expect(core.mark()).toBe(mark); // working memory released
   });
 });

@@ -8,7 +8,7 @@
 import type { Core } from '../core/arena.js';
 import { MemoryLimitError, formatBytes } from '../core/arena.js';
 import { CounterRandom, Stream } from '../core/rng.js';
-import { requireInt, requireNumber } from '../core/errors.js';
+import { ConfigError, requireInt, requireNumber } from '../core/errors.js';
 
 export interface KMeansOptions {
   /** Restarts; the run with the lowest inertia is kept (default 30: SPEC.md 4.1 item 9, n_init=30). */
@@ -92,6 +92,13 @@ export function kmeans(
     const x = core.f64(X, S * d);
     if (typeof data === 'number') x.set(core.f64(data, S * d));
     else x.set(data);
+    for (let e = 0; e < S * d; e++) {
+      if (!Number.isFinite(x[e])) {
+        throw new ConfigError(
+          `k-means data has a non-finite value ${x[e]} at row ${Math.floor(e / d)}, column ${e % d}`,
+        );
+      }
+    }
     const mean = new Float64Array(d);
     for (let i = 0; i < S; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j];
     for (let j = 0; j < d; j++) mean[j] /= S;
