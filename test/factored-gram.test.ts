@@ -10,7 +10,11 @@ import {
   type FactoredLayer,
 } from '../src/qdg/factored-gram.js';
 import { Mlp } from '../src/train/model.js';
-import { cosineFromGram, referenceCosine } from '../src/qdg/gram.js';
+import { cosineFromGram, gramFromNpy, referenceCosine } from '../src/qdg/gram.js';
+import { writeNpy } from '../src/io/npy.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const core = new Core();
 
@@ -311,6 +315,40 @@ describe('perSampleGradientGram on the Mlp', () => {
     const got = core.f32(gramPtr, S * S);
     const wc = referenceCosine(want, S);
     for (let e = 0; e < S * S; e++) expect(Math.abs(got[e] - wc[e])).toBeLessThan(1e-4);
+    core.release(mark);
+  });
+
+  it('agrees with the dense route: per-sample gradients saved as .npy, gramFromNpy, cosine', () => {
+    const S = 30;
+    const inputSize = 40;
+    const mark = core.mark();
+    const mlp = new Mlp(core, { inputSize, width: 16, depth: 2, outputs: 2, seed: 11 }, 8);
+    const rng = new CounterRandom(12, 54);
+    const { csr } = sparseInputs(S, inputSize, rng);
+    const offsets = core.allocI32(S + 1);
+    const indices = core.allocI32(csr.indices.length);
+    core.i32(offsets, S + 1).set(csr.offsets as number[]);
+    core.i32(indices, csr.indices.length).set(csr.indices as number[]);
+    const labels = core.allocI32(S);
+    core.i32(labels, S).set(Array.from({ length: S }, () => rng.nextInt(2)));
+    const P = mlp.paramFloats;
+    const grads = new Float32Array(S * P);
+    for (let s = 0; s < S; s++) {
+      const one = { kind: 'sparse', offsets: offsets + 4 * s, indices } as const;
+      mlp.forward(one, 1);
+      mlp.crossEntropy(labels + 4 * s, 1, { grad: true });
+      mlp.backward(one, 1);
+      grads.set(core.f32(mlp.grads, P), s * P);
+    }
+    const path = join(mkdtempSync(join(tmpdir(), 'quanta-fg-')), 'grads.npy');
+    writeNpy(path, grads, [S, P]);
+    const dense = gramFromNpy(core, path, { blockBytes: 4 * S * 100 });
+    cosineFromGram(core, dense.gramPtr, S);
+    const factored = perSampleGradientGram(core, mlp, { kind: 'sparse', offsets, indices }, labels, S);
+    cosineFromGram(core, factored.gramPtr, S);
+    const a = core.f32(dense.gramPtr, S * S);
+    const b = core.f32(factored.gramPtr, S * S);
+    for (let e = 0; e < S * S; e++) expect(Math.abs(a[e] - b[e])).toBeLessThan(2e-5);
     core.release(mark);
   });
 });
