@@ -58,12 +58,18 @@ export async function sweepWithProgress(
   out: string,
   options: { workers?: number; shard?: Shard; quiet?: boolean; label?: string },
 ): Promise<SweepOutcome> {
-  const progress = new Progress(options.label ?? `sweep ${plan.kind}`, 1000, Boolean(options.quiet));
+  // progress in percent of the estimated work (runs differ in cost); the runs done are in the info
+  const progress = new Progress(
+    `${options.label ?? `sweep ${plan.kind}`} (% of work)`,
+    100,
+    Boolean(options.quiet),
+  );
   try {
     return await runSweep(plan, out, {
       workers: options.workers,
       shard: options.shard,
-      onProgress: (p) => progress.update(Math.round(1000 * p.fraction), `${p.runsDone}/${p.runsTotal} runs`),
+      onProgress: (p) =>
+        progress.update(Math.round(100 * p.fraction), `${p.runsDone}/${p.runsTotal} runs done`),
     });
   } finally {
     progress.stop();
@@ -160,9 +166,12 @@ export function registerSweep(program: Command): void {
           const slice = shard ? shardRuns(plan.runs, shard) : plan.runs;
           // with --out, runs already in the store are not counted
           const todo = o.out ? pendingRuns(plan, new SweepStore(o.out), shard).todo : slice;
-          const progress = new Progress('calibrating', 1, Boolean(o.quiet));
-          const estimate = estimateSweep(todo, (done, total) => progress.update(done / total));
-          progress.stop();
+          let progress: Progress | undefined;
+          const estimate = estimateSweep(todo, (done, total) => {
+            progress ??= new Progress('calibrating run shapes', total, Boolean(o.quiet));
+            progress.update(done);
+          });
+          progress?.stop();
           const workers = o.workers ?? defaultWorkers();
           if (o.json) {
             process.stdout.write(
