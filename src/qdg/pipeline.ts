@@ -81,7 +81,7 @@ export interface QdgAnalysis {
   /** -(1 + alpha_N). */
   predictedSlope: number;
   /** Lanczos iterations and the largest eigenpair residual, for the report. */
-  eigensolver: { iterations: number; maxResidual: number };
+  eigensolver: { iterations: number; maxResidual: number; converged: boolean };
   timing: StageTiming;
   /** The spectral embedding, S x largest K row-major (only with keepEmbedding). */
   embedding?: Float64Array;
@@ -190,6 +190,7 @@ export function spectralClusterings(
       eigensolver: {
         iterations: embedding.iterations,
         maxResidual: Math.max(0, ...Array.from(embedding.residuals)),
+        converged: embedding.converged,
       },
       timing,
       ...(opts.keepEmbedding ? { embedding: Float64Array.from(embedding.embedding) } : {}),

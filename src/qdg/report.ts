@@ -296,7 +296,8 @@ ${opts.images
 ${hasTruth ? '<th>ARI</th><th>NMI</th>' : ''}</tr>
 ${rows}</table>
 <h2>Eigensolver and timing</h2>
-<p>Lanczos iterations ${a.eigensolver.iterations}; largest eigenpair residual ${a.eigensolver.maxResidual.toExponential(2)};
+<p>Lanczos iterations ${a.eigensolver.iterations}; largest eigenpair residual ${a.eigensolver.maxResidual.toExponential(2)}
+${a.eigensolver.converged ? '' : ' (<b>not every eigenpair met the tolerance</b>)'};
 smallest Laplacian eigenvalues ${a.eigenvalues
     .slice(0, 5)
     .map((v) => v.toExponential(2))
