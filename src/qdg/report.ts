@@ -179,6 +179,7 @@ export function rankFrequencySvg(
   a: QdgAnalysis,
   title = 'Cluster rank-frequency',
   extraCurves: LogLogCurve[] = [],
+  predictionLabel = 'prediction -(1+alpha_N)',
 ): string {
   const Ks = a.clusterings.map((c) => c.K);
   const kMin = Math.min(...Ks);
@@ -213,7 +214,7 @@ export function rankFrequencySvg(
       color: '#1f77b4',
       width: 2,
       dash: '2 3',
-      label: `prediction -(1+alpha_N): ${fmt(a.predictedSlope)}`,
+      label: `${predictionLabel}: ${fmt(a.predictedSlope)}`,
     });
   }
   curves.push(...extraCurves);
