@@ -125,14 +125,19 @@ function toyReportHtml(runs: ToyRun[]): string {
     const title = `alpha ${c.alpha}, d ${c.d}, sigma ${c.sigma}`;
     const truth = toyPointCounts(c.subtasks, c.alpha, c.scale).filter((n) => n > 0);
     return (
-      `<figure>${rankFrequencySvg(r.analysis, title, [
-        {
-          points: truth.map((n, i) => [i + 1, n]),
-          color: '#2ca02c',
-          width: 1.5,
-          label: 'true subtask sizes',
-        },
-      ])}<figcaption>${title}: ${r.analysis.samples} points; envelope slope ` +
+      `<figure>${rankFrequencySvg(
+        r.analysis,
+        title,
+        [
+          {
+            points: truth.map((n, i) => [i + 1, n]),
+            color: '#2ca02c',
+            width: 1.5,
+            label: 'true subtask sizes',
+          },
+        ],
+        'true slope -alpha',
+      )}<figcaption>${title}: ${r.analysis.samples} points; envelope slope ` +
       `${r.analysis.fit.envelopeSlope.toFixed(3)} (true -${c.alpha}); ARI ` +
       `${r.analysis.clusterings.map((k) => `K=${k.K}: ${(k.ari ?? NaN).toFixed(3)}`).join(', ')}</figcaption></figure>`
     );
@@ -150,7 +155,7 @@ function toyReportHtml(runs: ToyRun[]): string {
 <html lang="en"><head><meta charset="utf-8"><title>QDG toy model</title>
 <style>body{font-family:sans-serif;max-width:1400px;margin:2em auto;color:#222}figure{display:inline-block;margin:1em;width:640px}</style>
 </head><body><h1>QDG toy model (Figs. 16-17)</h1>
-<p>Subtask i has floor(1000 / i^alpha) points from N(m_i, sigma^2 I_d), m_i ~ N(0, I_d); here alpha is the
+<p>Subtask i has floor(${runs[0].config.scale ?? TOY_POINTS_SCALE} / i^alpha) points from N(m_i, sigma^2 I_d), m_i ~ N(0, I_d); here alpha is the
 exponent of the cluster sizes themselves, so an unbiased clustering would give an envelope slope of -alpha.
 Affinity 1 + cosine; one spectral embedding per configuration, k-means per K.</p>
 ${scatter}
