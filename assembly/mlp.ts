@@ -301,24 +301,36 @@ export function cross_entropy_forward(
         arg = c;
       }
     }
+    // sum of all exponentials and of those of the other classes (f64): the label's gradient is written as
+    // -(sum of the other probabilities) and the loss as log1p(others / e_y), so that both stay exact for
+    // the near-zero losses QDG selects (p_y - 1 would round to 0 in f32 below ~6e-8 nats).
     let sum: f64 = 0;
+    let others: f64 = 0;
     const zy = load<f32>(z + ((<usize>y) << 2));
+    const ey = <f64>Mathf.exp(zy - zmax);
     if (dlogits != 0) {
       const g = dlogits + <usize>s * rc;
       for (let c = 0; c < C; c++) {
         const e = Mathf.exp(load<f32>(z + ((<usize>c) << 2)) - zmax);
         sum += e;
+        if (c != y) others += e;
         store<f32>(g + ((<usize>c) << 2), e);
       }
       const inv = <f32>(1 / sum);
       for (let c = 0; c < C; c++) {
         const q = g + ((<usize>c) << 2);
-        store<f32>(q, (load<f32>(q) * inv - (c == y ? <f32>1 : <f32>0)) * gradScale);
+        store<f32>(q, load<f32>(q) * inv * gradScale);
       }
+      store<f32>(g + ((<usize>y) << 2), <f32>-(others / sum) * gradScale);
     } else {
-      for (let c = 0; c < C; c++) sum += Mathf.exp(load<f32>(z + ((<usize>c) << 2)) - zmax);
+      for (let c = 0; c < C; c++) {
+        const e = Mathf.exp(load<f32>(z + ((<usize>c) << 2)) - zmax);
+        sum += e;
+        if (c != y) others += e;
+      }
     }
-    const loss = Math.log(sum) - (<f64>zy - <f64>zmax);
+    // log1p form when the label holds most of the mass (exact for tiny losses), else the plain form (e_y may underflow)
+    const loss = ey >= 0.5 ? Math.log1p(others / ey) : Math.log(sum) - (<f64>zy - <f64>zmax);
     total += loss;
     if (perSampleLoss != 0) store<f32>(perSampleLoss + ((<usize>s) << 2), <f32>loss);
     const ok = arg == y ? 1 : 0;

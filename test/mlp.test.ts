@@ -255,6 +255,24 @@ describe('softmax cross-entropy', () => {
     );
   });
 
+  it('keeps the gradient and loss exact for near-zero losses (the samples QDG selects)', () =>
+    withMark(() => {
+      // margin 40 nats: p_other = e^-40 / (1 + e^-40) ~ 4.25e-18; p_y - 1 would round to 0 in f32
+      const pz = putF32([40, 0, 0, 25]);
+      const py = putI32([0, 1]);
+      const pd = core.allocF32(4);
+      const pl = core.allocF32(2);
+      core.kernels.cross_entropy_forward(pz, py, 2, 2, pd, 1, pl, 0, 0);
+      const d = core.f32(pd, 4);
+      const q40 = Math.exp(-40) / (1 + Math.exp(-40));
+      const q25 = Math.exp(-25) / (1 + Math.exp(-25));
+      expect(d[0] / -q40).toBeCloseTo(1, 5);
+      expect(d[1] / q40).toBeCloseTo(1, 5);
+      expect(d[3] / -q25).toBeCloseTo(1, 5);
+      expect(d[2] / q25).toBeCloseTo(1, 5);
+      expect(core.f32(pl, 2)[0] / Math.log1p(Math.exp(-40))).toBeCloseTo(1, 5);
+    }));
+
   it('is exact for two equal logits: ln 2 and correct only for label 0', () =>
     withMark(() => {
       const pz = putF32([5, 5, 5, 5]);
