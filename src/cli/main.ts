@@ -10,6 +10,8 @@ import { registerQuick } from './commands/quick.js';
 import { registerTheory } from './commands/theory.js';
 import { registerFit } from './commands/fit.js';
 import { registerReport } from './commands/report.js';
+import { registerLm } from './commands/lm.js';
+import { registerTokens } from './commands/tokens.js';
 
 const program = new Command();
 program
@@ -35,5 +37,7 @@ registerQuick(program);
 registerTheory(program);
 registerFit(program);
 registerReport(program);
+registerLm(program);
+registerTokens(program);
 
 await program.parseAsync(process.argv);

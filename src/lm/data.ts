@@ -11,6 +11,8 @@ export class TokenStream {
   readonly ids: Int32Array;
   /** Part-of-speech tag of each token. */
   readonly tags: string[];
+  /** The corpus word of each token (lower-cased; kept even when its id is <unk>, for showing contexts). */
+  readonly words: string[];
   /** Index of the text of each token. */
   readonly textOf: Int32Array;
   /** Position of each token inside its text. */
@@ -23,6 +25,7 @@ export class TokenStream {
     this.textOf = new Int32Array(total);
     this.positionOf = new Int32Array(total);
     this.tags = [];
+    this.words = [];
     this.textNames = texts.map((t) => t.name);
     let p = 0;
     texts.forEach((t, ti) => {
@@ -31,6 +34,7 @@ export class TokenStream {
         this.textOf[p + i] = ti;
         this.positionOf[p + i] = i;
         this.tags.push(t.tags[i]);
+        this.words.push(t.words[i]);
       }
       p += t.words.length;
     });

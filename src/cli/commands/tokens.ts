@@ -1,0 +1,179 @@
+// `quanta tokens`: the paper's per-token loss analyses (section 4; Figs. 3, 4, 11, 12) on a tokens x models
+// loss matrix: ours (`--lm-run DIR` of `quanta lm train`) or a user's (`--losses L.npy --parameters N1,...`,
+// e.g. Pythia per-token losses saved from PyTorch). Writes report.html, CSVs of every figure and analysis.json.
+import type { Command } from 'commander';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { require } from '../../core/errors.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic.js';
+import { toCsv } from '../../report/csv.js';
+import { htmlPage } from '../../report/html.js';
+import { vegaLiteToSvg } from '../../report/vega.js';
+import { analyseTokenLosses, POLYGENIC_ROWS } from '../../lm/token-analysis.js';
+import { readLossMatrix, readTokenInfo, validateAxis, type TokenInfo } from '../../lm/token-losses.js';
+import { languageModelSections, tokenFigures } from '../../lm/token-report.js';
+import { readFamilyRecord } from '../../lm/train-family.js';
+import { parseIntOption, parseListOption, runCommand } from '../common.js';
+
+export interface TokensCliOptions {
+  lmRun?: string;
+  losses?: string;
+  parameters?: number[];
+  checkpointLosses?: string;
+  steps?: number[];
+  tokens?: string;
+  excludeLargest?: boolean;
+  polygenicRows: number;
+  json?: boolean;
+  out: string;
+}
+
+/** The inputs named by the options, resolved from a family folder when --lm-run is given. */
+function resolveInputs(o: TokensCliOptions) {
+  if (o.lmRun) {
+    require(!o.losses && !o.parameters, '--lm-run and --losses/--parameters cannot be combined');
+    const dir = resolve(o.lmRun);
+    require(existsSync(
+      join(dir, 'family.json'),
+    ), `--lm-run: ${o.lmRun} has no family.json (run quanta lm train first)`);
+    const f = readFamilyRecord(dir);
+    return {
+      losses: join(dir, f.files.losses),
+      parameters: f.parameters,
+      checkpointLosses: join(dir, f.files.checkpointLosses),
+      steps: f.checkpointSteps,
+      tokens: join(dir, f.files.tokens),
+    };
+  }
+  require(!!o.losses, 'give --losses L.npy with --parameters N1,N2,... (or --lm-run DIR)');
+  require(!!o.parameters, '--parameters N1,N2,... is required with --losses (one count per column)');
+  require(!o.checkpointLosses === !o.steps, '--checkpoint-losses and --steps go together');
+  return {
+    losses: o.losses,
+    parameters: o.parameters,
+    checkpointLosses: o.checkpointLosses,
+    steps: o.steps,
+    tokens: o.tokens,
+  };
+}
+
+export async function tokensCommand(o: TokensCliOptions): Promise<void> {
+  // --- validation: nothing is written before all of it passes ---
+  const inp = resolveInputs(o);
+  const out = resolve(o.out);
+  require(!existsSync(out) || statSync(out).isDirectory(), `--out ${o.out} exists and is not a directory`);
+  validateAxis(inp.parameters, '--parameters', 2);
+  const m = readLossMatrix(inp.losses, inp.parameters.length, 'models in --parameters');
+  let checkpoints: { losses: Float32Array; rows: number; steps: number[] } | undefined;
+  if (inp.checkpointLosses && inp.steps) {
+    validateAxis(inp.steps, '--steps', 2);
+    const c = readLossMatrix(
+      inp.checkpointLosses,
+      inp.steps.length,
+      'checkpoints in --steps',
+      '--checkpoint-losses',
+    );
+    checkpoints = { losses: c.losses, rows: c.rows, steps: inp.steps };
+  }
+  const tokens: TokenInfo[] | undefined = inp.tokens ? readTokenInfo(inp.tokens, m.rows) : undefined;
+  require(!(o.excludeLargest && inp.parameters.length < 3), '--exclude-largest needs at least 3 models');
+
+  // --- work ---
+  const a = analyseTokenLosses({
+    losses: m.losses,
+    rows: m.rows,
+    parameters: inp.parameters,
+    excludeLargest: o.excludeLargest,
+    polygenicRows: o.polygenicRows,
+    checkpoints,
+  });
+  const figures = tokenFigures(a, m.losses, tokens);
+  const svgs = new Map<string, string>();
+  for (const f of figures) svgs.set(f.id, await vegaLiteToSvg({ title: f.title, ...f.spec }));
+
+  // --- outputs ---
+  mkdirSync(out, { recursive: true });
+  for (const f of figures) writeFileAtomic(join(out, `${f.id}.csv`), toCsv(f.rows));
+  const summary = {
+    rows: a.rows,
+    parameters: a.parameters,
+    meanLoss: a.scaling.meanLoss,
+    alphaN: a.scaling.alphaN,
+    alphaNFit: { ...a.scaling.fit, modelsFitted: a.scaling.modelsFitted },
+    alphaS: a.training?.alphaS ?? null,
+    alphaSWindow: a.training?.window ?? null,
+    monogenic: a.monogenic.map((t) => t.row),
+    monogenicTransition: a.monogenic.map((t) => t.transition),
+    polygenic: a.polygenic.map((t) => t.row),
+    monogenicShare: a.monogenicShare,
+    polygenicShare: a.polygenicShare,
+    polygenicRowsScanned: a.polygenicRowsScanned,
+    staysLearnedShare: a.staysLearnedShare,
+    out,
+  };
+  writeJsonAtomic(join(out, 'analysis.json'), summary);
+  writeFileAtomic(
+    join(out, 'report.html'),
+    htmlPage({
+      title: 'Per-token losses across model sizes',
+      intro: `Source: ${inp.losses} (${m.rows} tokens x ${inp.parameters.length} models). Losses in nats are shown in bits.`,
+      sections: languageModelSections(a, m.losses, svgs, tokens),
+    }),
+  );
+  if (o.json) {
+    process.stdout.write(JSON.stringify(summary) + '\n');
+    return;
+  }
+  process.stdout.write(
+    `tokens: ${a.rows} tokens x ${a.parameters.length} models\n` +
+      `alpha_N = ${a.scaling.alphaN.toFixed(4)} (R^2 ${a.scaling.fit.r2.toFixed(3)}; Pythia 0.083)\n` +
+      (a.training?.alphaS != null ? `alpha_S = ${a.training.alphaS.toFixed(4)} (Pythia 0.037-0.060)\n` : '') +
+      `monogenic ${a.monogenic.length} (${(100 * a.monogenicShare).toFixed(2)}%), ` +
+      `polygenic ${a.polygenic.length} (${(100 * a.polygenicShare).toFixed(2)}% of ${a.polygenicRowsScanned})\n` +
+      `wrote ${join(out, 'report.html')}\n`,
+  );
+}
+
+export function registerTokens(program: Command): void {
+  program
+    .command('tokens')
+    .description(
+      'per-token loss analyses (paper section 4): mean-loss scaling alpha_N, p(L), alpha_S, monogenic and polygenic tokens',
+    )
+    .option('--lm-run <DIR>', 'a family folder written by quanta lm train')
+    .option('--losses <L.npy>', 'per-token losses in nats, tokens x models (float16/32/64)')
+    .option(
+      '--parameters <list>',
+      'parameter count of each column of --losses, ascending',
+      parseListOption('--parameters', (v) => {
+        const x = Number(v);
+        return Number.isFinite(x) ? x : NaN;
+      }),
+    )
+    .option(
+      '--checkpoint-losses <C.npy>',
+      'per-token losses of one model at checkpoints, tokens x checkpoints',
+    )
+    .option(
+      '--steps <list>',
+      'training step of each column of --checkpoint-losses, ascending',
+      parseListOption('--steps', parseIntOption('--steps', 1)),
+    )
+    .option(
+      '--tokens <tokens.csv>',
+      "side file: one row per token with a 'token' column (optional word, tag, text, position)",
+    )
+    .option(
+      '--exclude-largest',
+      'leave the largest model out of the alpha_N fit (the paper does for Pythia 6.4B)',
+    )
+    .option(
+      '--polygenic-rows <int>',
+      'rows scanned for polygenic tokens (the paper: the first 100,000)',
+      parseIntOption('--polygenic-rows', 1),
+      POLYGENIC_ROWS,
+    )
+    .option('--json', 'print { alphaN, alphaS, monogenic, polygenic, ... } as JSON on stdout')
+    .requiredOption('--out <DIR>', 'output folder')
+    .action(async (o: TokensCliOptions) => runCommand(() => tokensCommand(o)));
+}

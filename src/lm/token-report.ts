@@ -1,0 +1,365 @@
+// Figures and the report section of the token analyses (Figs. 3, 4, 11, 12): Vega-Lite specs with the rows of
+// every series (for CSVs), and `languageModelSections` for report.html. Losses are shown in bits, as the paper.
+import { htmlTable, escapeHtml, type ReportSection } from '../report/html.js';
+import type { Figure } from '../report/vega.js';
+import type { CsvValue } from '../report/csv.js';
+import type { LossHistogram, TokenScalingAnalysis } from './token-analysis.js';
+import { shownToken, tokenContext, type TokenInfo } from './token-losses.js';
+
+const LN2 = Math.log(2);
+const bits = (nats: number) => nats / LN2;
+const fmtN = (n: number) =>
+  n >= 1e9 ? `${(n / 1e9).toFixed(1)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(0)}k`;
+
+/** Fig. 3 left: mean loss (bits) against N, log-log, with the fitted power law. */
+export function meanLossFigure(a: TokenScalingAnalysis): Figure {
+  const { scaling, parameters } = a;
+  const rows: Record<string, CsvValue>[] = parameters.map((N, m) => ({
+    parameters: N,
+    meanLossBits: bits(scaling.meanLoss[m]),
+    fitted: m < scaling.modelsFitted,
+    fitBits: bits(Math.exp(scaling.fit.intercept) * Math.pow(N, scaling.fit.slope)),
+  }));
+  return {
+    id: 'lm-mean-loss-scaling',
+    title: 'Mean test loss against parameters (Fig. 3 left)',
+    caption:
+      `alpha_N = ${scaling.alphaN.toFixed(4)} (least squares of ln mean loss on ln N over ${scaling.modelsFitted} models, ` +
+      `R^2 ${scaling.fit.r2.toFixed(3)}); Pythia: 0.083.`,
+    rows,
+    spec: {
+      width: 320,
+      height: 260,
+      data: { values: rows },
+      layer: [
+        {
+          mark: { type: 'line', color: '#d62728', strokeDash: [5, 3] },
+          encoding: {
+            x: { field: 'parameters', type: 'quantitative', scale: { type: 'log' }, title: 'parameters N' },
+            y: {
+              field: 'fitBits',
+              type: 'quantitative',
+              scale: { type: 'log', zero: false },
+              title: 'mean loss (bits)',
+            },
+          },
+        },
+        {
+          mark: { type: 'point', filled: true, size: 60 },
+          encoding: {
+            x: { field: 'parameters', type: 'quantitative', scale: { type: 'log' } },
+            y: { field: 'meanLossBits', type: 'quantitative', scale: { type: 'log', zero: false } },
+            color: { field: 'fitted', type: 'nominal', scale: { range: ['#999', '#1f77b4'] }, legend: null },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** p(L) (log x) or L p(L) (linear x) of several columns, one line each. */
+export function histogramFigure(
+  id: string,
+  title: string,
+  caption: string,
+  h: LossHistogram,
+  labels: string[],
+  weighted: boolean,
+): Figure {
+  const width = h.edges.length > 1 ? h.edges[1] - h.edges[0] : 1;
+  const rows: Record<string, CsvValue>[] = [];
+  h.density.forEach((d, c) =>
+    d.forEach((p, b) => {
+      const x = h.edges[b] + width / 2;
+      rows.push({ series: labels[c], order: c, lossBits: x, value: weighted ? x * p : p });
+    }),
+  );
+  const plotted = weighted ? rows : rows.filter((r) => (r.value as number) > 0);
+  return {
+    id,
+    title,
+    caption,
+    rows,
+    spec: {
+      width: 320,
+      height: 260,
+      data: { values: plotted },
+      mark: { type: 'line', strokeWidth: 1.2 },
+      encoding: {
+        x: {
+          field: 'lossBits',
+          type: 'quantitative',
+          scale: weighted ? {} : { type: 'log' },
+          title: 'loss (bits)',
+        },
+        y: {
+          field: 'value',
+          type: 'quantitative',
+          scale: weighted ? {} : { type: 'log' },
+          title: weighted ? 'L p(L)' : 'p(L)',
+        },
+        color: { field: 'series', type: 'nominal', sort: labels, scale: { scheme: 'viridis' }, title: null },
+        order: { field: 'order' },
+      },
+    },
+  };
+}
+
+/** Fig. 11 left: mean loss against training step, log-log, with the alpha_S fit over its window. */
+export function trainingFigure(a: TokenScalingAnalysis): Figure | undefined {
+  const t = a.training;
+  if (!t) return undefined;
+  const rows: Record<string, CsvValue>[] = t.steps.map((s, i) => ({
+    step: s,
+    meanLossBits: bits(t.meanLoss[i]),
+    inWindow: t.window !== null && s >= t.window[0] && s <= t.window[1],
+    fitBits: t.fit ? bits(Math.exp(t.fit.intercept) * Math.pow(s, t.fit.slope)) : null,
+  }));
+  return {
+    id: 'lm-training-scaling',
+    title: 'Mean test loss over training (Fig. 11 left)',
+    caption:
+      t.alphaS === null
+        ? 'Too few checkpoints for alpha_S.'
+        : `alpha_S = ${t.alphaS.toFixed(4)} over steps ${t.window![0]}..${t.window![1]} (the paper's 11k..100k of 143k); ` +
+          'Pythia: 0.037 to 0.060.',
+    rows,
+    spec: {
+      width: 320,
+      height: 260,
+      data: { values: rows },
+      layer: [
+        {
+          transform: [{ filter: 'datum.inWindow' }],
+          mark: { type: 'line', color: '#d62728', strokeDash: [5, 3] },
+          encoding: {
+            x: { field: 'step', type: 'quantitative', scale: { type: 'log' }, title: 'step' },
+            y: {
+              field: 'fitBits',
+              type: 'quantitative',
+              scale: { type: 'log', zero: false },
+              title: 'mean loss (bits)',
+            },
+          },
+        },
+        {
+          mark: { type: 'line', point: true },
+          encoding: {
+            x: { field: 'step', type: 'quantitative', scale: { type: 'log' } },
+            y: { field: 'meanLossBits', type: 'quantitative', scale: { type: 'log', zero: false } },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** Figs. 4 and 12: per-token loss (bits) against N for a few example rows. */
+export function tokenCurvesFigure(
+  id: string,
+  title: string,
+  a: TokenScalingAnalysis,
+  losses: Float32Array,
+  examples: number[],
+  tokens?: TokenInfo[],
+): Figure {
+  const M = a.parameters.length;
+  const rows: Record<string, CsvValue>[] = [];
+  for (const r of examples) {
+    const label = `row ${r}${tokens ? `: ${shownToken(tokens[r])}` : ''}`;
+    for (let m = 0; m < M; m++)
+      rows.push({ token: label, parameters: a.parameters[m], lossBits: bits(losses[r * M + m]) });
+  }
+  return {
+    id,
+    title,
+    caption: 'Loss of single test tokens against model size.',
+    rows,
+    spec: {
+      width: 320,
+      height: 260,
+      data: { values: rows },
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'parameters', type: 'quantitative', scale: { type: 'log' }, title: 'parameters N' },
+        y: { field: 'lossBits', type: 'quantitative', title: 'loss (bits)' },
+        color: { field: 'token', type: 'nominal', title: null },
+      },
+    },
+  };
+}
+
+/** Every figure of the analysis (without SVG: render with vegaLiteToSvg). */
+export function tokenFigures(
+  a: TokenScalingAnalysis,
+  losses: Float32Array,
+  tokens?: TokenInfo[],
+  examplesPerKind = 4,
+): Figure[] {
+  const labels = a.parameters.map((N) => `N = ${fmtN(N)}`);
+  const figs: Figure[] = [
+    meanLossFigure(a),
+    histogramFigure(
+      'lm-loss-density',
+      'p(L) per model (Fig. 3 middle)',
+      'Density of per-token losses in bits (0.1-bit bins, log axes). Low losses dominate the count.',
+      a.histograms,
+      labels,
+      false,
+    ),
+    histogramFigure(
+      'lm-loss-integrand',
+      'L p(L) per model (Fig. 3 right)',
+      'The integrand of the mean loss: where the mean loss sits.',
+      a.histograms,
+      labels,
+      true,
+    ),
+  ];
+  const tf = trainingFigure(a);
+  if (tf && a.training) {
+    const stepLabels = a.training.steps.map((s) => `step ${s}`);
+    figs.push(
+      tf,
+      histogramFigure(
+        'lm-training-density',
+        'p(L) over training (Fig. 11 middle)',
+        'Per-token loss density at each checkpoint.',
+        a.training.histograms,
+        stepLabels,
+        false,
+      ),
+      histogramFigure(
+        'lm-training-integrand',
+        'L p(L) over training (Fig. 11 right)',
+        'The mean-loss integrand at each checkpoint.',
+        a.training.histograms,
+        stepLabels,
+        true,
+      ),
+    );
+  }
+  const mono = a.monogenic.slice(0, examplesPerKind).map((t) => t.row);
+  const poly = [...a.polygenic]
+    .sort((x, y) => x.slope - y.slope)
+    .slice(0, examplesPerKind)
+    .map((t) => t.row);
+  if (mono.length > 0)
+    figs.push(
+      tokenCurvesFigure('lm-monogenic-examples', 'Monogenic tokens (Figs. 4, 12)', a, losses, mono, tokens),
+    );
+  if (poly.length > 0)
+    figs.push(
+      tokenCurvesFigure('lm-polygenic-examples', 'Polygenic tokens (Figs. 4, 12)', a, losses, poly, tokens),
+    );
+  return figs;
+}
+
+/** A table of example tokens in context (the token in bold), with their losses per model in bits. */
+export function contextTable(
+  rows: number[],
+  a: TokenScalingAnalysis,
+  losses: Float32Array,
+  tokens?: TokenInfo[],
+): string {
+  const M = a.parameters.length;
+  const body = rows.map((r) => {
+    const ctx = tokens ? tokenContext(tokens, r) : ['', `row ${r}`];
+    const tag = tokens?.[r]?.tag ? ` <small>/${escapeHtml(tokens[r].tag!)}</small>` : '';
+    const cells = Array.from({ length: M }, (_, m) => `<td>${bits(losses[r * M + m]).toFixed(2)}</td>`).join(
+      '',
+    );
+    return `<tr><td>${r}</td><td style="text-align:left">&hellip; ${escapeHtml(ctx[0])} <b style="background:#ffe08a">${escapeHtml(ctx[1])}</b>${tag}</td>${cells}</tr>`;
+  });
+  const head = `<tr><th>row</th><th>context &rarr; token</th>${a.parameters.map((N) => `<th>${fmtN(N)}</th>`).join('')}</tr>`;
+  return `<table>\n${head}\n${body.join('\n')}\n</table>`;
+}
+
+/** The language-model sections of a report: figures (SVG already rendered, in `svgs` by figure id) and tables. */
+export function languageModelSections(
+  a: TokenScalingAnalysis,
+  losses: Float32Array,
+  svgs: Map<string, string>,
+  tokens?: TokenInfo[],
+  examplesPerKind = 6,
+): ReportSection[] {
+  const svg = (id: string) => (svgs.has(id) ? [svgs.get(id)!] : []);
+  const link = (id: string) => ({ href: `${id}.csv`, label: `${id}.csv` });
+  const sections: ReportSection[] = [
+    {
+      title: 'Language models: mean-loss scaling and loss distributions (Fig. 3)',
+      svgs: [...svg('lm-mean-loss-scaling'), ...svg('lm-loss-density'), ...svg('lm-loss-integrand')],
+      html: htmlTable(
+        ['model', 'parameters N', 'mean loss (nats)', 'mean loss (bits)', 'losses > 18 bits'],
+        a.parameters.map((N, m) => [
+          String(m),
+          N,
+          a.scaling.meanLoss[m],
+          bits(a.scaling.meanLoss[m]),
+          a.histograms.outside[m],
+        ]),
+        4,
+      ),
+      caption:
+        `${a.rows} tokens. alpha_N = ${a.scaling.alphaN.toFixed(4)} (R^2 ${a.scaling.fit.r2.toFixed(3)}, ` +
+        `${a.scaling.modelsFitted} models); Pythia 0.083.`,
+      links: ['lm-mean-loss-scaling', 'lm-loss-density', 'lm-loss-integrand'].map(link),
+    },
+  ];
+  if (a.training) {
+    const t = a.training;
+    sections.push({
+      title: 'Language models: training dynamics (Fig. 11)',
+      svgs: [...svg('lm-training-scaling'), ...svg('lm-training-density'), ...svg('lm-training-integrand')],
+      caption:
+        t.alphaS === null
+          ? 'Too few checkpoints for alpha_S.'
+          : `alpha_S = ${t.alphaS.toFixed(4)} over steps ${t.window![0]}..${t.window![1]}; Pythia 0.037 to 0.060.`,
+      links: ['lm-training-scaling', 'lm-training-density', 'lm-training-integrand'].map(link),
+    });
+  }
+  const mono = a.monogenic.slice(0, examplesPerKind).map((t) => t.row);
+  const poly = [...a.polygenic]
+    .sort((x, y) => x.slope - y.slope)
+    .slice(0, examplesPerKind)
+    .map((t) => t.row);
+  sections.push({
+    title: 'Language models: monogenic and polygenic tokens (Figs. 4, 12)',
+    svgs: [...svg('lm-monogenic-examples'), ...svg('lm-polygenic-examples')],
+    html:
+      htmlTable(
+        ['kind', 'criterion', 'tokens', 'share'],
+        [
+          [
+            'monogenic',
+            'above 5.0 nats before some size, below 0.3 nats from it on',
+            a.monogenic.length,
+            a.monogenicShare,
+          ],
+          [
+            'polygenic',
+            `slope < -0.3 nats per ln N, R^2 > 0.98 (first ${a.polygenicRowsScanned} rows)`,
+            a.polygenic.length,
+            a.polygenicShare,
+          ],
+        ],
+        3,
+      ) +
+      '\n<h3>Monogenic examples</h3>\n' +
+      (mono.length ? contextTable(mono, a, losses, tokens) : '<p>None.</p>') +
+      '\n<h3>Polygenic examples (steepest first)</h3>\n' +
+      (poly.length ? contextTable(poly, a, losses, tokens) : '<p>None.</p>') +
+      '\n<p class="caption">Of the tokens first below 0.3 nats at model m, the share that stays below at every larger model: ' +
+      a.staysLearnedShare
+        .map((s, m) => (s === null ? '' : `${fmtN(a.parameters[m])}: ${(100 * s).toFixed(1)}%`))
+        .filter(Boolean)
+        .join(', ') +
+      ' (Pythia: 88.9% at 19M down to 53-67%).</p>',
+    caption:
+      "The paper's caveat holds here too: a sharp per-token transition across sizes could be seed noise; one seed per size is not a test of it.",
+    links: [link('lm-monogenic-examples'), link('lm-polygenic-examples')].filter(
+      () => mono.length + poly.length > 0,
+    ),
+  });
+  return sections;
+}
