@@ -39,7 +39,7 @@ export function meanLossFigure(a: TokenScalingAnalysis): Figure {
             y: {
               field: 'fitBits',
               type: 'quantitative',
-              scale: { type: 'log', zero: false },
+              scale: { type: 'log' },
               title: 'mean loss (bits)',
             },
           },
@@ -48,7 +48,7 @@ export function meanLossFigure(a: TokenScalingAnalysis): Figure {
           mark: { type: 'point', filled: true, size: 60 },
           encoding: {
             x: { field: 'parameters', type: 'quantitative', scale: { type: 'log' } },
-            y: { field: 'meanLossBits', type: 'quantitative', scale: { type: 'log', zero: false } },
+            y: { field: 'meanLossBits', type: 'quantitative', scale: { type: 'log' } },
             color: { field: 'fitted', type: 'nominal', scale: { range: ['#999', '#1f77b4'] }, legend: null },
           },
         },
@@ -137,7 +137,7 @@ export function trainingFigure(a: TokenScalingAnalysis): Figure | undefined {
             y: {
               field: 'fitBits',
               type: 'quantitative',
-              scale: { type: 'log', zero: false },
+              scale: { type: 'log' },
               title: 'mean loss (bits)',
             },
           },
@@ -146,7 +146,7 @@ export function trainingFigure(a: TokenScalingAnalysis): Figure | undefined {
           mark: { type: 'line', point: true },
           encoding: {
             x: { field: 'step', type: 'quantitative', scale: { type: 'log' } },
-            y: { field: 'meanLossBits', type: 'quantitative', scale: { type: 'log', zero: false } },
+            y: { field: 'meanLossBits', type: 'quantitative', scale: { type: 'log' } },
           },
         },
       ],
