@@ -68,12 +68,26 @@ function wasmExportNames() {
   return names;
 }
 
+/** Function index -> name, from build/quanta.wat (asc's text output names internal functions too). */
+function watFunctionNames() {
+  try {
+    const wat = readFileSync(join(ROOT, 'build', 'quanta.wat'), 'utf8');
+    const imports = (wat.match(/^ \(import .*\(func /gm) ?? []).length;
+    const names = new Array(imports).fill('(import)');
+    for (const m of wat.matchAll(/^ \(func (\$\S+)/gm)) names.push(m[1].replace(/^\$(assembly\/)?/, ''));
+    return names;
+  } catch {
+    return [];
+  }
+}
+
 function summarise(profile, top = 15) {
   const self = new Map();
   const dt = new Map();
   for (let i = 0; i < profile.samples.length; i++) dt.set(i, profile.timeDeltas[i] ?? 0);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const names = wasmExportNames();
+  const watNames = watFunctionNames();
   const hits = new Map();
   profile.samples.forEach((id, i) => hits.set(id, (hits.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   let total = 0;
@@ -82,6 +96,7 @@ function summarise(profile, top = 15) {
     let name = n.callFrame.functionName || '(anonymous)';
     const m = /wasm-function\[(\d+)\]/.exec(name) ?? /^\$?func(\d+)$/.exec(name);
     if (m && names.has(Number(m[1]))) name = `wasm ${names.get(Number(m[1]))}`;
+    else if (m && watNames[Number(m[1])]) name = `wasm ${watNames[Number(m[1])]} (internal)`;
     else if (m) name = `wasm internal #${m[1]}`;
     const file = n.callFrame.url ? n.callFrame.url.split('/').slice(-2).join('/') : '';
     const key = file && !name.startsWith('wasm') ? `${name} (${file})` : name;
