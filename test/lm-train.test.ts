@@ -12,6 +12,7 @@ import { getCore } from '../src/core/arena.js';
 import { readNpyF32 } from '../src/io/npy.js';
 import { registerLm } from '../src/cli/commands/lm.js';
 import { registerTokens } from '../src/cli/commands/tokens.js';
+import { registerQdg } from '../src/cli/commands/qdg.js';
 import { BOS, loadBrownCorpus, splitTexts, UNK, Vocabulary } from '../src/lm/corpus.js';
 import { LmBatch, TokenStream } from '../src/lm/data.js';
 import { checkpointSteps, DEFAULT_LM_FAMILY, lmModelConfig, type LmFamilyConfig } from '../src/lm/family.js';
@@ -52,6 +53,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
     .configureOutput({ writeErr: (s) => (stderr += s), writeOut: (s) => (stdout += s) });
   registerLm(program);
   registerTokens(program);
+  registerQdg(program);
   let code = 0;
   try {
     await program.parseAsync(args, { from: 'user' });
@@ -208,6 +210,23 @@ describe('the trained family', () => {
     expect(j.purity.tag).toBeGreaterThan(0);
     for (const file of ['clusters.json', 'rank-frequency.csv', 'similarity-by-cluster.png', 'report.html'])
       expect(existsSync(join(out, file))).toBe(true);
+    // the same through quanta qdg --lm-run
+    const via = [
+      'qdg',
+      '--lm-run',
+      join(dir, 'family'),
+      '--samples',
+      '80',
+      '--loss-threshold',
+      '3',
+      '--clusters',
+      '3,5,8',
+    ];
+    const r2 = await cli([...via, '--n-init', '2', '--json', '--quiet', '--out', join(dir, 'qdg2')]);
+    expect(r2.code).toBe(0);
+    expect((JSON.parse(r2.stdout) as { samples: number }).samples).toBe(80);
+    const both = await cli([...via, '--run', 'x.json', '--out', join(dir, 'q3')]);
+    expect(both.code).toBe(2);
     const bad = await cli(['lm', 'qdg', '--run', join(dir, 'nothing'), '--out', join(dir, 'q2')]);
     expect(bad.code).toBe(2);
     expect(existsSync(join(dir, 'q2'))).toBe(false);

@@ -434,3 +434,41 @@ export async function lmQdgCommand(o: LmQdgCliOptions): Promise<void> {
     core.release(mark);
   }
 }
+
+/** The options `quanta qdg` passes on for `--lm-run DIR` (its own flags, with their defaults). */
+export interface QdgLmRunOptions {
+  lmRun: string;
+  run?: string;
+  gradients?: string;
+  similarity?: string;
+  affinity?: string;
+  labels?: string;
+  samples?: number;
+  lossThreshold: number;
+  clusters?: number[];
+  nInit: number;
+  seed: number;
+  json?: boolean;
+  quiet?: boolean;
+  out: string;
+}
+
+/** `quanta qdg --lm-run DIR`: the same as `quanta lm qdg --run DIR` with qdg's flags (largest member). */
+export async function qdgOnLmRun(o: QdgLmRunOptions): Promise<void> {
+  require(![o.run, o.gradients, o.similarity, o.affinity].some(
+    Boolean,
+  ), '--lm-run cannot be combined with another source');
+  require(!o.labels, '--labels cannot be used with --lm-run');
+  await lmQdgCommand({
+    run: o.lmRun,
+    samples: o.samples ?? LM_QDG_SAMPLES,
+    lossThreshold: o.lossThreshold,
+    clusters: o.clusters,
+    nInit: o.nInit,
+    seed: o.seed,
+    showClusters: 12,
+    json: o.json,
+    quiet: o.quiet,
+    out: o.out,
+  });
+}

@@ -25,6 +25,7 @@ import {
 } from '../../qdg/rank-frequency.js';
 import { qdgReportHtml, qdgSummary, writeClusterFiles, type ReportImage } from '../../qdg/report.js';
 import { similarityPng } from '../../qdg/similarity-image.js';
+import { qdgOnLmRun } from '../../lm/qdg.js';
 import { loadRunSource, planRunSource, RUN_LOSS_THRESHOLD, RUN_SAMPLES } from '../../qdg/run-source.js';
 import {
   chooseSource,
@@ -94,6 +95,7 @@ export function writePictures(
 
 interface QdgCliOptions {
   run?: string;
+  lmRun?: string;
   gradients?: string;
   similarity?: string;
   affinity?: string;
@@ -114,6 +116,7 @@ interface QdgCliOptions {
 
 export async function qdgCommand(o: QdgCliOptions): Promise<void> {
   // --- validation: nothing is computed or written before all of it passes ---
+  if (o.lmRun) return qdgOnLmRun({ ...o, lmRun: o.lmRun });
   const { kind, path } = chooseSource(o);
   const out = resolve(o.out);
   require(!existsSync(out) || statSync(out).isDirectory(), `--out ${o.out} exists and is not a directory`);
@@ -228,6 +231,7 @@ export function registerQdg(program: Command): void {
         'envelope of cluster sizes (paper section 5, Figs. 5 and 15)',
     )
     .option('--run <RUN.json>', 'a sparse-parity run record with saved weights (quanta train)')
+    .option('--lm-run <DIR>', 'a language-model family (quanta lm train): QDG on its low-loss test tokens')
     .option('--gradients <G.npy>', 'per-sample gradients, samples x parameters')
     .option('--similarity <C.npy>', 'cosine similarities, S x S')
     .option('--affinity <A.npy>', 'an affinity (symmetric, >= 0), S x S, used as is')
