@@ -10,4 +10,5 @@ export * from './kmeans';
 export * from './gemm';
 export * from './mlp';
 export * from './adam';
+export * from './lanczos';
 export * from './bitsparse';

@@ -241,4 +241,11 @@ export interface KernelExports {
     pots: number,
   ): void;
   kmeans_pp_accept(closest: number, dist: number, S: number, stride: number): void;
+
+  // assembly/lanczos.ts (QDG spectral embedding: src/qdg/lanczos.ts)
+  lanczos_symv(a: number, S: number, x: number, y: number): void;
+  lanczos_project(v: number, m: number, ld: number, S: number, w: number, h: number): void;
+  lanczos_subtract(v: number, m: number, ld: number, S: number, h: number, w: number): void;
+  lanczos_ritz(v: number, m: number, ld: number, S: number, y: number, K: number, out: number): void;
+  tridiag_ql(d: number, e: number, zt: number, n: number, R: number): number;
 }
