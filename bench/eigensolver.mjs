@@ -53,7 +53,7 @@ export async function run(ctx) {
           const r = await peer.setup({ file: dump.file, S, K, mode, tol: TOL });
           if (!r.skipped) contenders.peer = () => peer.run();
           // the eigensolves are long: one warm-up round at most, and reps as asked
-          const { medians } = await alternate(contenders, {
+          const { medians, errors } = await alternate(contenders, {
             warmup: Math.min(ctx.warmup, 1),
             reps: ctx.reps,
           });
@@ -64,7 +64,7 @@ export async function run(ctx) {
             measurement(ctx, {
               bench: 'eigensolver',
               config,
-              ours: medians.ours,
+              ours: medians.ours ?? null,
               peer: medians.peer ?? null,
               peerName:
                 mode === 'LA'
@@ -78,7 +78,9 @@ export async function run(ctx) {
                 oursIterations: ours?.iterations ?? null,
                 oursConverged: ours?.converged ?? null,
                 goal: 'faster at equal accuracy',
-                ...(r.skipped ? { skipped: r.skipped } : {}),
+                ...(r.skipped || errors.peer || errors.ours
+                  ? { skipped: r.skipped ?? errors.peer ?? errors.ours }
+                  : {}),
               },
             }),
           );

@@ -71,7 +71,7 @@ export async function run(ctx) {
     // warm our side up once here; the peer's repetitions are too long to repeat a warm-up round
     if (contenders.ours) contenders.ours();
     const reps = S >= 10000 ? 1 : Math.min(ctx.reps, 3);
-    const { medians } = await alternate(contenders, { warmup: 0, reps });
+    const { medians, errors } = await alternate(contenders, { warmup: 0, reps });
     const route = peer.lastReply?.route;
     await peer.close();
     const rec = measurement(ctx, {
@@ -85,7 +85,9 @@ export async function run(ctx) {
       extra: {
         goal: '>= 50x',
         ...(route ? { peerRoute: route } : {}),
-        ...(skipped || r.skipped ? { skipped: skipped ?? r.skipped } : {}),
+        ...(skipped || r.skipped || errors.pytorch || errors.ours
+          ? { skipped: skipped ?? r.skipped ?? errors.ours ?? errors.pytorch }
+          : {}),
       },
     });
     if (rec.ratio !== null) rec.goalMet = rec.ratio >= 50;

@@ -47,7 +47,7 @@ async function poolEfficiency(ctx) {
       );
       return (performance.now() - t0) / 1000;
     };
-    const { medians } = await alternate(
+    const { medians, errors } = await alternate(
       { one: sweep(1), all: sweep(cores) },
       { warmup: ctx.warmup, reps: ctx.reps },
     );
@@ -59,10 +59,16 @@ async function poolEfficiency(ctx) {
       peerName: 'the same sweep on 1 worker',
       unit: 's',
       threads: cores,
-      extra: { goal: `>= ${(0.9 * cores).toFixed(1)}x on ${cores} cores`, efficiency: null },
+      extra: {
+        goal: `>= ${(0.9 * cores).toFixed(1)}x on ${cores} cores`,
+        efficiency: null,
+        ...(errors.one || errors.all ? { skipped: errors.all ?? errors.one } : {}),
+      },
     });
-    rec.efficiency = round(rec.ratio / cores, 3);
-    rec.goalMet = rec.ratio >= 0.9 * cores;
+    if (rec.ratio !== null) {
+      rec.efficiency = round(rec.ratio / cores, 3);
+      rec.goalMet = rec.ratio >= 0.9 * cores;
+    }
     ctx.emit(rec);
   } finally {
     for (const p of Object.values(pools)) await p.close();

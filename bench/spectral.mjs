@@ -51,7 +51,11 @@ export async function run(ctx) {
     r = await peer.setup({ file: dump.file, S, clusters, nInit: 30 });
     if (!r.skipped) contenders.sklearn = () => peer.run();
     // the sklearn sweep is long: no warm-up round beyond the first, and at most 3 repetitions
-    const { medians } = await alternate(contenders, { warmup: 0, reps: Math.min(ctx.reps, 3) });
+    const { medians, errors } = await alternate(contenders, { warmup: 0, reps: Math.min(ctx.reps, 3) });
+    if (!ours) {
+      ctx.emit({ bench: 'spectral', config, skipped: errors.ours ?? 'ours did not run' });
+      return;
+    }
     const reply = peer.lastReply;
     const ari = (a, b) => round(metrics.mod.adjustedRandIndex(a, b), 3);
     const perK = ours.clusterings.map((c) => ({
@@ -74,7 +78,7 @@ export async function run(ctx) {
         oursStages: Object.fromEntries(Object.entries(ours.timing).map(([k, v]) => [k, round(v)])),
         oursEigenResidual: round(ours.eigensolver.maxResidual, 3),
         perK,
-        ...(r.skipped ? { skipped: r.skipped } : {}),
+        ...(r.skipped || errors.sklearn ? { skipped: r.skipped ?? errors.sklearn } : {}),
       },
     });
     if (rec.ratio !== null) rec.goalMet = rec.ratio >= 10;

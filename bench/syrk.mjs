@@ -45,7 +45,7 @@ export async function run(ctx) {
     const r = await peer.setup({ S, P, seed: 0 });
     if (r.skipped) skips.numpy = r.skipped;
     else contenders.numpy = () => peer.run();
-    const { medians } = await alternate(contenders, { warmup: ctx.warmup, reps: ctx.reps });
+    const { medians, errors } = await alternate(contenders, { warmup: ctx.warmup, reps: ctx.reps });
     await peer.close();
     // multiply-adds of a SYRK: the lower triangle, S (S + 1) / 2 dot products of length P, 2 flops each
     const flops = S * (S + 1) * P;
@@ -63,7 +63,9 @@ export async function run(ctx) {
         peerGflops: round(gflops('numpy')),
         ...(r.ok ? { peerInfo: r } : {}),
         ...(limits.skipped ? {} : { wasmF32PeakGflops: limits.f32Gflops }),
-        ...(skips.ours || skips.numpy ? { skipped: skips.ours ?? skips.numpy } : {}),
+        ...(skips.ours || skips.numpy || errors.ours || errors.numpy
+          ? { skipped: skips.ours ?? skips.numpy ?? errors.ours ?? errors.numpy }
+          : {}),
       },
     });
     if (!limits.skipped && gflops('ours'))

@@ -149,7 +149,10 @@ export async function run(ctx) {
         contenders['plain-ts'] = perStep(ts.step, 1);
       } else skips['plain-ts'] = 'plain-ts at batch 20000 takes ~20 s a step: run with --full';
 
-      const { medians, seconds } = await alternate(contenders, { warmup: ctx.warmup, reps: ctx.reps });
+      const { medians, seconds, errors } = await alternate(contenders, {
+        warmup: ctx.warmup,
+        reps: ctx.reps,
+      });
       for (const close of closers) await close();
 
       const rate = (name) => (medians[name] === undefined ? null : batch / medians[name]);
@@ -160,7 +163,7 @@ export async function run(ctx) {
         ['ours', 'plain-ts', 'plain-ts', 1],
       ];
       for (const [ourName, peerName, kind, threads] of pairs) {
-        const skipped = skips[ourName] ?? skips[peerName];
+        const skipped = skips[ourName] ?? skips[peerName] ?? errors[ourName] ?? errors[peerName];
         const rec = measurement(ctx, {
           bench: 'train-step',
           config: { ...config, oursAs: ourName },

@@ -73,15 +73,26 @@ async function timeOnce(fn) {
 export async function alternate(contenders, { warmup = 1, reps = 5 } = {}) {
   const names = Object.keys(contenders);
   const seconds = Object.fromEntries(names.map((n) => [n, []]));
+  // a contender that fails (a peer process that dies, runs out of memory, ...) drops out with its message,
+  // and the others go on: a failing peer is a skip line, never a failed benchmark
+  const errors = {};
   for (let round = 0; round < warmup + reps; round++) {
     for (let i = 0; i < names.length; i++) {
       const name = names[(i + round) % names.length];
-      const s = await timeOnce(contenders[name]);
-      if (round >= warmup) seconds[name].push(s);
+      if (errors[name]) continue;
+      try {
+        const s = await timeOnce(contenders[name]);
+        if (round >= warmup) seconds[name].push(s);
+      } catch (e) {
+        errors[name] = `${name} failed: ${String(e?.message ?? e).split('\n')[0]}`;
+        console.error(`bench: ${errors[name]}`);
+      }
     }
   }
-  const medians = Object.fromEntries(names.map((n) => [n, median(seconds[n])]));
-  return { seconds, medians };
+  const medians = Object.fromEntries(
+    names.filter((n) => !errors[n] && seconds[n].length > 0).map((n) => [n, median(seconds[n])]),
+  );
+  return { seconds, medians, errors };
 }
 
 /** Repetitions until `minSeconds` of work: how many calls of `fn` make one timed repetition. */
