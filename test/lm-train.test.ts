@@ -210,6 +210,11 @@ describe('the trained family', () => {
     expect(j.purity.tag).toBeGreaterThan(0);
     for (const file of ['clusters.json', 'rank-frequency.csv', 'similarity-by-cluster.png', 'report.html'])
       expect(existsSync(join(out, file))).toBe(true);
+    // the language-model report with its QDG section
+    const rep = join(dir, 'tokens-with-qdg');
+    const t = await cli(['tokens', '--lm-run', join(dir, 'family'), '--qdg', out, '--out', rep]);
+    expect(t.code).toBe(0);
+    expect(readFileSync(join(rep, 'report.html'), 'utf8')).toContain('QDG on tokens');
     // the same through quanta qdg --lm-run
     const via = [
       'qdg',

@@ -363,3 +363,59 @@ export function languageModelSections(
   });
   return sections;
 }
+
+/** What `quanta lm qdg` leaves in clusters.json that the language-model report shows. */
+export interface LmQdgDocument {
+  samples: number;
+  envelope: {
+    envelopeSlope: number;
+    predictedSlope: number;
+    alphaN: number;
+    window: [number, number];
+    r2: number;
+  };
+  purity?: { K: number; tag: number; tagRandom: number; token: number; tokenRandom: number };
+  clustersShown?: {
+    rank: number;
+    size: number;
+    topToken: string;
+    tokenPurity: number;
+    topTag: string;
+    tagPurity: number;
+  }[];
+  source?: { width?: number; parameters?: number; lossThreshold?: number; candidates?: number };
+}
+
+/** The QDG-on-tokens section of the report (Figs. 1, 5, 13): envelope slope, purity, the largest clusters. */
+export function lmQdgSection(doc: LmQdgDocument, qdgReportHref: string): ReportSection {
+  const e = doc.envelope;
+  const p = doc.purity;
+  const rows: (string | number)[][] = [
+    ['envelope slope', e.envelopeSlope],
+    ['prediction -(1 + alpha_N)', e.predictedSlope],
+    ['fit ranks', `${e.window[0]}..${e.window[1]}`],
+  ];
+  if (p) {
+    rows.push(
+      [`tag purity (K = ${p.K})`, `${p.tag.toFixed(3)} (random ${p.tagRandom.toFixed(3)})`],
+      [`predicted-token purity (K = ${p.K})`, `${p.token.toFixed(3)} (random ${p.tokenRandom.toFixed(3)})`],
+    );
+  }
+  const clusters = (doc.clustersShown ?? []).map(
+    (c) => [c.rank, c.size, c.topToken, c.tokenPurity, c.topTag, c.tagPurity] as (string | number)[],
+  );
+  return {
+    title: 'Language models: QDG on tokens (Figs. 1, 5, 13)',
+    html:
+      htmlTable(['measure', 'value'], rows, 4) +
+      (clusters.length
+        ? '\n' +
+          htmlTable(['cluster', 'size', 'top predicted token', 'share', 'top tag', 'share'], clusters, 3)
+        : ''),
+    caption:
+      `${doc.samples} low-loss test tokens` +
+      (doc.source?.parameters ? ` of the ${doc.source.parameters}-parameter model` : '') +
+      `. Pythia: slope -1.237 against -1.083. The clusters with their contexts are in the QDG report.`,
+    links: [{ href: qdgReportHref, label: 'QDG report (clusters in context)' }],
+  };
+}

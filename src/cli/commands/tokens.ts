@@ -2,8 +2,8 @@
 // loss matrix: ours (`--lm-run DIR` of `quanta lm train`) or a user's (`--losses L.npy --parameters N1,...`,
 // e.g. Pythia per-token losses saved from PyTorch). Writes report.html, CSVs of every figure and analysis.json.
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { require } from '../../core/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic.js';
 import { toCsv } from '../../report/csv.js';
@@ -11,7 +11,12 @@ import { htmlPage } from '../../report/html.js';
 import { vegaLiteToSvg } from '../../report/vega.js';
 import { analyseTokenLosses, POLYGENIC_ROWS } from '../../lm/token-analysis.js';
 import { readLossMatrix, readTokenInfo, validateAxis, type TokenInfo } from '../../lm/token-losses.js';
-import { languageModelSections, tokenFigures } from '../../lm/token-report.js';
+import {
+  languageModelSections,
+  lmQdgSection,
+  tokenFigures,
+  type LmQdgDocument,
+} from '../../lm/token-report.js';
 import { readFamilyRecord } from '../../lm/train-family.js';
 import { parseIntOption, parseListOption, runCommand } from '../common.js';
 
@@ -22,6 +27,7 @@ export interface TokensCliOptions {
   checkpointLosses?: string;
   steps?: number[];
   tokens?: string;
+  qdg?: string;
   excludeLargest?: boolean;
   polygenicRows: number;
   json?: boolean;
@@ -77,6 +83,13 @@ export async function tokensCommand(o: TokensCliOptions): Promise<void> {
   }
   const tokens: TokenInfo[] | undefined = inp.tokens ? readTokenInfo(inp.tokens, m.rows) : undefined;
   require(!(o.excludeLargest && inp.parameters.length < 3), '--exclude-largest needs at least 3 models');
+  let qdgDoc: LmQdgDocument | undefined;
+  if (o.qdg) {
+    const path = join(resolve(o.qdg), 'clusters.json');
+    require(existsSync(path), `--qdg: ${o.qdg} has no clusters.json (run quanta lm qdg first)`);
+    qdgDoc = JSON.parse(readFileSync(path, 'utf8')) as LmQdgDocument;
+    require(typeof qdgDoc.envelope?.envelopeSlope === 'number', `--qdg: ${path} is not a QDG clusters file`);
+  }
 
   // --- work ---
   const a = analyseTokenLosses({
@@ -117,7 +130,10 @@ export async function tokensCommand(o: TokensCliOptions): Promise<void> {
     htmlPage({
       title: 'Per-token losses across model sizes',
       intro: `Source: ${inp.losses} (${m.rows} tokens x ${inp.parameters.length} models). Losses in nats are shown in bits.`,
-      sections: languageModelSections(a, m.losses, svgs, tokens),
+      sections: [
+        ...languageModelSections(a, m.losses, svgs, tokens),
+        ...(qdgDoc ? [lmQdgSection(qdgDoc, relative(out, join(resolve(o.qdg!), 'report.html')))] : []),
+      ],
     }),
   );
   if (o.json) {
