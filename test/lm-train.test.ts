@@ -213,6 +213,7 @@ describe('the trained family', () => {
     // the language-model report with its QDG section
     const rep = join(dir, 'tokens-with-qdg');
     const t = await cli(['tokens', '--lm-run', join(dir, 'family'), '--qdg', out, '--out', rep]);
+    expect(t.stderr).toBe('');
     expect(t.code).toBe(0);
     expect(readFileSync(join(rep, 'report.html'), 'utf8')).toContain('QDG on tokens');
     // the same through quanta qdg --lm-run

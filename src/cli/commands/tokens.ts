@@ -179,6 +179,7 @@ export function registerTokens(program: Command): void {
       '--tokens <tokens.csv>',
       "side file: one row per token with a 'token' column (optional word, tag, text, position)",
     )
+    .option('--qdg <DIR>', 'add the QDG-on-tokens section from a quanta lm qdg output folder')
     .option(
       '--exclude-largest',
       'leave the largest model out of the alpha_N fit (the paper does for Pythia 6.4B)',
