@@ -66,6 +66,163 @@ export function lanczos_symv(a: usize, S: i32, x: usize, y: usize): void {
   }
 }
 
+/**
+ * y = A x reading only the upper triangle of A (A[i*S + j], j >= i; f32, row-major, S x S): each stored
+ * entry serves twice, t_i += A_ij x_j and y_j += A_ij x_i, so a product reads half the bytes of
+ * lanczos_symv and each promoted f32 pair feeds two multiply-adds. The operator is exactly symmetric
+ * (the lower triangle is never read). x, y: f64[S]; `y` is overwritten and must not overlap `x` or `A`.
+ * Rows are taken four at a time: each load and store of y[j..j+1] serves four rows.
+ */
+export function lanczos_symv_upper(a: usize, S: i32, x: usize, y: usize): void {
+  memory.fill(y, 0, (<usize>S) << 3);
+  const rowBytes = (<usize>S) << 2;
+  let i = 0;
+  for (; i + 3 < S; i += 4) {
+    const r0 = a + <usize>i * rowBytes;
+    const r1 = r0 + rowBytes;
+    const r2 = r1 + rowBytes;
+    const r3 = r2 + rowBytes;
+    const xp = x + ((<usize>i) << 3);
+    const x0 = load<f64>(xp);
+    const x1 = load<f64>(xp, 8);
+    const x2 = load<f64>(xp, 16);
+    const x3 = load<f64>(xp, 24);
+    const c = (<usize>i) << 2;
+    // the 4 x 4 diagonal block, upper triangle mirrored
+    const a00 = <f64>load<f32>(r0 + c);
+    const a01 = <f64>load<f32>(r0 + c, 4);
+    const a02 = <f64>load<f32>(r0 + c, 8);
+    const a03 = <f64>load<f32>(r0 + c, 12);
+    const a11 = <f64>load<f32>(r1 + c, 4);
+    const a12 = <f64>load<f32>(r1 + c, 8);
+    const a13 = <f64>load<f32>(r1 + c, 12);
+    const a22 = <f64>load<f32>(r2 + c, 8);
+    const a23 = <f64>load<f32>(r2 + c, 12);
+    const a33 = <f64>load<f32>(r3 + c, 12);
+    let t0 = a00 * x0 + a01 * x1 + (a02 * x2 + a03 * x3);
+    let t1 = a01 * x0 + a11 * x1 + (a12 * x2 + a13 * x3);
+    let t2 = a02 * x0 + a12 * x1 + (a22 * x2 + a23 * x3);
+    let t3 = a03 * x0 + a13 * x1 + (a23 * x2 + a33 * x3);
+    const x0v = f64x2.splat(x0);
+    const x1v = f64x2.splat(x1);
+    const x2v = f64x2.splat(x2);
+    const x3v = f64x2.splat(x3);
+    let s0 = f64x2.splat(0);
+    let s1 = f64x2.splat(0);
+    let s2 = f64x2.splat(0);
+    let s3 = f64x2.splat(0);
+    let j = i + 4;
+    for (; j + 1 < S; j += 2) {
+      const o = (<usize>j) << 2;
+      const q = (<usize>j) << 3;
+      const xv = v128.load(x + q);
+      const b0 = load2f32(r0 + o);
+      const b1 = load2f32(r1 + o);
+      const b2 = load2f32(r2 + o);
+      const b3 = load2f32(r3 + o);
+      s0 = f64x2.add(s0, f64x2.mul(b0, xv));
+      s1 = f64x2.add(s1, f64x2.mul(b1, xv));
+      s2 = f64x2.add(s2, f64x2.mul(b2, xv));
+      s3 = f64x2.add(s3, f64x2.mul(b3, xv));
+      const u = f64x2.add(
+        f64x2.add(f64x2.mul(b0, x0v), f64x2.mul(b1, x1v)),
+        f64x2.add(f64x2.mul(b2, x2v), f64x2.mul(b3, x3v)),
+      );
+      v128.store(y + q, f64x2.add(v128.load(y + q), u));
+    }
+    t0 += hsum(s0);
+    t1 += hsum(s1);
+    t2 += hsum(s2);
+    t3 += hsum(s3);
+    if (j < S) {
+      const o = (<usize>j) << 2;
+      const q = (<usize>j) << 3;
+      const xj = load<f64>(x + q);
+      const b0 = <f64>load<f32>(r0 + o);
+      const b1 = <f64>load<f32>(r1 + o);
+      const b2 = <f64>load<f32>(r2 + o);
+      const b3 = <f64>load<f32>(r3 + o);
+      t0 += b0 * xj;
+      t1 += b1 * xj;
+      t2 += b2 * xj;
+      t3 += b3 * xj;
+      store<f64>(y + q, load<f64>(y + q) + (b0 * x0 + b1 * x1 + (b2 * x2 + b3 * x3)));
+    }
+    const yp = y + ((<usize>i) << 3);
+    store<f64>(yp, load<f64>(yp) + t0);
+    store<f64>(yp, load<f64>(yp, 8) + t1, 8);
+    store<f64>(yp, load<f64>(yp, 16) + t2, 16);
+    store<f64>(yp, load<f64>(yp, 24) + t3, 24);
+  }
+  // the last S mod 4 rows, one at a time (row i's entries left of the diagonal came from earlier rows)
+  for (; i < S; i++) {
+    const r = a + <usize>i * rowBytes;
+    const xi = load<f64>(x + ((<usize>i) << 3));
+    let t = <f64>load<f32>(r + ((<usize>i) << 2)) * xi;
+    for (let j = i + 1; j < S; j++) {
+      const aij = <f64>load<f32>(r + ((<usize>j) << 2));
+      const q = y + ((<usize>j) << 3);
+      t += aij * load<f64>(x + ((<usize>j) << 3));
+      store<f64>(q, load<f64>(q) + aij * xi);
+    }
+    const yp = y + ((<usize>i) << 3);
+    store<f64>(yp, load<f64>(yp) + t);
+  }
+}
+
+/**
+ * Y = A X for eight vectors at once: A f32[S * S] row-major (all of it read, once for the eight), X and Y
+ * f64[S * 8] row-major (X[j*8 + c] = component j of vector c). Two rows of A share each load of a row of X,
+ * and every promoted entry of A feeds eight multiply-adds, so this costs far less than eight lanczos_symv.
+ * `Y` is overwritten and must not overlap `X` or `A`.
+ */
+export function lanczos_symm8(a: usize, S: i32, x: usize, y: usize): void {
+  const rowBytes = (<usize>S) << 2;
+  let i = 0;
+  for (; i < S; i += 2) {
+    const two = i + 1 < S;
+    const r0 = a + <usize>i * rowBytes;
+    const r1 = two ? r0 + rowBytes : r0;
+    let p0 = f64x2.splat(0);
+    let p1 = f64x2.splat(0);
+    let p2 = f64x2.splat(0);
+    let p3 = f64x2.splat(0);
+    let q0 = f64x2.splat(0);
+    let q1 = f64x2.splat(0);
+    let q2 = f64x2.splat(0);
+    let q3 = f64x2.splat(0);
+    for (let j = 0; j < S; j++) {
+      const xp = x + ((<usize>j) << 6);
+      const o = (<usize>j) << 2;
+      const u = f64x2.splat(<f64>load<f32>(r0 + o));
+      const v = f64x2.splat(<f64>load<f32>(r1 + o));
+      const x0 = v128.load(xp);
+      const x1 = v128.load(xp, 16);
+      const x2 = v128.load(xp, 32);
+      const x3 = v128.load(xp, 48);
+      p0 = f64x2.add(p0, f64x2.mul(u, x0));
+      p1 = f64x2.add(p1, f64x2.mul(u, x1));
+      p2 = f64x2.add(p2, f64x2.mul(u, x2));
+      p3 = f64x2.add(p3, f64x2.mul(u, x3));
+      q0 = f64x2.add(q0, f64x2.mul(v, x0));
+      q1 = f64x2.add(q1, f64x2.mul(v, x1));
+      q2 = f64x2.add(q2, f64x2.mul(v, x2));
+      q3 = f64x2.add(q3, f64x2.mul(v, x3));
+    }
+    const yp = y + ((<usize>i) << 6);
+    v128.store(yp, p0);
+    v128.store(yp, p1, 16);
+    v128.store(yp, p2, 32);
+    v128.store(yp, p3, 48);
+    if (two) {
+      v128.store(yp, q0, 64);
+      v128.store(yp, q1, 80);
+      v128.store(yp, q2, 96);
+      v128.store(yp, q3, 112);
+    }
+  }
+}
+
 /** Dot product of two f64[n] vectors. */
 function dot(p: usize, q: usize, n: i32): f64 {
   let sa = f64x2.splat(0);

@@ -18,6 +18,20 @@ function symvTwin(a: Float32Array, S: number, x: Float64Array): Float64Array {
   }
   return y;
 }
+/** y = A x from the upper triangle only (A_ij, j >= i, mirrored): lanczos_symv_upper's twin. */
+function symvUpperTwin(a: Float32Array, S: number, x: Float64Array): Float64Array {
+  const y = new Float64Array(S);
+  for (let i = 0; i < S; i++)
+    for (let j = 0; j < S; j++) y[i] += a[Math.min(i, j) * S + Math.max(i, j)] * x[j];
+  return y;
+}
+/** Y = A X for eight columns (X, Y row-major S x 8): lanczos_symm8's twin. */
+function symm8Twin(a: Float32Array, S: number, x: Float64Array): Float64Array {
+  const y = new Float64Array(S * 8);
+  for (let i = 0; i < S; i++)
+    for (let c = 0; c < 8; c++) for (let j = 0; j < S; j++) y[i * 8 + c] += a[i * S + j] * x[j * 8 + c];
+  return y;
+}
 function projectTwin(v: Float64Array, m: number, ld: number, S: number, w: Float64Array): Float64Array {
   const h = new Float64Array(m);
   for (let r = 0; r < m; r++) for (let i = 0; i < S; i++) h[r] += v[r * ld + i] * w[i];
@@ -249,6 +263,37 @@ describe('Lanczos kernels equal their TypeScript twins', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe('matrix-product kernels equal their TypeScript twins', () => {
+  it('symv_upper reads only the upper triangle; symm8 multiplies eight vectors', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 41 }), fc.nat(1000), (S, seed) => {
+        const mark = core.mark();
+        try {
+          // an asymmetric matrix: the upper-triangle product must ignore the lower triangle
+          const a = Float32Array.from(gaussians(S * S, seed));
+          const x = gaussians(S * 8, seed + 1);
+          const ap = toWasm(a);
+          const xp = core.allocF64(S * 8);
+          const yp = core.allocF64(S * 8);
+          core.f64(xp, S * 8).set(x);
+          core.f64(yp, S * 8).fill(7); // overwritten, not accumulated into
+          core.kernels.lanczos_symv_upper(ap, S, xp, yp);
+          const want = symvUpperTwin(a, S, x.subarray(0, S));
+          const got = core.f64(yp, S);
+          for (let i = 0; i < S; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-12 * (1 + S));
+          core.kernels.lanczos_symm8(ap, S, xp, yp);
+          const want8 = symm8Twin(a, S, x);
+          const got8 = core.f64(yp, S * 8);
+          for (let i = 0; i < S * 8; i++) expect(Math.abs(got8[i] - want8[i])).toBeLessThan(1e-12 * (1 + S));
+        } finally {
+          core.release(mark);
+        }
+      }),
+      { numRuns: 80 },
     );
   });
 });

@@ -78,7 +78,7 @@ export function lanczosBytes(S: number, K: number, m = defaultLanczosSteps(S, K)
   const ld = basisStride(S);
   const basis = m * ld * 8;
   const vectors = 4 * S * 8 + 4 * m * 8;
-  const finish = m * K * 8 + Math.max(m * m * 8 + 3 * m * 8, S * K * 8 + 2 * S * 8);
+  const finish = m * K * 8 + Math.max(m * m * 8 + 3 * m * 8, S * K * 8 + 16 * S * 8);
   return basis + vectors + finish + 64 * 16;
 }
 
@@ -125,13 +125,13 @@ export function largestEigenpairs(
     /** dst = diag(s) A diag(s) src (or A src), both f64[S] in Wasm memory. */
     const apply = (src: number, dst: number) => {
       if (!scale) {
-        k.lanczos_symv(matrixPtr, S, src, dst);
+        k.lanczos_symv_upper(matrixPtr, S, src, dst);
         return;
       }
       const from = core.f64(src, S);
       const tmp = core.f64(scaled, S);
       for (let i = 0; i < S; i++) tmp[i] = from[i] * scale[i];
-      k.lanczos_symv(matrixPtr, S, scaled, dst);
+      k.lanczos_symv_upper(matrixPtr, S, scaled, dst);
       const to = core.f64(dst, S);
       for (let i = 0; i < S; i++) to[i] *= scale[i];
     };
@@ -239,34 +239,75 @@ export function largestEigenpairs(
       for (let r = 0; r < m; r++) for (let c = 0; c < K; c++) y[r * K + c] = s[r * m + c];
     }
     const out = core.allocF64(S * K);
-    k.lanczos_ritz(V, m, ld, S, Y, K, out);
-
-    // Explicit residuals ||M y - theta y|| / |theta|, one matvec each.
-    const x = core.allocF64(ld);
-    const mx = core.allocF64(ld);
-    const residuals = new Float64Array(K);
-    for (let c = 0; c < K; c++) {
-      const o = core.f64(out, S * K);
-      const xv = core.f64(x, S);
-      for (let i = 0; i < S; i++) xv[i] = o[i * K + c];
-      apply(x, mx);
-      matvecs++;
-      const mxv = core.f64(mx, S);
-      const xs = core.f64(x, S);
-      let rr = 0;
-      let xx = 0;
-      for (let i = 0; i < S; i++) {
-        const d = mxv[i] - values[c] * xs[i];
-        rr += d * d;
-        xx += xs[i] * xs[i];
-      }
-      residuals[c] = Math.sqrt(rr / xx) / Math.max(Math.abs(values[c]), EPS * mNorm);
+    // In chunks of rows: a Wasm call runs in the tier it started in, so many short calls let the engine
+    // switch to optimised code after the first few (one call over all S rows stays in baseline code).
+    for (let i0 = 0; i0 < S; i0 += RITZ_ROWS) {
+      const rows = Math.min(RITZ_ROWS, S - i0);
+      k.lanczos_ritz(V + i0 * 8, m, ld, rows, Y, K, out + i0 * K * 8);
     }
+
+    // Explicit residuals ||M y - theta y|| / |theta|, eight Ritz vectors per pass over the matrix.
+    const residuals = explicitResiduals(core, matrixPtr, S, K, out, values, scale, mNorm);
+    matvecs += K;
     const vectors = core.f64(out, S * K).slice();
     return { values, vectors, residuals, iterations: m, matvecs, converged };
   } finally {
     core.release(mark);
   }
+}
+
+/** Rows of the Ritz vectors per lanczos_ritz call (see the call). */
+const RITZ_ROWS = 256;
+
+/**
+ * ||M y_c - theta_c y_c|| / max(|theta_c|, eps ||M||) for the K columns of `out` (S x K row-major f64 in
+ * Wasm memory), M = diag(s) A diag(s) (or A), eight columns per lanczos_symm8 pass over the f32 matrix (the
+ * full matrix, not the triangle the iteration reads: an independent check of the operator).
+ */
+function explicitResiduals(
+  core: Core,
+  matrixPtr: number,
+  S: number,
+  K: number,
+  out: number,
+  values: Float64Array,
+  scale: Float64Array | undefined,
+  mNorm: number,
+): Float64Array {
+  const residuals = new Float64Array(K);
+  const mark = core.mark();
+  try {
+    const X = core.allocF64(S * 8);
+    const MX = core.allocF64(S * 8);
+    for (let c0 = 0; c0 < K; c0 += 8) {
+      const nb = Math.min(8, K - c0);
+      const o = core.f64(out, S * K);
+      const x = core.f64(X, S * 8);
+      x.fill(0);
+      for (let i = 0; i < S; i++) {
+        const si = scale ? scale[i] : 1;
+        for (let c = 0; c < nb; c++) x[i * 8 + c] = o[i * K + c0 + c] * si;
+      }
+      core.kernels.lanczos_symm8(matrixPtr, S, X, MX);
+      const mx = core.f64(MX, S * 8);
+      const o2 = core.f64(out, S * K);
+      for (let c = 0; c < nb; c++) {
+        const theta = values[c0 + c];
+        let rr = 0;
+        let yy = 0;
+        for (let i = 0; i < S; i++) {
+          const yi = o2[i * K + c0 + c];
+          const d = mx[i * 8 + c] * (scale ? scale[i] : 1) - theta * yi;
+          rr += d * d;
+          yy += yi * yi;
+        }
+        residuals[c0 + c] = Math.sqrt(rr / yy) / Math.max(Math.abs(theta), EPS * mNorm);
+      }
+    }
+  } finally {
+    core.release(mark);
+  }
+  return residuals;
 }
 
 /**
