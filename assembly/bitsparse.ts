@@ -114,6 +114,44 @@ export function sparse_bits_forward(
   nBits: i32,
   slab: usize,
 ): void {
+  bitsForward(out, offsets, indices, codes, W, b, B, O, bitsFrom, nBits, slab, false);
+}
+
+/**
+ * sparse_bits_forward followed by ReLU in the same pass: out = max(b + input . W, 0) (exactly relu_forward of
+ * sparse_bits_forward's output). Same buffers and guarantees as sparse_bits_forward.
+ */
+export function sparse_bits_forward_relu(
+  out: usize,
+  offsets: usize,
+  indices: usize,
+  codes: usize,
+  W: usize,
+  b: usize,
+  B: i32,
+  O: i32,
+  bitsFrom: i32,
+  nBits: i32,
+  slab: usize,
+): void {
+  bitsForward(out, offsets, indices, codes, W, b, B, O, bitsFrom, nBits, slab, true);
+}
+
+function bitsForward(
+  out: usize,
+  offsets: usize,
+  indices: usize,
+  codes: usize,
+  W: usize,
+  b: usize,
+  B: i32,
+  O: i32,
+  bitsFrom: i32,
+  nBits: i32,
+  slab: usize,
+  relu: bool,
+): void {
+  const zero = f32x4.splat(0);
   const ro = (<usize>O) << 2;
   const nGroups = (nBits + 7) >> 3;
   const stride = (<usize>(nGroups + 1)) << 2;
@@ -158,6 +196,16 @@ export function sparse_bits_forward(
         a7 = f32x4.add(a7, v128.load(w, 112));
         t += groupBytes32;
       }
+      if (relu) {
+        a0 = f32x4.max(a0, zero);
+        a1 = f32x4.max(a1, zero);
+        a2 = f32x4.max(a2, zero);
+        a3 = f32x4.max(a3, zero);
+        a4 = f32x4.max(a4, zero);
+        a5 = f32x4.max(a5, zero);
+        a6 = f32x4.max(a6, zero);
+        a7 = f32x4.max(a7, zero);
+      }
       const q = out + <usize>s * ro + ob;
       v128.store(q, a0);
       v128.store(q, a1, 16);
@@ -184,6 +232,7 @@ export function sparse_bits_forward(
         const c = load<i32>(row + ((<usize>(g + 1)) << 2));
         a = f32x4.add(a, v128.load(slab + ((<usize>(g * 256 + c)) << 4)));
       }
+      if (relu) a = f32x4.max(a, zero);
       v128.store(out + <usize>s * ro + ob, a);
     }
   }
@@ -195,7 +244,7 @@ export function sparse_bits_forward(
       const p1 = load<i32>(offsets + ((<usize>s) << 2), 4);
       for (let p = p0; p < p1; p++)
         a += load<f32>(W + <usize>load<i32>(indices + ((<usize>p) << 2)) * ro + ob);
-      store<f32>(out + <usize>s * ro + ob, a);
+      store<f32>(out + <usize>s * ro + ob, relu ? max<f32>(a, 0) : a);
     }
   }
 }
@@ -302,7 +351,12 @@ function gatherTables(
   }
 }
 
-/** Folds the tables G[g][c] (rows of w floats) into the dW rows of the bits, outputs [o, o + w). */
+/**
+ * Folds the tables G[g][c] (rows of w floats) into the dW rows of the bits, outputs [o, o + w): for the top
+ * bit h, dW[bit h] += sum of the upper half of the table, and the upper half is added onto the lower half
+ * (which then holds the sums over codes of h bits); then the same for bit h - 1 on the lower half, and so on.
+ * Row-wise, 16 floats (4 v128) at a time.
+ */
 function foldTables(slab: usize, dW: usize, O: i32, bitsFrom: i32, nBits: i32, o: i32, w: i32): void {
   const ro = (<usize>O) << 2;
   const rw = (<usize>w) << 2;
@@ -313,13 +367,41 @@ function foldTables(slab: usize, dW: usize, O: i32, bitsFrom: i32, nBits: i32, o
     for (let h = nb - 1; h >= 0; h--) {
       const half = 1 << h;
       const grow = dW + <usize>(bitsFrom + 8 * g + h) * ro + ((<usize>o) << 2);
-      for (let k = 0; k < w; k += 4) {
+      const hb = <usize>half * rw;
+      let k = 0;
+      for (; k + 16 <= w; k += 16) {
+        const kb = (<usize>k) << 2;
+        let a0 = v128.load(grow + kb);
+        let a1 = v128.load(grow + kb, 16);
+        let a2 = v128.load(grow + kb, 32);
+        let a3 = v128.load(grow + kb, 48);
+        let dst = t + kb;
+        const end = dst + hb;
+        for (; dst < end; dst += rw) {
+          const v0 = v128.load(dst + hb);
+          const v1 = v128.load(dst + hb, 16);
+          const v2 = v128.load(dst + hb, 32);
+          const v3 = v128.load(dst + hb, 48);
+          a0 = f32x4.add(a0, v0);
+          a1 = f32x4.add(a1, v1);
+          a2 = f32x4.add(a2, v2);
+          a3 = f32x4.add(a3, v3);
+          v128.store(dst, f32x4.add(v128.load(dst), v0));
+          v128.store(dst, f32x4.add(v128.load(dst, 16), v1), 16);
+          v128.store(dst, f32x4.add(v128.load(dst, 32), v2), 32);
+          v128.store(dst, f32x4.add(v128.load(dst, 48), v3), 48);
+        }
+        v128.store(grow + kb, a0);
+        v128.store(grow + kb, a1, 16);
+        v128.store(grow + kb, a2, 32);
+        v128.store(grow + kb, a3, 48);
+      }
+      for (; k < w; k += 4) {
         const kb = (<usize>k) << 2;
         let acc = v128.load(grow + kb);
-        for (let c = half; c < 2 * half; c++) {
-          const src = t + <usize>c * rw + kb;
-          const dst = t + <usize>(c - half) * rw + kb;
-          const v = v128.load(src);
+        for (let c = 0; c < half; c++) {
+          const dst = t + <usize>c * rw + kb;
+          const v = v128.load(dst + hb);
           acc = f32x4.add(acc, v);
           v128.store(dst, f32x4.add(v128.load(dst), v));
         }
@@ -349,10 +431,45 @@ export function sparse_bits_backward(
   nBits: i32,
   slab: usize,
 ): void {
+  bitsBackwardFrom(
+    dW,
+    db,
+    dout,
+    offsets,
+    indices,
+    codes,
+    buckets,
+    bucketOffsets,
+    B,
+    O,
+    bitsFrom,
+    nBits,
+    slab,
+    0,
+  );
+}
+
+/** sparse_bits_backward for the outputs [o0, O) only. */
+function bitsBackwardFrom(
+  dW: usize,
+  db: usize,
+  dout: usize,
+  offsets: usize,
+  indices: usize,
+  codes: usize,
+  buckets: usize,
+  bucketOffsets: usize,
+  B: i32,
+  O: i32,
+  bitsFrom: i32,
+  nBits: i32,
+  slab: usize,
+  o0: i32,
+): void {
   const ro = (<usize>O) << 2;
   const nGroups = (nBits + 7) >> 3;
   const stride = (<usize>(nGroups + 1)) << 2;
-  let o = 0;
+  let o = o0;
   for (; o + PASS <= O; o += PASS) {
     const ob = (<usize>o) << 2;
     let c0 = v128.load(db + ob);
@@ -438,5 +555,170 @@ export function sparse_bits_backward(
       }
     }
     store<f32>(db + ob, c);
+  }
+}
+
+/**
+ * Groups the samples by their plain input when each sample has exactly one (the control bit of sparse
+ * parity): a counting sort, stable in s. The samples whose plain input is t are
+ * plainBuckets[plainOffsets[t] .. plainOffsets[t + 1]). plainBuckets i32[B], plainOffsets i32[bitsFrom + 1];
+ * codes from sparse_bits_recode of this batch. Returns 0, or 1 when some sample has not exactly one plain
+ * input (plainBuckets is then not usable: call sparse_bits_backward instead of sparse_bits_backward_plain1).
+ */
+export function sparse_bits_plain_buckets(
+  plainBuckets: usize,
+  plainOffsets: usize,
+  offsets: usize,
+  indices: usize,
+  codes: usize,
+  B: i32,
+  bitsFrom: i32,
+  nBits: i32,
+): i32 {
+  const stride = (<usize>(((nBits + 7) >> 3) + 1)) << 2;
+  for (let t = 0; t <= bitsFrom; t++) store<i32>(plainOffsets + ((<usize>t) << 2), 0);
+  for (let s = 0; s < B; s++) {
+    if (load<i32>(codes + <usize>s * stride) != 1) return 1;
+    const t = load<i32>(indices + ((<usize>load<i32>(offsets + ((<usize>s) << 2))) << 2));
+    const q = plainOffsets + ((<usize>(t + 1)) << 2);
+    store<i32>(q, load<i32>(q) + 1);
+  }
+  for (let t = 0; t < bitsFrom; t++) {
+    const q = plainOffsets + ((<usize>(t + 1)) << 2);
+    store<i32>(q, load<i32>(q) + load<i32>(q - 4));
+  }
+  for (let s = 0; s < B; s++) {
+    const t = load<i32>(indices + ((<usize>load<i32>(offsets + ((<usize>s) << 2))) << 2));
+    const q = plainOffsets + ((<usize>t) << 2);
+    const pos = load<i32>(q);
+    store<i32>(plainBuckets + ((<usize>pos) << 2), s);
+    store<i32>(q, pos + 1);
+  }
+  for (let t = bitsFrom; t > 0; t--)
+    store<i32>(plainOffsets + ((<usize>t) << 2), load<i32>(plainOffsets + ((<usize>(t - 1)) << 2)));
+  store<i32>(plainOffsets, 0);
+  return 0;
+}
+
+/** dW[t, o..o+32) += sum of the dout rows of the samples in plain bucket t, for every t with samples. */
+function gatherPlain32(
+  dW: usize,
+  strip: usize,
+  plainBuckets: usize,
+  plainOffsets: usize,
+  O: i32,
+  bitsFrom: i32,
+  o: i32,
+): void {
+  const ro = (<usize>O) << 2;
+  const ob = (<usize>o) << 2;
+  for (let t = 0; t < bitsFrom; t++) {
+    const p0 = load<i32>(plainOffsets + ((<usize>t) << 2));
+    const p1 = load<i32>(plainOffsets + ((<usize>t) << 2), 4);
+    if (p0 == p1) continue;
+    const g = dW + <usize>t * ro + ob;
+    let a0 = v128.load(g);
+    let a1 = v128.load(g, 16);
+    let a2 = v128.load(g, 32);
+    let a3 = v128.load(g, 48);
+    let a4 = v128.load(g, 64);
+    let a5 = v128.load(g, 80);
+    let a6 = v128.load(g, 96);
+    let a7 = v128.load(g, 112);
+    for (let p = p0; p < p1; p++) {
+      const d = strip + ((<usize>load<i32>(plainBuckets + ((<usize>p) << 2))) << 7);
+      a0 = f32x4.add(a0, v128.load(d));
+      a1 = f32x4.add(a1, v128.load(d, 16));
+      a2 = f32x4.add(a2, v128.load(d, 32));
+      a3 = f32x4.add(a3, v128.load(d, 48));
+      a4 = f32x4.add(a4, v128.load(d, 64));
+      a5 = f32x4.add(a5, v128.load(d, 80));
+      a6 = f32x4.add(a6, v128.load(d, 96));
+      a7 = f32x4.add(a7, v128.load(d, 112));
+    }
+    v128.store(g, a0);
+    v128.store(g, a1, 16);
+    v128.store(g, a2, 32);
+    v128.store(g, a3, 48);
+    v128.store(g, a4, 64);
+    v128.store(g, a5, 80);
+    v128.store(g, a6, 96);
+    v128.store(g, a7, 112);
+  }
+}
+
+/**
+ * sparse_bits_backward for batches with exactly one plain input per sample (sparse_bits_plain_buckets
+ * returned 0): dW += input^T . dout and db += sum_s dout (both accumulate). Every dout row is only gathered
+ * (per byte code of each group, and per plain input), never scattered: db is the sum of group 0's table.
+ * Buffers as sparse_bits_backward plus plainBuckets / plainOffsets of this batch, and strip f32[B * 32]
+ * (scratch: the dout columns of one pass, copied contiguous so that the gathers touch few pages); nBits >= 1.
+ */
+export function sparse_bits_backward_plain1(
+  dW: usize,
+  db: usize,
+  dout: usize,
+  offsets: usize,
+  indices: usize,
+  codes: usize,
+  buckets: usize,
+  bucketOffsets: usize,
+  plainBuckets: usize,
+  plainOffsets: usize,
+  B: i32,
+  O: i32,
+  bitsFrom: i32,
+  nBits: i32,
+  slab: usize,
+  strip: usize,
+): void {
+  const O32 = O & ~(PASS - 1);
+  const ro = (<usize>O) << 2;
+  const rw = (<usize>PASS) << 2;
+  const nc = 1 << min(8, nBits);
+  for (let o = 0; o < O32; o += PASS) {
+    const ob = (<usize>o) << 2;
+    for (let s = 0; s < B; s++) {
+      const d = dout + <usize>s * ro + ob;
+      const c = strip + ((<usize>s) << 7);
+      v128.store(c, v128.load(d));
+      v128.store(c, v128.load(d, 16), 16);
+      v128.store(c, v128.load(d, 32), 32);
+      v128.store(c, v128.load(d, 48), 48);
+      v128.store(c, v128.load(d, 64), 64);
+      v128.store(c, v128.load(d, 80), 80);
+      v128.store(c, v128.load(d, 96), 96);
+      v128.store(c, v128.load(d, 112), 112);
+    }
+    gatherPlain32(dW, strip, plainBuckets, plainOffsets, O, bitsFrom, o);
+    gatherTables(slab, strip, buckets, bucketOffsets, B, PASS, nBits, 0, PASS);
+    // db = sum over the codes of group 0 (every sample is in exactly one of its buckets)
+    const q = db + ((<usize>o) << 2);
+    for (let k = 0; k < PASS; k += 4) {
+      const kb = (<usize>k) << 2;
+      let a = v128.load(q + kb);
+      for (let c = 0; c < nc; c++) a = f32x4.add(a, v128.load(slab + <usize>c * rw + kb));
+      v128.store(q + kb, a);
+    }
+    foldTables(slab, dW, O, bitsFrom, nBits, o, PASS);
+  }
+  if (O32 < O) {
+    // the last O % 32 outputs: the general kernel on the column tail (same row stride)
+    bitsBackwardFrom(
+      dW,
+      db,
+      dout,
+      offsets,
+      indices,
+      codes,
+      buckets,
+      bucketOffsets,
+      B,
+      O,
+      bitsFrom,
+      nBits,
+      slab,
+      O32,
+    );
   }
 }

@@ -77,6 +77,33 @@ function checkShape(B: number, I: number, O: number, seed: number): void {
     );
     // dinp = 0 skips the input gradient
     core.kernels.linear_backward(0, pdW, pdb, pDout, pInp, pW, B, I, O);
+
+    // linear_backward_relu: the same dW, db; dinp masked where the input (a ReLU output) is not positive
+    const relu = inp.map((v) => Math.max(v, 0));
+    const pRelu = put(relu);
+    const pdW2 = put(dW0);
+    const pdb2 = put(db0);
+    core.f32(pdInp, B * I).fill(NaN);
+    core.kernels.linear_backward_relu(pdInp, pdW2, pdb2, pDout, pRelu, pW, B, I, O);
+    const refRelu = refLinearBackward(dout, relu, W, B, I, O);
+    expectClose(
+      core.f32(pdInp, B * I),
+      refRelu.dinp.map((x, j) => (relu[j] > 0 ? x : 0)),
+      tol,
+      'dinp (ReLU-masked)',
+    );
+    expectClose(
+      core.f32(pdW2, I * O),
+      refRelu.dW.map((x, j) => x + dW0[j]),
+      tol,
+      'dW (relu variant)',
+    );
+    expectClose(
+      core.f32(pdb2, O),
+      refRelu.db.map((x, j) => x + db0[j]),
+      tol,
+      'db (relu variant)',
+    );
   } finally {
     core.release(mark);
   }

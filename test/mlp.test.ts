@@ -139,6 +139,26 @@ describe('byte-table first layer (assembly/bitsparse.ts) equals the dense produc
             const pOut = core.allocF32(B * O);
             k.sparse_bits_forward(pOut, pOff, pIdx, codes, putF32(W), putF32(b), B, O, bitsFrom, nBits, slab);
             expectClose(core.f32(pOut, B * O), refLinearForward(x, W, b, B, I, O), 1e-5, 'out');
+            const pRelu = core.allocF32(B * O);
+            k.sparse_bits_forward_relu(
+              pRelu,
+              pOff,
+              pIdx,
+              codes,
+              putF32(W),
+              putF32(b),
+              B,
+              O,
+              bitsFrom,
+              nBits,
+              slab,
+            );
+            expectClose(
+              core.f32(pRelu, B * O),
+              refLinearForward(x, W, b, B, I, O).map((v) => Math.max(v, 0)),
+              1e-5,
+              'relu(out)',
+            );
             const pdW = core.allocF32(I * O);
             const pdb = core.allocF32(O);
             const buckets = core.allocI32(nGroups * B);
@@ -168,6 +188,100 @@ describe('byte-table first layer (assembly/bitsparse.ts) equals the dense produc
       { numRuns: 150 },
     );
   });
+
+  it('the backward with one plain input a sample (gathered, not scattered) matches the f64 twin', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.oneof(fc.constant(2), fc.constant(32), fc.constant(67), fc.integer({ min: 1, max: 100 })),
+        fc.nat(1e9),
+        (B, bitsFrom, nBits, O, seed) =>
+          withMark(() => {
+            const rng = mulberry(seed);
+            const I = bitsFrom + nBits;
+            const offsets = [0];
+            const indices: number[] = [];
+            for (let s = 0; s < B; s++) {
+              indices.push(Math.floor(rng() * bitsFrom));
+              for (let i = bitsFrom; i < I; i++) if (rng() < 0.5) indices.push(i);
+              offsets.push(indices.length);
+            }
+            const dout = Float32Array.from({ length: B * O }, () => rng() * 2 - 1);
+            const dW0 = Float32Array.from({ length: I * O }, () => rng() * 2 - 1);
+            const db0 = Float32Array.from({ length: O }, () => rng() * 2 - 1);
+            const x = refDenseFromSparse(offsets, indices, B, I);
+            const nGroups = Math.ceil(nBits / 8);
+            const pOff = putI32(offsets);
+            const pIdx = putI32(indices);
+            const k = core.kernels;
+            const codes = core.allocI32(B * (nGroups + 1));
+            expect(k.sparse_bits_recode(codes, pOff, pIdx, B, bitsFrom, nBits)).toBe(0);
+            const buckets = core.allocI32(nGroups * B);
+            const bucketOffsets = core.allocI32(nGroups * 257);
+            k.sparse_bits_buckets(buckets, bucketOffsets, codes, B, nBits);
+            const plain = core.allocI32(B);
+            const plainOffsets = core.allocI32(bitsFrom + 1);
+            expect(
+              k.sparse_bits_plain_buckets(plain, plainOffsets, pOff, pIdx, codes, B, bitsFrom, nBits),
+            ).toBe(0);
+            // the plain buckets list every sample once, grouped by its plain input
+            const po = Array.from(core.i32(plainOffsets, bitsFrom + 1));
+            const pl = Array.from(core.i32(plain, B));
+            expect(po[bitsFrom]).toBe(B);
+            for (let t = 0; t < bitsFrom; t++)
+              for (let p = po[t]; p < po[t + 1]; p++) expect(indices[offsets[pl[p]]]).toBe(t);
+            const pdW = putF32(dW0);
+            const pdb = putF32(db0);
+            k.sparse_bits_backward_plain1(
+              pdW,
+              pdb,
+              putF32(dout),
+              pOff,
+              pIdx,
+              codes,
+              buckets,
+              bucketOffsets,
+              plain,
+              plainOffsets,
+              B,
+              O,
+              bitsFrom,
+              nBits,
+              core.allocF32(nGroups * 256 * 32),
+              core.allocF32(B * 32),
+            );
+            const ref = refLinearBackward(dout, x, new Float32Array(I * O), B, I, O);
+            expectClose(
+              core.f32(pdW, I * O),
+              ref.dW.map((v, j) => v + dW0[j]),
+              1e-5,
+              'dW (accumulated)',
+            );
+            expectClose(
+              core.f32(pdb, O),
+              ref.db.map((v, j) => v + db0[j]),
+              1e-5,
+              'db (accumulated)',
+            );
+          }),
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('plain buckets refuse a batch without exactly one plain input a sample', () =>
+    withMark(() => {
+      const k = core.kernels;
+      const codes = core.allocI32(8);
+      const off = putI32([0, 2, 3]);
+      const idx = putI32([0, 1, 4]); // sample 0 has two plain inputs (bitsFrom 3)
+      expect(k.sparse_bits_recode(codes, off, idx, 2, 3, 4)).toBe(0);
+      expect(k.sparse_bits_plain_buckets(core.allocI32(2), core.allocI32(4), off, idx, codes, 2, 3, 4)).toBe(
+        1,
+      );
+    }));
 
   it('recode reports inputs whose plain indices do not come first', () =>
     withMark(() => {

@@ -78,6 +78,18 @@ export interface KernelExports {
     I: number,
     O: number,
   ): void;
+  /** linear_backward then relu_backward of dinp against inp (a ReLU output), in one pass for O == 2. */
+  linear_backward_relu(
+    dinp: number,
+    dW: number,
+    db: number,
+    dout: number,
+    inp: number,
+    W: number,
+    B: number,
+    I: number,
+    O: number,
+  ): void;
   sparse_linear_forward(
     out: number,
     offsets: number,
@@ -149,6 +161,20 @@ export interface KernelExports {
     nBits: number,
     slab: number,
   ): void;
+  /** sparse_bits_forward then ReLU, in one pass. */
+  sparse_bits_forward_relu(
+    out: number,
+    offsets: number,
+    indices: number,
+    codes: number,
+    W: number,
+    b: number,
+    B: number,
+    O: number,
+    bitsFrom: number,
+    nBits: number,
+    slab: number,
+  ): void;
   sparse_bits_buckets(buckets: number, bucketOffsets: number, codes: number, B: number, nBits: number): void;
   sparse_bits_backward(
     dW: number,
@@ -164,6 +190,35 @@ export interface KernelExports {
     bitsFrom: number,
     nBits: number,
     slab: number,
+  ): void;
+
+  sparse_bits_plain_buckets(
+    plainBuckets: number,
+    plainOffsets: number,
+    offsets: number,
+    indices: number,
+    codes: number,
+    B: number,
+    bitsFrom: number,
+    nBits: number,
+  ): number;
+  sparse_bits_backward_plain1(
+    dW: number,
+    db: number,
+    dout: number,
+    offsets: number,
+    indices: number,
+    codes: number,
+    buckets: number,
+    bucketOffsets: number,
+    plainBuckets: number,
+    plainOffsets: number,
+    B: number,
+    O: number,
+    bitsFrom: number,
+    nBits: number,
+    slab: number,
+    strip: number,
   ): void;
 
   // assembly/syrk.ts, assembly/affinity.ts, assembly/kmeans.ts (QDG numerics)

@@ -89,6 +89,8 @@ function allocationPlan(cfg: MlpConfig, maxBatch: number): number[] {
     plan.push(4 * maxBatch * (nGroups + 1)); // byte codes
     plan.push(4 * nGroups * 256 * 32); // table slab
     plan.push(4 * nGroups * Math.min(maxBatch, SPARSE_CHUNK), 4 * nGroups * 257); // buckets
+    plan.push(4 * Math.min(maxBatch, SPARSE_CHUNK), 4 * (cfg.inputSize - (cfg.denseBits ?? 0) + 1)); // plain buckets
+    plan.push(4 * 32 * Math.min(maxBatch, SPARSE_CHUNK)); // backward strip
   }
   return plan;
 }
@@ -135,6 +137,11 @@ export class Mlp {
   /** Samples of a chunk grouped by byte code: i32[nGroups * min(maxBatch, SPARSE_CHUNK)], i32[nGroups * 257]. */
   private readonly bitBuckets: number = 0;
   private readonly bitBucketOffsets: number = 0;
+  /** Samples of a chunk grouped by their one plain input: i32[min(maxBatch, SPARSE_CHUNK)], i32[plain + 1]. */
+  private readonly plainBuckets: number = 0;
+  private readonly plainOffsets: number = 0;
+  /** f32[min(maxBatch, SPARSE_CHUNK) * 32]: the dout columns of one backward pass, contiguous. */
+  private readonly bitStrip: number = 0;
   /** Whether the last forward's sparse input went through the byte tables (backward must match it). */
   private usedBits = false;
 
@@ -170,6 +177,9 @@ export class Mlp {
       this.bitSlab = core.allocF32(nGroups * 256 * 32);
       this.bitBuckets = core.allocI32(nGroups * Math.min(maxBatch, SPARSE_CHUNK));
       this.bitBucketOffsets = core.allocI32(nGroups * 257);
+      this.plainBuckets = core.allocI32(Math.min(maxBatch, SPARSE_CHUNK));
+      this.plainOffsets = core.allocI32(cfg.inputSize - this.denseBits + 1);
+      this.bitStrip = core.allocF32(Math.min(maxBatch, SPARSE_CHUNK) * 32);
     }
     this.initialise(cfg.seed);
   }
@@ -211,13 +221,14 @@ export class Mlp {
     for (let l = 0; l < L; l++) {
       const [I, O] = this.shapes[l];
       const out = l < L - 1 ? this.hidden[l] : this.logits;
+      let activated = false; // whether the kernel applied the activation already
       if (l === 0 && input.kind === 'sparse') {
-        this.sparseForward(out, input, B, I, O);
+        activated = this.sparseForward(out, input, B, I, O, L > 1 && this.activation === 'relu');
       } else {
         const inp = l === 0 ? (input as { data: number }).data : this.hidden[l - 1];
         k.linear_forward(out, inp, this.wPtr(l), this.bPtr(l), B, I, O);
       }
-      if (l < L - 1) {
+      if (l < L - 1 && !activated) {
         if (this.activation === 'relu') k.relu_forward(out, out, B * O);
         else if (this.activation === 'tanh') k.tanh_forward(out, out, B * O);
         else k.sigmoid_forward(out, out, B * O);
@@ -267,6 +278,11 @@ export class Mlp {
       }
       const inp = l === 0 ? (input as { data: number }).data : this.hidden[l - 1];
       const dinp = l > 0 ? this.outputGrad[l - 1] : 0;
+      if (l > 0 && this.activation === 'relu') {
+        // the ReLU backward of this layer's input in the same pass (inp = hidden[l - 1] is the ReLU output)
+        k.linear_backward_relu(dinp, dW, db, dout, inp, this.wPtr(l), B, I, O);
+        continue;
+      }
       k.linear_backward(dinp, dW, db, dout, inp, this.wPtr(l), B, I, O);
       if (l > 0) {
         const a = this.hidden[l - 1];
@@ -278,8 +294,18 @@ export class Mlp {
     }
   }
 
-  /** Layer 0 forward of a sparse input, in chunks of SPARSE_CHUNK samples (keeps the per-pass data in cache). */
-  private sparseForward(out: number, input: SparseInput, B: number, I: number, O: number): void {
+  /**
+   * Layer 0 forward of a sparse input, in chunks of SPARSE_CHUNK samples (keeps the per-pass data in cache).
+   * With relu, the byte-table kernel applies the ReLU in the same pass; returns whether it did.
+   */
+  private sparseForward(
+    out: number,
+    input: SparseInput,
+    B: number,
+    I: number,
+    O: number,
+    relu: boolean,
+  ): boolean {
     const k = this.core.kernels;
     const nBits = this.denseBits;
     const from = I - nBits;
@@ -292,7 +318,7 @@ export class Mlp {
       const y = out + 4 * s0 * O;
       if (this.usedBits) {
         const codes = this.bitCodes + stride * s0;
-        k.sparse_bits_forward(
+        (relu ? k.sparse_bits_forward_relu : k.sparse_bits_forward)(
           y,
           offsets,
           input.indices,
@@ -309,6 +335,7 @@ export class Mlp {
         k.sparse_linear_forward(y, offsets, input.indices, this.wPtr(0), this.bPtr(0), n, O);
       }
     }
+    return relu && this.usedBits;
   }
 
   /** Layer 0 backward of a sparse input (accumulates into dW, db), chunked like sparseForward. */
@@ -332,6 +359,39 @@ export class Mlp {
       if (this.usedBits) {
         const codes = this.bitCodes + stride * s0;
         k.sparse_bits_buckets(this.bitBuckets, this.bitBucketOffsets, codes, n, nBits);
+        const plain1 =
+          k.sparse_bits_plain_buckets(
+            this.plainBuckets,
+            this.plainOffsets,
+            offsets,
+            input.indices,
+            codes,
+            n,
+            from,
+            nBits,
+          ) === 0;
+        if (plain1) {
+          // one plain input a sample (the control bit): every dout row is gathered, none scattered
+          k.sparse_bits_backward_plain1(
+            dW,
+            db,
+            d,
+            offsets,
+            input.indices,
+            codes,
+            this.bitBuckets,
+            this.bitBucketOffsets,
+            this.plainBuckets,
+            this.plainOffsets,
+            n,
+            O,
+            from,
+            nBits,
+            this.bitSlab,
+            this.bitStrip,
+          );
+          continue;
+        }
         k.sparse_bits_backward(
           dW,
           db,
