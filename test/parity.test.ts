@@ -183,6 +183,10 @@ describe('parity batches (Wasm kernel against the TS twin)', () => {
     expect(rowOf(a, 0)).toEqual(rowOf(b, 1));
     expect(rowOf(a, 2)).toEqual(rowOf(b, 0));
     expect(a.labelsView()[2]).toBe(b.labelsView()[0]);
+    // another dataset (the trainer uses D as its id) is drawn independently, not a prefix of this one
+    const c = new ParityBatch(core, task, 16, 5);
+    c.datasetBatch(Uint32Array.of(3, 9, 1000), 12345);
+    expect([0, 1, 2].some((s) => rowOf(c, s).join() !== rowOf(a, s).join())).toBe(true);
     core.release(mark);
   });
 

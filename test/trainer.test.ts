@@ -36,6 +36,13 @@ describe('Trainer', () => {
     expect(r.parameters).toBe(parameterCount(modelConfigOf(tiny)));
     expect(r.parameters).toBe((5 + 10 + 3) * 64 + 2);
     expect(isRunRecord(r)).toBe(true);
+    // the step-0 log is the untrained net itself: a fresh trainer's evaluate(0) gives the same numbers
+    const fresh = new Trainer({ ...tiny, steps: 250, logEvery: 100 }, new Core());
+    expect(fresh.evaluate(0).meanLoss).toBe(r.log.meanLoss[0]);
+    // and the step-100 log is taken after exactly 100 updates, before the 101st
+    const t = new Trainer({ ...tiny, steps: 250, logEvery: 100 }, new Core());
+    for (let i = 0; i < 100; i++) t.step();
+    expect(t.evaluate(1).meanLoss).toBe(r.log.meanLoss[1]);
     expect(r.trainingSamples).toBe(250 * 256);
   });
 
@@ -69,6 +76,26 @@ describe('Trainer', () => {
     // memorised its 64 samples, but cannot generalise from them
     expect(trainLoss / 10).toBeLessThan(0.1);
     expect(Math.min(...r.log.meanLoss)).toBeGreaterThan(0.2);
+  });
+
+  it('reshuffles every epoch and keeps the last partial batch (D = 70, batch 32: 32, 32, 6)', () => {
+    const t = new Trainer({ ...tiny, data: 70, batch: 32, steps: 6, logEvery: 100 }, new Core());
+    const seen: number[][] = [];
+    const spy = t as unknown as {
+      train: { size: number; datasetBatch: (ids: Uint32Array, d: number) => void };
+    };
+    const original = spy.train.datasetBatch.bind(spy.train);
+    spy.train.datasetBatch = (ids: Uint32Array, d: number) => {
+      seen.push(Array.from(ids));
+      original(ids, d);
+    };
+    for (let i = 0; i < 6; i++) t.step();
+    expect(seen.map((b) => b.length)).toEqual([32, 32, 6, 32, 32, 6]);
+    const epoch1 = seen.slice(0, 3).flat();
+    const epoch2 = seen.slice(3, 6).flat();
+    expect([...epoch1].sort((a, b) => a - b)).toEqual(Array.from({ length: 70 }, (_, i) => i));
+    expect([...epoch2].sort((a, b) => a - b)).toEqual(Array.from({ length: 70 }, (_, i) => i));
+    expect(epoch2).not.toEqual(epoch1);
   });
 
   it('rejects impossible runs with a ConfigError before any work', () => {

@@ -100,10 +100,12 @@ export class ParityBatch {
   }
 
   /**
-   * Samples `ids` (u32 indices < D) of the fixed dataset of this seed: sample i always has the same subtask
-   * and bits, so a dataset of any size costs no memory and any worker can regenerate it.
+   * Samples `ids` (u32 indices < D) of the fixed dataset `datasetId` of this seed: sample i always has the
+   * same subtask and bits, so a dataset of any size costs no memory and any worker can regenerate it. The
+   * trainer passes D itself as `datasetId` (the counter word c1), so datasets of different sizes are drawn
+   * independently, as the reference's are, rather than nested prefixes of one another.
    */
-  datasetBatch(ids: Uint32Array): void {
+  datasetBatch(ids: Uint32Array, datasetId = 0): void {
     const size = ids.length;
     this.check(size);
     this.core.u32(this.ids, size).set(ids);
@@ -117,11 +119,11 @@ export class ParityBatch {
       this.key[0],
       this.key[1],
       Stream.dataset,
-      0,
+      datasetId >>> 0,
       0,
       this.ids,
     );
-    this.fill(size, Stream.dataset, 0, 0, this.ids);
+    this.fill(size, Stream.dataset, datasetId >>> 0, 0, this.ids);
   }
 
   /** Sets the subtasks of the held samples: `subtasks[s]` for s < size. */

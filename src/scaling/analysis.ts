@@ -16,6 +16,7 @@ import {
   predictedAlphaN,
   predictedAlphaS,
   predictedLearnedExponent,
+  PAPER_FIG8_ALPHA_S,
 } from '../theory/exponents.js';
 import { bootstrapPowerLaw, powerLawFit, spearman } from './fit.js';
 
@@ -23,6 +24,8 @@ export const LN2 = Math.LN2;
 
 /** Fig. 10 middle row (SPEC 3.3): alpha_S is fitted on log steps 500 <= step < 15000. */
 export const S_FIT_WINDOW: readonly [number, number] = [500, 15_000];
+/** Fig. 8 right (SPEC 3.3): the Fig. 2 run's S fit, log_steps[4:90] at log every 100 = steps [400, 9000). */
+export const S_FIT_WINDOW_FIG8: readonly [number, number] = [400, 9_000];
 /** Fig. 10 bottom row (SPEC 3.4): the D fit starts at the first D whose min mean loss is below 0.95 bits. */
 export const D_FIT_START_BITS = 0.95;
 /** Fig. 9 (SPEC 3.4): a subtask is learned when its loss ever falls below 0.1 NATS (as stored). */
@@ -279,7 +282,10 @@ export function analyseAlpha(records: RunRecord[], alpha: number, windows: FitWi
       used: step > 0 && inWindow(step, sWindow),
     })),
   );
-  const S = fitPoints(sPoints, -1, predictedAlphaS(alpha), paper?.alphaS ?? null, 2, true);
+  // the paper's value for this window: Fig. 8's 0.45 on its own window, else Fig. 10's table (SPEC 3.6)
+  const isFig8Window = sWindow[0] === S_FIT_WINDOW_FIG8[0] && sWindow[1] === S_FIT_WINDOW_FIG8[1];
+  const sPaper = isFig8Window && alpha === 0.4 ? PAPER_FIG8_ALPHA_S : (paper?.alphaS ?? null);
+  const S = fitPoints(sPoints, -1, predictedAlphaS(alpha), sPaper, 2, true);
 
   // D (Fig. 2 right, Fig. 10 bottom): min over log steps of the mean test loss, from the first D < 0.95 bits.
   const dRaw = multi.map((r) => ({

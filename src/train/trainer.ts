@@ -61,7 +61,7 @@ export function trainerBytes(c: RunConfig): number {
     ParityBatch.bytes(task, batch) +
     ParityBatch.bytes(task, EVAL_CHUNK) +
     8 * EVAL_CHUNK +
-    (c.data === null ? 0 : 4 * c.data) + // epoch permutation words
+    (c.data === null ? 0 : 4 * c.data + 16 * Math.ceil(c.data / 4)) + // epoch permutation + its random words
     (1 << 20)
   );
 }
@@ -139,7 +139,7 @@ export class Trainer {
     if (this.epoch < 0 || this.epochPos >= data) this.shuffle();
     const size = Math.min(this.trainBatchSize, data - this.epochPos);
     const ids = this.core.u32(this.permutationPtr + 4 * this.epochPos, size);
-    this.train.datasetBatch(ids.slice());
+    this.train.datasetBatch(ids.slice(), data);
     this.epochPos += size;
   }
 
