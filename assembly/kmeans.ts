@@ -327,3 +327,315 @@ export function kmeans_pp_accept(closest: usize, dist: usize, S: i32, stride: i3
     store<f64>(closest + off, min<f64>(load<f64>(closest + off), load<f64>(dist + <usize>i * sB)));
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Bounded (exact) k-means: Elkan's per-point lower bounds, one per centre, with blocked recomputation.
+// lower is S x k f64 (row i at lower + 8 k i): lower[i][j] <= ||x_i - c_j|| (true distance, not squared).
+// A point whose exact distance to its own centre is below every other bound keeps its centre with no
+// distance computation; the other points are gathered KMEANS_ROW_BLOCK at a time (padded to a multiple of
+// four rows, so every dot product takes the same register-tile path as in kmeans_assign and
+// kmeans_pp_trials, and gives the same bits) and get all k distances from one gemm_abt_f64.
+// delta bounds the rounding error of a squared distance ||x||^2 + ||c||^2 - 2 x.c (the caller passes
+// about 1e-10 R^2, R the largest row norm); eta bounds the rounding of a bound (about 1e-12 R).
+// ---------------------------------------------------------------------------------------------------------
+
+/** Squared Euclidean distance of two f64 vectors of length d (direct differences, no cancellation). */
+function sqDist(a: usize, b: usize, d: i32): f64 {
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  let k = 0;
+  for (; k + 4 <= d; k += 4) {
+    const off = (<usize>k) << 3;
+    const e0 = f64x2.sub(v128.load(a + off), v128.load(b + off));
+    const e1 = f64x2.sub(v128.load(a + off + 16), v128.load(b + off + 16));
+    s0 = f64x2.add(s0, f64x2.mul(e0, e0));
+    s1 = f64x2.add(s1, f64x2.mul(e1, e1));
+  }
+  let t = hsum(f64x2.add(s0, s1));
+  for (; k < d; k++) {
+    const off = (<usize>k) << 3;
+    const e = load<f64>(a + off) - load<f64>(b + off);
+    t += e * e;
+  }
+  return t;
+}
+
+/**
+ * Copies rows rows[n0 .. n0 + rb) of X (S x d f64) into block (contiguous, d per row), repeating the last
+ * one up to a multiple of four rows; returns the padded row count.
+ */
+function gatherRows(X: usize, d: i32, rows: usize, n0: i32, rb: i32, block: usize): i32 {
+  const rowB = (<usize>d) << 3;
+  const padded = (rb + 3) & ~3;
+  for (let r = 0; r < padded; r++) {
+    const i = load<i32>(rows + ((<usize>min(n0 + r, n0 + rb - 1)) << 2));
+    memory.copy(block + <usize>r * rowB, X + <usize>i * rowB, rowB);
+  }
+  return padded;
+}
+
+/**
+ * The exact squared distance of each row of X to its labelled centre, into minDist f64[S]. X S x d f64,
+ * centers k x d f64, labels i32[S] in [0, k).
+ */
+export function kmeans_label_distances(
+  X: usize,
+  S: i32,
+  d: i32,
+  centers: usize,
+  labels: usize,
+  minDist: usize,
+): void {
+  const rowB = (<usize>d) << 3;
+  for (let i = 0; i < S; i++) {
+    const a = load<i32>(labels + ((<usize>i) << 2));
+    store<f64>(minDist + ((<usize>i) << 3), sqDist(X + <usize>i * rowB, centers + <usize>a * rowB, d));
+  }
+}
+
+/**
+ * Centre shifts after an update: shifts[j] = ||newC_j - oldC_j|| (f64[k]); returns sum_j shifts[j]^2.
+ * oldC and newC are k x d f64.
+ */
+export function kmeans_shifts(oldC: usize, newC: usize, k: i32, d: i32, shifts: usize): f64 {
+  const rowB = (<usize>d) << 3;
+  let total: f64 = 0;
+  for (let j = 0; j < k; j++) {
+    const s = sqDist(oldC + <usize>j * rowB, newC + <usize>j * rowB, d);
+    store<f64>(shifts + ((<usize>j) << 3), sqrt<f64>(s));
+    total += s;
+  }
+  return total;
+}
+
+/**
+ * Bounded assignment step, exact: afterwards labels[i] is the nearest centre of row i (the first of the
+ * computed minima for a recomputed row), minDist[i] its squared distance (direct differences).
+ * On entry labels i32[S] hold the previous assignment, lower (S x k f64) bounds valid for the centres
+ * before they moved by shifts f64[k] (upper bounds of the moves: pass 0s when they did not move). Rows
+ * are skipped when sqrt(minDist) (rounded up) is below every lower[i][j] - shifts[j], j != label; the rest
+ * are listed in rows i32[S] and recomputed through block (KMEANS_ROW_BLOCK x d f64) and dots
+ * (KMEANS_ROW_BLOCK x k f64), refreshing their k bounds. X S x d, xNorm f64[S], centers k x d, cNorm f64[k]
+ * (squared row norms of the centres). Returns the number of recomputed rows.
+ */
+export function kmeans_assign_bounded(
+  X: usize,
+  S: i32,
+  d: i32,
+  xNorm: usize,
+  centers: usize,
+  k: i32,
+  cNorm: usize,
+  labels: usize,
+  minDist: usize,
+  lower: usize,
+  shifts: usize,
+  delta: f64,
+  eta: f64,
+  rows: usize,
+  block: usize,
+  dots: usize,
+): i32 {
+  const rowB = (<usize>d) << 3;
+  const kB = (<usize>k) << 3;
+  let count = 0;
+  for (let i = 0; i < S; i++) {
+    const a = load<i32>(labels + ((<usize>i) << 2));
+    const u2 = sqDist(X + <usize>i * rowB, centers + <usize>a * rowB, d);
+    store<f64>(minDist + ((<usize>i) << 3), u2);
+    const u = sqrt<f64>(u2) * (1 + 1e-11) + eta;
+    const li = lower + <usize>i * kB;
+    let mn = Infinity;
+    for (let j = 0; j < k; j++) {
+      const off = (<usize>j) << 3;
+      const l = load<f64>(li + off) - load<f64>(shifts + off);
+      store<f64>(li + off, l);
+      if (j != a && l < mn) mn = l;
+    }
+    if (!(u < mn)) {
+      store<i32>(rows + ((<usize>count) << 2), i);
+      count++;
+    }
+  }
+  for (let n0 = 0; n0 < count; n0 += KMEANS_ROW_BLOCK) {
+    const rb = min(KMEANS_ROW_BLOCK, count - n0);
+    const padded = gatherRows(X, d, rows, n0, rb, block);
+    memory.fill(dots, 0, <usize>padded * kB);
+    gemm_abt_f64(dots, k, block, d, centers, d, padded, k, d);
+    for (let r = 0; r < rb; r++) {
+      const i = load<i32>(rows + ((<usize>(n0 + r)) << 2));
+      const xn = load<f64>(xNorm + ((<usize>i) << 3));
+      const dr = dots + <usize>r * kB;
+      const li = lower + <usize>i * kB;
+      let best = 0;
+      let bestV = Infinity;
+      for (let j = 0; j < k; j++) {
+        const off = (<usize>j) << 3;
+        const v = load<f64>(cNorm + off) - 2 * load<f64>(dr + off);
+        if (v < bestV) {
+          bestV = v;
+          best = j;
+        }
+        store<f64>(li + off, max<f64>(0, sqrt<f64>(max<f64>(0, xn + v - delta)) - eta));
+      }
+      store<i32>(labels + ((<usize>i) << 2), best);
+      store<f64>(minDist + ((<usize>i) << 3), sqDist(X + <usize>i * rowB, centers + <usize>best * rowB, d));
+    }
+  }
+  return count;
+}
+
+/**
+ * Bounded k-means++ local trials, exact: the same dist values and potentials as kmeans_pp_trials for the
+ * rows that need them. State of the seeding: closest f64[S] (squared distance of each row to its nearest
+ * chosen centre, Infinity before the first), near i32[S] (that centre), lower S x k f64 (lower[i][j] <=
+ * ||x_i - c_j|| for the chosen centres j). Candidate c is the data row candIdx[c] (i32[t]), also copied in
+ * cand (t x d f64) with its squared norm in candNorm f64[t]. A row i cannot come closer to candidate c when
+ * a lower bound of ||cand_c - c_near(i)|| (from the candidate's own bounds) is at least twice its radius;
+ * the others are listed in rows i32[S] (returned: their number), and their t squared distances go to dist
+ * (count x t f64, row n = rows[n]) through block (KMEANS_ROW_BLOCK x d f64) and dots (KMEANS_ROW_BLOCK x t
+ * f64). pots f64[t] gets sum_i min(closest[i], dist_i[c]), summed in row order as kmeans_pp_trials does.
+ */
+export function kmeans_pp_trials_bounded(
+  X: usize,
+  S: i32,
+  d: i32,
+  xNorm: usize,
+  cand: usize,
+  candNorm: usize,
+  candIdx: usize,
+  t: i32,
+  closest: usize,
+  near: usize,
+  lower: usize,
+  k: i32,
+  delta: f64,
+  eta: f64,
+  rows: usize,
+  block: usize,
+  dots: usize,
+  dist: usize,
+  pots: usize,
+): i32 {
+  const kB = (<usize>k) << 3;
+  const tB = (<usize>t) << 3;
+  let count = 0;
+  for (let i = 0; i < S; i++) {
+    const j = load<i32>(near + ((<usize>i) << 2));
+    const cl = load<f64>(closest + ((<usize>i) << 3));
+    const threshold = 2 * sqrt<f64>(cl + delta) + eta;
+    let need = cl == Infinity; // before the first centre
+    for (let c = 0; c < t; c++) {
+      if (candBound(candIdx, c, j, closest, near, lower, kB, delta, eta) < threshold) {
+        need = true;
+        break;
+      }
+    }
+    if (need) {
+      store<i32>(rows + ((<usize>count) << 2), i);
+      count++;
+    }
+  }
+  for (let n0 = 0; n0 < count; n0 += KMEANS_ROW_BLOCK) {
+    const rb = min(KMEANS_ROW_BLOCK, count - n0);
+    const padded = gatherRows(X, d, rows, n0, rb, block);
+    memory.fill(dots, 0, <usize>padded * tB);
+    gemm_abt_f64(dots, t, block, d, cand, d, padded, t, d);
+    for (let r = 0; r < rb; r++) {
+      const i = load<i32>(rows + ((<usize>(n0 + r)) << 2));
+      const xn = load<f64>(xNorm + ((<usize>i) << 3));
+      const dr = dots + <usize>r * tB;
+      const out = dist + <usize>(n0 + r) * tB;
+      for (let c = 0; c < t; c++) {
+        const off = (<usize>c) << 3;
+        store<f64>(out + off, max<f64>(0, xn + load<f64>(candNorm + off) - 2 * load<f64>(dr + off)));
+      }
+    }
+  }
+  memory.fill(pots, 0, tB);
+  let n = 0;
+  for (let i = 0; i < S; i++) {
+    const cl = load<f64>(closest + ((<usize>i) << 3));
+    if (n < count && load<i32>(rows + ((<usize>n) << 2)) == i) {
+      const dr = dist + <usize>n * tB;
+      for (let c = 0; c < t; c++) {
+        const off = (<usize>c) << 3;
+        store<f64>(pots + off, load<f64>(pots + off) + min<f64>(load<f64>(dr + off), cl));
+      }
+      n++;
+    } else {
+      for (let c = 0; c < t; c++) {
+        const off = (<usize>c) << 3;
+        store<f64>(pots + off, load<f64>(pots + off) + cl);
+      }
+    }
+  }
+  return count;
+}
+
+/** A lower bound of ||x_q - c_j|| for candidate row q = candIdx[c]: its radius or its bound on c_j. */
+function candBound(
+  candIdx: usize,
+  c: i32,
+  j: i32,
+  closest: usize,
+  near: usize,
+  lower: usize,
+  kB: usize,
+  delta: f64,
+  eta: f64,
+): f64 {
+  const q = load<i32>(candIdx + ((<usize>c) << 2));
+  if (load<i32>(near + ((<usize>q) << 2)) == j) {
+    return sqrt<f64>(max<f64>(0, load<f64>(closest + ((<usize>q) << 3)) - delta)) - eta;
+  }
+  return load<f64>(lower + <usize>q * kB + ((<usize>j) << 3));
+}
+
+/**
+ * Accepts candidate `best` of kmeans_pp_trials_bounded (data row q) as centre m: every row gets its bound
+ * lower[i][m] (from its distance when listed in rows[0 .. count), else from the triangle inequality through
+ * its nearest centre), and closest/near move to m where the distance is smaller. Arguments as there.
+ */
+export function kmeans_pp_accept_bounded(
+  S: i32,
+  t: i32,
+  best: i32,
+  q: i32,
+  m: i32,
+  rows: usize,
+  count: i32,
+  dist: usize,
+  closest: usize,
+  near: usize,
+  lower: usize,
+  k: i32,
+  delta: f64,
+  eta: f64,
+): void {
+  const kB = (<usize>k) << 3;
+  const tB = (<usize>t) << 3;
+  const mOff = (<usize>m) << 3;
+  const nearQ = load<i32>(near + ((<usize>q) << 2));
+  const radiusQ = sqrt<f64>(max<f64>(0, load<f64>(closest + ((<usize>q) << 3)) - delta)) - eta;
+  const lowerQ = lower + <usize>q * kB;
+  let n = 0;
+  for (let i = 0; i < S; i++) {
+    const cp = closest + ((<usize>i) << 3);
+    const li = lower + <usize>i * kB;
+    const cl = load<f64>(cp);
+    if (n < count && load<i32>(rows + ((<usize>n) << 2)) == i) {
+      const v = load<f64>(dist + <usize>n * tB + ((<usize>best) << 3));
+      store<f64>(li + mOff, max<f64>(0, sqrt<f64>(max<f64>(0, v - delta)) - eta));
+      if (v < cl) {
+        store<f64>(cp, v);
+        store<i32>(near + ((<usize>i) << 2), m);
+      }
+      n++;
+    } else {
+      const j = load<i32>(near + ((<usize>i) << 2));
+      const bound = j == nearQ ? radiusQ : load<f64>(lowerQ + ((<usize>j) << 3));
+      store<f64>(li + mOff, max<f64>(0, bound - sqrt<f64>(cl + delta) - eta));
+    }
+  }
+}

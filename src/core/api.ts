@@ -296,6 +296,71 @@ export interface KernelExports {
     pots: number,
   ): void;
   kmeans_pp_accept(closest: number, dist: number, S: number, stride: number): void;
+  // bounded exact k-means (assembly/kmeans.ts, second half)
+  kmeans_label_distances(
+    X: number,
+    S: number,
+    d: number,
+    centers: number,
+    labels: number,
+    minDist: number,
+  ): void;
+  kmeans_shifts(oldC: number, newC: number, k: number, d: number, shifts: number): number;
+  kmeans_assign_bounded(
+    X: number,
+    S: number,
+    d: number,
+    xNorm: number,
+    centers: number,
+    k: number,
+    cNorm: number,
+    labels: number,
+    minDist: number,
+    lower: number,
+    shifts: number,
+    delta: number,
+    eta: number,
+    rows: number,
+    block: number,
+    dots: number,
+  ): number;
+  kmeans_pp_trials_bounded(
+    X: number,
+    S: number,
+    d: number,
+    xNorm: number,
+    cand: number,
+    candNorm: number,
+    candIdx: number,
+    t: number,
+    closest: number,
+    near: number,
+    lower: number,
+    k: number,
+    delta: number,
+    eta: number,
+    rows: number,
+    block: number,
+    dots: number,
+    dist: number,
+    pots: number,
+  ): number;
+  kmeans_pp_accept_bounded(
+    S: number,
+    t: number,
+    best: number,
+    q: number,
+    m: number,
+    rows: number,
+    count: number,
+    dist: number,
+    closest: number,
+    near: number,
+    lower: number,
+    k: number,
+    delta: number,
+    eta: number,
+  ): void;
 
   // assembly/lanczos.ts (QDG spectral embedding: src/qdg/lanczos.ts)
   lanczos_symv(a: number, S: number, x: number, y: number): void;

@@ -64,8 +64,9 @@ export function kmeans(
     throw new RangeError(`kmeans: data has ${data.length} values, expected ${S} x ${d}`);
   }
   const trials = 2 + Math.floor(Math.log(k));
-  const f64s = S * d + 3 * S + 2 * k * d + 2 * k + Math.max(ROW_BLOCK * k, trials * S) + trials * (d + 2);
-  const need = 8 * f64s + 4 * S + 20 * 64;
+  const f64s =
+    S * d + 3 * S + 2 * k * d + 3 * k + S * k + ROW_BLOCK * (d + Math.max(k, trials)) + trials * (S + d + 2);
+  const need = 8 * f64s + 4 * (3 * S + trials) + 24 * 64;
   if (need > core.available) {
     throw new MemoryLimitError(
       `k-means of ${S} x ${d} with k = ${k} needs ${formatBytes(need)} of Wasm memory`,
@@ -75,18 +76,35 @@ export function kmeans(
   try {
     const K = core.kernels;
     const X = core.allocF64(S * d);
-    const xNorm = core.allocF64(S);
-    const centers = core.allocF64(k * d);
+    const ctx: Ctx = {
+      core,
+      X,
+      S,
+      d,
+      k,
+      trials,
+      xNorm: core.allocF64(S),
+      centers: core.allocF64(k * d),
+      cNorm: core.allocF64(k),
+      labels: core.allocI32(S),
+      minDist: core.allocF64(S),
+      closest: core.allocF64(S),
+      near: core.allocI32(S),
+      lower: core.allocF64(S * k),
+      shifts: core.allocF64(k),
+      rows: core.allocI32(S),
+      block: core.allocF64(ROW_BLOCK * d),
+      dots: core.allocF64(ROW_BLOCK * Math.max(k, trials)),
+      dist: core.allocF64(trials * S),
+      cand: core.allocF64(trials * d),
+      candNorm: core.allocF64(trials),
+      candIdx: core.allocI32(trials),
+      pots: core.allocF64(trials),
+      delta: 0,
+      eta: 0,
+    };
     const centersNew = core.allocF64(k * d);
-    const cNorm = core.allocF64(k);
     const counts = core.allocF64(k);
-    const labels = core.allocI32(S);
-    const minDist = core.allocF64(S);
-    const closest = core.allocF64(S);
-    const scratch = core.allocF64(Math.max(ROW_BLOCK * k, trials * S));
-    const cand = core.allocF64(trials * d);
-    const candNorm = core.allocF64(trials);
-    const pots = core.allocF64(trials);
 
     // centre the data (a copy), and sklearn's tolerance: tol x mean of the per-feature variances
     const x = core.f64(X, S * d);
@@ -110,43 +128,35 @@ export function kmeans(
       }
     }
     const tolAbs = (tol * variance) / (S * d);
-    K.kmeans_row_norms(X, S, d, xNorm);
+    K.kmeans_row_norms(X, S, d, ctx.xNorm);
+    // Rounding allowances of the bounds. Every centre (a data row or a mean of rows) has norm <= R, so a
+    // squared distance ||x||^2 + ||c||^2 - 2 x.c computed in f64 is off by at most about 2 (d + 2) eps R^2;
+    // delta is 1e-10 R^2 (4 (d + 2) eps R^2 above d ~ 1e5) and eta, the slack of a bound, 1e-12 R.
+    const xn = core.f64(ctx.xNorm, S);
+    let R2 = 0;
+    for (let i = 0; i < S; i++) R2 = Math.max(R2, xn[i]);
+    ctx.delta = Math.max(1e-10, 4 * (d + 2) * Number.EPSILON) * R2;
+    ctx.eta = 1e-12 * Math.sqrt(R2);
 
-    const ctx: Ctx = {
-      core,
-      X,
-      S,
-      d,
-      k,
-      xNorm,
-      centers,
-      cNorm,
-      labels,
-      minDist,
-      closest,
-      scratch,
-      cand,
-      candNorm,
-      pots,
-    };
     let best: KMeansResult | undefined;
     for (let init = 0; init < nInit; init++) {
       const rng = new CounterRandom(seed, Stream.kmeans, init);
-      seedPlusPlus(ctx, rng, trials);
+      seedPlusPlus(ctx, rng);
+      // the seeding's nearest centres are the first assignment's starting labels; no centre moved yet
+      core.i32(ctx.labels, S).set(core.i32(ctx.near, S));
+      core.f64(ctx.shifts, k).fill(0);
       const labelsOld = new Int32Array(S).fill(-1);
       let iter = 0;
       for (; iter < maxIter; iter++) {
-        K.kmeans_row_norms(centers, k, d, cNorm);
-        const inertia = K.kmeans_assign(X, S, d, xNorm, centers, k, cNorm, labels, minDist, scratch);
+        const inertia = assign(ctx);
         opts.onIteration?.(init, iter, inertia);
-        K.kmeans_update(X, S, d, labels, k, centersNew, counts);
+        K.kmeans_update(X, S, d, ctx.labels, k, centersNew, counts);
         relocateEmptyClusters(ctx, centersNew, counts);
-        const a = core.f64(centers, k * d);
-        const b = core.f64(centersNew, k * d);
-        let shift = 0;
-        for (let e = 0; e < k * d; e++) shift += (b[e] - a[e]) ** 2;
-        a.set(b);
-        const lab = core.i32(labels, S);
+        const shift = K.kmeans_shifts(ctx.centers, centersNew, k, d, ctx.shifts);
+        const shifts = core.f64(ctx.shifts, k);
+        for (let j = 0; j < k; j++) shifts[j] = shifts[j] * (1 + 1e-12) + ctx.eta;
+        core.f64(ctx.centers, k * d).set(core.f64(centersNew, k * d));
+        const lab = core.i32(ctx.labels, S);
         let same = true;
         for (let i = 0; i < S; i++) {
           if (lab[i] !== labelsOld[i]) {
@@ -159,13 +169,12 @@ export function kmeans(
         labelsOld.set(lab);
       }
       // the final assignment, so that labels match the final centres
-      K.kmeans_row_norms(centers, k, d, cNorm);
-      const inertia = K.kmeans_assign(X, S, d, xNorm, centers, k, cNorm, labels, minDist, scratch);
+      const inertia = assign(ctx);
       if (!best || inertia < best.inertia) {
-        const c = Float64Array.from(core.f64(centers, k * d));
+        const c = Float64Array.from(core.f64(ctx.centers, k * d));
         for (let i = 0; i < k; i++) for (let j = 0; j < d; j++) c[i * d + j] += mean[j];
         best = {
-          labels: Int32Array.from(core.i32(labels, S)),
+          labels: Int32Array.from(core.i32(ctx.labels, S)),
           inertia,
           iterations: Math.min(iter + 1, maxIter),
           centers: c,
@@ -184,31 +193,118 @@ interface Ctx {
   S: number;
   d: number;
   k: number;
+  trials: number;
   xNorm: number;
   centers: number;
   cNorm: number;
   labels: number;
   minDist: number;
   closest: number;
-  scratch: number;
+  near: number;
+  /** f64 S x k: lower[i][j] <= ||x_i - c_j|| (Elkan's bounds). */
+  lower: number;
+  shifts: number;
+  rows: number;
+  block: number;
+  dots: number;
+  dist: number;
   cand: number;
   candNorm: number;
+  candIdx: number;
   pots: number;
+  delta: number;
+  eta: number;
 }
 
-/** sklearn's greedy k-means++: each new centre is the best of `trials` D^2-sampled candidates. */
-function seedPlusPlus(c: Ctx, rng: CounterRandom, trials: number): void {
-  const { core, X, S, d, k } = c;
+/** The bounded exact assignment step (kmeans_assign_bounded); returns the inertia. */
+function assign(c: Ctx): number {
+  const { core, S, d, k } = c;
+  const K = core.kernels;
+  K.kmeans_row_norms(c.centers, k, d, c.cNorm);
+  K.kmeans_assign_bounded(
+    c.X,
+    S,
+    d,
+    c.xNorm,
+    c.centers,
+    k,
+    c.cNorm,
+    c.labels,
+    c.minDist,
+    c.lower,
+    c.shifts,
+    c.delta,
+    c.eta,
+    c.rows,
+    c.block,
+    c.dots,
+  );
+  const dist = core.f64(c.minDist, S);
+  let inertia = 0;
+  for (let i = 0; i < S; i++) inertia += dist[i];
+  return inertia;
+}
+
+/**
+ * sklearn's greedy k-means++: each new centre is the best of `trials` D^2-sampled candidates. The trials
+ * skip the rows that a candidate provably cannot come closer to (kmeans_pp_trials_bounded), and leave
+ * Elkan's lower bounds of every row to every centre for the Lloyd iterations.
+ */
+function seedPlusPlus(c: Ctx, rng: CounterRandom): void {
+  const { core, X, S, d, k, trials } = c;
   const K = core.kernels;
   const copyRow = (dst: number, row: number) => core.f64(dst, d).set(core.f64(X + 8 * row * d, d));
+  const setCandidate = (t: number, row: number) => {
+    copyRow(c.cand + 8 * t * d, row);
+    core.f64(c.candNorm, trials)[t] = core.f64(c.xNorm, S)[row];
+    core.i32(c.candIdx, trials)[t] = row;
+  };
+  const tryCandidates = (t: number) =>
+    K.kmeans_pp_trials_bounded(
+      X,
+      S,
+      d,
+      c.xNorm,
+      c.cand,
+      c.candNorm,
+      c.candIdx,
+      t,
+      c.closest,
+      c.near,
+      c.lower,
+      k,
+      c.delta,
+      c.eta,
+      c.rows,
+      c.block,
+      c.dots,
+      c.dist,
+      c.pots,
+    );
+  const accept = (t: number, bestT: number, row: number, centre: number, count: number) =>
+    K.kmeans_pp_accept_bounded(
+      S,
+      t,
+      bestT,
+      row,
+      centre,
+      c.rows,
+      count,
+      c.dist,
+      c.closest,
+      c.near,
+      c.lower,
+      k,
+      c.delta,
+      c.eta,
+    );
   // first centre: uniform; closest = squared distance of every row to it
   const first = rng.nextInt(S);
   copyRow(c.centers, first);
-  copyRow(c.cand, first);
-  core.f64(c.candNorm, 1)[0] = core.f64(c.xNorm, S)[first];
+  setCandidate(0, first);
   core.f64(c.closest, S).fill(Infinity);
-  K.kmeans_pp_trials(X, S, d, c.xNorm, c.cand, c.candNorm, 1, c.closest, c.scratch, c.pots);
-  K.kmeans_pp_accept(c.closest, c.scratch, S, 1);
+  core.i32(c.near, S).fill(0);
+  accept(1, 0, first, 0, tryCandidates(1));
   let pot = core.f64(c.pots, 1)[0];
   const cumsum = new Float64Array(S);
   const ids = new Int32Array(trials);
@@ -227,15 +323,14 @@ function seedPlusPlus(c: Ctx, rng: CounterRandom, trials: number): void {
         else lo = mid + 1;
       }
       ids[t] = lo;
-      copyRow(c.cand + 8 * t * d, lo);
-      core.f64(c.candNorm, trials)[t] = core.f64(c.xNorm, S)[lo];
+      setCandidate(t, lo);
     }
-    K.kmeans_pp_trials(X, S, d, c.xNorm, c.cand, c.candNorm, trials, c.closest, c.scratch, c.pots);
+    const count = tryCandidates(trials);
     const pots = core.f64(c.pots, trials);
     let bestT = 0;
     for (let t = 1; t < trials; t++) if (pots[t] < pots[bestT]) bestT = t;
     pot = pots[bestT];
-    K.kmeans_pp_accept(c.closest, c.scratch + 8 * bestT, S, trials);
+    accept(trials, bestT, ids[bestT], centre, count);
     copyRow(c.centers + 8 * centre * d, ids[bestT]);
   }
 }
@@ -270,6 +365,7 @@ function relocateEmptyClusters(c: Ctx, centersNew: number, countsPtr: number): v
     counts[old] = n - 1;
     counts[e] = 1;
     labels[p] = e;
+    core.f64(c.lower + 8 * p * k, k).fill(0); // moved by hand: recompute it in the next assignment
   }
 }
 
