@@ -59,7 +59,10 @@ export function inductionTokens(stream: TokenStream): Uint8Array {
   return out;
 }
 
-/** Candidates (loss below threshold, not induction), then every `every`-th of them, the first S. */
+/**
+ * Candidates (loss below threshold, not induction), then S of them: every `every`-th from the start (the
+ * paper's [::50][:10000]), or by default spread evenly over all candidates.
+ */
 export function selectLowLossTokens(
   losses: ArrayLike<number>,
   induction: Uint8Array,
@@ -69,10 +72,15 @@ export function selectLowLossTokens(
 ): { rows: number[]; candidates: number; every: number } {
   const candidates: number[] = [];
   for (let p = 0; p < losses.length; p++) if (losses[p] < threshold && !induction[p]) candidates.push(p);
-  const k = every ?? Math.max(1, Math.floor(candidates.length / samples));
   const rows: number[] = [];
-  for (let i = 0; i < candidates.length && rows.length < samples; i += k) rows.push(candidates[i]);
-  return { rows, candidates: candidates.length, every: k };
+  if (every !== undefined) {
+    for (let i = 0; i < candidates.length && rows.length < samples; i += every) rows.push(candidates[i]);
+    return { rows, candidates: candidates.length, every };
+  }
+  // spread evenly over all candidates (every text), not the first S
+  const n = Math.min(samples, candidates.length);
+  for (let i = 0; i < n; i++) rows.push(candidates[Math.floor((i * candidates.length) / n)]);
+  return { rows, candidates: candidates.length, every: candidates.length / Math.max(1, n) };
 }
 
 /** Share of the most common value in each cluster, weighted by cluster size (1 = every cluster is one value). */
@@ -380,7 +388,7 @@ export async function lmQdgCommand(o: LmQdgCliOptions): Promise<void> {
       title: `QDG on tokens: width-${width} language model (${model.parameters} parameters)`,
       intro:
         `${S} test tokens with loss below ${o.lossThreshold} nats, not completing a trigram seen earlier in their text ` +
-        `(every ${sel.every}th of ${sel.candidates} candidates); gradients of every weight and bias (factored Gram); ` +
+        `(${S} of ${sel.candidates} candidates, spread evenly); gradients of every weight and bias (factored Gram); ` +
         `${o.nInit} k-means restarts per K; one Lanczos eigensolve for K = ${maxK}.`,
       sections: [
         {

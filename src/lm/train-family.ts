@@ -4,7 +4,8 @@
 //   checkpoint-losses.npy  f32 [test tokens x checkpoints] of the largest member (Fig. 11)
 //   tokens.csv             one row per test token: row, id, token, tag, text, position
 //   family.json            config, parameter counts, checkpoint steps, mean losses, timing
-// Members whose model.json exists with the same config are reused (a killed run resumes).
+// Members whose model.json exists with the same config (widths aside) are reused: a killed run resumes,
+// and a size added to --widths trains only that size.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -74,7 +75,9 @@ function existingMember(dir: string, cfg: LmFamilyConfig, width: number): LmMode
   if (!existsSync(path)) return undefined;
   try {
     const r = JSON.parse(readFileSync(path, 'utf8')) as LmModelRecord;
-    return JSON.stringify(r.config) === JSON.stringify(cfg) ? r : undefined;
+    // a member depends on every setting but the list of other widths: adding a size reuses the rest
+    const same = (c: LmFamilyConfig) => JSON.stringify({ ...c, widths: [] });
+    return same(r.config) === same(cfg) ? r : undefined;
   } catch {
     return undefined;
   }
