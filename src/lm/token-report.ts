@@ -11,6 +11,21 @@ const bits = (nats: number) => nats / LN2;
 const fmtN = (n: number) =>
   n >= 1e9 ? `${(n / 1e9).toFixed(1)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(0)}k`;
 
+/** Up to n rows, at most one per token when the side file names them (examples of different tokens). */
+export function distinctExamples(rows: number[], n: number, tokens?: TokenInfo[]): number[] {
+  if (!tokens) return rows.slice(0, n);
+  const seen = new Set<string>();
+  const out: number[] = [];
+  for (const r of rows) {
+    const key = tokens[r].word ?? tokens[r].token;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(r);
+    if (out.length === n) break;
+  }
+  return out;
+}
+
 /** Fig. 3 left: mean loss (bits) against N, log-log, with the fitted power law. */
 export function meanLossFigure(a: TokenScalingAnalysis): Figure {
   const { scaling, parameters } = a;
@@ -239,11 +254,16 @@ export function tokenFigures(
       ),
     );
   }
-  const mono = a.monogenic.slice(0, examplesPerKind).map((t) => t.row);
-  const poly = [...a.polygenic]
-    .sort((x, y) => x.slope - y.slope)
-    .slice(0, examplesPerKind)
-    .map((t) => t.row);
+  const mono = distinctExamples(
+    a.monogenic.map((t) => t.row),
+    examplesPerKind,
+    tokens,
+  );
+  const poly = distinctExamples(
+    [...a.polygenic].sort((x, y) => x.slope - y.slope).map((t) => t.row),
+    examplesPerKind,
+    tokens,
+  );
   if (mono.length > 0)
     figs.push(
       tokenCurvesFigure('lm-monogenic-examples', 'Monogenic tokens (Figs. 4, 12)', a, losses, mono, tokens),
@@ -318,11 +338,16 @@ export function languageModelSections(
       links: ['lm-training-scaling', 'lm-training-density', 'lm-training-integrand'].map(link),
     });
   }
-  const mono = a.monogenic.slice(0, examplesPerKind).map((t) => t.row);
-  const poly = [...a.polygenic]
-    .sort((x, y) => x.slope - y.slope)
-    .slice(0, examplesPerKind)
-    .map((t) => t.row);
+  const mono = distinctExamples(
+    a.monogenic.map((t) => t.row),
+    examplesPerKind,
+    tokens,
+  );
+  const poly = distinctExamples(
+    [...a.polygenic].sort((x, y) => x.slope - y.slope).map((t) => t.row),
+    examplesPerKind,
+    tokens,
+  );
   sections.push({
     title: 'Language models: monogenic and polygenic tokens (Figs. 4, 12)',
     svgs: [...svg('lm-monogenic-examples'), ...svg('lm-polygenic-examples')],
