@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Core } from '../src/core/arena.js';
 import { CounterRandom } from '../src/core/rng.js';
 import { largestEigenpairs } from '../src/qdg/lanczos.js';
-import { symmetricTridiagonalEigen, tridiagonalQL } from '../src/qdg/tridiagonal.js';
+import { symmetricTridiagonalEigen, tridiagonalEigenvectors, tridiagonalQL } from '../src/qdg/tridiagonal.js';
 import { denseSymmetricEigen } from '../src/qdg/dense-eigen.js';
 
 const core = new Core();
@@ -339,6 +339,60 @@ describe('tridiagonal QL', () => {
         void tridiagonalQL;
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe('inverse iteration for the wanted eigenvectors of T', () => {
+  it('gives orthonormal eigenvectors with tiny residuals, repeated and clustered eigenvalues included', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.nat(1000),
+        fc.constantFrom('random', 'repeated', 'clustered'),
+        (n, seed, kind) => {
+          const g = gaussians(2 * n, seed);
+          // 'repeated': zero couplings split T into equal blocks (as invariant-subspace restarts do);
+          // 'clustered': eigenvalues within 1e-9 of each other (Wilkinson-like, tiny couplings)
+          const block = 1 + (seed % 5);
+          const d = Float64Array.from({ length: n }, (_, i) =>
+            kind === 'repeated' ? g[i % block] : kind === 'clustered' ? 1 + 1e-9 * g[i] : g[i],
+          );
+          const e = Float64Array.from({ length: n }, (_, i) =>
+            kind === 'repeated'
+              ? (i + 1) % block === 0
+                ? 0
+                : g[n + (i % block)]
+              : kind === 'clustered'
+                ? 1e-10 * g[n + i]
+                : g[n + i],
+          );
+          const k = 1 + (seed % n);
+          const all = symmetricTridiagonalEigen(d, e, { order: 'descending', core });
+          const values = all.values.slice(0, k);
+          const { vectors: z, maxResidual } = tridiagonalEigenvectors(d, e, values);
+          expect(maxResidual).toBeLessThan(1e-13);
+          let tNorm = 0;
+          for (let i = 0; i < n; i++)
+            tNorm = Math.max(tNorm, Math.abs(d[i]) + Math.abs(e[i]) + (i > 0 ? Math.abs(e[i - 1]) : 0));
+          for (let a = 0; a < k; a++) {
+            // T z = theta z, recomputed here
+            for (let i = 0; i < n; i++) {
+              let t = (d[i] - values[a]) * z[a * n + i];
+              if (i > 0) t += e[i - 1] * z[a * n + i - 1];
+              if (i + 1 < n) t += e[i] * z[a * n + i + 1];
+              expect(Math.abs(t)).toBeLessThan(1e-13 * tNorm);
+            }
+            // orthonormal (to eps ||T|| / gap for well-separated values: 1e-9 here)
+            for (let b = 0; b <= a; b++) {
+              let t = 0;
+              for (let i = 0; i < n; i++) t += z[a * n + i] * z[b * n + i];
+              expect(Math.abs(t - (a === b ? 1 : 0))).toBeLessThan(1e-9);
+            }
+          }
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });
