@@ -178,6 +178,15 @@ describe('the trained family', () => {
     }
   });
 
+  it('2 worker threads train byte-identical members to 1 thread (counter-based batches)', async () => {
+    const other = join(dir, 'family-2workers');
+    await trainLanguageModelFamily(TINY, other, { workers: 2 });
+    for (const file of ['losses.npy', 'checkpoint-losses.npy', 'tokens.csv'])
+      expect(readFileSync(join(other, file)).equals(readFileSync(join(dir, 'family', file))), file).toBe(
+        true,
+      );
+  }, 60_000);
+
   it('re-running reuses finished members', async () => {
     const again = await trainLanguageModelFamily(TINY, join(dir, 'family'), { workers: 0 });
     expect(again.memberSeconds).toEqual(family.memberSeconds);
