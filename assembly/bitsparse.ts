@@ -118,8 +118,10 @@ export function sparse_bits_forward(
 }
 
 /**
- * sparse_bits_forward followed by ReLU in the same pass: out = max(b + input . W, 0) (exactly relu_forward of
- * sparse_bits_forward's output). Same buffers and guarantees as sparse_bits_forward.
+ * sparse_bits_forward followed by ReLU in the same pass: out = (y < 0 ? 0 : y) for y = b + input . W, i.e.
+ * relu_forward of sparse_bits_forward's output (f32x4.pmax, one instruction: NaN propagates like max; only a
+ * pre-activation of exactly -0 stays -0, which no later computation can tell from +0). Same buffers and
+ * guarantees as sparse_bits_forward.
  */
 export function sparse_bits_forward_relu(
   out: usize,
@@ -197,14 +199,14 @@ function bitsForward(
         t += groupBytes32;
       }
       if (relu) {
-        a0 = f32x4.max(a0, zero);
-        a1 = f32x4.max(a1, zero);
-        a2 = f32x4.max(a2, zero);
-        a3 = f32x4.max(a3, zero);
-        a4 = f32x4.max(a4, zero);
-        a5 = f32x4.max(a5, zero);
-        a6 = f32x4.max(a6, zero);
-        a7 = f32x4.max(a7, zero);
+        a0 = f32x4.pmax(a0, zero);
+        a1 = f32x4.pmax(a1, zero);
+        a2 = f32x4.pmax(a2, zero);
+        a3 = f32x4.pmax(a3, zero);
+        a4 = f32x4.pmax(a4, zero);
+        a5 = f32x4.pmax(a5, zero);
+        a6 = f32x4.pmax(a6, zero);
+        a7 = f32x4.pmax(a7, zero);
       }
       const q = out + <usize>s * ro + ob;
       v128.store(q, a0);
@@ -232,7 +234,7 @@ function bitsForward(
         const c = load<i32>(row + ((<usize>(g + 1)) << 2));
         a = f32x4.add(a, v128.load(slab + ((<usize>(g * 256 + c)) << 4)));
       }
-      if (relu) a = f32x4.max(a, zero);
+      if (relu) a = f32x4.pmax(a, zero);
       v128.store(out + <usize>s * ro + ob, a);
     }
   }
@@ -244,7 +246,7 @@ function bitsForward(
       const p1 = load<i32>(offsets + ((<usize>s) << 2), 4);
       for (let p = p0; p < p1; p++)
         a += load<f32>(W + <usize>load<i32>(indices + ((<usize>p) << 2)) * ro + ob);
-      store<f32>(out + <usize>s * ro + ob, relu ? max<f32>(a, 0) : a);
+      store<f32>(out + <usize>s * ro + ob, relu && a < 0 ? 0 : a);
     }
   }
 }
