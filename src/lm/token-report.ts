@@ -32,9 +32,16 @@ export function meanLossFigure(a: TokenScalingAnalysis): Figure {
   const rows: Record<string, CsvValue>[] = parameters.map((N, m) => ({
     parameters: N,
     meanLossBits: bits(scaling.meanLoss[m]),
-    fitted: m < scaling.modelsFitted,
+    fitted: m < scaling.modelsFitted ? 'fitted' : 'left out',
     fitBits: bits(Math.exp(scaling.fit.intercept) * Math.pow(N, scaling.fit.slope)),
   }));
+  // a log axis over the data only (a decade of padding would flatten small exponents)
+  const values = rows.flatMap((r) => [r.meanLossBits as number, r.fitBits as number]);
+  const yScale = {
+    type: 'log',
+    domain: [0.95 * Math.min(...values), 1.05 * Math.max(...values)],
+    nice: false,
+  };
   return {
     id: 'lm-mean-loss-scaling',
     title: 'Mean test loss against parameters (Fig. 3 left)',
@@ -51,20 +58,20 @@ export function meanLossFigure(a: TokenScalingAnalysis): Figure {
           mark: { type: 'line', color: '#d62728', strokeDash: [5, 3] },
           encoding: {
             x: { field: 'parameters', type: 'quantitative', scale: { type: 'log' }, title: 'parameters N' },
-            y: {
-              field: 'fitBits',
-              type: 'quantitative',
-              scale: { type: 'log' },
-              title: 'mean loss (bits)',
-            },
+            y: { field: 'fitBits', type: 'quantitative', scale: yScale, title: 'mean loss (bits)' },
           },
         },
         {
           mark: { type: 'point', filled: true, size: 60 },
           encoding: {
             x: { field: 'parameters', type: 'quantitative', scale: { type: 'log' } },
-            y: { field: 'meanLossBits', type: 'quantitative', scale: { type: 'log' } },
-            color: { field: 'fitted', type: 'nominal', scale: { range: ['#999', '#1f77b4'] }, legend: null },
+            y: { field: 'meanLossBits', type: 'quantitative', scale: yScale },
+            color: {
+              field: 'fitted',
+              type: 'nominal',
+              scale: { domain: ['fitted', 'left out'], range: ['#1f77b4', '#999'] },
+              legend: null,
+            },
           },
         },
       ],
@@ -130,6 +137,12 @@ export function trainingFigure(a: TokenScalingAnalysis): Figure | undefined {
     inWindow: t.window !== null && s >= t.window[0] && s <= t.window[1],
     fitBits: t.fit ? bits(Math.exp(t.fit.intercept) * Math.pow(s, t.fit.slope)) : null,
   }));
+  const values = rows.map((r) => r.meanLossBits as number);
+  const yScale = {
+    type: 'log',
+    domain: [0.95 * Math.min(...values), 1.05 * Math.max(...values)],
+    nice: false,
+  };
   return {
     id: 'lm-training-scaling',
     title: 'Mean test loss over training (Fig. 11 left)',
@@ -152,7 +165,7 @@ export function trainingFigure(a: TokenScalingAnalysis): Figure | undefined {
             y: {
               field: 'fitBits',
               type: 'quantitative',
-              scale: { type: 'log' },
+              scale: yScale,
               title: 'mean loss (bits)',
             },
           },
@@ -161,7 +174,7 @@ export function trainingFigure(a: TokenScalingAnalysis): Figure | undefined {
           mark: { type: 'line', point: true },
           encoding: {
             x: { field: 'step', type: 'quantitative', scale: { type: 'log' } },
-            y: { field: 'meanLossBits', type: 'quantitative', scale: { type: 'log' } },
+            y: { field: 'meanLossBits', type: 'quantitative', scale: yScale },
           },
         },
       ],
