@@ -2,6 +2,8 @@
 // row-major f64 (ld = d), centres are k x d. Squared distances are ||x||^2 - 2 x.c + ||c||^2, with every
 // x.c of a block of rows computed as one SIMD matrix product (gemm_abt_f64), clamped at 0.
 
+import { gemm_abt_f32 } from './syrk';
+
 /** Columns per pass of the f64 product (2 KiB of a row in L1). */
 const KC: i32 = 256;
 /** Rows of B per panel. */
@@ -332,11 +334,14 @@ export function kmeans_pp_accept(closest: usize, dist: usize, S: i32, stride: i3
 // Bounded (exact) k-means: Elkan's per-point lower bounds, one per centre, with blocked recomputation.
 // lower is S x k f64 (row i at lower + 8 k i): lower[i][j] <= ||x_i - c_j|| (true distance, not squared).
 // A point whose exact distance to its own centre is below every other bound keeps its centre with no
-// distance computation; the other points are gathered KMEANS_ROW_BLOCK at a time (padded to a multiple of
-// four rows, so every dot product takes the same register-tile path as in kmeans_assign and
-// kmeans_pp_trials, and gives the same bits) and get all k distances from one gemm_abt_f64.
-// delta bounds the rounding error of a squared distance ||x||^2 + ||c||^2 - 2 x.c (the caller passes
-// about 1e-10 R^2, R the largest row norm); eta bounds the rounding of a bound (about 1e-12 R).
+// distance computation; the other points are gathered KMEANS_ROW_BLOCK at a time and get all their
+// distances from one f32 product (gemm_abt_f32 of f32 copies of the rows and centres). Every f32 value v32
+// of a squared distance ||x||^2 + ||c||^2 - 2 x.c comes with the rigorous error bound g |x| |c| (g about
+// 2 (d + 4) 2^-24: the rounding of x and c to f32 and of a d-term f32 dot product in any order). Values
+// that decide something within that error are recomputed in f64 by dotTile, whose operation order is the
+// one of the 4 x 2 register tile of gemm_abt_f64, so results equal those of kmeans_assign and
+// kmeans_pp_trials bit for bit. delta bounds the rounding error of an f64 squared distance (the caller
+// passes about 1e-10 R^2, R the largest row norm); eta bounds the rounding of a bound (about 1e-12 R).
 // ---------------------------------------------------------------------------------------------------------
 
 /** Squared Euclidean distance of two f64 vectors of length d (direct differences, no cancellation). */
@@ -361,17 +366,44 @@ function sqDist(a: usize, b: usize, d: i32): f64 {
 }
 
 /**
- * Copies rows rows[n0 .. n0 + rb) of X (S x d f64) into block (contiguous, d per row), repeating the last
- * one up to a multiple of four rows; returns the padded row count.
+ * a . b in f64 with the operation order of one entry of gemm_abt_f64's register tiles (chunks of KC
+ * columns, two lanes over column pairs, the odd column last, chunk sums added in order), so the same bits.
  */
-function gatherRows(X: usize, d: i32, rows: usize, n0: i32, rb: i32, block: usize): i32 {
-  const rowB = (<usize>d) << 3;
-  const padded = (rb + 3) & ~3;
-  for (let r = 0; r < padded; r++) {
-    const i = load<i32>(rows + ((<usize>min(n0 + r, n0 + rb - 1)) << 2));
-    memory.copy(block + <usize>r * rowB, X + <usize>i * rowB, rowB);
+function dotTile(a: usize, b: usize, d: i32): f64 {
+  let c: f64 = 0;
+  for (let k0 = 0; k0 < d; k0 += KC) {
+    const kc = min(KC, d - k0);
+    const base = (<usize>k0) << 3;
+    let s = f64x2.splat(0);
+    let k = 0;
+    for (; k + 2 <= kc; k += 2) {
+      const off = base + ((<usize>k) << 3);
+      s = f64x2.add(s, f64x2.mul(v128.load(a + off), v128.load(b + off)));
+    }
+    let t = hsum(s);
+    if (k < kc) {
+      const off = base + ((<usize>k) << 3);
+      t += load<f64>(a + off) * load<f64>(b + off);
+    }
+    c += t;
   }
-  return padded;
+  return c;
+}
+
+/** Copies rows rows[n0 .. n0 + rb) of X32 (S x d f32) into block (contiguous, d per row). */
+function gatherRows32(X32: usize, d: i32, rows: usize, n0: i32, rb: i32, block: usize): void {
+  const rowB = (<usize>d) << 2;
+  for (let r = 0; r < rb; r++) {
+    const i = load<i32>(rows + ((<usize>(n0 + r)) << 2));
+    memory.copy(block + <usize>r * rowB, X32 + <usize>i * rowB, rowB);
+  }
+}
+
+/** dst f32[n] = src f64[n] rounded to nearest. */
+export function kmeans_to_f32(src: usize, dst: usize, n: i32): void {
+  for (let e = 0; e < n; e++) {
+    store<f32>(dst + ((<usize>e) << 2), <f32>load<f64>(src + ((<usize>e) << 3)));
+  }
 }
 
 /**
@@ -409,21 +441,24 @@ export function kmeans_shifts(oldC: usize, newC: usize, k: i32, d: i32, shifts: 
 }
 
 /**
- * Bounded assignment step, exact: afterwards labels[i] is the nearest centre of row i (the first of the
- * computed minima for a recomputed row), minDist[i] its squared distance (direct differences).
- * On entry labels i32[S] hold the previous assignment, lower (S x k f64) bounds valid for the centres
- * before they moved by shifts f64[k] (upper bounds of the moves: pass 0s when they did not move). Rows
- * are skipped when sqrt(minDist) (rounded up) is below every lower[i][j] - shifts[j], j != label; the rest
- * are listed in rows i32[S] and recomputed through block (KMEANS_ROW_BLOCK x d f64) and dots
- * (KMEANS_ROW_BLOCK x k f64), refreshing their k bounds. X S x d, xNorm f64[S], centers k x d, cNorm f64[k]
- * (squared row norms of the centres). Returns the number of recomputed rows.
+ * Bounded assignment step, exact: afterwards labels[i] is the nearest centre of row i (for a recomputed
+ * row, the first minimum of the f64 values that kmeans_assign computes), minDist[i] its squared distance
+ * (direct differences). On entry labels i32[S] hold the previous assignment, lower (S x k f64) bounds
+ * valid for the centres before they moved by shifts f64[k] (upper bounds of the moves; 0s when they did not
+ * move). A row is skipped when sqrt(minDist) (rounded up) is below every lower[i][j] - shifts[j], j !=
+ * label; the others are listed in rows i32[S] and recomputed through block (KMEANS_ROW_BLOCK x d f32) and
+ * dots (KMEANS_ROW_BLOCK x k f32), refreshing their k bounds. X S x d f64 and its f32 copy X32, xNorm
+ * f64[S], centers k x d f64 and its f32 copy centers32, cNorm f64[k] (squared centre norms), g the f32
+ * error factor. Returns the number of recomputed rows.
  */
 export function kmeans_assign_bounded(
   X: usize,
+  X32: usize,
   S: i32,
   d: i32,
   xNorm: usize,
   centers: usize,
+  centers32: usize,
   k: i32,
   cNorm: usize,
   labels: usize,
@@ -432,12 +467,14 @@ export function kmeans_assign_bounded(
   shifts: usize,
   delta: f64,
   eta: f64,
+  g: f64,
   rows: usize,
   block: usize,
   dots: usize,
 ): i32 {
   const rowB = (<usize>d) << 3;
   const kB = (<usize>k) << 3;
+  const k4 = (<usize>k) << 2;
   let count = 0;
   for (let i = 0; i < S; i++) {
     const a = load<i32>(labels + ((<usize>i) << 2));
@@ -459,49 +496,67 @@ export function kmeans_assign_bounded(
   }
   for (let n0 = 0; n0 < count; n0 += KMEANS_ROW_BLOCK) {
     const rb = min(KMEANS_ROW_BLOCK, count - n0);
-    const padded = gatherRows(X, d, rows, n0, rb, block);
-    memory.fill(dots, 0, <usize>padded * kB);
-    gemm_abt_f64(dots, k, block, d, centers, d, padded, k, d);
+    gatherRows32(X32, d, rows, n0, rb, block);
+    memory.fill(dots, 0, <usize>rb * k4);
+    gemm_abt_f32(dots, k, block, d, centers32, d, rb, k, d, -1);
     for (let r = 0; r < rb; r++) {
       const i = load<i32>(rows + ((<usize>(n0 + r)) << 2));
+      const xi = X + <usize>i * rowB;
       const xn = load<f64>(xNorm + ((<usize>i) << 3));
-      const dr = dots + <usize>r * kB;
+      const gx = g * sqrt<f64>(xn);
+      const dr = dots + <usize>r * k4;
       const li = lower + <usize>i * kB;
+      // f32 pass: bounds of every centre, and the least upper value of a squared distance
+      let minUpper = Infinity;
+      for (let j = 0; j < k; j++) {
+        const cn = load<f64>(cNorm + ((<usize>j) << 3));
+        const v = xn + cn - 2 * <f64>load<f32>(dr + ((<usize>j) << 2));
+        const e = gx * sqrt<f64>(cn);
+        if (v + e < minUpper) minUpper = v + e;
+        store<f64>(li + ((<usize>j) << 3), max<f64>(0, sqrt<f64>(max<f64>(0, v - e - delta)) - eta));
+      }
+      // f64 pass over the centres that may be nearest
       let best = 0;
       let bestV = Infinity;
       for (let j = 0; j < k; j++) {
-        const off = (<usize>j) << 3;
-        const v = load<f64>(cNorm + off) - 2 * load<f64>(dr + off);
+        const cn = load<f64>(cNorm + ((<usize>j) << 3));
+        const v32 = xn + cn - 2 * <f64>load<f32>(dr + ((<usize>j) << 2));
+        if (v32 - gx * sqrt<f64>(cn) > minUpper + delta) continue;
+        const v = cn - 2 * dotTile(xi, centers + <usize>j * rowB, d);
         if (v < bestV) {
           bestV = v;
           best = j;
         }
-        store<f64>(li + off, max<f64>(0, sqrt<f64>(max<f64>(0, xn + v - delta)) - eta));
+        store<f64>(li + ((<usize>j) << 3), max<f64>(0, sqrt<f64>(max<f64>(0, xn + v - delta)) - eta));
       }
       store<i32>(labels + ((<usize>i) << 2), best);
-      store<f64>(minDist + ((<usize>i) << 3), sqDist(X + <usize>i * rowB, centers + <usize>best * rowB, d));
+      store<f64>(minDist + ((<usize>i) << 3), sqDist(xi, centers + <usize>best * rowB, d));
     }
   }
   return count;
 }
 
 /**
- * Bounded k-means++ local trials, exact: the same dist values and potentials as kmeans_pp_trials for the
- * rows that need them. State of the seeding: closest f64[S] (squared distance of each row to its nearest
- * chosen centre, Infinity before the first), near i32[S] (that centre), lower S x k f64 (lower[i][j] <=
- * ||x_i - c_j|| for the chosen centres j). Candidate c is the data row candIdx[c] (i32[t]), also copied in
- * cand (t x d f64) with its squared norm in candNorm f64[t]. A row i cannot come closer to candidate c when
- * a lower bound of ||cand_c - c_near(i)|| (from the candidate's own bounds) is at least twice its radius;
- * the others are listed in rows i32[S] (returned: their number), and their t squared distances go to dist
- * (count x t f64, row n = rows[n]) through block (KMEANS_ROW_BLOCK x d f64) and dots (KMEANS_ROW_BLOCK x t
- * f64). pots f64[t] gets sum_i min(closest[i], dist_i[c]), summed in row order as kmeans_pp_trials does.
+ * Bounded k-means++ local trials, exact: the potentials of kmeans_pp_trials, bit for bit. State of the
+ * seeding: closest f64[S] (squared distance of each row to its nearest chosen centre, Infinity before the
+ * first), near i32[S] (that centre), lower S x k f64 (lower[i][j] <= ||x_i - c_j|| for the chosen centres
+ * j). Candidate c is the data row candIdx[c] (i32[t]), also copied in cand (t x d f64) and cand32 (t x d
+ * f32) with its squared norm in candNorm f64[t]. A row i cannot come closer to candidate c when a lower bound
+ * of ||cand_c - c_near(i)|| (from the candidate's own bounds) is at least twice its radius; the others are
+ * listed in rows i32[S] (returned: their number), and their t squared distances go to dist (count x t f64,
+ * row n = rows[n]) through block (KMEANS_ROW_BLOCK x d f32) and dots (KMEANS_ROW_BLOCK x t f32). A
+ * distance that the f32 product puts surely above closest[i] is stored as its f32 lower bound (still above
+ * closest[i], so it changes nothing); the others are the f64 values of kmeans_pp_trials. pots f64[t] gets
+ * sum_i min(closest[i], dist_i[c]) in row order. X S x d f64, X32 its f32 copy, g the f32 error factor.
  */
 export function kmeans_pp_trials_bounded(
   X: usize,
+  X32: usize,
   S: i32,
   d: i32,
   xNorm: usize,
   cand: usize,
+  cand32: usize,
   candNorm: usize,
   candIdx: usize,
   t: i32,
@@ -511,25 +566,25 @@ export function kmeans_pp_trials_bounded(
   k: i32,
   delta: f64,
   eta: f64,
+  g: f64,
   rows: usize,
   block: usize,
   dots: usize,
   dist: usize,
   pots: usize,
 ): i32 {
+  const rowB = (<usize>d) << 3;
   const kB = (<usize>k) << 3;
   const tB = (<usize>t) << 3;
+  const t4 = (<usize>t) << 2;
   let count = 0;
   for (let i = 0; i < S; i++) {
     const j = load<i32>(near + ((<usize>i) << 2));
     const cl = load<f64>(closest + ((<usize>i) << 3));
     const threshold = 2 * sqrt<f64>(cl + delta) + eta;
     let need = cl == Infinity; // before the first centre
-    for (let c = 0; c < t; c++) {
-      if (candBound(candIdx, c, j, closest, near, lower, kB, delta, eta) < threshold) {
-        need = true;
-        break;
-      }
+    for (let c = 0; c < t && !need; c++) {
+      if (candBound(candIdx, c, j, closest, near, lower, kB, delta, eta) < threshold) need = true;
     }
     if (need) {
       store<i32>(rows + ((<usize>count) << 2), i);
@@ -538,17 +593,26 @@ export function kmeans_pp_trials_bounded(
   }
   for (let n0 = 0; n0 < count; n0 += KMEANS_ROW_BLOCK) {
     const rb = min(KMEANS_ROW_BLOCK, count - n0);
-    const padded = gatherRows(X, d, rows, n0, rb, block);
-    memory.fill(dots, 0, <usize>padded * tB);
-    gemm_abt_f64(dots, t, block, d, cand, d, padded, t, d);
+    gatherRows32(X32, d, rows, n0, rb, block);
+    memory.fill(dots, 0, <usize>rb * t4);
+    gemm_abt_f32(dots, t, block, d, cand32, d, rb, t, d, -1);
     for (let r = 0; r < rb; r++) {
       const i = load<i32>(rows + ((<usize>(n0 + r)) << 2));
       const xn = load<f64>(xNorm + ((<usize>i) << 3));
-      const dr = dots + <usize>r * tB;
+      const cl = load<f64>(closest + ((<usize>i) << 3));
+      const gx = g * sqrt<f64>(xn);
+      const dr = dots + <usize>r * t4;
       const out = dist + <usize>(n0 + r) * tB;
       for (let c = 0; c < t; c++) {
         const off = (<usize>c) << 3;
-        store<f64>(out + off, max<f64>(0, xn + load<f64>(candNorm + off) - 2 * load<f64>(dr + off)));
+        const cn = load<f64>(candNorm + off);
+        const low = xn + cn - 2 * <f64>load<f32>(dr + ((<usize>c) << 2)) - gx * sqrt<f64>(cn);
+        if (low >= cl + delta) {
+          store<f64>(out + off, low);
+        } else {
+          const dot = dotTile(X + <usize>i * rowB, cand + <usize>c * rowB, d);
+          store<f64>(out + off, max<f64>(0, xn + cn - 2 * dot));
+        }
       }
     }
   }
@@ -594,8 +658,9 @@ function candBound(
 
 /**
  * Accepts candidate `best` of kmeans_pp_trials_bounded (data row q) as centre m: every row gets its bound
- * lower[i][m] (from its distance when listed in rows[0 .. count), else from the triangle inequality through
- * its nearest centre), and closest/near move to m where the distance is smaller. Arguments as there.
+ * lower[i][m] (from its distance, or the distance's lower bound, when listed in rows[0 .. count), else
+ * from the triangle inequality through its nearest centre), and closest/near move to m where the distance
+ * is smaller. Arguments as there.
  */
 export function kmeans_pp_accept_bounded(
   S: i32,

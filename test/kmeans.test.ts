@@ -4,6 +4,7 @@ import { Core } from '../src/core/arena.js';
 import { CounterRandom } from '../src/core/rng.js';
 import { ConfigError } from '../src/core/errors.js';
 import { kmeans, referenceAssign, referenceInertia } from '../src/qdg/kmeans.js';
+import { referenceKMeans } from '../src/qdg/kmeans-reference.js';
 import { adjustedRandIndex, normalizedMutualInfo } from '../src/qdg/metrics.js';
 
 const core = new Core();
@@ -194,5 +195,157 @@ describe('kmeans', () => {
       /non-finite value NaN at row 1, column 0/,
     );
     expect(core.mark()).toBe(mark); // working memory released
+  });
+});
+
+/** Rows from `clusters` Gaussian blobs (spread `noise`) in d dims, Zipfian sizes: realistic k-means input. */
+function blobs(S: number, d: number, clusters: number, noise: number, seed: number): Float64Array {
+  const r = new CounterRandom(seed, 79);
+  const means = Float64Array.from({ length: clusters * d }, () => r.nextGaussian());
+  const x = new Float64Array(S * d);
+  for (let i = 0; i < S; i++) {
+    const c = Math.min(clusters - 1, Math.floor(clusters ** r.nextDouble()) - 1);
+    for (let j = 0; j < d; j++) x[i * d + j] = means[c * d + j] + noise * r.nextGaussian();
+  }
+  return x;
+}
+
+describe('bounded k-means against its plain twin', () => {
+  it('gives the plain Lloyd result: same labels, inertia and iterations (bounds, f32 checks, threads)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 80 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.constantFrom(0, 0.3, 1),
+        fc.integer({ min: 0, max: 1000 }),
+        (extra, d, k, noise, seed) => {
+          // S >= 3k: with k close to S, candidates' potentials tie exactly (e.g. S = k = 3) and rounding
+          // picks one, differently in any two implementations
+          const S = 3 * k + extra;
+          const x = noise === 0 ? gaussians(S * d, seed) : blobs(S, d, 6, noise, seed);
+          const want = referenceKMeans(x, S, d, k, { nInit: 3, seed });
+          const got = kmeans(core, x, S, d, k, { nInit: 3, seed, workers: 1 + (seed % 2) });
+          expect(Array.from(got.labels)).toEqual(Array.from(want.labels));
+          expect(got.iterations).toBe(want.iterations);
+          expect(got.inertia).toBeCloseTo(want.inertia, 9);
+          for (let e = 0; e < k * d; e++) expect(got.centers[e]).toBeCloseTo(want.centers[e], 9);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('gives the plain Lloyd result in more dimensions than one f64 chunk (d = 300)', () => {
+    const S = 160;
+    const d = 300;
+    const x = blobs(S, d, 12, 0.8, 5);
+    const want = referenceKMeans(x, S, d, 15, { nInit: 2, seed: 3 });
+    const got = kmeans(core, x, S, d, 15, { nInit: 2, seed: 3 });
+    expect(Array.from(got.labels)).toEqual(Array.from(want.labels));
+    expect(got.inertia).toBeCloseTo(want.inertia, 8);
+  });
+
+  it('bounded assignment from any valid bounds equals the nearest-centre oracle, and keeps bounds valid', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 150 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (S, d, k, seed) => {
+          const mark = core.mark();
+          const x = blobs(S, d, 5, 0.5, seed);
+          const c = blobs(k, d, 5, 0.5, seed + 1);
+          const before = blobs(k, d, 5, 0.5, seed + 2); // centres the bounds were made for
+          const r = new CounterRandom(seed, 80);
+          const ptr = (n: number) => core.allocF64(n);
+          const X = ptr(S * d);
+          const X32 = core.allocF32(S * d);
+          const C = ptr(k * d);
+          const C32 = core.allocF32(k * d);
+          const [xn, cn, minDist, lower, shifts] = [ptr(S), ptr(k), ptr(S), ptr(S * k), ptr(k)];
+          const [labels, rows] = [core.allocI32(S), core.allocI32(S)];
+          const [block, dots] = [core.allocF32(64 * d), core.allocF32(64 * k)];
+          core.f64(X, S * d).set(x);
+          core.f64(C, k * d).set(c);
+          const K = core.kernels;
+          K.kmeans_row_norms(X, S, d, xn);
+          K.kmeans_row_norms(C, k, d, cn);
+          K.kmeans_to_f32(X, X32, S * d);
+          K.kmeans_to_f32(C, C32, k * d);
+          // valid bounds for the old centres (a random fraction of the true distance), exact shifts
+          const lo = core.f64(lower, S * k);
+          for (let i = 0; i < S; i++)
+            for (let j = 0; j < k; j++)
+              lo[i * k + j] =
+                Math.sqrt(referenceInertia(x.subarray(i * d), 1, d, [j], before)) * r.nextDouble();
+          const sh = core.f64(shifts, k);
+          for (let j = 0; j < k; j++)
+            sh[j] = Math.sqrt(referenceInertia(c.subarray(j * d), 1, d, [0], before.subarray(j * d)));
+          const lab = core.i32(labels, S);
+          for (let i = 0; i < S; i++) lab[i] = r.nextInt(k);
+          let maxX = 0;
+          for (let i = 0; i < S; i++) maxX = Math.max(maxX, core.f64(xn, S)[i]);
+          const g = 2.02 * (d + 4) * 2 ** -24;
+          K.kmeans_assign_bounded(
+            X,
+            X32,
+            S,
+            d,
+            xn,
+            C,
+            C32,
+            k,
+            cn,
+            labels,
+            minDist,
+            lower,
+            shifts,
+            1e-10 * maxX,
+            1e-12 * Math.sqrt(maxX),
+            g,
+            rows,
+            block,
+            dots,
+          );
+          const want = referenceAssign(x, S, d, c, k);
+          const got = core.i32(labels, S);
+          const gd = core.f64(minDist, S);
+          const after = core.f64(lower, S * k);
+          for (let i = 0; i < S; i++) {
+            if (got[i] !== want.labels[i]) expect(gd[i]).toBeCloseTo(want.dist[i], 9); // only on a tie
+            expect(gd[i]).toBeCloseTo(want.dist[i], 9);
+            for (let j = 0; j < k; j++) {
+              const dist = Math.sqrt(referenceInertia(x.subarray(i * d), 1, d, [j], c));
+              expect(after[i * k + j]).toBeLessThanOrEqual(dist * (1 + 1e-12) + 1e-12);
+            }
+          }
+          core.release(mark);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('does not depend on the number of threads', () => {
+    const S = 600;
+    const d = 12;
+    const x = blobs(S, d, 20, 0.7, 11);
+    const one = kmeans(core, x, S, d, 20, { nInit: 7, seed: 2, workers: 1 });
+    for (const workers of [2, 3]) {
+      const trace: number[][] = [];
+      const many = kmeans(core, x, S, d, 20, {
+        nInit: 7,
+        seed: 2,
+        workers,
+        onIteration: (init, _it, inertia) => (trace[init] ??= []).push(inertia),
+      });
+      expect(Array.from(many.labels)).toEqual(Array.from(one.labels));
+      expect(many.inertia).toBe(one.inertia);
+      expect(Array.from(many.centers)).toEqual(Array.from(one.centers));
+      expect(many.iterations).toBe(one.iterations);
+      expect(trace.filter((t) => t && t.length > 0).length).toBe(7); // every restart reported
+    }
   });
 });

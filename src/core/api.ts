@@ -297,6 +297,7 @@ export interface KernelExports {
   ): void;
   kmeans_pp_accept(closest: number, dist: number, S: number, stride: number): void;
   // bounded exact k-means (assembly/kmeans.ts, second half)
+  kmeans_to_f32(src: number, dst: number, n: number): void;
   kmeans_label_distances(
     X: number,
     S: number,
@@ -308,10 +309,12 @@ export interface KernelExports {
   kmeans_shifts(oldC: number, newC: number, k: number, d: number, shifts: number): number;
   kmeans_assign_bounded(
     X: number,
+    X32: number,
     S: number,
     d: number,
     xNorm: number,
     centers: number,
+    centers32: number,
     k: number,
     cNorm: number,
     labels: number,
@@ -320,16 +323,19 @@ export interface KernelExports {
     shifts: number,
     delta: number,
     eta: number,
+    g: number,
     rows: number,
     block: number,
     dots: number,
   ): number;
   kmeans_pp_trials_bounded(
     X: number,
+    X32: number,
     S: number,
     d: number,
     xNorm: number,
     cand: number,
+    cand32: number,
     candNorm: number,
     candIdx: number,
     t: number,
@@ -339,6 +345,7 @@ export interface KernelExports {
     k: number,
     delta: number,
     eta: number,
+    g: number,
     rows: number,
     block: number,
     dots: number,

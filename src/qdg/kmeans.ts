@@ -9,6 +9,7 @@ import type { Core } from '../core/arena.js';
 import { MemoryLimitError, formatBytes } from '../core/arena.js';
 import { CounterRandom, Stream } from '../core/rng.js';
 import { ConfigError, requireInt, requireNumber } from '../core/errors.js';
+import { defaultKMeansWorkers, kmeansInThreads, threadsAvailable } from './kmeans-parallel.js';
 
 export interface KMeansOptions {
   /** Restarts; the run with the lowest inertia is kept (default 30: SPEC.md 4.1 item 9, n_init=30). */
@@ -19,8 +20,17 @@ export interface KMeansOptions {
   tol?: number;
   /** Seed of the counter-based generator (default 0). */
   seed?: number;
-  /** Called after each assignment step with the restart, the iteration (0-based) and the inertia. */
+  /**
+   * Called after each assignment step with the restart, the iteration (0-based) and the inertia. With
+   * workers > 1 the calls of restarts run by helper threads come when those threads finish.
+   */
   onIteration?: (init: number, iteration: number, inertia: number) => void;
+  /**
+   * Threads sharing the restarts (default: all cores; 1 = this thread only). Each restart is a function of
+   * its index alone and the kept one is the lowest inertia, first index on ties, so the result does not
+   * depend on this number. Helper threads live on between calls (closeKMeansThreads ends them).
+   */
+  workers?: number;
 }
 
 export interface KMeansResult {
@@ -63,15 +73,77 @@ export function kmeans(
   if (typeof data !== 'number' && data.length !== S * d) {
     throw new RangeError(`kmeans: data has ${data.length} values, expected ${S} x ${d}`);
   }
+  requireKMeansMemory(core, S, d, k);
+  // reject non-finite data here, before any thread starts
+  const values = typeof data === 'number' ? core.f64(data, S * d) : data;
+  for (let e = 0; e < S * d; e++) {
+    if (!Number.isFinite(values[e])) {
+      throw new ConfigError(
+        `k-means data has a non-finite value ${values[e]} at row ${Math.floor(e / d)}, column ${e % d}`,
+      );
+    }
+  }
+  const workers = Math.min(opts.workers ?? defaultKMeansWorkers(), nInit);
+  requireInt(workers, 'k-means workers', 1);
+  const settings: KMeansSettings = { S, d, k, nInit, maxIter, tol, seed };
+  if (workers > 1 && threadsAvailable()) {
+    return kmeansInThreads(core, data, settings, workers, opts.onIteration);
+  }
+  let next = 0;
+  const outcome = kmeansRestarts(core, data, settings, () => (next < nInit ? next++ : -1), opts.onIteration);
+  return outcome.best!;
+}
+
+/** The validated settings of one k-means call (what a helper thread needs besides the data). */
+export interface KMeansSettings {
+  S: number;
+  d: number;
+  k: number;
+  nInit: number;
+  maxIter: number;
+  tol: number;
+  seed: number;
+}
+
+/** The best of the restarts one thread ran, and their index. */
+export interface RestartsOutcome {
+  best?: KMeansResult;
+  bestRestart: number;
+}
+
+/** Refuses (MemoryLimitError) a k-means whose working memory does not fit on `core`. */
+export function requireKMeansMemory(core: Core, S: number, d: number, k: number): void {
   const trials = 2 + Math.floor(Math.log(k));
   const f64s =
-    S * d + 3 * S + 2 * k * d + 3 * k + S * k + ROW_BLOCK * (d + Math.max(k, trials)) + trials * (S + d + 2);
-  const need = 8 * f64s + 4 * (3 * S + trials) + 24 * 64;
+    1.5 * S * d +
+    3 * S +
+    2.5 * k * d +
+    3 * k +
+    S * k +
+    (ROW_BLOCK * (d + Math.max(k, trials))) / 2 +
+    trials * (S + 1.5 * d + 2);
+  const need = 8 * f64s + 4 * (3 * S + trials) + 28 * 64;
   if (need > core.available) {
     throw new MemoryLimitError(
       `k-means of ${S} x ${d} with k = ${k} needs ${formatBytes(need)} of Wasm memory`,
     );
   }
+}
+
+/**
+ * Runs the restarts that `claim()` hands out (a restart index, or -1 when none is left) and keeps the
+ * lowest inertia (the first claimed on ties; claims come in increasing order). Restart r draws from
+ * CounterRandom(seed, Stream.kmeans, r), so its result depends on r alone.
+ */
+export function kmeansRestarts(
+  core: Core,
+  data: number | Float64Array | Float32Array,
+  settings: KMeansSettings,
+  claim: () => number,
+  onIteration?: (init: number, iteration: number, inertia: number) => void,
+): RestartsOutcome {
+  const { S, d, k, maxIter, tol, seed } = settings;
+  const trials = 2 + Math.floor(Math.log(k));
   const mark = core.mark();
   try {
     const K = core.kernels;
@@ -79,12 +151,14 @@ export function kmeans(
     const ctx: Ctx = {
       core,
       X,
+      X32: core.allocF32(S * d),
       S,
       d,
       k,
       trials,
       xNorm: core.allocF64(S),
       centers: core.allocF64(k * d),
+      centers32: core.allocF32(k * d),
       cNorm: core.allocF64(k),
       labels: core.allocI32(S),
       minDist: core.allocF64(S),
@@ -93,15 +167,17 @@ export function kmeans(
       lower: core.allocF64(S * k),
       shifts: core.allocF64(k),
       rows: core.allocI32(S),
-      block: core.allocF64(ROW_BLOCK * d),
-      dots: core.allocF64(ROW_BLOCK * Math.max(k, trials)),
+      block: core.allocF32(ROW_BLOCK * d),
+      dots: core.allocF32(ROW_BLOCK * Math.max(k, trials)),
       dist: core.allocF64(trials * S),
       cand: core.allocF64(trials * d),
+      cand32: core.allocF32(trials * d),
       candNorm: core.allocF64(trials),
       candIdx: core.allocI32(trials),
       pots: core.allocF64(trials),
       delta: 0,
       eta: 0,
+      g: 2.02 * (d + 4) * 2 ** -24,
     };
     const centersNew = core.allocF64(k * d);
     const counts = core.allocF64(k);
@@ -129,6 +205,7 @@ export function kmeans(
     }
     const tolAbs = (tol * variance) / (S * d);
     K.kmeans_row_norms(X, S, d, ctx.xNorm);
+    K.kmeans_to_f32(X, ctx.X32, S * d);
     // Rounding allowances of the bounds. Every centre (a data row or a mean of rows) has norm <= R, so a
     // squared distance ||x||^2 + ||c||^2 - 2 x.c computed in f64 is off by at most about 2 (d + 2) eps R^2;
     // delta is 1e-10 R^2 (4 (d + 2) eps R^2 above d ~ 1e5) and eta, the slack of a bound, 1e-12 R.
@@ -139,7 +216,8 @@ export function kmeans(
     ctx.eta = 1e-12 * Math.sqrt(R2);
 
     let best: KMeansResult | undefined;
-    for (let init = 0; init < nInit; init++) {
+    let bestRestart = -1;
+    for (let init = claim(); init >= 0; init = claim()) {
       const rng = new CounterRandom(seed, Stream.kmeans, init);
       seedPlusPlus(ctx, rng);
       // the seeding's nearest centres are the first assignment's starting labels; no centre moved yet
@@ -149,7 +227,7 @@ export function kmeans(
       let iter = 0;
       for (; iter < maxIter; iter++) {
         const inertia = assign(ctx);
-        opts.onIteration?.(init, iter, inertia);
+        onIteration?.(init, iter, inertia);
         K.kmeans_update(X, S, d, ctx.labels, k, centersNew, counts);
         relocateEmptyClusters(ctx, centersNew, counts);
         const shift = K.kmeans_shifts(ctx.centers, centersNew, k, d, ctx.shifts);
@@ -179,9 +257,10 @@ export function kmeans(
           iterations: Math.min(iter + 1, maxIter),
           centers: c,
         };
+        bestRestart = init;
       }
     }
-    return best!;
+    return { best, bestRestart };
   } finally {
     core.release(mark);
   }
@@ -190,12 +269,15 @@ export function kmeans(
 interface Ctx {
   core: Core;
   X: number;
+  /** f32 copy of X, for the f32 products whose results are checked against their error bound g. */
+  X32: number;
   S: number;
   d: number;
   k: number;
   trials: number;
   xNorm: number;
   centers: number;
+  centers32: number;
   cNorm: number;
   labels: number;
   minDist: number;
@@ -209,11 +291,14 @@ interface Ctx {
   dots: number;
   dist: number;
   cand: number;
+  cand32: number;
   candNorm: number;
   candIdx: number;
   pots: number;
   delta: number;
   eta: number;
+  /** An f32 squared distance is within g |x| |c| of the true one (2^-24 per rounding, d + 4 of them, x 2). */
+  g: number;
 }
 
 /** The bounded exact assignment step (kmeans_assign_bounded); returns the inertia. */
@@ -221,12 +306,15 @@ function assign(c: Ctx): number {
   const { core, S, d, k } = c;
   const K = core.kernels;
   K.kmeans_row_norms(c.centers, k, d, c.cNorm);
+  K.kmeans_to_f32(c.centers, c.centers32, k * d);
   K.kmeans_assign_bounded(
     c.X,
+    c.X32,
     S,
     d,
     c.xNorm,
     c.centers,
+    c.centers32,
     k,
     c.cNorm,
     c.labels,
@@ -235,6 +323,7 @@ function assign(c: Ctx): number {
     c.shifts,
     c.delta,
     c.eta,
+    c.g,
     c.rows,
     c.block,
     c.dots,
@@ -256,16 +345,19 @@ function seedPlusPlus(c: Ctx, rng: CounterRandom): void {
   const copyRow = (dst: number, row: number) => core.f64(dst, d).set(core.f64(X + 8 * row * d, d));
   const setCandidate = (t: number, row: number) => {
     copyRow(c.cand + 8 * t * d, row);
+    core.f32(c.cand32 + 4 * t * d, d).set(core.f32(c.X32 + 4 * row * d, d));
     core.f64(c.candNorm, trials)[t] = core.f64(c.xNorm, S)[row];
     core.i32(c.candIdx, trials)[t] = row;
   };
   const tryCandidates = (t: number) =>
     K.kmeans_pp_trials_bounded(
       X,
+      c.X32,
       S,
       d,
       c.xNorm,
       c.cand,
+      c.cand32,
       c.candNorm,
       c.candIdx,
       t,
@@ -275,6 +367,7 @@ function seedPlusPlus(c: Ctx, rng: CounterRandom): void {
       k,
       c.delta,
       c.eta,
+      c.g,
       c.rows,
       c.block,
       c.dots,
@@ -369,41 +462,4 @@ function relocateEmptyClusters(c: Ctx, centersNew: number, countsPtr: number): v
   }
 }
 
-/** Plain twin (test oracle): the inertia of labels and centres, sum_i ||x_i - c_label(i)||^2. */
-export function referenceInertia(
-  x: ArrayLike<number>,
-  S: number,
-  d: number,
-  labels: ArrayLike<number>,
-  centers: ArrayLike<number>,
-): number {
-  let s = 0;
-  for (let i = 0; i < S; i++)
-    for (let j = 0; j < d; j++) s += (x[i * d + j] - centers[labels[i] * d + j]) ** 2;
-  return s;
-}
-
-/** Plain twin (test oracle): the nearest centre of each row (first on ties) and the squared distance. */
-export function referenceAssign(
-  x: ArrayLike<number>,
-  S: number,
-  d: number,
-  centers: ArrayLike<number>,
-  k: number,
-): { labels: Int32Array; dist: Float64Array } {
-  const labels = new Int32Array(S);
-  const dist = new Float64Array(S);
-  for (let i = 0; i < S; i++) {
-    let best = Infinity;
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += (x[i * d + j] - centers[c * d + j]) ** 2;
-      if (s < best) {
-        best = s;
-        labels[i] = c;
-      }
-    }
-    dist[i] = best;
-  }
-  return { labels, dist };
-}
+export { referenceAssign, referenceInertia } from './kmeans-reference.js';

@@ -1,0 +1,151 @@
+// k-means restarts on several threads, behind the synchronous kmeans() (lever 4 of the k-means issue).
+// Restarts are independent and each is a function of its index (CounterRandom(seed, Stream.kmeans, r)), so
+// helper threads (./kmeans-worker.ts, each with its own Wasm core) and the calling thread claim restart
+// indices from one shared counter, and the caller keeps the lowest inertia, the lowest index on ties: the
+// result is the one of the sequential loop, whatever the number of threads. The caller runs restarts too,
+// then blocks in Atomics.wait until every helper has raised its flag, and takes their results with
+// receiveMessageOnPort: no event loop turn is needed, so kmeans() stays synchronous.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker, isMainThread, receiveMessageOnPort } from 'node:worker_threads';
+import type { Core } from '../core/arena.js';
+import type { KMeansResult, KMeansSettings, RestartsOutcome } from './kmeans.js';
+import { kmeansRestarts } from './kmeans.js';
+import type { KMeansJob } from './kmeans-worker.js';
+
+/** All cores (os.availableParallelism), the default of KMeansOptions.workers. */
+export function defaultKMeansWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** Helper threads run only from the main thread (a pool worker already fills its core). */
+export function threadsAvailable(): boolean {
+  return isMainThread;
+}
+
+const helpers: Worker[] = [];
+
+/** Ends the helper threads (they are unref'd: an exiting process does not wait for them). */
+export async function closeKMeansThreads(): Promise<void> {
+  const all = helpers.splice(0);
+  await Promise.all(all.map((w) => w.terminate()));
+}
+
+/**
+ * The worker script: kmeans-worker.js beside this file when compiled (dist/); from the TypeScript sources
+ * (vitest) it is bundled once with esbuild (a dev dependency, through vite) into a content-addressed file.
+ */
+function workerFile(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const js = join(here, 'kmeans-worker.js');
+  if (existsSync(js)) return js;
+  const ts = join(here, 'kmeans-worker.ts');
+  const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+  const out = esbuild.buildSync({
+    entryPoints: [ts],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = out.outputFiles[0].contents;
+  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), 'quanta-kmeans');
+  const file = join(dir, `kmeans-worker-${hash}.mjs`);
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, code);
+    renameSync(tmp, file);
+  }
+  return file;
+}
+
+function helperThreads(n: number): Worker[] {
+  if (helpers.length < n) {
+    const file = workerFile();
+    while (helpers.length < n) {
+      const w = new Worker(file);
+      w.unref();
+      helpers.push(w);
+    }
+  }
+  return helpers.slice(0, n);
+}
+
+interface HelperReply extends RestartsOutcome {
+  trace?: number[];
+  error?: string;
+}
+
+/** kmeans() over `threads` threads (this one included); see the file comment. */
+export function kmeansInThreads(
+  core: Core,
+  data: number | Float64Array | Float32Array,
+  settings: KMeansSettings,
+  threads: number,
+  onIteration?: (init: number, iteration: number, inertia: number) => void,
+): KMeansResult {
+  const { S, d } = settings;
+  // the data once, shared by every thread
+  const values = new Float64Array(new SharedArrayBuffer(8 * S * d));
+  values.set(typeof data === 'number' ? core.f64(data, S * d) : data);
+  const shared = new Int32Array(new SharedArrayBuffer(4 * threads));
+  const workers = helperThreads(threads - 1);
+  const ports = workers.map((w, h) => {
+    const { port1, port2 } = new MessageChannel();
+    const job: KMeansJob = {
+      data: values,
+      settings,
+      shared: shared.buffer as SharedArrayBuffer,
+      helper: h,
+      port: port2,
+      trace: onIteration !== undefined,
+    };
+    w.postMessage(job, [port2]);
+    return port1;
+  });
+  const claim = () => {
+    const r = Atomics.add(shared, 0, 1);
+    return r < settings.nInit ? r : -1;
+  };
+  let mine: RestartsOutcome;
+  try {
+    mine = kmeansRestarts(core, values, settings, claim, onIteration);
+  } finally {
+    // every helper finishes its claimed restarts before this call returns or throws
+    for (let h = 0; h < workers.length; h++) Atomics.wait(shared, 1 + h, 0);
+  }
+  const outcomes: RestartsOutcome[] = [mine];
+  const errors: string[] = [];
+  for (const port of ports) {
+    const reply = receiveMessageOnPort(port)?.message as HelperReply | undefined;
+    port.close();
+    if (!reply) errors.push('a k-means helper thread sent no result');
+    else if (reply.error) errors.push(reply.error);
+    else {
+      outcomes.push(reply);
+      const t = reply.trace ?? [];
+      for (let e = 0; e + 2 < t.length; e += 3) onIteration?.(t[e], t[e + 1], t[e + 2]);
+    }
+  }
+  if (errors.length) throw new Error(`k-means helper thread failed: ${errors[0]}`);
+  let best: RestartsOutcome | undefined;
+  for (const o of outcomes) {
+    if (!o.best) continue;
+    if (
+      !best ||
+      o.best.inertia < best.best!.inertia ||
+      (o.best.inertia === best.best!.inertia && o.bestRestart < best.bestRestart)
+    ) {
+      best = o;
+    }
+  }
+  return best!.best!;
+}

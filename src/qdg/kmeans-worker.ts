@@ -1,0 +1,45 @@
+// A helper thread of kmeans (./kmeans-parallel.ts): keeps one Wasm core, and for each job claims restarts
+// from the shared counter until none is left, then posts the best of them (with the inertia trace of every
+// restart it ran) on the job's port and raises its flag, which the waiting thread reads with Atomics.
+import { parentPort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { Core } from '../core/arena.js';
+import { kmeansRestarts } from './kmeans.js';
+import type { KMeansSettings } from './kmeans.js';
+
+export interface KMeansJob {
+  data: Float64Array;
+  settings: KMeansSettings;
+  /** Int32Array over a SharedArrayBuffer: [0] the next restart to claim, [1 + w] the flag of helper w. */
+  shared: SharedArrayBuffer;
+  helper: number;
+  port: MessagePort;
+  /** Record the (restart, iteration, inertia) trace for the caller's onIteration. */
+  trace: boolean;
+}
+
+let core: Core | undefined;
+
+parentPort?.on('message', (job: KMeansJob) => {
+  const shared = new Int32Array(job.shared);
+  const trace: number[] = [];
+  try {
+    core ??= new Core();
+    const { nInit } = job.settings;
+    const claim = () => {
+      const r = Atomics.add(shared, 0, 1);
+      return r < nInit ? r : -1;
+    };
+    const onIteration = job.trace
+      ? (init: number, iteration: number, inertia: number) => trace.push(init, iteration, inertia)
+      : undefined;
+    const outcome = kmeansRestarts(core, job.data, job.settings, claim, onIteration);
+    job.port.postMessage({ ...outcome, trace });
+  } catch (e) {
+    job.port.postMessage({ error: String((e as Error)?.stack ?? e) });
+  } finally {
+    job.port.close();
+    Atomics.store(shared, 1 + job.helper, 1);
+    Atomics.notify(shared, 1 + job.helper);
+  }
+});
