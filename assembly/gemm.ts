@@ -418,56 +418,62 @@ export function linear_backward(
   if (dinp != 0) inputBackward(dinp, dout, W, B, I, O);
 }
 
+const RELU_BLOCK = 16; // samples per block of backwardReluO2: 16 rows of inp and dinp stay in L1
+
 /**
- * The O == 2 head backward fused with the ReLU backward of its input, vectorised along I (8 inputs a pass):
+ * The O == 2 head backward fused with the ReLU backward of its input, in blocks of RELU_BLOCK samples (the
+ * rows of a block are walked 8 inputs at a time while they are in cache), vectorised along I:
  *   dW[i, 0..1] += sum_s inp[s, i] dout[s, 0..1];  dinp[s, i] = inp[s, i] > 0 ? dout[s, :] . W[i, :] : 0.
  */
 function backwardReluO2(dinp: usize, dW: usize, dout: usize, inp: usize, W: usize, B: i32, I: i32): void {
   const rs = (<usize>I) << 2;
   const zero = f32x4.splat(0);
-  let i = 0;
-  for (; i + 8 <= I; i += 8) {
-    const wp = W + ((<usize>i) << 3);
-    const w0 = v128.load(wp);
-    const w1 = v128.load(wp, 16);
-    const w2 = v128.load(wp, 32);
-    const w3 = v128.load(wp, 48);
-    const c0a = v128.shuffle<f32>(w0, w1, 0, 2, 4, 6);
-    const c1a = v128.shuffle<f32>(w0, w1, 1, 3, 5, 7);
-    const c0b = v128.shuffle<f32>(w2, w3, 0, 2, 4, 6);
-    const c1b = v128.shuffle<f32>(w2, w3, 1, 3, 5, 7);
-    let a0 = zero; // dW column 0, inputs i..i+3
-    let b0 = zero; // dW column 1, inputs i..i+3
-    let a1 = zero; // dW column 0, inputs i+4..i+7
-    let b1 = zero; // dW column 1, inputs i+4..i+7
-    const off = (<usize>i) << 2;
-    let x = inp + off;
-    let y = dinp + off;
-    let d = dout;
-    for (let s = 0; s < B; s++) {
-      const x0 = v128.load(x);
-      const x1 = v128.load(x, 16);
-      const d0 = v128.load32_splat(d);
-      const d1 = v128.load32_splat(d, 4);
-      a0 = f32x4.add(a0, f32x4.mul(x0, d0));
-      b0 = f32x4.add(b0, f32x4.mul(x0, d1));
-      a1 = f32x4.add(a1, f32x4.mul(x1, d0));
-      b1 = f32x4.add(b1, f32x4.mul(x1, d1));
-      const g0 = f32x4.add(f32x4.mul(d0, c0a), f32x4.mul(d1, c1a));
-      const g1 = f32x4.add(f32x4.mul(d0, c0b), f32x4.mul(d1, c1b));
-      v128.store(y, v128.and(g0, f32x4.gt(x0, zero)));
-      v128.store(y, v128.and(g1, f32x4.gt(x1, zero)), 16);
-      x += rs;
-      y += rs;
-      d += 8;
+  const I8 = I & ~7;
+  for (let s0 = 0; s0 < B; s0 += RELU_BLOCK) {
+    const s1 = min(B, s0 + RELU_BLOCK);
+    for (let i = 0; i < I8; i += 8) {
+      const wp = W + ((<usize>i) << 3);
+      const w0 = v128.load(wp);
+      const w1 = v128.load(wp, 16);
+      const w2 = v128.load(wp, 32);
+      const w3 = v128.load(wp, 48);
+      const c0a = v128.shuffle<f32>(w0, w1, 0, 2, 4, 6);
+      const c1a = v128.shuffle<f32>(w0, w1, 1, 3, 5, 7);
+      const c0b = v128.shuffle<f32>(w2, w3, 0, 2, 4, 6);
+      const c1b = v128.shuffle<f32>(w2, w3, 1, 3, 5, 7);
+      let a0 = zero; // dW column 0, inputs i..i+3
+      let b0 = zero; // dW column 1, inputs i..i+3
+      let a1 = zero; // dW column 0, inputs i+4..i+7
+      let b1 = zero; // dW column 1, inputs i+4..i+7
+      const off = <usize>s0 * rs + ((<usize>i) << 2);
+      let x = inp + off;
+      let y = dinp + off;
+      let d = dout + ((<usize>s0) << 3);
+      for (let s = s0; s < s1; s++) {
+        const x0 = v128.load(x);
+        const x1 = v128.load(x, 16);
+        const d0 = v128.load32_splat(d);
+        const d1 = v128.load32_splat(d, 4);
+        a0 = f32x4.add(a0, f32x4.mul(x0, d0));
+        b0 = f32x4.add(b0, f32x4.mul(x0, d1));
+        a1 = f32x4.add(a1, f32x4.mul(x1, d0));
+        b1 = f32x4.add(b1, f32x4.mul(x1, d1));
+        const g0 = f32x4.add(f32x4.mul(d0, c0a), f32x4.mul(d1, c1a));
+        const g1 = f32x4.add(f32x4.mul(d0, c0b), f32x4.mul(d1, c1b));
+        v128.store(y, v128.and(g0, f32x4.gt(x0, zero)));
+        v128.store(y, v128.and(g1, f32x4.gt(x1, zero)), 16);
+        x += rs;
+        y += rs;
+        d += 8;
+      }
+      const g = dW + ((<usize>i) << 3);
+      v128.store(g, f32x4.add(v128.load(g), v128.shuffle<f32>(a0, b0, 0, 4, 1, 5)));
+      v128.store(g, f32x4.add(v128.load(g, 16), v128.shuffle<f32>(a0, b0, 2, 6, 3, 7)), 16);
+      v128.store(g, f32x4.add(v128.load(g, 32), v128.shuffle<f32>(a1, b1, 0, 4, 1, 5)), 32);
+      v128.store(g, f32x4.add(v128.load(g, 48), v128.shuffle<f32>(a1, b1, 2, 6, 3, 7)), 48);
     }
-    const g = dW + ((<usize>i) << 3);
-    v128.store(g, f32x4.add(v128.load(g), v128.shuffle<f32>(a0, b0, 0, 4, 1, 5)));
-    v128.store(g, f32x4.add(v128.load(g, 16), v128.shuffle<f32>(a0, b0, 2, 6, 3, 7)), 16);
-    v128.store(g, f32x4.add(v128.load(g, 32), v128.shuffle<f32>(a1, b1, 0, 4, 1, 5)), 32);
-    v128.store(g, f32x4.add(v128.load(g, 48), v128.shuffle<f32>(a1, b1, 2, 6, 3, 7)), 48);
   }
-  for (; i < I; i++) {
+  for (let i = I8; i < I; i++) {
     weightRowTail(dW, dout, inp, 0, B, i, I, 2, 0);
     const w0 = load<f32>(W + ((<usize>i) << 3));
     const w1 = load<f32>(W + ((<usize>i) << 3), 4);

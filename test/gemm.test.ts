@@ -129,6 +129,7 @@ describe('dense linear layer (assembly/gemm.ts) against the f64 twin', () => {
     checkShape(261, 33, 17, 3);
     checkShape(130, 64, 64, 4);
     checkShape(5, 501, 2, 5);
+    checkShape(45, 26, 2, 7); // O = 2 head: ReLU-fused blocks of 16 samples, a partial block and an input tail
   });
 
   it('handles B = 0 as a no-op', () => {
