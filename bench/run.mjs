@@ -5,7 +5,8 @@
 // and all of them are written to bench/results/latest.json (atomically). `ratio` is always how many times
 // better ours is (a rate: ours/peer; a time: peer/ours). A missing peer or a piece of ours that has not landed
 // prints a { bench, config, skipped } line instead, never a failure. See bench/README.md.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +64,29 @@ function parseArgs(argv) {
   return opts;
 }
 
+/** The code measured: the git commit of the tree and when dist/ (our side) was last built. */
+function codeVersion() {
+  const root = join(here, '..');
+  let commit = null;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .trim();
+  } catch {
+    // not a git checkout
+  }
+  let distBuilt = null;
+  try {
+    distBuilt = statSync(join(root, 'dist', 'core', 'wasm-binary.js')).mtime.toISOString();
+  } catch {
+    // not built
+  }
+  return { commit, distBuilt };
+}
+
 function fail(message) {
   console.error(`bench: ${message}`);
   process.exit(2);
@@ -82,7 +106,7 @@ async function writeJsonAtomic(file, value) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const machine = machineInfo();
+  const machine = { ...machineInfo(), code: codeVersion() };
   const records = [];
   let limits;
   const ctx = {
