@@ -171,55 +171,44 @@ export function lanczos_symv_upper(a: usize, S: i32, x: usize, y: usize): void {
 }
 
 /**
- * Y = A X for eight vectors at once: A f32[S * S] row-major (all of it read, once for the eight), X and Y
- * f64[S * 8] row-major (X[j*8 + c] = component j of vector c). Two rows of A share each load of a row of X,
- * and every promoted entry of A feeds eight multiply-adds, so this costs far less than eight lanczos_symv.
- * `Y` is overwritten and must not overlap `X` or `A`.
+ * Y = A X for eight vectors at once, reading only the upper triangle of A (A[i*S + j], j >= i; f32,
+ * row-major), the same symmetric operator as lanczos_symv_upper: each stored entry serves row i (Y_i += A_ij
+ * X_j) and row j (Y_j += A_ij X_i) for all eight vectors. X and Y f64[S * 8] row-major (X[j*8 + c] =
+ * component j of vector c). `Y` is overwritten and must not overlap `X` or `A`.
  */
-export function lanczos_symm8(a: usize, S: i32, x: usize, y: usize): void {
+export function lanczos_symm8_upper(a: usize, S: i32, x: usize, y: usize): void {
+  memory.fill(y, 0, (<usize>S) << 6);
   const rowBytes = (<usize>S) << 2;
-  let i = 0;
-  for (; i < S; i += 2) {
-    const two = i + 1 < S;
-    const r0 = a + <usize>i * rowBytes;
-    const r1 = two ? r0 + rowBytes : r0;
-    let p0 = f64x2.splat(0);
-    let p1 = f64x2.splat(0);
-    let p2 = f64x2.splat(0);
-    let p3 = f64x2.splat(0);
-    let q0 = f64x2.splat(0);
-    let q1 = f64x2.splat(0);
-    let q2 = f64x2.splat(0);
-    let q3 = f64x2.splat(0);
-    for (let j = 0; j < S; j++) {
+  for (let i = 0; i < S; i++) {
+    const r = a + <usize>i * rowBytes;
+    const xi = x + ((<usize>i) << 6);
+    const yi = y + ((<usize>i) << 6);
+    const x0 = v128.load(xi);
+    const x1 = v128.load(xi, 16);
+    const x2 = v128.load(xi, 32);
+    const x3 = v128.load(xi, 48);
+    const d = f64x2.splat(<f64>load<f32>(r + ((<usize>i) << 2)));
+    let p0 = f64x2.add(v128.load(yi), f64x2.mul(d, x0));
+    let p1 = f64x2.add(v128.load(yi, 16), f64x2.mul(d, x1));
+    let p2 = f64x2.add(v128.load(yi, 32), f64x2.mul(d, x2));
+    let p3 = f64x2.add(v128.load(yi, 48), f64x2.mul(d, x3));
+    for (let j = i + 1; j < S; j++) {
+      const u = f64x2.splat(<f64>load<f32>(r + ((<usize>j) << 2)));
       const xp = x + ((<usize>j) << 6);
-      const o = (<usize>j) << 2;
-      const u = f64x2.splat(<f64>load<f32>(r0 + o));
-      const v = f64x2.splat(<f64>load<f32>(r1 + o));
-      const x0 = v128.load(xp);
-      const x1 = v128.load(xp, 16);
-      const x2 = v128.load(xp, 32);
-      const x3 = v128.load(xp, 48);
-      p0 = f64x2.add(p0, f64x2.mul(u, x0));
-      p1 = f64x2.add(p1, f64x2.mul(u, x1));
-      p2 = f64x2.add(p2, f64x2.mul(u, x2));
-      p3 = f64x2.add(p3, f64x2.mul(u, x3));
-      q0 = f64x2.add(q0, f64x2.mul(v, x0));
-      q1 = f64x2.add(q1, f64x2.mul(v, x1));
-      q2 = f64x2.add(q2, f64x2.mul(v, x2));
-      q3 = f64x2.add(q3, f64x2.mul(v, x3));
+      const yp = y + ((<usize>j) << 6);
+      p0 = f64x2.add(p0, f64x2.mul(u, v128.load(xp)));
+      p1 = f64x2.add(p1, f64x2.mul(u, v128.load(xp, 16)));
+      p2 = f64x2.add(p2, f64x2.mul(u, v128.load(xp, 32)));
+      p3 = f64x2.add(p3, f64x2.mul(u, v128.load(xp, 48)));
+      v128.store(yp, f64x2.add(v128.load(yp), f64x2.mul(u, x0)));
+      v128.store(yp, f64x2.add(v128.load(yp, 16), f64x2.mul(u, x1)), 16);
+      v128.store(yp, f64x2.add(v128.load(yp, 32), f64x2.mul(u, x2)), 32);
+      v128.store(yp, f64x2.add(v128.load(yp, 48), f64x2.mul(u, x3)), 48);
     }
-    const yp = y + ((<usize>i) << 6);
-    v128.store(yp, p0);
-    v128.store(yp, p1, 16);
-    v128.store(yp, p2, 32);
-    v128.store(yp, p3, 48);
-    if (two) {
-      v128.store(yp, q0, 64);
-      v128.store(yp, q1, 80);
-      v128.store(yp, q2, 96);
-      v128.store(yp, q3, 112);
-    }
+    v128.store(yi, p0);
+    v128.store(yi, p1, 16);
+    v128.store(yi, p2, 32);
+    v128.store(yi, p3, 48);
   }
 }
 

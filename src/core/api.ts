@@ -372,7 +372,7 @@ export interface KernelExports {
   // assembly/lanczos.ts (QDG spectral embedding: src/qdg/lanczos.ts)
   lanczos_symv(a: number, S: number, x: number, y: number): void;
   lanczos_symv_upper(a: number, S: number, x: number, y: number): void;
-  lanczos_symm8(a: number, S: number, x: number, y: number): void;
+  lanczos_symm8_upper(a: number, S: number, x: number, y: number): void;
   lanczos_project(v: number, m: number, ld: number, S: number, w: number, h: number): void;
   lanczos_subtract(v: number, m: number, ld: number, S: number, h: number, w: number): void;
   lanczos_ritz(v: number, m: number, ld: number, S: number, y: number, K: number, out: number): void;

@@ -4,7 +4,8 @@
 //
 // Where the time goes (S = 10,000): each matrix-vector product reads only the upper triangle of the f32
 // matrix (200 MB instead of 400 MB, lanczos_symv_upper), which makes the operator exactly symmetric; the
-// explicit residual checks at the end multiply eight Ritz vectors per pass over the matrix (lanczos_symm8);
+// explicit residual checks at the end multiply eight Ritz vectors per pass over the matrix
+// (lanczos_symm8_upper);
 // the tridiagonal eigenvectors cost O(K m) by inverse iteration instead of O(m^3) by QL with all vectors.
 //
 // Why full reorthogonalisation without restarts. QDG wants many eigenpairs (K up to 1500 of S = 10,000-20,000)
@@ -90,7 +91,7 @@ export function lanczosBytes(S: number, K: number, m = defaultLanczosSteps(S, K)
 
 /**
  * The K largest (algebraic) eigenpairs of the symmetric S x S matrix at `matrixPtr` (f32, row-major, only
- * read), descending. Deterministic for a given seed. Allocates its work space above the Core's current top
+ * read, and only its upper triangle j >= i: the lower one is taken to mirror it), descending. Deterministic for a given seed. Allocates its work space above the Core's current top
  * and releases it before returning.
  */
 export function largestEigenpairs(
@@ -302,8 +303,9 @@ const RITZ_ROWS = 256;
 
 /**
  * ||M y_c - theta_c y_c|| / max(|theta_c|, eps ||M||) for the K columns of `out` (S x K row-major f64 in
- * Wasm memory), M = diag(s) A diag(s) (or A), eight columns per lanczos_symm8 pass over the f32 matrix (the
- * full matrix, not the triangle the iteration reads: an independent check of the operator).
+ * Wasm memory), M = diag(s) A diag(s) (or A), eight columns per lanczos_symm8_upper pass over the f32 matrix:
+ * the same operator as the iteration's (the upper triangle mirrored), so a matrix that is asymmetric by f32
+ * rounding (a cosine normalised in f32 is) is checked against the symmetric operator that was solved.
  */
 function explicitResiduals(
   core: Core,
@@ -329,7 +331,7 @@ function explicitResiduals(
         const si = scale ? scale[i] : 1;
         for (let c = 0; c < nb; c++) x[i * 8 + c] = o[i * K + c0 + c] * si;
       }
-      core.kernels.lanczos_symm8(matrixPtr, S, X, MX);
+      core.kernels.lanczos_symm8_upper(matrixPtr, S, X, MX);
       const mx = core.f64(MX, S * 8);
       const o2 = core.f64(out, S * K);
       for (let c = 0; c < nb; c++) {
