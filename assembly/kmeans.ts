@@ -449,7 +449,7 @@ export function kmeans_shifts(oldC: usize, newC: usize, k: i32, d: i32, shifts: 
  * label; the others are listed in rows i32[S] and recomputed through block (KMEANS_ROW_BLOCK x d f32) and
  * dots (KMEANS_ROW_BLOCK x k f32), refreshing their k bounds. X S x d f64 and its f32 copy X32, xNorm
  * f64[S], centers k x d f64 and its f32 copy centers32, cNorm f64[k] (squared centre norms), g the f32
- * error factor. Returns the number of recomputed rows.
+ * error factor, cRoot f64[k] scratch. Returns the number of recomputed rows.
  */
 export function kmeans_assign_bounded(
   X: usize,
@@ -471,10 +471,15 @@ export function kmeans_assign_bounded(
   rows: usize,
   block: usize,
   dots: usize,
+  cRoot: usize,
 ): i32 {
   const rowB = (<usize>d) << 3;
   const kB = (<usize>k) << 3;
   const k4 = (<usize>k) << 2;
+  for (let j = 0; j < k; j++) {
+    const off = (<usize>j) << 3;
+    store<f64>(cRoot + off, sqrt<f64>(load<f64>(cNorm + off)));
+  }
   let count = 0;
   for (let i = 0; i < S; i++) {
     const a = load<i32>(labels + ((<usize>i) << 2));
@@ -511,7 +516,7 @@ export function kmeans_assign_bounded(
       for (let j = 0; j < k; j++) {
         const cn = load<f64>(cNorm + ((<usize>j) << 3));
         const v = xn + cn - 2 * <f64>load<f32>(dr + ((<usize>j) << 2));
-        const e = gx * sqrt<f64>(cn);
+        const e = gx * load<f64>(cRoot + ((<usize>j) << 3));
         if (v + e < minUpper) minUpper = v + e;
         store<f64>(li + ((<usize>j) << 3), max<f64>(0, sqrt<f64>(max<f64>(0, v - e - delta)) - eta));
       }
@@ -521,7 +526,7 @@ export function kmeans_assign_bounded(
       for (let j = 0; j < k; j++) {
         const cn = load<f64>(cNorm + ((<usize>j) << 3));
         const v32 = xn + cn - 2 * <f64>load<f32>(dr + ((<usize>j) << 2));
-        if (v32 - gx * sqrt<f64>(cn) > minUpper + delta) continue;
+        if (v32 - gx * load<f64>(cRoot + ((<usize>j) << 3)) > minUpper + delta) continue;
         const v = cn - 2 * dotTile(xi, centers + <usize>j * rowB, d);
         if (v < bestV) {
           bestV = v;
@@ -547,7 +552,8 @@ export function kmeans_assign_bounded(
  * row n = rows[n]) through block (KMEANS_ROW_BLOCK x d f32) and dots (KMEANS_ROW_BLOCK x t f32). A
  * distance that the f32 product puts surely above closest[i] is stored as its f32 lower bound (still above
  * closest[i], so it changes nothing); the others are the f64 values of kmeans_pp_trials. pots f64[t] gets
- * sum_i min(closest[i], dist_i[c]) in row order. X S x d f64, X32 its f32 copy, g the f32 error factor.
+ * sum_i min(closest[i], dist_i[c]) in row order. X S x d f64, X32 its f32 copy, g the f32 error factor,
+ * candInfo f64[3 t] scratch.
  */
 export function kmeans_pp_trials_bounded(
   X: usize,
@@ -572,11 +578,20 @@ export function kmeans_pp_trials_bounded(
   dots: usize,
   dist: usize,
   pots: usize,
+  candInfo: usize,
 ): i32 {
   const rowB = (<usize>d) << 3;
   const kB = (<usize>k) << 3;
   const tB = (<usize>t) << 3;
   const t4 = (<usize>t) << 2;
+  // per candidate: [its nearest centre, a lower bound of its distance to it, sqrt of its squared norm]
+  for (let c = 0; c < t; c++) {
+    const q = load<i32>(candIdx + ((<usize>c) << 2));
+    const info = candInfo + <usize>c * 24;
+    store<f64>(info, <f64>load<i32>(near + ((<usize>q) << 2)));
+    store<f64>(info + 8, sqrt<f64>(max<f64>(0, load<f64>(closest + ((<usize>q) << 3)) - delta)) - eta);
+    store<f64>(info + 16, sqrt<f64>(load<f64>(candNorm + ((<usize>c) << 3))));
+  }
   let count = 0;
   for (let i = 0; i < S; i++) {
     const j = load<i32>(near + ((<usize>i) << 2));
@@ -584,7 +599,13 @@ export function kmeans_pp_trials_bounded(
     const threshold = 2 * sqrt<f64>(cl + delta) + eta;
     let need = cl == Infinity; // before the first centre
     for (let c = 0; c < t && !need; c++) {
-      if (candBound(candIdx, c, j, closest, near, lower, kB, delta, eta) < threshold) need = true;
+      const info = candInfo + <usize>c * 24;
+      const q = load<i32>(candIdx + ((<usize>c) << 2));
+      const bound =
+        <i32>load<f64>(info) == j
+          ? load<f64>(info + 8)
+          : load<f64>(lower + <usize>q * kB + ((<usize>j) << 3));
+      if (bound < threshold) need = true;
     }
     if (need) {
       store<i32>(rows + ((<usize>count) << 2), i);
@@ -606,7 +627,11 @@ export function kmeans_pp_trials_bounded(
       for (let c = 0; c < t; c++) {
         const off = (<usize>c) << 3;
         const cn = load<f64>(candNorm + off);
-        const low = xn + cn - 2 * <f64>load<f32>(dr + ((<usize>c) << 2)) - gx * sqrt<f64>(cn);
+        const low =
+          xn +
+          cn -
+          2 * <f64>load<f32>(dr + ((<usize>c) << 2)) -
+          gx * load<f64>(candInfo + <usize>c * 24 + 16);
         if (low >= cl + delta) {
           store<f64>(out + off, low);
         } else {
@@ -635,25 +660,6 @@ export function kmeans_pp_trials_bounded(
     }
   }
   return count;
-}
-
-/** A lower bound of ||x_q - c_j|| for candidate row q = candIdx[c]: its radius or its bound on c_j. */
-function candBound(
-  candIdx: usize,
-  c: i32,
-  j: i32,
-  closest: usize,
-  near: usize,
-  lower: usize,
-  kB: usize,
-  delta: f64,
-  eta: f64,
-): f64 {
-  const q = load<i32>(candIdx + ((<usize>c) << 2));
-  if (load<i32>(near + ((<usize>q) << 2)) == j) {
-    return sqrt<f64>(max<f64>(0, load<f64>(closest + ((<usize>q) << 3)) - delta)) - eta;
-  }
-  return load<f64>(lower + <usize>q * kB + ((<usize>j) << 3));
 }
 
 /**

@@ -264,7 +264,14 @@ describe('bounded k-means against its plain twin', () => {
           const X32 = core.allocF32(S * d);
           const C = ptr(k * d);
           const C32 = core.allocF32(k * d);
-          const [xn, cn, minDist, lower, shifts] = [ptr(S), ptr(k), ptr(S), ptr(S * k), ptr(k)];
+          const [xn, cn, minDist, lower, shifts, cRoot] = [
+            ptr(S),
+            ptr(k),
+            ptr(S),
+            ptr(S * k),
+            ptr(k),
+            ptr(k),
+          ];
           const [labels, rows] = [core.allocI32(S), core.allocI32(S)];
           const [block, dots] = [core.allocF32(64 * d), core.allocF32(64 * k)];
           core.f64(X, S * d).set(x);
@@ -308,6 +315,7 @@ describe('bounded k-means against its plain twin', () => {
             rows,
             block,
             dots,
+            cRoot,
           );
           const want = referenceAssign(x, S, d, c, k);
           const got = core.i32(labels, S);

@@ -78,6 +78,8 @@ export interface KernelExports {
     I: number,
     O: number,
   ): void;
+  /** ReLU of inp in place (a pre-activation), then linear_forward of it; one pass for O == 2. */
+  relu_linear_forward(out: number, inp: number, W: number, b: number, B: number, I: number, O: number): void;
   /** linear_backward then relu_backward of dinp against inp (a ReLU output), in one pass for O == 2. */
   linear_backward_relu(
     dinp: number,
@@ -149,20 +151,6 @@ export interface KernelExports {
     nBits: number,
   ): number;
   sparse_bits_forward(
-    out: number,
-    offsets: number,
-    indices: number,
-    codes: number,
-    W: number,
-    b: number,
-    B: number,
-    O: number,
-    bitsFrom: number,
-    nBits: number,
-    slab: number,
-  ): void;
-  /** sparse_bits_forward then ReLU, in one pass. */
-  sparse_bits_forward_relu(
     out: number,
     offsets: number,
     indices: number,
@@ -327,6 +315,7 @@ export interface KernelExports {
     rows: number,
     block: number,
     dots: number,
+    cRoot: number,
   ): number;
   kmeans_pp_trials_bounded(
     X: number,
@@ -351,6 +340,7 @@ export interface KernelExports {
     dots: number,
     dist: number,
     pots: number,
+    candInfo: number,
   ): number;
   kmeans_pp_accept_bounded(
     S: number,

@@ -118,10 +118,10 @@ export function requireKMeansMemory(core: Core, S: number, d: number, k: number)
     1.5 * S * d +
     3 * S +
     2.5 * k * d +
-    3 * k +
+    4 * k +
     S * k +
     (ROW_BLOCK * (d + Math.max(k, trials))) / 2 +
-    trials * (S + 1.5 * d + 2);
+    trials * (S + 1.5 * d + 5);
   const need = 8 * f64s + 4 * (3 * S + trials) + 28 * 64;
   if (need > core.available) {
     throw new MemoryLimitError(
@@ -166,6 +166,7 @@ export function kmeansRestarts(
       near: core.allocI32(S),
       lower: core.allocF64(S * k),
       shifts: core.allocF64(k),
+      cRoot: core.allocF64(k),
       rows: core.allocI32(S),
       block: core.allocF32(ROW_BLOCK * d),
       dots: core.allocF32(ROW_BLOCK * Math.max(k, trials)),
@@ -175,6 +176,7 @@ export function kmeansRestarts(
       candNorm: core.allocF64(trials),
       candIdx: core.allocI32(trials),
       pots: core.allocF64(trials),
+      candInfo: core.allocF64(3 * trials),
       delta: 0,
       eta: 0,
       g: 2.02 * (d + 4) * 2 ** -24,
@@ -286,6 +288,7 @@ interface Ctx {
   /** f64 S x k: lower[i][j] <= ||x_i - c_j|| (Elkan's bounds). */
   lower: number;
   shifts: number;
+  cRoot: number;
   rows: number;
   block: number;
   dots: number;
@@ -295,6 +298,7 @@ interface Ctx {
   candNorm: number;
   candIdx: number;
   pots: number;
+  candInfo: number;
   delta: number;
   eta: number;
   /** An f32 squared distance is within g |x| |c| of the true one (2^-24 per rounding, d + 4 of them, x 2). */
@@ -327,6 +331,7 @@ function assign(c: Ctx): number {
     c.rows,
     c.block,
     c.dots,
+    c.cRoot,
   );
   const dist = core.f64(c.minDist, S);
   let inertia = 0;
@@ -373,6 +378,7 @@ function seedPlusPlus(c: Ctx, rng: CounterRandom): void {
       c.dots,
       c.dist,
       c.pots,
+      c.candInfo,
     );
   const accept = (t: number, bestT: number, row: number, centre: number, count: number) =>
     K.kmeans_pp_accept_bounded(
