@@ -114,46 +114,6 @@ export function sparse_bits_forward(
   nBits: i32,
   slab: usize,
 ): void {
-  bitsForward(out, offsets, indices, codes, W, b, B, O, bitsFrom, nBits, slab, false);
-}
-
-/**
- * sparse_bits_forward followed by ReLU in the same pass: out = (y < 0 ? 0 : y) for y = b + input . W, i.e.
- * relu_forward of sparse_bits_forward's output (f32x4.pmax, one instruction: NaN propagates like max; only a
- * pre-activation of exactly -0 stays -0, which no later computation can tell from +0). Same buffers and
- * guarantees as sparse_bits_forward.
- */
-export function sparse_bits_forward_relu(
-  out: usize,
-  offsets: usize,
-  indices: usize,
-  codes: usize,
-  W: usize,
-  b: usize,
-  B: i32,
-  O: i32,
-  bitsFrom: i32,
-  nBits: i32,
-  slab: usize,
-): void {
-  bitsForward(out, offsets, indices, codes, W, b, B, O, bitsFrom, nBits, slab, true);
-}
-
-function bitsForward(
-  out: usize,
-  offsets: usize,
-  indices: usize,
-  codes: usize,
-  W: usize,
-  b: usize,
-  B: i32,
-  O: i32,
-  bitsFrom: i32,
-  nBits: i32,
-  slab: usize,
-  relu: bool,
-): void {
-  const zero = f32x4.splat(0);
   const ro = (<usize>O) << 2;
   const nGroups = (nBits + 7) >> 3;
   const stride = (<usize>(nGroups + 1)) << 2;
@@ -198,16 +158,6 @@ function bitsForward(
         a7 = f32x4.add(a7, v128.load(w, 112));
         t += groupBytes32;
       }
-      if (relu) {
-        a0 = f32x4.pmax(a0, zero);
-        a1 = f32x4.pmax(a1, zero);
-        a2 = f32x4.pmax(a2, zero);
-        a3 = f32x4.pmax(a3, zero);
-        a4 = f32x4.pmax(a4, zero);
-        a5 = f32x4.pmax(a5, zero);
-        a6 = f32x4.pmax(a6, zero);
-        a7 = f32x4.pmax(a7, zero);
-      }
       const q = out + <usize>s * ro + ob;
       v128.store(q, a0);
       v128.store(q, a1, 16);
@@ -234,7 +184,6 @@ function bitsForward(
         const c = load<i32>(row + ((<usize>(g + 1)) << 2));
         a = f32x4.add(a, v128.load(slab + ((<usize>(g * 256 + c)) << 4)));
       }
-      if (relu) a = f32x4.pmax(a, zero);
       v128.store(out + <usize>s * ro + ob, a);
     }
   }
@@ -246,7 +195,7 @@ function bitsForward(
       const p1 = load<i32>(offsets + ((<usize>s) << 2), 4);
       for (let p = p0; p < p1; p++)
         a += load<f32>(W + <usize>load<i32>(indices + ((<usize>p) << 2)) * ro + ob);
-      store<f32>(out + <usize>s * ro + ob, relu && a < 0 ? 0 : a);
+      store<f32>(out + <usize>s * ro + ob, a);
     }
   }
 }

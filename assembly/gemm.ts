@@ -97,8 +97,12 @@ function hsum(a: v128): f32 {
   return f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1);
 }
 
-/** The O == 2 head: dot products along I with W's two columns de-interleaved, 2 samples at a time. */
-function forwardO2(out: usize, inp: usize, W: usize, b: usize, B: i32, I: i32): void {
+/**
+ * The O == 2 head: dot products along I with W's two columns de-interleaved, 2 samples at a time. With relu,
+ * the input is first replaced in place by its ReLU (x < 0 ? 0 : x) in the same pass.
+ */
+function forwardO2(out: usize, inp: usize, W: usize, b: usize, B: i32, I: i32, relu: bool): void {
+  const zero = f32x4.splat(0);
   const b0 = load<f32>(b);
   const b1 = load<f32>(b, 4);
   const rs = (<usize>I) << 2;
@@ -117,8 +121,14 @@ function forwardO2(out: usize, inp: usize, W: usize, b: usize, B: i32, I: i32): 
       const wb = v128.load(wp, 16);
       const c0 = v128.shuffle<f32>(wa, wb, 0, 2, 4, 6);
       const c1 = v128.shuffle<f32>(wa, wb, 1, 3, 5, 7);
-      const v0 = v128.load(x0 + ((<usize>i) << 2));
-      const v1 = v128.load(x1 + ((<usize>i) << 2));
+      let v0 = v128.load(x0 + ((<usize>i) << 2));
+      let v1 = v128.load(x1 + ((<usize>i) << 2));
+      if (relu) {
+        v0 = f32x4.pmax(v0, zero);
+        v1 = f32x4.pmax(v1, zero);
+        v128.store(x0 + ((<usize>i) << 2), v0);
+        v128.store(x1 + ((<usize>i) << 2), v1);
+      }
       a00 = f32x4.add(a00, f32x4.mul(v0, c0));
       a01 = f32x4.add(a01, f32x4.mul(v0, c1));
       a10 = f32x4.add(a10, f32x4.mul(v1, c0));
@@ -131,8 +141,14 @@ function forwardO2(out: usize, inp: usize, W: usize, b: usize, B: i32, I: i32): 
     for (let i = I4; i < I; i++) {
       const w0 = load<f32>(W + ((<usize>i) << 3));
       const w1 = load<f32>(W + ((<usize>i) << 3), 4);
-      const v0 = load<f32>(x0 + ((<usize>i) << 2));
-      const v1 = load<f32>(x1 + ((<usize>i) << 2));
+      let v0 = load<f32>(x0 + ((<usize>i) << 2));
+      let v1 = load<f32>(x1 + ((<usize>i) << 2));
+      if (relu) {
+        v0 = v0 < 0 ? 0 : v0;
+        v1 = v1 < 0 ? 0 : v1;
+        store<f32>(x0 + ((<usize>i) << 2), v0);
+        store<f32>(x1 + ((<usize>i) << 2), v1);
+      }
       y00 += v0 * w0;
       y01 += v0 * w1;
       y10 += v1 * w0;
@@ -144,7 +160,25 @@ function forwardO2(out: usize, inp: usize, W: usize, b: usize, B: i32, I: i32): 
     store<f32>(y, y10, 8);
     store<f32>(y, y11, 12);
   }
-  if (s < B) forwardRowTail(out, inp, W, b, s, I, 2, 0);
+  if (s < B) {
+    if (relu) reluInPlace(inp + <usize>s * rs, I);
+    forwardRowTail(out, inp, W, b, s, I, 2, 0);
+  }
+}
+
+/** x = x < 0 ? 0 : x over n floats, in place. */
+function reluInPlace(x: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const q = x + ((<usize>i) << 2);
+    v128.store(q, f32x4.pmax(v128.load(q), zero));
+  }
+  for (; i < n; i++) {
+    const q = x + ((<usize>i) << 2);
+    const v = load<f32>(q);
+    if (v < 0) store<f32>(q, 0);
+  }
 }
 
 /**
@@ -153,12 +187,35 @@ function forwardO2(out: usize, inp: usize, W: usize, b: usize, B: i32, I: i32): 
  */
 export function linear_forward(out: usize, inp: usize, W: usize, b: usize, B: i32, I: i32, O: i32): void {
   if (O == 2) {
-    forwardO2(out, inp, W, b, B, I);
+    forwardO2(out, inp, W, b, B, I, false);
     return;
   }
   let s = 0;
   for (; s + 4 <= B; s += 4) forwardRows4(out, inp, W, b, s, I, O);
   for (; s < B; s++) forwardRowTail(out, inp, W, b, s, I, O, 0);
+}
+
+/**
+ * linear_forward of the ReLU of inp: inp [B x I] (a pre-activation) is first replaced IN PLACE by its ReLU
+ * (x < 0 ? 0 : x: f32x4.pmax, one instruction; NaN propagates and only an exact -0 stays -0, which no later
+ * computation can tell from +0), then out = relu(inp) . W + b. For O == 2 (the paper's head) both happen in one
+ * pass over inp. Buffers as linear_forward (out must not overlap inp).
+ */
+export function relu_linear_forward(
+  out: usize,
+  inp: usize,
+  W: usize,
+  b: usize,
+  B: i32,
+  I: i32,
+  O: i32,
+): void {
+  if (O == 2) {
+    forwardO2(out, inp, W, b, B, I, true);
+    return;
+  }
+  reluInPlace(inp, B * I);
+  linear_forward(out, inp, W, b, B, I, O);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -78,8 +78,15 @@ function checkShape(B: number, I: number, O: number, seed: number): void {
     // dinp = 0 skips the input gradient
     core.kernels.linear_backward(0, pdW, pdb, pDout, pInp, pW, B, I, O);
 
-    // linear_backward_relu: the same dW, db; dinp masked where the input (a ReLU output) is not positive
+    // relu_linear_forward: the input (a pre-activation) replaced by its ReLU in place, then the product
     const relu = inp.map((v) => Math.max(v, 0));
+    const pPre = put(inp);
+    core.f32(pOut, B * O).fill(NaN);
+    core.kernels.relu_linear_forward(pOut, pPre, pW, pb, B, I, O);
+    expectClose(core.f32(pPre, B * I), relu, 0, 'relu(inp) in place');
+    expectClose(core.f32(pOut, B * O), refLinearForward(relu, W, b, B, I, O), tol, 'out of relu(inp)');
+
+    // linear_backward_relu: the same dW, db; dinp masked where the input (a ReLU output) is not positive
     const pRelu = put(relu);
     const pdW2 = put(dW0);
     const pdb2 = put(db0);

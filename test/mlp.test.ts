@@ -139,26 +139,6 @@ describe('byte-table first layer (assembly/bitsparse.ts) equals the dense produc
             const pOut = core.allocF32(B * O);
             k.sparse_bits_forward(pOut, pOff, pIdx, codes, putF32(W), putF32(b), B, O, bitsFrom, nBits, slab);
             expectClose(core.f32(pOut, B * O), refLinearForward(x, W, b, B, I, O), 1e-5, 'out');
-            const pRelu = core.allocF32(B * O);
-            k.sparse_bits_forward_relu(
-              pRelu,
-              pOff,
-              pIdx,
-              codes,
-              putF32(W),
-              putF32(b),
-              B,
-              O,
-              bitsFrom,
-              nBits,
-              slab,
-            );
-            expectClose(
-              core.f32(pRelu, B * O),
-              refLinearForward(x, W, b, B, I, O).map((v) => Math.max(v, 0)),
-              1e-5,
-              'relu(out)',
-            );
             const pdW = core.allocF32(I * O);
             const pdb = core.allocF32(O);
             const buckets = core.allocI32(nGroups * B);

@@ -221,16 +221,19 @@ export class Mlp {
     for (let l = 0; l < L; l++) {
       const [I, O] = this.shapes[l];
       const out = l < L - 1 ? this.hidden[l] : this.logits;
-      let activated = false; // whether the kernel applied the activation already
+      // With ReLU, each layer l >= 1 applies the ReLU to its input (hidden[l - 1], left as a pre-activation
+      // by layer l - 1) in place, in the same pass as its own product: no separate activation pass.
+      const relu = this.activation === 'relu'; // the last layer's output (logits) is never activated
       if (l === 0 && input.kind === 'sparse') {
-        activated = this.sparseForward(out, input, B, I, O, L > 1 && this.activation === 'relu');
+        this.sparseForward(out, input, B, I, O);
+      } else if (l > 0 && relu) {
+        k.relu_linear_forward(out, this.hidden[l - 1], this.wPtr(l), this.bPtr(l), B, I, O);
       } else {
         const inp = l === 0 ? (input as { data: number }).data : this.hidden[l - 1];
         k.linear_forward(out, inp, this.wPtr(l), this.bPtr(l), B, I, O);
       }
-      if (l < L - 1 && !activated) {
-        if (this.activation === 'relu') k.relu_forward(out, out, B * O);
-        else if (this.activation === 'tanh') k.tanh_forward(out, out, B * O);
+      if (l < L - 1 && !relu) {
+        if (this.activation === 'tanh') k.tanh_forward(out, out, B * O);
         else k.sigmoid_forward(out, out, B * O);
       }
     }
@@ -294,18 +297,8 @@ export class Mlp {
     }
   }
 
-  /**
-   * Layer 0 forward of a sparse input, in chunks of SPARSE_CHUNK samples (keeps the per-pass data in cache).
-   * With relu, the byte-table kernel applies the ReLU in the same pass; returns whether it did.
-   */
-  private sparseForward(
-    out: number,
-    input: SparseInput,
-    B: number,
-    I: number,
-    O: number,
-    relu: boolean,
-  ): boolean {
+  /** Layer 0 forward of a sparse input, in chunks of SPARSE_CHUNK samples (keeps the per-pass data in cache). */
+  private sparseForward(out: number, input: SparseInput, B: number, I: number, O: number): void {
     const k = this.core.kernels;
     const nBits = this.denseBits;
     const from = I - nBits;
@@ -318,7 +311,7 @@ export class Mlp {
       const y = out + 4 * s0 * O;
       if (this.usedBits) {
         const codes = this.bitCodes + stride * s0;
-        (relu ? k.sparse_bits_forward_relu : k.sparse_bits_forward)(
+        k.sparse_bits_forward(
           y,
           offsets,
           input.indices,
@@ -335,7 +328,6 @@ export class Mlp {
         k.sparse_linear_forward(y, offsets, input.indices, this.wPtr(0), this.bPtr(0), n, O);
       }
     }
-    return relu && this.usedBits;
   }
 
   /** Layer 0 backward of a sparse input (accumulates into dW, db), chunked like sparseForward. */
