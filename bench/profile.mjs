@@ -7,17 +7,37 @@
 import { Session } from 'node:inspector/promises';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadOurs, ROOT } from './lib/ours.mjs';
 import { loadAffinityKernels, qdgLikeAffinity } from './lib/affinity.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Function index -> export name, from the export section of build/quanta.wasm. */
+/** The binary our side really runs: the one inlined into dist/core/wasm-binary.js at its build. */
+async function distBinary() {
+  try {
+    const { WASM_BASE64 } = await import(pathToFileURL(join(ROOT, 'dist', 'core', 'wasm-binary.js')).href);
+    return Buffer.from(WASM_BASE64, 'base64');
+  } catch {
+    return null;
+  }
+}
+
+const binary = await distBinary();
+/** build/quanta.wat names internal functions, but only describes the binary when build/ and dist/ agree. */
+const watMatches = (() => {
+  try {
+    return binary !== null && readFileSync(join(ROOT, 'build', 'quanta.wasm')).equals(binary);
+  } catch {
+    return false;
+  }
+})();
+
+/** Function index -> export name, from the export section of the binary dist/ runs. */
 function wasmExportNames() {
   const names = new Map();
   try {
-    const bytes = readFileSync(join(ROOT, 'build', 'quanta.wasm'));
+    const bytes = binary;
     let p = 8;
     const leb = () => {
       let r = 0;
@@ -70,6 +90,7 @@ function wasmExportNames() {
 
 /** Function index -> name, from build/quanta.wat (asc's text output names internal functions too). */
 function watFunctionNames() {
+  if (!watMatches) return [];
   try {
     const wat = readFileSync(join(ROOT, 'build', 'quanta.wat'), 'utf8');
     const imports = (wat.match(/^ \(import .*\(func /gm) ?? []).length;
