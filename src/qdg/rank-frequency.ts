@@ -11,6 +11,7 @@
 // (`--window a:b`). For S = 10,000 this is exactly the paper's window. When the largest K is below the
 // window's end, the default window shrinks to the envelope (capWindowToClusters).
 import { ConfigError, require } from '../core/errors.js';
+import { linearFit } from '../scaling/fit.js';
 
 /** The paper's measured slope on pythia-70m (Figure 5): -1.237. */
 export const PAPER_ENVELOPE_SLOPE = -1.237;
@@ -122,35 +123,15 @@ export function envelopeSlope(envelope: ArrayLike<number>, window: RankWindow): 
   return { envelopeSlope: fit.slope, intercept: fit.intercept, r2: fit.r2, window, ranksUsed: xs.length };
 }
 
-/** y = intercept + slope * x by least squares; NaNs when fewer than two points or x is constant. */
+/** y = intercept + slope * x by least squares (scaling/fit.ts linearFit); NaNs when fewer than two points or x is constant. */
 export function leastSquaresLine(
   xs: ArrayLike<number>,
   ys: ArrayLike<number>,
 ): { slope: number; intercept: number; r2: number } {
-  const n = xs.length;
-  if (n < 2) return { slope: NaN, intercept: NaN, r2: NaN };
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += xs[i];
-    my += ys[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxx = 0;
-  let sxy = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = xs[i] - mx;
-    const dy = ys[i] - my;
-    sxx += dx * dx;
-    sxy += dx * dy;
-    syy += dy * dy;
-  }
-  if (sxx === 0) return { slope: NaN, intercept: NaN, r2: NaN };
-  const slope = sxy / sxx;
-  const r2 = syy === 0 ? 1 : (sxy * sxy) / (sxx * syy);
-  return { slope, intercept: my - slope * mx, r2 };
+  const distinct = xs.length >= 2 && Array.prototype.some.call(xs, (x: number) => x !== xs[0]);
+  if (!distinct) return { slope: NaN, intercept: NaN, r2: NaN };
+  const { slope, intercept, r2 } = linearFit(xs, ys);
+  return { slope, intercept, r2 };
 }
 
 /** The quantization model's prediction for the envelope slope: -(1 + alpha_N) (paper section 5.1). */
