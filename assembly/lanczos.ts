@@ -326,6 +326,8 @@ export function lanczos_subtract(v: usize, m: i32, ld: i32, S: i32, h: usize, w:
  * Ritz vectors: out[i*K + k] = sum_{r<m} V[r*ld + i] * Y[r*K + k], i.e. out (S x K, row-major) = V^T Y.
  * V: f64[m * ld]; Y: f64[m * K]; out: f64[S * K], overwritten, must not overlap V or Y.
  * Blocked for the cache: 64 columns of Y by 256 of its rows (128 KiB) are reused across all S rows of out.
+ * Register tile: two rows of out by eight columns (16 accumulators in 8 v128), so each load of Y serves
+ * two rows and each basis entry eight columns.
  */
 export function lanczos_ritz(v: usize, m: i32, ld: i32, S: i32, y: usize, K: i32, out: usize): void {
   memory.fill(out, 0, <usize>S * <usize>K * 8);
@@ -337,29 +339,73 @@ export function lanczos_ritz(v: usize, m: i32, ld: i32, S: i32, y: usize, K: i32
     const k1 = min(K, k0 + KB);
     for (let r0 = 0; r0 < m; r0 += RB) {
       const r1 = min(m, r0 + RB);
-      for (let i = 0; i < S; i++) {
+      let i = 0;
+      for (; i + 1 < S; i += 2) {
         const op = out + <usize>i * outRow;
         const vp = v + ((<usize>i) << 3);
         let k = k0;
-        for (; k + 3 < k1; k += 4) {
+        for (; k + 7 < k1; k += 8) {
           const ko = (<usize>k) << 3;
-          let acc0 = v128.load(op + ko);
-          let acc1 = v128.load(op + ko, 16);
+          const o0 = op + ko;
+          const o1 = o0 + outRow;
+          let p0 = v128.load(o0);
+          let p1 = v128.load(o0, 16);
+          let p2 = v128.load(o0, 32);
+          let p3 = v128.load(o0, 48);
+          let q0 = v128.load(o1);
+          let q1 = v128.load(o1, 16);
+          let q2 = v128.load(o1, 32);
+          let q3 = v128.load(o1, 48);
           for (let r = r0; r < r1; r++) {
-            const a = f64x2.splat(load<f64>(vp + <usize>r * rowBytes));
+            const rp = vp + <usize>r * rowBytes;
+            const a = f64x2.splat(load<f64>(rp));
+            const b = f64x2.splat(load<f64>(rp, 8));
             const yp = y + <usize>r * outRow + ko;
-            acc0 = f64x2.add(acc0, f64x2.mul(a, v128.load(yp)));
-            acc1 = f64x2.add(acc1, f64x2.mul(a, v128.load(yp, 16)));
+            const y0 = v128.load(yp);
+            const y1 = v128.load(yp, 16);
+            const y2 = v128.load(yp, 32);
+            const y3 = v128.load(yp, 48);
+            p0 = f64x2.add(p0, f64x2.mul(a, y0));
+            p1 = f64x2.add(p1, f64x2.mul(a, y1));
+            p2 = f64x2.add(p2, f64x2.mul(a, y2));
+            p3 = f64x2.add(p3, f64x2.mul(a, y3));
+            q0 = f64x2.add(q0, f64x2.mul(b, y0));
+            q1 = f64x2.add(q1, f64x2.mul(b, y1));
+            q2 = f64x2.add(q2, f64x2.mul(b, y2));
+            q3 = f64x2.add(q3, f64x2.mul(b, y3));
           }
-          v128.store(op + ko, acc0);
-          v128.store(op + ko, acc1, 16);
+          v128.store(o0, p0);
+          v128.store(o0, p1, 16);
+          v128.store(o0, p2, 32);
+          v128.store(o0, p3, 48);
+          v128.store(o1, q0);
+          v128.store(o1, q1, 16);
+          v128.store(o1, q2, 32);
+          v128.store(o1, q3, 48);
         }
         for (; k < k1; k++) {
           const ko = (<usize>k) << 3;
-          let acc = load<f64>(op + ko);
+          let t0 = load<f64>(op + ko);
+          let t1 = load<f64>(op + outRow + ko);
+          for (let r = r0; r < r1; r++) {
+            const rp = vp + <usize>r * rowBytes;
+            const yk = load<f64>(y + <usize>r * outRow + ko);
+            t0 += load<f64>(rp) * yk;
+            t1 += load<f64>(rp, 8) * yk;
+          }
+          store<f64>(op + ko, t0);
+          store<f64>(op + outRow + ko, t1);
+        }
+      }
+      if (i < S) {
+        const op = out + <usize>i * outRow;
+        const vp = v + ((<usize>i) << 3);
+        for (let k = k0; k < k1; k++) {
+          const ko = (<usize>k) << 3;
+          let t = load<f64>(op + ko);
           for (let r = r0; r < r1; r++)
-            acc += load<f64>(vp + <usize>r * rowBytes) * load<f64>(y + <usize>r * outRow + ko);
-          store<f64>(op + ko, acc);
+            t += load<f64>(vp + <usize>r * rowBytes) * load<f64>(y + <usize>r * outRow + ko);
+          store<f64>(op + ko, t);
         }
       }
     }
