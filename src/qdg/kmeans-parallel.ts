@@ -3,8 +3,9 @@
 // helper threads (./kmeans-worker.ts, each with its own Wasm core) and the calling thread claim restart
 // indices from one shared counter, and the caller keeps the lowest inertia, the lowest index on ties: the
 // result is the one of the sequential loop, whatever the number of threads. The caller runs restarts too,
-// then blocks in Atomics.wait until every helper has raised its flag, and takes their results with
-// receiveMessageOnPort: no event loop turn is needed, so kmeans() stays synchronous.
+// then blocks in Atomics.wait until every helper that started has raised its flag (a helper that has not
+// started by then is told it is not needed), and takes their results with receiveMessageOnPort: no event
+// loop turn is needed, so kmeans() stays synchronous.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -116,17 +117,23 @@ export function kmeansInThreads(
     return r < settings.nInit ? r : -1;
   };
   let mine: RestartsOutcome;
+  const ran: boolean[] = [];
   try {
     mine = kmeansRestarts(core, values, settings, claim, onIteration);
   } finally {
-    // every helper finishes its claimed restarts before this call returns or throws
-    for (let h = 0; h < workers.length; h++) Atomics.wait(shared, 1 + h, 0);
+    // A helper that has not started yet (a new thread still loading) is told it is not needed: it has
+    // claimed nothing. Every running helper finishes its claimed restarts before this call returns.
+    for (let h = 0; h < workers.length; h++) {
+      ran[h] = Atomics.compareExchange(shared, 1 + h, 0, 3) !== 0;
+      while (ran[h] && Atomics.load(shared, 1 + h) === 2) Atomics.wait(shared, 1 + h, 2);
+    }
   }
   const outcomes: RestartsOutcome[] = [mine];
   const errors: string[] = [];
-  for (const port of ports) {
-    const reply = receiveMessageOnPort(port)?.message as HelperReply | undefined;
-    port.close();
+  for (let h = 0; h < ports.length; h++) {
+    const reply = ran[h] ? (receiveMessageOnPort(ports[h])?.message as HelperReply | undefined) : undefined;
+    ports[h].close();
+    if (!ran[h]) continue;
     if (!reply) errors.push('a k-means helper thread sent no result');
     else if (reply.error) errors.push(reply.error);
     else {

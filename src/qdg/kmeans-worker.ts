@@ -10,7 +10,10 @@ import type { KMeansSettings } from './kmeans.js';
 export interface KMeansJob {
   data: Float64Array;
   settings: KMeansSettings;
-  /** Int32Array over a SharedArrayBuffer: [0] the next restart to claim, [1 + w] the flag of helper w. */
+  /**
+   * Int32Array over a SharedArrayBuffer: [0] the next restart to claim, [1 + w] the state of helper w
+   * (0 not started, 2 running, 1 done, 3 not needed).
+   */
   shared: SharedArrayBuffer;
   helper: number;
   port: MessagePort;
@@ -22,6 +25,12 @@ let core: Core | undefined;
 
 parentPort?.on('message', (job: KMeansJob) => {
   const shared = new Int32Array(job.shared);
+  const flag = 1 + job.helper;
+  // 0 -> 2: started. The caller sets 3 instead when it finished first (then this helper had no share).
+  if (Atomics.compareExchange(shared, flag, 0, 2) !== 0) {
+    job.port.close();
+    return;
+  }
   const trace: number[] = [];
   try {
     core ??= new Core();
@@ -39,7 +48,7 @@ parentPort?.on('message', (job: KMeansJob) => {
     job.port.postMessage({ error: String((e as Error)?.stack ?? e) });
   } finally {
     job.port.close();
-    Atomics.store(shared, 1 + job.helper, 1);
-    Atomics.notify(shared, 1 + job.helper);
+    Atomics.store(shared, flag, 1);
+    Atomics.notify(shared, flag);
   }
 });
