@@ -371,7 +371,10 @@ describe('inverse iteration for the wanted eigenvectors of T', () => {
           const k = 1 + (seed % n);
           const all = symmetricTridiagonalEigen(d, e, { order: 'descending', core });
           const values = all.values.slice(0, k);
-          const { vectors: z, maxResidual } = tridiagonalEigenvectors(d, e, values);
+          // the Gram-Schmidt passes in Wasm (with a Core) or in TypeScript
+          const { vectors: z, maxResidual } = tridiagonalEigenvectors(d, e, values, {
+            core: seed % 2 ? core : undefined,
+          });
           expect(maxResidual).toBeLessThan(1e-13);
           let tNorm = 0;
           for (let i = 0; i < n; i++)

@@ -282,7 +282,7 @@ function ritzCoefficients(
 ): Float64Array {
   const K = values.length;
   const y = new Float64Array(m * K);
-  const inv = tridiagonalEigenvectors(alpha.subarray(0, m), beta.subarray(0, m), values);
+  const inv = tridiagonalEigenvectors(alpha.subarray(0, m), beta.subarray(0, m), values, { core });
   if (inv.maxResidual <= INVERSE_ITERATION_RESIDUAL) {
     const z = inv.vectors;
     for (let c = 0; c < K; c++) for (let r = 0; r < m; r++) y[r * K + c] = z[c * m + r];

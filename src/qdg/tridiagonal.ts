@@ -175,19 +175,22 @@ export interface TridiagonalVectors {
  * eps ||T|| (from QL): inverse iteration as LAPACK's dstein does it, O(n) per solve instead of QL's O(n^2)
  * per vector. Each vector starts from a pseudo-random vector and takes `solves` solves of (T - theta I) z = b
  * by Gaussian elimination with partial pivoting (a zero pivot becomes eps ||T||). A vector is orthogonalised
- * (classical Gram-Schmidt, twice) against the earlier vectors whose eigenvalue lies within `window` ||T||_1
- * (default 1e-5) of its own, before and after every solve: any two of those are within the window of each
+ * (classical Gram-Schmidt, a second pass when the first cancels) against the earlier vectors whose eigenvalue
+ * lies within `window` ||T||_1 (default 1e-5) of its own, after every solve: any two of those are within the
+ * window of each
  * other, so they are orthonormal among themselves, and a repeated eigenvalue gets an orthonormal basis of its
  * eigenspace. Vectors further apart are orthogonal to about residual / gap <= 1e-16 / 1e-5 by their
  * residuals alone. (LAPACK's window is 1e-3 and chains neighbours into clusters; in QDG's bulk of nearly
  * equal eigenvalues that makes one cluster of all K and costs O(K^2 n), more than QL itself.)
  * The caller checks maxResidual (it is about eps; anything far above means the values were not T's).
+ * With a Core the Gram-Schmidt passes run in Wasm (lanczos_project / lanczos_subtract): QDG's bulk of nearly
+ * equal eigenvalues puts about a hundred earlier vectors in each window.
  */
 export function tridiagonalEigenvectors(
   diag: ArrayLike<number>,
   offDiag: ArrayLike<number>,
   values: ArrayLike<number>,
-  opts: { solves?: number; window?: number; seed?: number } = {},
+  opts: { solves?: number; window?: number; seed?: number; core?: Core } = {},
 ): TridiagonalVectors {
   const n = diag.length;
   const k = values.length;
@@ -201,15 +204,21 @@ export function tridiagonalEigenvectors(
   }
   if (tNorm === 0) tNorm = 1;
   const tiny = EPS * tNorm;
-  const out = new Float64Array(k * n);
   // LU of T - theta I with partial pivoting (LAPACK dgttrf): l = multipliers, u0/u1/u2 = U's diagonals.
   const l = new Float64Array(n);
   const u0 = new Float64Array(n);
   const u1 = new Float64Array(n);
   const u2 = new Float64Array(n);
   const swap = new Uint8Array(n);
-  const z = new Float64Array(n);
-  const h = new Float64Array(k);
+  const core = opts.core;
+  const mark = core?.mark();
+  const outPtr = core ? core.allocF64(k * n) : 0;
+  const zPtr = core ? core.allocF64(n) : 0;
+  const hPtr = core ? core.allocF64(k) : 0;
+  // views made after the last allocation stay valid (memory only grows in alloc)
+  const out = core ? core.f64(outPtr, k * n) : new Float64Array(k * n);
+  const z = core ? core.f64(zPtr, n) : new Float64Array(n);
+  const h = core ? core.f64(hPtr, k) : new Float64Array(k);
   let state = (opts.seed ?? 0x9e3779b9) >>> 0;
   const uniform = () => {
     // mulberry32: a start vector only needs to be generic, not Philox-quality
@@ -226,7 +235,6 @@ export function tridiagonalEigenvectors(
     while (first < j && values[first] - theta > window * tNorm) first++;
     factor(theta);
     for (let i = 0; i < n; i++) z[i] = uniform();
-    orthonormalise(j);
     for (let s = 0; s < solves; s++) {
       solve();
       orthonormalise(j);
@@ -242,7 +250,9 @@ export function tridiagonalEigenvectors(
     }
     maxResidual = Math.max(maxResidual, Math.sqrt(rr) / tNorm);
   }
-  return { vectors: out, maxResidual };
+  const vectors = core ? out.slice() : out;
+  if (core) core.release(mark as number);
+  return { vectors, maxResidual };
 
   function factor(theta: number) {
     for (let i = 0; i < n; i++) {
@@ -292,25 +302,38 @@ export function tridiagonalEigenvectors(
     if (big > 0 && Number.isFinite(big)) for (let i = 0; i < n; i++) z[i] /= big;
   }
 
-  /** z -= (earlier vectors in the window) projections, twice; then z /= ||z||. */
+  /** z -= (earlier vectors in the window) projections (again if that cancels); then z /= ||z||. */
   function orthonormalise(j: number) {
+    let norm = vectorNorm();
     for (let pass = 0; pass < 2 && first < j; pass++) {
-      for (let r = first; r < j; r++) {
-        let t = 0;
-        const o = r * n;
-        for (let i = 0; i < n; i++) t += out[o + i] * z[i];
-        h[r] = t;
+      const w = j - first;
+      if (core) {
+        core.kernels.lanczos_project(outPtr + first * n * 8, w, n, n, zPtr, hPtr);
+        core.kernels.lanczos_subtract(outPtr + first * n * 8, w, n, n, hPtr, zPtr);
+      } else {
+        for (let r = 0; r < w; r++) {
+          let t = 0;
+          const o = (first + r) * n;
+          for (let i = 0; i < n; i++) t += out[o + i] * z[i];
+          h[r] = t;
+        }
+        for (let r = 0; r < w; r++) {
+          const o = (first + r) * n;
+          const t = h[r];
+          for (let i = 0; i < n; i++) z[i] -= t * out[o + i];
+        }
       }
-      for (let r = first; r < j; r++) {
-        const o = r * n;
-        const t = h[r];
-        for (let i = 0; i < n; i++) z[i] -= t * out[o + i];
-      }
+      const prev = norm;
+      norm = vectorNorm();
+      if (norm > 0.7071 * prev) break;
     }
+    for (let i = 0; i < n; i++) z[i] /= norm;
+  }
+
+  function vectorNorm(): number {
     let zz = 0;
     for (let i = 0; i < n; i++) zz += z[i] * z[i];
-    const norm = Math.sqrt(zz);
-    for (let i = 0; i < n; i++) z[i] /= norm;
+    return Math.sqrt(zz);
   }
 }
 
