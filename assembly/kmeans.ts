@@ -390,13 +390,19 @@ function dotTile(a: usize, b: usize, d: i32): f64 {
   return c;
 }
 
-/** Copies rows rows[n0 .. n0 + rb) of X32 (S x d f32) into block (contiguous, d per row). */
-function gatherRows32(X32: usize, d: i32, rows: usize, n0: i32, rb: i32, block: usize): void {
+/**
+ * The rows rows[n0 .. n0 + rb) of X32 (S x d f32) as one contiguous matrix: X32 itself when they are
+ * consecutive (no copy), else a copy into block (d per row). Returns its address.
+ */
+function gatherRows32(X32: usize, d: i32, rows: usize, n0: i32, rb: i32, block: usize): usize {
   const rowB = (<usize>d) << 2;
+  const first = load<i32>(rows + ((<usize>n0) << 2));
+  if (load<i32>(rows + ((<usize>(n0 + rb - 1)) << 2)) - first == rb - 1) return X32 + <usize>first * rowB;
   for (let r = 0; r < rb; r++) {
     const i = load<i32>(rows + ((<usize>(n0 + r)) << 2));
     memory.copy(block + <usize>r * rowB, X32 + <usize>i * rowB, rowB);
   }
+  return block;
 }
 
 /** dst f32[n] = src f64[n] rounded to nearest. */
@@ -501,9 +507,9 @@ export function kmeans_assign_bounded(
   }
   for (let n0 = 0; n0 < count; n0 += KMEANS_ROW_BLOCK) {
     const rb = min(KMEANS_ROW_BLOCK, count - n0);
-    gatherRows32(X32, d, rows, n0, rb, block);
+    const A = gatherRows32(X32, d, rows, n0, rb, block);
     memory.fill(dots, 0, <usize>rb * k4);
-    gemm_abt_f32(dots, k, block, d, centers32, d, rb, k, d, -1);
+    gemm_abt_f32(dots, k, A, d, centers32, d, rb, k, d, -1);
     for (let r = 0; r < rb; r++) {
       const i = load<i32>(rows + ((<usize>(n0 + r)) << 2));
       const xi = X + <usize>i * rowB;
@@ -614,9 +620,9 @@ export function kmeans_pp_trials_bounded(
   }
   for (let n0 = 0; n0 < count; n0 += KMEANS_ROW_BLOCK) {
     const rb = min(KMEANS_ROW_BLOCK, count - n0);
-    gatherRows32(X32, d, rows, n0, rb, block);
+    const A = gatherRows32(X32, d, rows, n0, rb, block);
     memory.fill(dots, 0, <usize>rb * t4);
-    gemm_abt_f32(dots, t, block, d, cand32, d, rb, t, d, -1);
+    gemm_abt_f32(dots, t, A, d, cand32, d, rb, t, d, -1);
     for (let r = 0; r < rb; r++) {
       const i = load<i32>(rows + ((<usize>(n0 + r)) << 2));
       const xn = load<f64>(xNorm + ((<usize>i) << 3));
