@@ -98,71 +98,91 @@ function hsum(a: v128): f32 {
 }
 
 /**
- * The O == 2 head: dot products along I with W's two columns de-interleaved, 2 samples at a time. With relu,
+ * The O == 2 head: dot products along I with W's two columns de-interleaved, 4 samples at a time. With relu,
  * the input is first replaced in place by its ReLU (x < 0 ? 0 : x) in the same pass.
  */
 function forwardO2(out: usize, inp: usize, W: usize, b: usize, B: i32, I: i32, relu: bool): void {
-  const zero = f32x4.splat(0);
-  const b0 = load<f32>(b);
-  const b1 = load<f32>(b, 4);
   const rs = (<usize>I) << 2;
-  const I4 = I & ~3;
   let s = 0;
-  for (; s + 2 <= B; s += 2) {
-    const x0 = inp + <usize>s * rs;
-    const x1 = x0 + rs;
-    let a00 = f32x4.splat(0);
-    let a01 = a00;
-    let a10 = a00;
-    let a11 = a00;
-    for (let i = 0; i < I4; i += 4) {
-      const wp = W + ((<usize>i) << 3);
-      const wa = v128.load(wp); // W[i,0] W[i,1] W[i+1,0] W[i+1,1]
-      const wb = v128.load(wp, 16);
-      const c0 = v128.shuffle<f32>(wa, wb, 0, 2, 4, 6);
-      const c1 = v128.shuffle<f32>(wa, wb, 1, 3, 5, 7);
-      let v0 = v128.load(x0 + ((<usize>i) << 2));
-      let v1 = v128.load(x1 + ((<usize>i) << 2));
-      if (relu) {
-        v0 = f32x4.pmax(v0, zero);
-        v1 = f32x4.pmax(v1, zero);
-        v128.store(x0 + ((<usize>i) << 2), v0);
-        v128.store(x1 + ((<usize>i) << 2), v1);
-      }
-      a00 = f32x4.add(a00, f32x4.mul(v0, c0));
-      a01 = f32x4.add(a01, f32x4.mul(v0, c1));
-      a10 = f32x4.add(a10, f32x4.mul(v1, c0));
-      a11 = f32x4.add(a11, f32x4.mul(v1, c1));
-    }
-    let y00 = hsum(a00) + b0;
-    let y01 = hsum(a01) + b1;
-    let y10 = hsum(a10) + b0;
-    let y11 = hsum(a11) + b1;
-    for (let i = I4; i < I; i++) {
-      const w0 = load<f32>(W + ((<usize>i) << 3));
-      const w1 = load<f32>(W + ((<usize>i) << 3), 4);
-      let v0 = load<f32>(x0 + ((<usize>i) << 2));
-      let v1 = load<f32>(x1 + ((<usize>i) << 2));
-      if (relu) {
-        v0 = v0 < 0 ? 0 : v0;
-        v1 = v1 < 0 ? 0 : v1;
-        store<f32>(x0 + ((<usize>i) << 2), v0);
-        store<f32>(x1 + ((<usize>i) << 2), v1);
-      }
-      y00 += v0 * w0;
-      y01 += v0 * w1;
-      y10 += v1 * w0;
-      y11 += v1 * w1;
-    }
-    const y = out + ((<usize>s) << 3);
-    store<f32>(y, y00);
-    store<f32>(y, y01, 4);
-    store<f32>(y, y10, 8);
-    store<f32>(y, y11, 12);
-  }
-  if (s < B) {
+  for (; s + 4 <= B; s += 4) forwardO2Rows4(out, inp, W, b, s, I, relu);
+  for (; s < B; s++) {
     if (relu) reluInPlace(inp + <usize>s * rs, I);
     forwardRowTail(out, inp, W, b, s, I, 2, 0);
+  }
+}
+
+/** Four samples of the O == 2 head (W's columns de-interleaved once for four rows). */
+function forwardO2Rows4(out: usize, inp: usize, W: usize, b: usize, s: i32, I: i32, relu: bool): void {
+  const zero = f32x4.splat(0);
+  const rs = (<usize>I) << 2;
+  const I4 = I & ~3;
+  const x0 = inp + <usize>s * rs;
+  const x1 = x0 + rs;
+  const x2 = x1 + rs;
+  const x3 = x2 + rs;
+  let a00 = zero;
+  let a01 = zero;
+  let a10 = zero;
+  let a11 = zero;
+  let a20 = zero;
+  let a21 = zero;
+  let a30 = zero;
+  let a31 = zero;
+  for (let i = 0; i < I4; i += 4) {
+    const wp = W + ((<usize>i) << 3);
+    const wa = v128.load(wp); // W[i,0] W[i,1] W[i+1,0] W[i+1,1]
+    const wb = v128.load(wp, 16);
+    const c0 = v128.shuffle<f32>(wa, wb, 0, 2, 4, 6);
+    const c1 = v128.shuffle<f32>(wa, wb, 1, 3, 5, 7);
+    const ib = (<usize>i) << 2;
+    let v0 = v128.load(x0 + ib);
+    let v1 = v128.load(x1 + ib);
+    let v2 = v128.load(x2 + ib);
+    let v3 = v128.load(x3 + ib);
+    if (relu) {
+      v0 = f32x4.pmax(v0, zero);
+      v1 = f32x4.pmax(v1, zero);
+      v2 = f32x4.pmax(v2, zero);
+      v3 = f32x4.pmax(v3, zero);
+      v128.store(x0 + ib, v0);
+      v128.store(x1 + ib, v1);
+      v128.store(x2 + ib, v2);
+      v128.store(x3 + ib, v3);
+    }
+    a00 = f32x4.add(a00, f32x4.mul(v0, c0));
+    a01 = f32x4.add(a01, f32x4.mul(v0, c1));
+    a10 = f32x4.add(a10, f32x4.mul(v1, c0));
+    a11 = f32x4.add(a11, f32x4.mul(v1, c1));
+    a20 = f32x4.add(a20, f32x4.mul(v2, c0));
+    a21 = f32x4.add(a21, f32x4.mul(v2, c1));
+    a30 = f32x4.add(a30, f32x4.mul(v3, c0));
+    a31 = f32x4.add(a31, f32x4.mul(v3, c1));
+  }
+  const b0 = load<f32>(b);
+  const b1 = load<f32>(b, 4);
+  const y = out + ((<usize>s) << 3);
+  store<f32>(y, hsum(a00) + b0);
+  store<f32>(y, hsum(a01) + b1, 4);
+  store<f32>(y, hsum(a10) + b0, 8);
+  store<f32>(y, hsum(a11) + b1, 12);
+  store<f32>(y, hsum(a20) + b0, 16);
+  store<f32>(y, hsum(a21) + b1, 20);
+  store<f32>(y, hsum(a30) + b0, 24);
+  store<f32>(y, hsum(a31) + b1, 28);
+  for (let i = I4; i < I; i++) {
+    const w0 = load<f32>(W + ((<usize>i) << 3));
+    const w1 = load<f32>(W + ((<usize>i) << 3), 4);
+    for (let r = 0; r < 4; r++) {
+      const q = x0 + <usize>r * rs + ((<usize>i) << 2);
+      let v = load<f32>(q);
+      if (relu && v < 0) {
+        v = 0;
+        store<f32>(q, v);
+      }
+      const yr = y + ((<usize>r) << 3);
+      store<f32>(yr, load<f32>(yr) + v * w0);
+      store<f32>(yr, load<f32>(yr, 4) + v * w1, 4);
+    }
   }
 }
 
