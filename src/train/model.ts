@@ -218,12 +218,13 @@ export class Mlp {
     const k = this.core.kernels;
     const L = this.shapes.length;
     this.lastInput = input;
+    // With ReLU, each layer l >= 1 applies the ReLU to its input (hidden[l - 1], left as a pre-activation by
+    // layer l - 1) in place, in the same pass as its own product: no separate activation pass. The last
+    // layer's output (the logits) is never activated.
+    const relu = this.activation === 'relu';
     for (let l = 0; l < L; l++) {
       const [I, O] = this.shapes[l];
       const out = l < L - 1 ? this.hidden[l] : this.logits;
-      // With ReLU, each layer l >= 1 applies the ReLU to its input (hidden[l - 1], left as a pre-activation
-      // by layer l - 1) in place, in the same pass as its own product: no separate activation pass.
-      const relu = this.activation === 'relu'; // the last layer's output (logits) is never activated
       if (l === 0 && input.kind === 'sparse') {
         this.sparseForward(out, input, B, I, O);
       } else if (l > 0 && relu) {
