@@ -212,6 +212,7 @@ function blobs(S: number, d: number, clusters: number, noise: number, seed: numb
 
 describe('bounded k-means against its plain twin', () => {
   it('gives the plain Lloyd result: same labels, inertia and iterations (bounds, f32 checks, threads)', () => {
+    let compared = 0;
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 80 }),
@@ -220,11 +221,11 @@ describe('bounded k-means against its plain twin', () => {
         fc.constantFrom(0, 0.3, 1),
         fc.integer({ min: 0, max: 1000 }),
         (extra, d, k, noise, seed) => {
-          // S >= 3k: with k close to S, candidates' potentials tie exactly (e.g. S = k = 3) and rounding
-          // picks one, differently in any two implementations
           const S = 3 * k + extra;
           const x = noise === 0 ? gaussians(S * d, seed) : blobs(S, d, 6, noise, seed);
           const want = referenceKMeans(x, S, d, k, { nInit: 3, seed });
+          if (want.nearTies > 0) return; // a tie that rounding settles (counted below)
+          compared++;
           const got = kmeans(core, x, S, d, k, { nInit: 3, seed, workers: 1 + (seed % 2) });
           expect(Array.from(got.labels)).toEqual(Array.from(want.labels));
           expect(got.iterations).toBe(want.iterations);
@@ -232,8 +233,9 @@ describe('bounded k-means against its plain twin', () => {
           for (let e = 0; e < k * d; e++) expect(got.centers[e]).toBeCloseTo(want.centers[e], 9);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
+    expect(compared).toBeGreaterThan(40);
   });
 
   it('gives the plain Lloyd result in more dimensions than one f64 chunk (d = 300)', () => {
@@ -241,6 +243,7 @@ describe('bounded k-means against its plain twin', () => {
     const d = 300;
     const x = blobs(S, d, 12, 0.8, 5);
     const want = referenceKMeans(x, S, d, 15, { nInit: 2, seed: 3 });
+    expect(want.nearTies).toBe(0);
     const got = kmeans(core, x, S, d, 15, { nInit: 2, seed: 3 });
     expect(Array.from(got.labels)).toEqual(Array.from(want.labels));
     expect(got.inertia).toBeCloseTo(want.inertia, 8);

@@ -13,13 +13,21 @@ function sqDist(x: ArrayLike<number>, i: number, c: ArrayLike<number>, j: number
   return s;
 }
 
+/** A decision closer than this (relative) is a tie that rounding settles, differently in other code. */
+const TIE = 1e-9;
+
+/**
+ * The result, and `nearTies`: how many decisions (k-means++ candidates of different rows with equal
+ * potentials, rows equally near two centres) were ties within TIE, where any two implementations may
+ * differ by rounding (a pair of points far from the rest: either as the new centre gives one potential).
+ */
 export function referenceKMeans(
   data: ArrayLike<number>,
   S: number,
   d: number,
   k: number,
   opts: { nInit?: number; maxIter?: number; tol?: number; seed?: number } = {},
-): KMeansResult {
+): KMeansResult & { nearTies: number } {
   const { nInit = 30, maxIter = 300, tol = 1e-4, seed = 0 } = opts;
   const mean = new Float64Array(d);
   for (let i = 0; i < S; i++) for (let j = 0; j < d; j++) mean[j] += data[i * d + j] / S;
@@ -29,6 +37,7 @@ export function referenceKMeans(
   const tolAbs = (tol * variance) / (S * d);
   const trials = 2 + Math.floor(Math.log(k));
   let best: KMeansResult | undefined;
+  let nearTies = 0;
   for (let init = 0; init < nInit; init++) {
     const rng = new CounterRandom(seed, Stream.kmeans, init);
     // k-means++
@@ -45,6 +54,7 @@ export function referenceKMeans(
       let bestRow = -1;
       let bestPot = Infinity;
       let bestDist: Float64Array | undefined;
+      const tried: [number, number][] = [];
       for (let t = 0; t < trials; t++) {
         const u = rng.nextDouble() * pot;
         let row = cumsum.findIndex((c) => c >= u);
@@ -53,12 +63,14 @@ export function referenceKMeans(
           Math.min(closest[i], sqDist(x, i, x, row, d)),
         );
         const p = dist.reduce((a, b) => a + b, 0);
+        tried.push([row, p]);
         if (p < bestPot) {
           bestPot = p;
           bestRow = row;
           bestDist = dist;
         }
       }
+      if (tried.some(([row, p]) => row !== bestRow && Math.abs(p - bestPot) <= TIE * bestPot)) nearTies++;
       pot = bestPot;
       closest.set(bestDist!);
       setCentre(j, bestRow);
@@ -71,13 +83,16 @@ export function referenceKMeans(
       for (let i = 0; i < S; i++) {
         let b = 0;
         let bv = Infinity;
+        let second = Infinity;
         for (let j = 0; j < k; j++) {
           const v = sqDist(x, i, centers, j, d);
           if (v < bv) {
+            second = bv;
             bv = v;
             b = j;
-          }
+          } else if (v < second) second = v;
         }
+        if (second - bv <= TIE * (bv + 1e-300)) nearTies++;
         labels[i] = b;
         minDist[i] = bv;
         inertia += bv;
@@ -131,7 +146,7 @@ export function referenceKMeans(
       };
     }
   }
-  return best!;
+  return { ...best!, nearTies };
 }
 
 /** Plain twin (test oracle): the inertia of labels and centres, sum_i ||x_i - c_label(i)||^2. */
