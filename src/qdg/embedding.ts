@@ -92,7 +92,8 @@ export function requireEmbeddingFits(S: number, K: number, available = MAX_MEMOR
 
 /**
  * The spectral embedding of the symmetric, non-negative affinity at `affinityPtr` (f32 S x S, row-major, in
- * Wasm memory). Its diagonal is overwritten (zero, or 1 for an isolated sample); the rest is only read.
+ * Wasm memory). Its diagonal is overwritten (zero, or 1 for an isolated sample); the rest is only read, and
+ * only its upper triangle: the matrix is taken to be symmetric (the lower triangle mirrors the upper).
  * K <= S columns. See the file comment.
  */
 export function spectralEmbedding(
@@ -107,15 +108,27 @@ export function spectralEmbedding(
   const work = embeddingWorkBytes(S, K);
   if (work > core.available) requireEmbeddingFits(S, K, core.available + S * S * 4);
 
-  // Degrees with the diagonal ignored, in f64; dd = sqrt(degree), or 1 for an isolated sample (scipy).
+  // Degrees with the diagonal ignored, in f64, from the upper triangle (mirrored), the one the eigensolver
+  // reads: an affinity computed in f32 can be asymmetric in the last bit, and degrees from the same triangle
+  // keep D^1/2 1 an exact eigenvector of the operator. dd = sqrt(degree), or 1 for an isolated sample (scipy).
   const a = core.f32(affinityPtr, S * S);
   const dd = new Float64Array(S);
+  const degree = new Float64Array(S);
   const isolated = new Uint8Array(S);
   let isolatedSamples = 0;
   for (let i = 0; i < S; i++) {
     a[i * S + i] = 0;
-    let d = 0;
-    for (let j = 0; j < S; j++) d += a[i * S + j];
+    const row = i * S;
+    let t = degree[i];
+    for (let j = i + 1; j < S; j++) {
+      const x = a[row + j];
+      t += x;
+      degree[j] += x;
+    }
+    degree[i] = t;
+  }
+  for (let i = 0; i < S; i++) {
+    const d = degree[i];
     if (!(d >= 0) || !Number.isFinite(d)) {
       throw new ConfigError(
         `affinity row ${i} has a negative or non-finite sum (${d}): affinities must be >= 0`,
