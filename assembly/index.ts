@@ -7,6 +7,7 @@ export * from './limits';
 export * from './syrk';
 export * from './affinity';
 export * from './kmeans';
+export * from './kmeans-bounded';
 export * from './gemm';
 export * from './mlp';
 export * from './adam';

@@ -284,7 +284,7 @@ export interface KernelExports {
     pots: number,
   ): void;
   kmeans_pp_accept(closest: number, dist: number, S: number, stride: number): void;
-  // bounded exact k-means (assembly/kmeans.ts, second half)
+  // bounded exact k-means (assembly/kmeans-bounded.ts, used by src/qdg/kmeans.ts)
   kmeans_to_f32(src: number, dst: number, n: number): void;
   kmeans_label_distances(
     X: number,
@@ -365,6 +365,7 @@ export interface KernelExports {
   lanczos_symm8_upper(a: number, S: number, x: number, y: number): void;
   lanczos_project(v: number, m: number, ld: number, S: number, w: number, h: number): void;
   lanczos_subtract(v: number, m: number, ld: number, S: number, h: number, w: number): void;
+  lanczos_subtract_f32(v: number, m: number, ld: number, S: number, h: number, w: number): void;
   lanczos_ritz(v: number, m: number, ld: number, S: number, y: number, K: number, out: number): void;
   tridiag_ql(d: number, e: number, zt: number, n: number, R: number): number;
 }
