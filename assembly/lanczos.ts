@@ -323,6 +323,59 @@ export function lanczos_subtract(v: usize, m: i32, ld: i32, S: i32, h: usize, w:
 }
 
 /**
+ * w -= V32 h with an f32 copy of the basis: w[i] -= sum_r h[r] * V32[r*ld + i] for r < m, products and sums
+ * in f64. V32: f32[m * ld] (ld >= S); h: f64[m]; w: f64[S], must not overlap V32. Reads half the bytes of
+ * lanczos_subtract; the caller uses it only when every |h[r]| is so small against ||w|| that the f32
+ * rounding of the basis (2^-24 relative) is below f64 rounding of w.
+ */
+export function lanczos_subtract_f32(v: usize, m: i32, ld: i32, S: i32, h: usize, w: usize): void {
+  const rowBytes = (<usize>ld) << 2;
+  let r = 0;
+  for (; r + 3 < m; r += 4) {
+    const p0 = v + <usize>r * rowBytes;
+    const p1 = p0 + rowBytes;
+    const p2 = p1 + rowBytes;
+    const p3 = p2 + rowBytes;
+    const hp = h + ((<usize>r) << 3);
+    const h0s = load<f64>(hp);
+    const h1s = load<f64>(hp, 8);
+    const h2s = load<f64>(hp, 16);
+    const h3s = load<f64>(hp, 24);
+    const h0 = f64x2.splat(h0s);
+    const h1 = f64x2.splat(h1s);
+    const h2 = f64x2.splat(h2s);
+    const h3 = f64x2.splat(h3s);
+    let j = 0;
+    for (; j + 1 < S; j += 2) {
+      const o = (<usize>j) << 2;
+      const q = w + ((<usize>j) << 3);
+      const sum = f64x2.add(
+        f64x2.add(f64x2.mul(load2f32(p0 + o), h0), f64x2.mul(load2f32(p1 + o), h1)),
+        f64x2.add(f64x2.mul(load2f32(p2 + o), h2), f64x2.mul(load2f32(p3 + o), h3)),
+      );
+      v128.store(q, f64x2.sub(v128.load(q), sum));
+    }
+    if (j < S) {
+      const o = (<usize>j) << 2;
+      const q = w + ((<usize>j) << 3);
+      const sum =
+        <f64>load<f32>(p0 + o) * h0s +
+        <f64>load<f32>(p1 + o) * h1s +
+        (<f64>load<f32>(p2 + o) * h2s + <f64>load<f32>(p3 + o) * h3s);
+      store<f64>(q, load<f64>(q) - sum);
+    }
+  }
+  for (; r < m; r++) {
+    const p = v + <usize>r * rowBytes;
+    const hr = load<f64>(h + ((<usize>r) << 3));
+    for (let j = 0; j < S; j++) {
+      const q = w + ((<usize>j) << 3);
+      store<f64>(q, load<f64>(q) - hr * <f64>load<f32>(p + ((<usize>j) << 2)));
+    }
+  }
+}
+
+/**
  * Ritz vectors: out[i*K + k] = sum_{r<m} V[r*ld + i] * Y[r*K + k], i.e. out (S x K, row-major) = V^T Y.
  * V: f64[m * ld]; Y: f64[m * K]; out: f64[S * K], overwritten, must not overlap V or Y.
  * Blocked for the cache: 64 columns of Y by 256 of its rows (128 KiB) are reused across all S rows of out.

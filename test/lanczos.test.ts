@@ -256,6 +256,13 @@ describe('Lanczos kernels equal their TypeScript twins', () => {
             close(h, projectTwin(v, m, ld, S, x));
             core.kernels.lanczos_subtract(vp, m, ld, S, hp, xp);
             close(core.f64(xp, S), subtractTwin(v, m, ld, S, h, x));
+            // the f32-basis subtraction equals the twin on the f32-rounded basis
+            const v32 = Float32Array.from(v);
+            const v32p = core.allocF32(m * ld);
+            core.f32(v32p, m * ld).set(v32);
+            const before = core.f64(xp, S).slice();
+            core.kernels.lanczos_subtract_f32(v32p, m, ld, S, hp, xp);
+            close(core.f64(xp, S), subtractTwin(Float64Array.from(v32), m, ld, S, h, before));
             core.kernels.lanczos_ritz(vp, m, ld, S, coef, K, out);
             close(core.f64(out, S * K), ritzTwin(v, m, ld, S, yy, K));
           } finally {

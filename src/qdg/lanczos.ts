@@ -71,6 +71,8 @@ export interface LanczosOptions {
 }
 
 const EPS = 2 ** -52;
+/** sum |h_r| / ||w|| at or below which the reorthogonalising subtraction may use the f32 basis (see the loop). */
+const F32_SUBTRACT_BOUND = 2 ** -30;
 
 /** Default step limit: 3K (at least K + 100) steps, and never more than S (where the Krylov space is all). */
 export function defaultLanczosSteps(S: number, K: number): number {
@@ -85,7 +87,7 @@ export function basisStride(S: number): number {
 /** Wasm bytes that largestEigenpairs allocates beside the matrix, for m steps (peak, with alignment slack). */
 export function lanczosBytes(S: number, K: number, m = defaultLanczosSteps(S, K)): number {
   const ld = basisStride(S);
-  const basis = m * ld * 8;
+  const basis = m * ld * 8 + m * alignUp(S, 16) * 4; // f64 basis and its f32 copy
   const vectors = 4 * S * 8 + 4 * m * 8;
   const finish = m * K * 8 + Math.max(m * m * 8 + 3 * m * 8, S * K * 8 + 16 * S * 8);
   return basis + vectors + finish + 64 * 16;
@@ -124,6 +126,8 @@ export function largestEigenpairs(
     const ld = basisStride(S);
     const rowBytes = ld * 8;
     const V = core.allocF64(mMax * ld); // basis rows v_0 .. v_{m-1}
+    const ld32 = alignUp(S, 16);
+    const V32 = core.allocF32(mMax * ld32); // the same rows rounded to f32, for the reorthogonalising subtraction
     const w = core.allocF64(ld); // the new direction
     const h = core.allocF64(mMax); // Gram-Schmidt coefficients
     const scalar = core.allocF64(2);
@@ -164,6 +168,7 @@ export function largestEigenpairs(
       if (!(nx > 1e-8 * Math.sqrt(S))) return false;
       const y = core.f64(row(j), S);
       for (let i = 0; i < S; i++) y[i] /= nx;
+      core.f32(V32 + j * ld32 * 4, S).set(y);
       return true;
     };
 
@@ -191,7 +196,15 @@ export function largestEigenpairs(
       let after = before;
       for (let pass = 0; pass < 2; pass++) {
         k.lanczos_project(V, j + 1, ld, S, w, h);
-        k.lanczos_subtract(V, j + 1, ld, S, h, w);
+        // The coefficients are rounding-sized after the three-term recurrence: when sum |h_r| <= 2^-30 ||w||,
+        // subtracting with the f32 copy of the basis (error <= sum |h_r| 2^-24 <= 2^-54 ||w||, below f64
+        // rounding of w) reads half the bytes. Otherwise (a cancelling step, a second pass) the f64 basis.
+        const hs = core.f64(h, j + 1);
+        let h1 = 0;
+        for (let r = 0; r <= j; r++) h1 += Math.abs(hs[r]);
+        if (pass === 0 && h1 <= F32_SUBTRACT_BOUND * before)
+          k.lanczos_subtract_f32(V32, j + 1, ld32, S, h, w);
+        else k.lanczos_subtract(V, j + 1, ld, S, h, w);
         alpha[j] += core.f64(h, j + 1)[j];
         const prev = after;
         after = norm(w);
@@ -231,6 +244,7 @@ export function largestEigenpairs(
         const src = core.f64(w, S);
         const dst = core.f64(row(m), S);
         for (let i = 0; i < S; i++) dst[i] = src[i] / after;
+        core.f32(V32 + m * ld32 * 4, S).set(dst);
       }
     }
 
