@@ -3,12 +3,14 @@
 // the K wanted vectors (./tridiagonal.ts), Ritz vectors V S.
 //
 // Speed (S = 10,000): each matrix-vector product reads only the upper triangle of the f32 matrix (200 MB
-// instead of 400 MB, lanczos_symv_upper), which also makes the operator exactly symmetric; the explicit
-// residual checks at the end multiply eight Ritz vectors per pass over the matrix (lanczos_symm8_upper, same
-// operator); the tridiagonal eigenvectors cost O(K m) by inverse iteration instead of O(m^3) by QL with all
-// vectors. Measured at K = 1500 (4413 steps, QDG-like angular affinity, loaded 2-core machine): 236 CPU-s,
-// of which matvecs 45% (compute-bound, 8 GFLOP/s), reorthogonalisation 36% (two passes over the f64 basis at
-// about 18.5 GB/s: bandwidth-bound), explicit residuals 8.5%, Ritz vectors 5.6%, convergence checks 4%.
+// instead of 400 MB, lanczos_symv_upper), which also makes the operator exactly symmetric; the
+// reorthogonalising subtraction reads an f32 copy of the basis when its coefficients are rounding-sized; the
+// explicit residual checks at the end multiply eight Ritz vectors per pass over the matrix
+// (lanczos_symm8_upper, same operator); the tridiagonal eigenvectors cost O(K m) by inverse iteration
+// instead of O(m^3) by QL with all vectors. Measured at K = 1500 (4413 steps, QDG-like angular affinity,
+// 2-core machine): 210 CPU-s (415 before these), of which matvecs 47% (compute-bound, about 8 GFLOP/s),
+// reorthogonalisation 31% (projection bandwidth-bound on the f64 basis), explicit residuals 9.5%, Ritz
+// vectors 6%, convergence checks 4.5%.
 //
 // Why full reorthogonalisation without restarts. QDG wants many eigenpairs (K up to 1500 of S = 10,000-20,000)
 // from the bulk of a spectrum, where a restarted method (thick restart, ARPACK's implicit restart) keeps a
@@ -19,8 +21,8 @@
 // products of any Krylov method), keeps the basis orthogonal to machine precision, and its cost, one matvec
 // (S^2) plus one Gram-Schmidt pass (4 S j) at step j, is what the Wasm kernels make fast: the reorthogonal-
 // isation is two SIMD GEMVs over the stored basis (a second, DGKS pass only when the first one cancels).
-// Memory is the basis, m x S f64: 4500 x 20,000 x 8 B = 720 MB beside the 1.6 GB f32 matrix for
-// S = 20,000, K = 1500, which fits in wasm32's 4 GiB (see basisBytes / lanczosBytes).
+// Memory is the basis, m x S f64 and its f32 copy: 4500 x 20,000 x 12 B = 1.08 GB beside the 1.6 GB f32
+// matrix for S = 20,000, K = 1500, which fits in wasm32's 4 GiB (see lanczosBytes).
 //
 // Convergence: a Ritz pair (theta, y = V s) of the m-step process has residual ||M y - theta y|| =
 // beta_m |e_m^T s| (to rounding, with a fully orthogonal basis). A pair is converged when that estimate is
