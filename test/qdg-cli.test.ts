@@ -269,6 +269,8 @@ describe('quanta qdg --run: a trained sparse-parity model', () => {
     // the output gradient. So the agreement with subtasks alone is partial (0.21 at K = 8 on this tiny run).
     expect(summary.ari['8']).toBeGreaterThan(0.1);
     expect(summary.nmi['8']).toBeGreaterThan(0.3);
+    // and the agreement with (subtask, label) pairs is the higher one
+    expect(summary.ariSubtaskAndLabel['8']).toBeGreaterThan(summary.ari['8']);
     const doc = JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8'));
     expect(doc.source.kind).toBe('run');
     expect(doc.source.candidates).toBeGreaterThanOrEqual(200);

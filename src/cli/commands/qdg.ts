@@ -36,6 +36,7 @@ import {
   requireFits,
 } from '../../qdg/sources.js';
 import { parseFloatOption, parseIntOption, parseListOption, Progress, runCommand } from '../common.js';
+import { adjustedRandIndex } from '../../qdg/metrics.js';
 
 /** Progress bars per stage on stderr (a new bar when the stage changes). */
 export function stageProgress(quiet: boolean): (stage: QdgStage, done: number, total: number) => void {
@@ -147,10 +148,14 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
   try {
     let loaded: { matrixPtr: number; isAffinity: boolean };
     let sourceInfo: Record<string, unknown> = { kind, path: resolve(path) };
+    // sparse parity: a sample's gradient flips sign with its parity label, so clusters may split a subtask by
+    // label; the ARI against (subtask, label) pairs measures that (beside the ARI against subtasks)
+    let subtaskAndLabel: Int32Array | undefined;
     if (runPlan) {
       const run = loadRunSource(core, runPlan, timing, progress);
       loaded = { matrixPtr: run.matrixPtr, isAffinity: false };
       trueLabels = run.trueLabels;
+      subtaskAndLabel = run.trueLabels.map((t, i) => 2 * t + run.parityLabels[i]);
       sourceInfo = {
         ...sourceInfo,
         candidates: run.candidates,
@@ -201,7 +206,14 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
       join(out, 'report.html'),
       qdgReportHtml(analysis, { title: 'QDG clusters', notes, images }),
     );
-    const summary = qdgSummary(analysis, out);
+    const summary: ReturnType<typeof qdgSummary> & { ariSubtaskAndLabel?: Record<string, number> } =
+      qdgSummary(analysis, out);
+    if (subtaskAndLabel) {
+      const pairs = subtaskAndLabel;
+      summary.ariSubtaskAndLabel = Object.fromEntries(
+        analysis.clusterings.map((c) => [String(c.K), Number(adjustedRandIndex(pairs, c.labels).toFixed(4))]),
+      );
+    }
     if (o.json) {
       process.stdout.write(JSON.stringify(summary) + '\n');
     } else {
@@ -212,6 +224,11 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
           `predicted -(1 + alpha_N) = ${analysis.predictedSlope.toFixed(3)}\n` +
           (summary.ari
             ? `ARI vs labels: ${Object.entries(summary.ari)
+                .map(([K, v]) => `K=${K}: ${v}`)
+                .join(', ')}\n`
+            : '') +
+          (summary.ariSubtaskAndLabel
+            ? `ARI vs (subtask, parity label): ${Object.entries(summary.ariSubtaskAndLabel)
                 .map(([K, v]) => `K=${K}: ${v}`)
                 .join(', ')}\n`
             : '') +
