@@ -4,13 +4,123 @@
 //
 // Every matrix is row-major f32 with a leading dimension (ld, in elements) >= its column count. Pointers are
 // byte offsets; no alignment is required (v128.load is unaligned in Wasm), 16 bytes is faster.
-// Accumulation is f32: four-lane partial sums inside a K chunk of KC columns, then added into C. C in f64
+// Accumulation is f32 over K chunks whose sums are added into C (packed path: one sequential sum per entry
+// inside a chunk; unpacked path for few rows: four-lane partial sums inside a chunk). C in f64
 // would double the S x S matrix (3.2 GB at S = 20,000) and not fit Wasm's 4 GiB with working space.
 
-/** Columns of A and B processed per pass (a row chunk of 2 KiB stays in L1 while it is reused). */
-const KC: i32 = 512;
-/** Rows of B per tile (JB x KC x 4 bytes = 128 KiB, an L2-resident panel reused by every row quad of A). */
+/** Columns of A and B per pass of the packed path (the static packing buffer below is KC x JB f32). */
+const KC: i32 = 256;
+/** Rows of B per tile (JB x KC x 4 bytes = 64 KiB, an L2-resident packed panel reused by every row quad of A). */
 const JB: i32 = 64;
+
+/** Width of a packed panel of B (two f32x4 lanes of a register tile row). */
+const NR: i32 = 8;
+/** Packed panels of JB rows of B over a K chunk of KC columns: panel p holds kc groups of NR floats. */
+const PACK: usize = memory.data(KC * JB * 4, 64);
+
+// Packs rows [j0, j1) of B (columns k0 .. k0 + kc) into panels of NR rows, k-major: panel p, column k holds
+// B[j0 + NR p + r][k0 + k] for r in 0..NR at PACK + 4 (NR (p kc + k) + r); rows past j1 are zero.
+function packB(B: usize, ldbB: usize, j0: i32, j1: i32, kOff: usize, kc: i32): void {
+  const rows = j1 - j0;
+  const panels = (rows + NR - 1) / NR;
+  for (let p = 0; p < panels; p++) {
+    const dst = PACK + ((<usize>(p * kc * NR)) << 2);
+    for (let r = 0; r < NR; r++) {
+      const j = j0 + p * NR + r;
+      const d = dst + ((<usize>r) << 2);
+      if (j < j1) {
+        const src = B + <usize>j * ldbB + kOff;
+        for (let k = 0; k < kc; k++) {
+          store<f32>(d + ((<usize>(k * NR)) << 2), load<f32>(src + ((<usize>k) << 2)));
+        }
+      } else {
+        for (let k = 0; k < kc; k++) store<f32>(d + ((<usize>(k * NR)) << 2), 0);
+      }
+    }
+  }
+}
+
+function lane(v: v128, l: i32): f32 {
+  if (l == 0) return f32x4.extract_lane(v, 0);
+  if (l == 1) return f32x4.extract_lane(v, 1);
+  if (l == 2) return f32x4.extract_lane(v, 2);
+  return f32x4.extract_lane(v, 3);
+}
+
+// Adds one tile row (two f32x4 sums, columns 0..7) into C at c, of which `cols` columns are valid.
+function addRow(c: usize, lo: v128, hi: v128, cols: i32): void {
+  if (cols == NR) {
+    v128.store(c, f32x4.add(v128.load(c), lo));
+    v128.store(c + 16, f32x4.add(v128.load(c + 16), hi));
+    return;
+  }
+  // a partial tile at the right edge of C: lane by lane
+  for (let j = 0; j < cols; j++) {
+    const v = lane(j < 4 ? lo : hi, j & 3);
+    const p = c + ((<usize>j) << 2);
+    store<f32>(p, load<f32>(p) + v);
+  }
+}
+
+// C[r][c] += A[r] . B[c] for r < rows (<= 4), c < cols (<= NR), over kc columns: rows a0..a3 of A (already
+// offset to the chunk; unused rows alias a0), p the packed panel. Each entry is one sequential f32 sum over k.
+function micro4x8(
+  C: usize,
+  ldcB: usize,
+  a0: usize,
+  a1: usize,
+  a2: usize,
+  a3: usize,
+  p: usize,
+  kc: i32,
+  rows: i32,
+  cols: i32,
+): void {
+  let s00 = f32x4.splat(0);
+  let s01 = f32x4.splat(0);
+  let s10 = f32x4.splat(0);
+  let s11 = f32x4.splat(0);
+  let s20 = f32x4.splat(0);
+  let s21 = f32x4.splat(0);
+  let s30 = f32x4.splat(0);
+  let s31 = f32x4.splat(0);
+  const end = a0 + ((<usize>kc) << 2);
+  let q = p;
+  let x0 = a0;
+  let x1 = a1;
+  let x2 = a2;
+  let x3 = a3;
+  while (x0 < end) {
+    const b0 = v128.load(q);
+    const b1 = v128.load(q, 16);
+    let x = v128.load32_splat(x0);
+    s00 = f32x4.add(s00, f32x4.mul(x, b0));
+    s01 = f32x4.add(s01, f32x4.mul(x, b1));
+    x = v128.load32_splat(x1);
+    s10 = f32x4.add(s10, f32x4.mul(x, b0));
+    s11 = f32x4.add(s11, f32x4.mul(x, b1));
+    x = v128.load32_splat(x2);
+    s20 = f32x4.add(s20, f32x4.mul(x, b0));
+    s21 = f32x4.add(s21, f32x4.mul(x, b1));
+    x = v128.load32_splat(x3);
+    s30 = f32x4.add(s30, f32x4.mul(x, b0));
+    s31 = f32x4.add(s31, f32x4.mul(x, b1));
+    q += 32;
+    x0 += 4;
+    x1 += 4;
+    x2 += 4;
+    x3 += 4;
+  }
+  addRow(C, s00, s01, cols);
+  if (rows > 1) addRow(C + ldcB, s10, s11, cols);
+  if (rows > 2) addRow(C + 2 * ldcB, s20, s21, cols);
+  if (rows > 3) addRow(C + 3 * ldcB, s30, s31, cols);
+}
+
+/** K chunk of the unpacked path (a row chunk of 2 KiB stays in L1 while it is reused). */
+const KC_SMALL: i32 = 512;
+/** Below this many rows of A, packing B costs more than it saves: the unpacked 4 x 2 lane-sum tiles. */
+const PACK_MIN_ROWS: i32 = 128;
 
 function hsum(v: v128): f32 {
   return (
@@ -112,15 +222,9 @@ function dot1(a: usize, b: usize, kc: i32): f32 {
   return t;
 }
 
-/**
- * C += A B^T (f32). A is m x K (leading dimension lda), B is n x K (ldb), C is m x n (ldc); all row-major.
- * With tri >= 0 only the entries with j <= i + tri are required (a triangle: A = B and tri = 0 is a SYRK of
- * the lower triangle; a row tile starting at row r0 of a SYRK uses tri = r0); entries a little above that
- * line (within the 4 x 2 tiles that straddle it) are also updated, with their true value. tri < 0: all.
- * Cache-blocked: K in chunks of KC, B in panels of JB rows, A in quads of rows (a 4 x 2 register tile).
- * The caller guarantees the buffers do not overlap C and C holds m x n valid entries.
- */
-export function gemm_abt_f32(
+// The unpacked path (few rows of A): K in chunks of KC_SMALL, B in groups of JB rows, a 4 x 2 register tile
+// whose entries are four-lane partial sums over k, reduced at the end of each chunk and added into C.
+function gemmSmall(
   C: usize,
   ldc: i32,
   A: usize,
@@ -135,8 +239,8 @@ export function gemm_abt_f32(
   const ldcB = (<usize>ldc) << 2;
   const ldaB = (<usize>lda) << 2;
   const ldbB = (<usize>ldb) << 2;
-  for (let k0 = 0; k0 < K; k0 += KC) {
-    const kc = min(KC, K - k0);
+  for (let k0 = 0; k0 < K; k0 += KC_SMALL) {
+    const kc = min(KC_SMALL, K - k0);
     const kOff = (<usize>k0) << 2;
     for (let j0 = 0; j0 < n; j0 += JB) {
       const j1 = min(n, j0 + JB);
@@ -164,6 +268,61 @@ export function gemm_abt_f32(
         for (let j = j0; j < jEnd; j++) {
           const p = C + <usize>i * ldcB + ((<usize>j) << 2);
           store<f32>(p, load<f32>(p) + dot1(a, B + <usize>j * ldbB + kOff, kc));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * C += A B^T (f32). A is m x K (leading dimension lda), B is n x K (ldb), C is m x n (ldc); all row-major.
+ * With tri >= 0 only the entries with j <= i + tri are required (a triangle: A = B and tri = 0 is a SYRK of
+ * the lower triangle; a row tile starting at row r0 of a SYRK uses tri = r0); entries a little above that
+ * line (within the 4 x 8 tiles that straddle it) are also updated, with their true value. tri < 0: all.
+ * Cache-blocked: K in chunks of KC, B in panels of JB rows packed k-major (8 rows interleaved, a static
+ * 128 KiB buffer), A in quads of rows against one packed 8-row panel (a 4 x 8 register tile).
+ * Summation: each entry is a sequential f32 sum over the columns of a chunk, added into C chunk by chunk
+ * (a summation of the K products and C's old value in some order: the usual bound gamma_K sum |a_k b_k|).
+ * The caller guarantees the buffers do not overlap C and C holds m x n valid entries.
+ */
+export function gemm_abt_f32(
+  C: usize,
+  ldc: i32,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  m: i32,
+  n: i32,
+  K: i32,
+  tri: i32,
+): void {
+  if (m < PACK_MIN_ROWS) {
+    gemmSmall(C, ldc, A, lda, B, ldb, m, n, K, tri);
+    return;
+  }
+  const ldcB = (<usize>ldc) << 2;
+  const ldaB = (<usize>lda) << 2;
+  const ldbB = (<usize>ldb) << 2;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    const kOff = (<usize>k0) << 2;
+    for (let j0 = 0; j0 < n; j0 += JB) {
+      const j1 = min(n, j0 + JB);
+      const iStart = tri >= 0 ? max(0, j0 - tri) : 0;
+      if (iStart >= m) continue;
+      packB(B, ldbB, j0, j1, kOff, kc);
+      for (let i = iStart; i < m; i += 4) {
+        const rows = min(4, m - i);
+        const jEnd = tri >= 0 ? min(j1, i + rows - 1 + tri + 1) : j1;
+        const a0 = A + <usize>i * ldaB + kOff;
+        const a1 = rows > 1 ? a0 + ldaB : a0;
+        const a2 = rows > 2 ? a0 + 2 * ldaB : a0;
+        const a3 = rows > 3 ? a0 + 3 * ldaB : a0;
+        const crow = C + <usize>i * ldcB;
+        for (let j = j0; j < jEnd; j += NR) {
+          const p = PACK + ((<usize>((j - j0) * kc)) << 2);
+          micro4x8(crow + ((<usize>j) << 2), ldcB, a0, a1, a2, a3, p, kc, rows, min(NR, j1 - j));
         }
       }
     }

@@ -72,6 +72,55 @@ describe('gemm_abt_f32 (the SIMD A B^T behind SYRK and the factored Gram)', () =
       { numRuns: 40 },
     );
   });
+  it('equals the plain product on the packed 4 x 8 path (>= 128 rows), across every tile and chunk edge', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 128, max: 139 }),
+        fc.integer({ min: 1, max: 140 }),
+        fc.integer({ min: 0, max: 530 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: -1, max: 140 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (m, n, K, pad, tri, seed) => {
+          const mark = core.mark();
+          const lda = K + pad;
+          const ldc = n + pad;
+          const a = gaussians(m * lda, seed);
+          const b = gaussians(n * lda, seed + 1);
+          const c0 = gaussians(m * ldc, seed + 2);
+          const A = core.allocF32(m * lda);
+          const B = core.allocF32(n * lda);
+          const C = core.allocF32(m * ldc);
+          core.f32(A, m * lda).set(a);
+          core.f32(B, n * lda).set(b);
+          core.f32(C, m * ldc).set(c0);
+          core.kernels.gemm_abt_f32(C, ldc, A, lda, B, lda, m, n, K, tri);
+          const c = core.f32(C, m * ldc);
+          for (let i = 0; i < m; i++) {
+            for (let j = 0; j < ldc; j++) {
+              const got = c[i * ldc + j];
+              if (j >= n) {
+                expect(got).toBe(c0[i * ldc + j]); // padding untouched
+                continue;
+              }
+              let want = c0[i * ldc + j];
+              let na = 0;
+              let nb = 0;
+              for (let k = 0; k < K; k++) {
+                want += a[i * lda + k] * b[j * lda + k];
+                na += a[i * lda + k] ** 2;
+                nb += b[j * lda + k] ** 2;
+              }
+              if (tri < 0 || j <= i + tri) expectClose(got, want, Math.sqrt(na * nb) + 1);
+              else if (got !== c0[i * ldc + j]) expectClose(got, want, Math.sqrt(na * nb) + 1); // straddling tile
+            }
+          }
+          core.release(mark);
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
 });
 
 describe('gramFromNpy and cosineFromGram', () => {
