@@ -114,7 +114,50 @@ export function sparse_bits_forward(
   nBits: i32,
   slab: usize,
 ): void {
+  bitsForward(out, offsets, indices, codes, W, b, B, O, bitsFrom, nBits, slab, false);
+}
+
+/**
+ * sparse_bits_forward writing out in STRIP-MAJOR layout (f32[B * O]): strip j holds the outputs
+ * [32 j, min(32 j + 32, O)) of every sample as a row-major B x w_j block starting at float 32 j B, so a full
+ * strip is B rows of 32 floats and the last strip (when O % 32 != 0) is B rows of O % 32 floats. Every pass
+ * then writes its outputs sequentially. Same arguments otherwise.
+ */
+export function sparse_bits_forward_strips(
+  out: usize,
+  offsets: usize,
+  indices: usize,
+  codes: usize,
+  W: usize,
+  b: usize,
+  B: i32,
+  O: i32,
+  bitsFrom: i32,
+  nBits: i32,
+  slab: usize,
+): void {
+  bitsForward(out, offsets, indices, codes, W, b, B, O, bitsFrom, nBits, slab, true);
+}
+
+/** sparse_bits_forward, out row-major or (strips) strip-major. */
+function bitsForward(
+  out: usize,
+  offsets: usize,
+  indices: usize,
+  codes: usize,
+  W: usize,
+  b: usize,
+  B: i32,
+  O: i32,
+  bitsFrom: i32,
+  nBits: i32,
+  slab: usize,
+  strips: bool,
+): void {
   const ro = (<usize>O) << 2;
+  const O32 = O & ~(PASS - 1);
+  const tailBase = out + <usize>O32 * <usize>B * 4; // strip-major: the last, narrower strip
+  const tailRow = (<usize>(O - O32)) << 2;
   const nGroups = (nBits + 7) >> 3;
   const stride = (<usize>(nGroups + 1)) << 2;
   const groupBytes32 = <usize>256 * (PASS << 2);
@@ -158,7 +201,7 @@ export function sparse_bits_forward(
         a7 = f32x4.add(a7, v128.load(w, 112));
         t += groupBytes32;
       }
-      const q = out + <usize>s * ro + ob;
+      const q = strips ? out + <usize>o * <usize>B * 4 + ((<usize>s) << 7) : out + <usize>s * ro + ob;
       v128.store(q, a0);
       v128.store(q, a1, 16);
       v128.store(q, a2, 32);
@@ -184,7 +227,10 @@ export function sparse_bits_forward(
         const c = load<i32>(row + ((<usize>(g + 1)) << 2));
         a = f32x4.add(a, v128.load(slab + ((<usize>(g * 256 + c)) << 4)));
       }
-      v128.store(out + <usize>s * ro + ob, a);
+      v128.store(
+        strips ? tailBase + <usize>s * tailRow + ((<usize>(o - O32)) << 2) : out + <usize>s * ro + ob,
+        a,
+      );
     }
   }
   for (; o < O; o++) {
@@ -195,7 +241,10 @@ export function sparse_bits_forward(
       const p1 = load<i32>(offsets + ((<usize>s) << 2), 4);
       for (let p = p0; p < p1; p++)
         a += load<f32>(W + <usize>load<i32>(indices + ((<usize>p) << 2)) * ro + ob);
-      store<f32>(out + <usize>s * ro + ob, a);
+      store<f32>(
+        strips ? tailBase + <usize>s * tailRow + ((<usize>(o - O32)) << 2) : out + <usize>s * ro + ob,
+        a,
+      );
     }
   }
 }
@@ -397,10 +446,14 @@ export function sparse_bits_backward(
     nBits,
     slab,
     0,
+    (<usize>O) << 2,
   );
 }
 
-/** sparse_bits_backward for the outputs [o0, O) only. */
+/**
+ * sparse_bits_backward for the outputs [o0, O) only; dout[s, o] is read at dout + s * rd + 4 o (rd = 4 O for
+ * a row-major dout).
+ */
 function bitsBackwardFrom(
   dW: usize,
   db: usize,
@@ -416,8 +469,10 @@ function bitsBackwardFrom(
   nBits: i32,
   slab: usize,
   o0: i32,
+  rd: usize,
 ): void {
   const ro = (<usize>O) << 2;
+  const Od = <i32>(rd >> 2);
   const nGroups = (nBits + 7) >> 3;
   const stride = (<usize>(nGroups + 1)) << 2;
   let o = o0;
@@ -432,7 +487,7 @@ function bitsBackwardFrom(
     let c6 = v128.load(db + ob, 96);
     let c7 = v128.load(db + ob, 112);
     for (let s = 0; s < B; s++) {
-      const d = dout + <usize>s * ro + ob;
+      const d = dout + <usize>s * rd + ob;
       const d0 = v128.load(d);
       const d1 = v128.load(d, 16);
       const d2 = v128.load(d, 32);
@@ -472,14 +527,14 @@ function bitsBackwardFrom(
     v128.store(q, c5, 80);
     v128.store(q, c6, 96);
     v128.store(q, c7, 112);
-    gatherTables(slab, dout, buckets, bucketOffsets, B, O, nBits, o, PASS);
+    gatherTables(slab, dout, buckets, bucketOffsets, B, Od, nBits, o, PASS);
     foldTables(slab, dW, O, bitsFrom, nBits, o, PASS);
   }
   for (; o + 4 <= O; o += 4) {
     const ob = (<usize>o) << 2;
     let c = v128.load(db + ob);
     for (let s = 0; s < B; s++) {
-      const d = v128.load(dout + <usize>s * ro + ob);
+      const d = v128.load(dout + <usize>s * rd + ob);
       c = f32x4.add(c, d);
       const p0 = load<i32>(offsets + ((<usize>s) << 2));
       const p1 = p0 + load<i32>(codes + <usize>s * stride);
@@ -489,14 +544,14 @@ function bitsBackwardFrom(
       }
     }
     v128.store(db + ob, c);
-    gatherTables(slab, dout, buckets, bucketOffsets, B, O, nBits, o, 4);
+    gatherTables(slab, dout, buckets, bucketOffsets, B, Od, nBits, o, 4);
     foldTables(slab, dW, O, bitsFrom, nBits, o, 4);
   }
   for (; o < O; o++) {
     const ob = (<usize>o) << 2;
     let c = load<f32>(db + ob);
     for (let s = 0; s < B; s++) {
-      const d = load<f32>(dout + <usize>s * ro + ob);
+      const d = load<f32>(dout + <usize>s * rd + ob);
       c += d;
       const p0 = load<i32>(offsets + ((<usize>s) << 2));
       const p1 = load<i32>(offsets + ((<usize>s) << 2), 4);
@@ -623,13 +678,97 @@ export function sparse_bits_backward_plain1(
   slab: usize,
   strip: usize,
 ): void {
+  plain1Backward(
+    dW,
+    db,
+    dout,
+    offsets,
+    indices,
+    codes,
+    buckets,
+    bucketOffsets,
+    plainBuckets,
+    plainOffsets,
+    B,
+    O,
+    bitsFrom,
+    nBits,
+    slab,
+    strip,
+    false,
+  );
+}
+
+/**
+ * sparse_bits_backward_plain1 with dout in the strip-major layout of sparse_bits_forward_strips: each pass
+ * gathers straight from its strip (no copy, no strip scratch). Same arguments otherwise.
+ */
+export function sparse_bits_backward_plain1_strips(
+  dW: usize,
+  db: usize,
+  dout: usize,
+  offsets: usize,
+  indices: usize,
+  codes: usize,
+  buckets: usize,
+  bucketOffsets: usize,
+  plainBuckets: usize,
+  plainOffsets: usize,
+  B: i32,
+  O: i32,
+  bitsFrom: i32,
+  nBits: i32,
+  slab: usize,
+): void {
+  plain1Backward(
+    dW,
+    db,
+    dout,
+    offsets,
+    indices,
+    codes,
+    buckets,
+    bucketOffsets,
+    plainBuckets,
+    plainOffsets,
+    B,
+    O,
+    bitsFrom,
+    nBits,
+    slab,
+    0,
+    true,
+  );
+}
+
+/** sparse_bits_backward_plain1, dout row-major (copied pass by pass into strip) or (strips) strip-major. */
+function plain1Backward(
+  dW: usize,
+  db: usize,
+  dout: usize,
+  offsets: usize,
+  indices: usize,
+  codes: usize,
+  buckets: usize,
+  bucketOffsets: usize,
+  plainBuckets: usize,
+  plainOffsets: usize,
+  B: i32,
+  O: i32,
+  bitsFrom: i32,
+  nBits: i32,
+  slab: usize,
+  scratch: usize,
+  strips: bool,
+): void {
   const O32 = O & ~(PASS - 1);
   const ro = (<usize>O) << 2;
   const rw = (<usize>PASS) << 2;
   const nc = 1 << min(8, nBits);
   for (let o = 0; o < O32; o += PASS) {
     const ob = (<usize>o) << 2;
-    for (let s = 0; s < B; s++) {
+    const strip = strips ? dout + <usize>o * <usize>B * 4 : scratch;
+    for (let s = 0; !strips && s < B; s++) {
       const d = dout + <usize>s * ro + ob;
       const c = strip + ((<usize>s) << 7);
       v128.store(c, v128.load(d));
@@ -655,10 +794,11 @@ export function sparse_bits_backward_plain1(
   }
   if (O32 < O) {
     // the last O % 32 outputs: the general kernel on the column tail (same row stride)
+    // (strip-major: the last strip is a row-major B x (O - O32) block at float O32 B)
     bitsBackwardFrom(
       dW,
       db,
-      dout,
+      strips ? dout + <usize>O32 * <usize>B * 4 - ((<usize>O32) << 2) : dout,
       offsets,
       indices,
       codes,
@@ -670,6 +810,7 @@ export function sparse_bits_backward_plain1(
       nBits,
       slab,
       O32,
+      strips ? (<usize>(O - O32)) << 2 : ro,
     );
   }
 }

@@ -111,8 +111,17 @@ function forwardO2(out: usize, inp: usize, W: usize, b: usize, B: i32, I: i32, r
   }
 }
 
-/** Four samples of the O == 2 head (W's columns de-interleaved once for four rows). */
-function forwardO2Rows4(out: usize, inp: usize, W: usize, b: usize, s: i32, I: i32, relu: bool): void {
+/** Four samples of the O == 2 head (W's columns de-interleaved once for four rows); acc: out += instead of b +. */
+function forwardO2Rows4(
+  out: usize,
+  inp: usize,
+  W: usize,
+  b: usize,
+  s: i32,
+  I: i32,
+  relu: bool,
+  acc: bool = false,
+): void {
   const zero = f32x4.splat(0);
   const rs = (<usize>I) << 2;
   const I4 = I & ~3;
@@ -161,14 +170,14 @@ function forwardO2Rows4(out: usize, inp: usize, W: usize, b: usize, s: i32, I: i
   const b0 = load<f32>(b);
   const b1 = load<f32>(b, 4);
   const y = out + ((<usize>s) << 3);
-  store<f32>(y, hsum(a00) + b0);
-  store<f32>(y, hsum(a01) + b1, 4);
-  store<f32>(y, hsum(a10) + b0, 8);
-  store<f32>(y, hsum(a11) + b1, 12);
-  store<f32>(y, hsum(a20) + b0, 16);
-  store<f32>(y, hsum(a21) + b1, 20);
-  store<f32>(y, hsum(a30) + b0, 24);
-  store<f32>(y, hsum(a31) + b1, 28);
+  store<f32>(y, hsum(a00) + (acc ? load<f32>(y) : b0));
+  store<f32>(y, hsum(a01) + (acc ? load<f32>(y, 4) : b1), 4);
+  store<f32>(y, hsum(a10) + (acc ? load<f32>(y, 8) : b0), 8);
+  store<f32>(y, hsum(a11) + (acc ? load<f32>(y, 12) : b1), 12);
+  store<f32>(y, hsum(a20) + (acc ? load<f32>(y, 16) : b0), 16);
+  store<f32>(y, hsum(a21) + (acc ? load<f32>(y, 20) : b1), 20);
+  store<f32>(y, hsum(a30) + (acc ? load<f32>(y, 24) : b0), 24);
+  store<f32>(y, hsum(a31) + (acc ? load<f32>(y, 28) : b1), 28);
   for (let i = I4; i < I; i++) {
     const w0 = load<f32>(W + ((<usize>i) << 3));
     const w1 = load<f32>(W + ((<usize>i) << 3), 4);
@@ -236,6 +245,55 @@ export function relu_linear_forward(
   }
   reluInPlace(inp, B * I);
   linear_forward(out, inp, W, b, B, I, O);
+}
+
+/**
+ * relu_linear_forward for O == 2 (nothing is done for another O) with inp in the STRIP-MAJOR layout of
+ * sparse_bits_forward_strips: strip j (inputs [32 j, min(32 j + 32, I))) is a row-major B x w_j block at
+ * float 32 j B. inp is replaced in place by its ReLU and out [B x 2] (row-major) = relu(inp) . W + b, strip
+ * by strip (out is read and updated once per strip; the summation order differs from relu_linear_forward).
+ */
+export function relu_linear_forward_strips(
+  out: usize,
+  inp: usize,
+  W: usize,
+  b: usize,
+  B: i32,
+  I: i32,
+  O: i32,
+): void {
+  if (O != 2) return;
+  const b0 = load<f32>(b);
+  const b1 = load<f32>(b, 4);
+  for (let s = 0; s < B; s++) {
+    store<f32>(out + ((<usize>s) << 3), b0);
+    store<f32>(out + ((<usize>s) << 3), b1, 4);
+  }
+  for (let i0 = 0; i0 < I; i0 += 32) {
+    const w = min(32, I - i0);
+    const x = inp + <usize>i0 * <usize>B * 4;
+    const Wj = W + ((<usize>i0) << 3);
+    let s = 0;
+    for (; s + 4 <= B; s += 4) forwardO2Rows4(out, x, Wj, b, s, w, true, true);
+    for (; s < B; s++) {
+      const xr = x + <usize>s * <usize>w * 4;
+      const y = out + ((<usize>s) << 3);
+      let y0 = load<f32>(y);
+      let y1 = load<f32>(y, 4);
+      for (let i = 0; i < w; i++) {
+        const q = xr + ((<usize>i) << 2);
+        let v = load<f32>(q);
+        if (v < 0) {
+          v = 0;
+          store<f32>(q, v);
+        }
+        y0 += v * load<f32>(Wj + ((<usize>i) << 3));
+        y1 += v * load<f32>(Wj + ((<usize>i) << 3), 4);
+      }
+      store<f32>(y, y0);
+      store<f32>(y, y1, 4);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -559,6 +617,38 @@ function backwardReluO2(dinp: usize, dW: usize, dout: usize, inp: usize, W: usiz
       const q = <usize>s * rs + ((<usize>i) << 2);
       store<f32>(dinp + q, load<f32>(inp + q) > 0 ? load<f32>(d) * w0 + load<f32>(d, 4) * w1 : 0);
     }
+  }
+}
+
+/**
+ * linear_backward_relu for O == 2 (nothing is done for another O) with inp and dinp in the STRIP-MAJOR layout
+ * of relu_linear_forward_strips (dout [B x 2] row-major): dW, db accumulate, dinp is overwritten, strip by
+ * strip.
+ */
+export function linear_backward_relu_strips(
+  dinp: usize,
+  dW: usize,
+  db: usize,
+  dout: usize,
+  inp: usize,
+  W: usize,
+  B: i32,
+  I: i32,
+  O: i32,
+): void {
+  if (O != 2) return;
+  biasBackward(db, dout, B, O);
+  for (let i0 = 0; i0 < I; i0 += 32) {
+    const off = <usize>i0 * <usize>B * 4;
+    backwardReluO2(
+      dinp + off,
+      dW + ((<usize>i0) << 3),
+      dout,
+      inp + off,
+      W + ((<usize>i0) << 3),
+      B,
+      min(32, I - i0),
+    );
   }
 }
 

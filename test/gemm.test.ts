@@ -148,3 +148,69 @@ describe('dense linear layer (assembly/gemm.ts) against the f64 twin', () => {
     core.release(mark);
   });
 });
+
+/** Row-major [B x I] to the strip-major layout (strip j = columns [32 j, min(32 j + 32, I)), B x w_j at 32 j B). */
+function toStrips(x: ArrayLike<number>, B: number, I: number): Float32Array {
+  const out = new Float32Array(B * I);
+  for (let s = 0; s < B; s++)
+    for (let i = 0; i < I; i++) {
+      const i0 = i - (i % 32);
+      out[i0 * B + s * Math.min(32, I - i0) + (i - i0)] = x[s * I + i];
+    }
+  return out;
+}
+
+describe('strip-major O = 2 head (relu_linear_forward_strips, linear_backward_relu_strips)', () => {
+  it('matches the f64 twin on the ReLU of a strip-major input', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 23 }),
+        fc.oneof(fc.constant(500), fc.integer({ min: 1, max: 100 })),
+        fc.nat(1e9),
+        (B, I, seed) => {
+          const rng = mulberry(seed);
+          const pre = randomArray(rng, B * I);
+          const W = randomArray(rng, I * 2);
+          const b = randomArray(rng, 2);
+          const dout = randomArray(rng, B * 2);
+          const dW0 = randomArray(rng, I * 2);
+          const db0 = randomArray(rng, 2);
+          const h = pre.map((v) => (v > 0 ? v : 0));
+          const mark = core.mark();
+          try {
+            const k = core.kernels as unknown as Record<string, (...a: number[]) => void>;
+            const pInp = put(toStrips(pre, B, I));
+            const pOut = core.allocF32(B * 2);
+            const pW = put(W);
+            k.relu_linear_forward_strips(pOut, pInp, pW, put(b), B, I, 2);
+            const tol = 1e-5 * Math.sqrt(I + B);
+            expectClose(core.f32(pOut, B * 2), refLinearForward(h, W, b, B, I, 2), tol, 'out');
+            expectClose(core.f32(pInp, B * I), toStrips(h, B, I), 0, 'ReLU in place');
+            const pdW = put(dW0);
+            const pdb = put(db0);
+            const pDinp = core.allocF32(B * I);
+            k.linear_backward_relu_strips(pDinp, pdW, pdb, put(dout), pInp, pW, B, I, 2);
+            const ref = refLinearBackward(dout, h, W, B, I, 2);
+            const dinp = ref.dinp.map((v, j) => (h[j] > 0 ? v : 0));
+            expectClose(
+              core.f32(pdW, I * 2),
+              ref.dW.map((v, j) => v + dW0[j]),
+              tol,
+              'dW',
+            );
+            expectClose(
+              core.f32(pdb, 2),
+              ref.db.map((v, j) => v + db0[j]),
+              tol,
+              'db',
+            );
+            expectClose(core.f32(pDinp, B * I), toStrips(dinp, B, I), tol, 'dinp');
+          } finally {
+            core.release(mark);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -5,7 +5,14 @@ import { ConfigError } from '../src/core/errors.js';
 import { Stream } from '../src/core/rng.js';
 import { ParityBatch, perSubtaskSubtasks } from '../src/parity/batch.js';
 import { SparseParityTask } from '../src/parity/task.js';
-import { Mlp, mlpBytes, parameterCount, type MlpConfig, type ModelInput } from '../src/train/model.js';
+import {
+  Mlp,
+  mlpBytes,
+  parameterCount,
+  stripsToRows,
+  type MlpConfig,
+  type ModelInput,
+} from '../src/train/model.js';
 import { AdamW } from '../src/train/optimizer.js';
 import {
   refActivation,
@@ -231,6 +238,111 @@ describe('byte-table first layer (assembly/bitsparse.ts) equals the dense produc
               nBits,
               core.allocF32(nGroups * 256 * 32),
               core.allocF32(B * 32),
+            );
+            const ref = refLinearBackward(dout, x, new Float32Array(I * O), B, I, O);
+            expectClose(
+              core.f32(pdW, I * O),
+              ref.dW.map((v, j) => v + dW0[j]),
+              1e-5,
+              'dW (accumulated)',
+            );
+            expectClose(
+              core.f32(pdb, O),
+              ref.db.map((v, j) => v + db0[j]),
+              1e-5,
+              'db (accumulated)',
+            );
+          }),
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('the strip-major forward and one-plain-input backward match the f64 twin (any O, 32-column strips)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.oneof(fc.constant(2), fc.constant(32), fc.constant(84), fc.integer({ min: 1, max: 100 })),
+        fc.nat(1e9),
+        (B, bitsFrom, nBits, O, seed) =>
+          withMark(() => {
+            const rng = mulberry(seed);
+            const I = bitsFrom + nBits;
+            const offsets = [0];
+            const indices: number[] = [];
+            for (let s = 0; s < B; s++) {
+              indices.push(Math.floor(rng() * bitsFrom));
+              for (let i = bitsFrom; i < I; i++) if (rng() < 0.5) indices.push(i);
+              offsets.push(indices.length);
+            }
+            const W = Float32Array.from({ length: I * O }, () => rng() * 2 - 1);
+            const b = Float32Array.from({ length: O }, () => rng() * 2 - 1);
+            const dout = Float32Array.from({ length: B * O }, () => rng() * 2 - 1);
+            const dW0 = Float32Array.from({ length: I * O }, () => rng() * 2 - 1);
+            const db0 = Float32Array.from({ length: O }, () => rng() * 2 - 1);
+            const x = refDenseFromSparse(offsets, indices, B, I);
+            const nGroups = Math.ceil(nBits / 8);
+            const pOff = putI32(offsets);
+            const pIdx = putI32(indices);
+            const k = core.kernels as unknown as Record<string, (...a: number[]) => number>;
+            const codes = core.allocI32(B * (nGroups + 1));
+            expect(k.sparse_bits_recode(codes, pOff, pIdx, B, bitsFrom, nBits)).toBe(0);
+            const slab = core.allocF32(nGroups * 256 * 32);
+            const out = core.allocF32(B * O);
+            k.sparse_bits_forward_strips(
+              out,
+              pOff,
+              pIdx,
+              codes,
+              putF32(W),
+              putF32(b),
+              B,
+              O,
+              bitsFrom,
+              nBits,
+              slab,
+            );
+            const rows = new Float32Array(B * O);
+            stripsToRows(rows, core.f32(out, B * O), B, O);
+            expectClose(rows, refLinearForward(x, W, b, B, I, O), 1e-5, 'strip-major forward');
+            // dout in strip-major layout (the inverse of stripsToRows, written out plainly)
+            const doutStrips = new Float32Array(B * O);
+            for (let s = 0; s < B; s++)
+              for (let o = 0; o < O; o++) {
+                const o0 = o - (o % 32);
+                doutStrips[o0 * B + s * Math.min(32, O - o0) + (o - o0)] = dout[s * O + o];
+              }
+            const check = new Float32Array(B * O);
+            stripsToRows(check, doutStrips, B, O);
+            expect(Array.from(check)).toEqual(Array.from(dout));
+            const buckets = core.allocI32(nGroups * B);
+            const bucketOffsets = core.allocI32(nGroups * 257);
+            k.sparse_bits_buckets(buckets, bucketOffsets, codes, B, nBits);
+            const plain = core.allocI32(B);
+            const plainOffsets = core.allocI32(bitsFrom + 1);
+            expect(
+              k.sparse_bits_plain_buckets(plain, plainOffsets, pOff, pIdx, codes, B, bitsFrom, nBits),
+            ).toBe(0);
+            const pdW = putF32(dW0);
+            const pdb = putF32(db0);
+            k.sparse_bits_backward_plain1_strips(
+              pdW,
+              pdb,
+              putF32(doutStrips),
+              pOff,
+              pIdx,
+              codes,
+              buckets,
+              bucketOffsets,
+              plain,
+              plainOffsets,
+              B,
+              O,
+              bitsFrom,
+              nBits,
+              slab,
             );
             const ref = refLinearBackward(dout, x, new Float32Array(I * O), B, I, O);
             expectClose(
@@ -526,6 +638,57 @@ describe('Mlp (Wasm) against the f64 twin', () => {
         ref.db.forEach((db, l) => expectClose(run.layers[l].db, db, 1e-5, `db${l}`));
       }
     }));
+
+  it('the depth-2 strip-major path (one plain input a sample) matches the twin and exposes row-major views', () =>
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.nat(1e9),
+        (B, width, nBits, seed) =>
+          withMark(() => {
+            const rng = mulberry(seed);
+            const bitsFrom = 3;
+            const I = bitsFrom + nBits;
+            const offsets = [0];
+            const indices: number[] = [];
+            for (let s = 0; s < B; s++) {
+              indices.push(Math.floor(rng() * bitsFrom));
+              for (let i = bitsFrom; i < I; i++) if (rng() < 0.5) indices.push(i);
+              offsets.push(indices.length);
+            }
+            const x = refDenseFromSparse(offsets, indices, B, I);
+            const cfg: MlpConfig = {
+              inputSize: I,
+              width,
+              depth: 2,
+              outputs: 2,
+              seed: seed % 1000,
+              denseBits: nBits,
+            };
+            const model = new Mlp(core, cfg, B);
+            const labels = Int32Array.from({ length: B }, () => (rng() < 0.5 ? 0 : 1));
+            const pLabels = putI32(labels);
+            const input: ModelInput = { kind: 'sparse', offsets: putI32(offsets), indices: putI32(indices) };
+            const run = wasmStep(model, input, pLabels, B);
+            expect((model as unknown as { stripB: number }).stripB).toBe(B); // the strip path was taken
+            const ref = refMlpLossAndGrads(model.getLayers(), 'relu', x, labels, B);
+            expect(Math.abs(run.meanLoss - ref.loss)).toBeLessThan(1e-5);
+            expectClose(run.logits, ref.logits, 1e-5, 'logits');
+            ref.dW.forEach((dW, l) => expectClose(run.layers[l].dW, dW, 1e-5, `dW${l}`));
+            ref.db.forEach((db, l) => expectClose(run.layers[l].db, db, 1e-5, `db${l}`));
+            for (let l = 0; l < 2; l++) {
+              const L = model.getLayers()[l];
+              const inp = l === 0 ? x : core.f32(model.layerInputPtr(l), B * L.inputs);
+              const dz = core.f32(model.layerOutputGradPtr(l), B * L.outputs);
+              const g = refLinearBackward(dz, inp, L.W, B, L.inputs, L.outputs);
+              expectClose(run.layers[l].dW, g.dW, 1e-5, `dW${l} from exposed views`);
+            }
+          }),
+      ),
+      { numRuns: 80 },
+    ));
 
   it('exposes layer inputs and output gradients whose outer products give the weight gradients', () =>
     withMark(() => {

@@ -39,6 +39,76 @@ export type ModelInput =
 
 type SparseInput = { kind: 'sparse'; offsets: number; indices: number };
 
+/** The strip-major kernels of the depth-2 fast path (assembly/bitsparse.ts, assembly/gemm.ts). */
+interface StripKernels {
+  sparse_bits_forward_strips(
+    out: number,
+    offsets: number,
+    indices: number,
+    codes: number,
+    W: number,
+    b: number,
+    B: number,
+    O: number,
+    bitsFrom: number,
+    nBits: number,
+    slab: number,
+  ): void;
+  relu_linear_forward_strips(
+    out: number,
+    inp: number,
+    W: number,
+    b: number,
+    B: number,
+    I: number,
+    O: number,
+  ): void;
+  linear_backward_relu_strips(
+    dinp: number,
+    dW: number,
+    db: number,
+    dout: number,
+    inp: number,
+    W: number,
+    B: number,
+    I: number,
+    O: number,
+  ): void;
+  sparse_bits_backward_plain1_strips(
+    dW: number,
+    db: number,
+    dout: number,
+    offsets: number,
+    indices: number,
+    codes: number,
+    buckets: number,
+    bucketOffsets: number,
+    plainBuckets: number,
+    plainOffsets: number,
+    B: number,
+    O: number,
+    bitsFrom: number,
+    nBits: number,
+    slab: number,
+  ): void;
+}
+
+/**
+ * Copies a strip-major f32[B * O] (strip j = outputs [32 j, min(32 j + 32, O)) as a row-major B x w_j block at
+ * float 32 j B; see sparse_bits_forward_strips) into the row-major dst [B x O].
+ */
+export function stripsToRows(dst: Float32Array, src: Float32Array, B: number, O: number): void {
+  for (let o0 = 0; o0 < O; o0 += 32) {
+    const w = Math.min(32, O - o0);
+    const base = o0 * B;
+    for (let s = 0; s < B; s++) {
+      const from = base + s * w;
+      const to = s * O + o0;
+      for (let c = 0; c < w; c++) dst[to + c] = src[from + c];
+    }
+  }
+}
+
 /** Samples per call of the sparse first-layer kernels: the per-pass slices of a chunk stay in L2 cache. */
 const SPARSE_CHUNK = 2048;
 
@@ -91,8 +161,19 @@ function allocationPlan(cfg: MlpConfig, maxBatch: number): number[] {
     plan.push(4 * nGroups * Math.min(maxBatch, SPARSE_CHUNK), 4 * nGroups * 257); // buckets
     plan.push(4 * Math.min(maxBatch, SPARSE_CHUNK), 4 * (cfg.inputSize - (cfg.denseBits ?? 0) + 1)); // plain buckets
     plan.push(4 * 32 * Math.min(maxBatch, SPARSE_CHUNK)); // backward strip
+    if (stripPathPossible(cfg)) {
+      const n = 4 * cfg.width * Math.min(maxBatch, SPARSE_CHUNK);
+      plan.push(n, n); // strip-major hidden activations and their gradient
+    }
   }
   return plan;
+}
+
+/** Whether a config can take the strip-major depth-2 path (one ReLU hidden layer, two outputs, byte tables). */
+function stripPathPossible(cfg: MlpConfig): boolean {
+  return (
+    cfg.depth === 2 && cfg.outputs === 2 && (cfg.activation ?? 'relu') === 'relu' && (cfg.denseBits ?? 0) > 0
+  );
 }
 
 /** Wasm bytes the model and its activations need for batches up to maxBatch (to validate before allocating). */
@@ -144,6 +225,18 @@ export class Mlp {
   private readonly bitStrip: number = 0;
   /** Whether the last forward's sparse input went through the byte tables (backward must match it). */
   private usedBits = false;
+  /**
+   * The depth-2 fast path (stripPathPossible, B <= SPARSE_CHUNK, one plain input a sample): the hidden
+   * pre-activations and their gradient live strip-major in hiddenStrips / gradStrips (f32[min(maxBatch,
+   * SPARSE_CHUNK) * width]); the row-major hidden[0] and outputGrad[0] are built only on demand
+   * (layerInputPtr(1), layerOutputGradPtr(0)).
+   */
+  private readonly hiddenStrips: number = 0;
+  private readonly gradStrips: number = 0;
+  /** Batch size of the last forward when it took the strip path, else 0. */
+  private stripB = 0;
+  private hiddenRowsStale = false;
+  private gradRowsStale = false;
 
   constructor(
     readonly core: Core,
@@ -180,6 +273,10 @@ export class Mlp {
       this.plainBuckets = core.allocI32(Math.min(maxBatch, SPARSE_CHUNK));
       this.plainOffsets = core.allocI32(cfg.inputSize - this.denseBits + 1);
       this.bitStrip = core.allocF32(Math.min(maxBatch, SPARSE_CHUNK) * 32);
+      if (stripPathPossible(cfg)) {
+        this.hiddenStrips = core.allocF32(cfg.width * Math.min(maxBatch, SPARSE_CHUNK));
+        this.gradStrips = core.allocF32(cfg.width * Math.min(maxBatch, SPARSE_CHUNK));
+      }
     }
     this.initialise(cfg.seed);
   }
@@ -222,6 +319,16 @@ export class Mlp {
     // layer l - 1) in place, in the same pass as its own product: no separate activation pass. The last
     // layer's output (the logits) is never activated.
     const relu = this.activation === 'relu';
+    this.stripB = 0;
+    this.hiddenRowsStale = false;
+    this.gradRowsStale = false;
+    if (
+      this.hiddenStrips !== 0 &&
+      input.kind === 'sparse' &&
+      B <= SPARSE_CHUNK &&
+      this.stripForward(input, B)
+    )
+      return;
     for (let l = 0; l < L; l++) {
       const [I, O] = this.shapes[l];
       const out = l < L - 1 ? this.hidden[l] : this.logits;
@@ -271,6 +378,10 @@ export class Mlp {
     const k = this.core.kernels;
     const L = this.shapes.length;
     this.core.f32(this.grads, this.paramFloats).fill(0);
+    if (this.stripB !== 0 && this.stripB === B && input.kind === 'sparse') {
+      this.stripBackward(input, B);
+      return;
+    }
     for (let l = L - 1; l >= 0; l--) {
       const [I, O] = this.shapes[l];
       const dW = this.grads + 4 * this.wOffset[l];
@@ -296,6 +407,88 @@ export class Mlp {
         else k.sigmoid_backward(dinp, dinp, a, n);
       }
     }
+  }
+
+  /**
+   * The depth-2 forward through strip-major hidden buffers, when this batch allows it (byte tables usable and
+   * exactly one plain input a sample); returns false (having done nothing but the recode) otherwise.
+   */
+  private stripForward(input: SparseInput, B: number): boolean {
+    const k = this.core.kernels;
+    const sk = k as unknown as StripKernels;
+    const [I, O] = this.shapes[0];
+    const nBits = this.denseBits;
+    const from = I - nBits;
+    if (k.sparse_bits_recode(this.bitCodes, input.offsets, input.indices, B, from, nBits) !== 0) return false;
+    const plain1 =
+      k.sparse_bits_plain_buckets(
+        this.plainBuckets,
+        this.plainOffsets,
+        input.offsets,
+        input.indices,
+        this.bitCodes,
+        B,
+        from,
+        nBits,
+      ) === 0;
+    if (!plain1) return false;
+    this.usedBits = true;
+    sk.sparse_bits_forward_strips(
+      this.hiddenStrips,
+      input.offsets,
+      input.indices,
+      this.bitCodes,
+      this.wPtr(0),
+      this.bPtr(0),
+      B,
+      O,
+      from,
+      nBits,
+      this.bitSlab,
+    );
+    sk.relu_linear_forward_strips(this.logits, this.hiddenStrips, this.wPtr(1), this.bPtr(1), B, O, 2);
+    this.stripB = B;
+    this.hiddenRowsStale = true;
+    return true;
+  }
+
+  /** The depth-2 backward of a stripForward batch (grads already zeroed). */
+  private stripBackward(input: SparseInput, B: number): void {
+    const k = this.core.kernels;
+    const sk = k as unknown as StripKernels;
+    const [I, O] = this.shapes[0];
+    const nBits = this.denseBits;
+    const from = I - nBits;
+    sk.linear_backward_relu_strips(
+      this.gradStrips,
+      this.grads + 4 * this.wOffset[1],
+      this.grads + 4 * this.bOffset[1],
+      this.outputGrad[1],
+      this.hiddenStrips,
+      this.wPtr(1),
+      B,
+      O,
+      2,
+    );
+    k.sparse_bits_buckets(this.bitBuckets, this.bitBucketOffsets, this.bitCodes, B, nBits);
+    sk.sparse_bits_backward_plain1_strips(
+      this.grads + 4 * this.wOffset[0],
+      this.grads + 4 * this.bOffset[0],
+      this.gradStrips,
+      input.offsets,
+      input.indices,
+      this.bitCodes,
+      this.bitBuckets,
+      this.bitBucketOffsets,
+      this.plainBuckets,
+      this.plainOffsets,
+      B,
+      O,
+      from,
+      nBits,
+      this.bitSlab,
+    );
+    this.gradRowsStale = true;
   }
 
   /** Layer 0 forward of a sparse input, in chunks of SPARSE_CHUNK samples (keeps the per-pass data in cache). */
@@ -453,7 +646,15 @@ export class Mlp {
    */
   layerInputPtr(l: number): number {
     this.checkLayer(l);
-    if (l > 0) return this.hidden[l - 1];
+    if (l > 0) {
+      if (this.hiddenRowsStale) {
+        const O = this.shapes[0][1];
+        const B = this.stripB;
+        stripsToRows(this.core.f32(this.hidden[0], B * O), this.core.f32(this.hiddenStrips, B * O), B, O);
+        this.hiddenRowsStale = false;
+      }
+      return this.hidden[l - 1];
+    }
     const input = this.lastInput;
     if (!input) throw new RangeError('quanta: layerInputPtr(0) before any forward()');
     if (input.kind === 'dense') return input.data;
@@ -463,6 +664,12 @@ export class Mlp {
   /** dL/d(pre-activation output) of layer l, f32[B * out_l], as used by backward (scaled by 1/B). */
   layerOutputGradPtr(l: number): number {
     this.checkLayer(l);
+    if (l === 0 && this.gradRowsStale) {
+      const O = this.shapes[0][1];
+      const B = this.stripB;
+      stripsToRows(this.core.f32(this.outputGrad[0], B * O), this.core.f32(this.gradStrips, B * O), B, O);
+      this.gradRowsStale = false;
+    }
     return this.outputGrad[l];
   }
 }
