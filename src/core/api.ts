@@ -368,4 +368,56 @@ export interface KernelExports {
   lanczos_subtract_f32(v: number, m: number, ld: number, S: number, h: number, w: number): void;
   lanczos_ritz(v: number, m: number, ld: number, S: number, y: number, K: number, out: number): void;
   tridiag_ql(d: number, e: number, zt: number, n: number, R: number): number;
+
+  // assembly/bitsparse.ts and assembly/gemm.ts: the depth-2 strip-major fast path (src/train/model.ts)
+  sparse_bits_forward_strips(
+    out: number,
+    offsets: number,
+    indices: number,
+    codes: number,
+    W: number,
+    b: number,
+    B: number,
+    O: number,
+    bitsFrom: number,
+    nBits: number,
+    slab: number,
+  ): void;
+  relu_linear_forward_strips(
+    out: number,
+    inp: number,
+    W: number,
+    b: number,
+    B: number,
+    I: number,
+    O: number,
+  ): void;
+  linear_backward_relu_strips(
+    dinp: number,
+    dW: number,
+    db: number,
+    dout: number,
+    inp: number,
+    W: number,
+    B: number,
+    I: number,
+    O: number,
+  ): void;
+  sparse_bits_backward_plain1_strips(
+    dW: number,
+    db: number,
+    dout: number,
+    offsets: number,
+    indices: number,
+    codes: number,
+    buckets: number,
+    bucketOffsets: number,
+    plainBuckets: number,
+    plainOffsets: number,
+    B: number,
+    O: number,
+    bitsFrom: number,
+    nBits: number,
+    slab: number,
+  ): void;
 }

@@ -39,60 +39,6 @@ export type ModelInput =
 
 type SparseInput = { kind: 'sparse'; offsets: number; indices: number };
 
-/** The strip-major kernels of the depth-2 fast path (assembly/bitsparse.ts, assembly/gemm.ts). */
-interface StripKernels {
-  sparse_bits_forward_strips(
-    out: number,
-    offsets: number,
-    indices: number,
-    codes: number,
-    W: number,
-    b: number,
-    B: number,
-    O: number,
-    bitsFrom: number,
-    nBits: number,
-    slab: number,
-  ): void;
-  relu_linear_forward_strips(
-    out: number,
-    inp: number,
-    W: number,
-    b: number,
-    B: number,
-    I: number,
-    O: number,
-  ): void;
-  linear_backward_relu_strips(
-    dinp: number,
-    dW: number,
-    db: number,
-    dout: number,
-    inp: number,
-    W: number,
-    B: number,
-    I: number,
-    O: number,
-  ): void;
-  sparse_bits_backward_plain1_strips(
-    dW: number,
-    db: number,
-    dout: number,
-    offsets: number,
-    indices: number,
-    codes: number,
-    buckets: number,
-    bucketOffsets: number,
-    plainBuckets: number,
-    plainOffsets: number,
-    B: number,
-    O: number,
-    bitsFrom: number,
-    nBits: number,
-    slab: number,
-  ): void;
-}
-
 /**
  * Copies a strip-major f32[B * O] (strip j = outputs [32 j, min(32 j + 32, O)) as a row-major B x w_j block at
  * float 32 j B; see sparse_bits_forward_strips) into the row-major dst [B x O].
@@ -415,7 +361,6 @@ export class Mlp {
    */
   private stripForward(input: SparseInput, B: number): boolean {
     const k = this.core.kernels;
-    const sk = k as unknown as StripKernels;
     const [I, O] = this.shapes[0];
     const nBits = this.denseBits;
     const from = I - nBits;
@@ -433,7 +378,7 @@ export class Mlp {
       ) === 0;
     if (!plain1) return false;
     this.usedBits = true;
-    sk.sparse_bits_forward_strips(
+    k.sparse_bits_forward_strips(
       this.hiddenStrips,
       input.offsets,
       input.indices,
@@ -446,7 +391,7 @@ export class Mlp {
       nBits,
       this.bitSlab,
     );
-    sk.relu_linear_forward_strips(this.logits, this.hiddenStrips, this.wPtr(1), this.bPtr(1), B, O, 2);
+    k.relu_linear_forward_strips(this.logits, this.hiddenStrips, this.wPtr(1), this.bPtr(1), B, O, 2);
     this.stripB = B;
     this.hiddenRowsStale = true;
     return true;
@@ -455,11 +400,10 @@ export class Mlp {
   /** The depth-2 backward of a stripForward batch (grads already zeroed). */
   private stripBackward(input: SparseInput, B: number): void {
     const k = this.core.kernels;
-    const sk = k as unknown as StripKernels;
     const [I, O] = this.shapes[0];
     const nBits = this.denseBits;
     const from = I - nBits;
-    sk.linear_backward_relu_strips(
+    k.linear_backward_relu_strips(
       this.gradStrips,
       this.grads + 4 * this.wOffset[1],
       this.grads + 4 * this.bOffset[1],
@@ -471,7 +415,7 @@ export class Mlp {
       2,
     );
     k.sparse_bits_buckets(this.bitBuckets, this.bitBucketOffsets, this.bitCodes, B, nBits);
-    sk.sparse_bits_backward_plain1_strips(
+    k.sparse_bits_backward_plain1_strips(
       this.grads + 4 * this.wOffset[0],
       this.grads + 4 * this.bOffset[0],
       this.gradStrips,
