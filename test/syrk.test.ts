@@ -22,6 +22,44 @@ function expectClose(got: number, want: number, scale: number, tol = 2e-6): void
   expect(Math.abs(got - want)).toBeLessThanOrEqual(tol * Math.max(scale, 1e-30));
 }
 
+/** gemm_abt_f32 on random m x K and n x K panels with padded strides, against the plain product. */
+function checkGemmAbt(m: number, n: number, K: number, pad: number, tri: number, seed: number): void {
+  const mark = core.mark();
+  const lda = K + pad;
+  const ldc = n + pad;
+  const a = gaussians(m * lda, seed);
+  const b = gaussians(n * lda, seed + 1);
+  const c0 = gaussians(m * ldc, seed + 2);
+  const A = core.allocF32(m * lda);
+  const B = core.allocF32(n * lda);
+  const C = core.allocF32(m * ldc);
+  core.f32(A, m * lda).set(a);
+  core.f32(B, n * lda).set(b);
+  core.f32(C, m * ldc).set(c0);
+  core.kernels.gemm_abt_f32(C, ldc, A, lda, B, lda, m, n, K, tri);
+  const c = core.f32(C, m * ldc);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < ldc; j++) {
+      const got = c[i * ldc + j];
+      if (j >= n) {
+        expect(got).toBe(c0[i * ldc + j]); // padding untouched
+        continue;
+      }
+      let want = c0[i * ldc + j];
+      let na = 0;
+      let nb = 0;
+      for (let k = 0; k < K; k++) {
+        want += a[i * lda + k] * b[j * lda + k];
+        na += a[i * lda + k] ** 2;
+        nb += b[j * lda + k] ** 2;
+      }
+      if (tri < 0 || j <= i + tri) expectClose(got, want, Math.sqrt(na * nb) + 1);
+      else if (got !== c0[i * ldc + j]) expectClose(got, want, Math.sqrt(na * nb) + 1); // straddling tile
+    }
+  }
+  core.release(mark);
+}
+
 describe('gemm_abt_f32 (the SIMD A B^T behind SYRK and the factored Gram)', () => {
   it('equals the plain product for any shape, leading dimensions and triangle offset', () => {
     fc.assert(
@@ -32,42 +70,7 @@ describe('gemm_abt_f32 (the SIMD A B^T behind SYRK and the factored Gram)', () =
         fc.integer({ min: 0, max: 3 }),
         fc.integer({ min: -1, max: 8 }),
         fc.integer({ min: 0, max: 1000 }),
-        (m, n, K, pad, tri, seed) => {
-          const mark = core.mark();
-          const lda = K + pad;
-          const ldc = n + pad;
-          const a = gaussians(m * lda, seed);
-          const b = gaussians(n * lda, seed + 1);
-          const c0 = gaussians(m * ldc, seed + 2);
-          const A = core.allocF32(m * lda);
-          const B = core.allocF32(n * lda);
-          const C = core.allocF32(m * ldc);
-          core.f32(A, m * lda).set(a);
-          core.f32(B, n * lda).set(b);
-          core.f32(C, m * ldc).set(c0);
-          core.kernels.gemm_abt_f32(C, ldc, A, lda, B, lda, m, n, K, tri);
-          const c = core.f32(C, m * ldc);
-          for (let i = 0; i < m; i++) {
-            for (let j = 0; j < ldc; j++) {
-              const got = c[i * ldc + j];
-              if (j >= n) {
-                expect(got).toBe(c0[i * ldc + j]); // padding untouched
-                continue;
-              }
-              let want = c0[i * ldc + j];
-              let na = 0;
-              let nb = 0;
-              for (let k = 0; k < K; k++) {
-                want += a[i * lda + k] * b[j * lda + k];
-                na += a[i * lda + k] ** 2;
-                nb += b[j * lda + k] ** 2;
-              }
-              if (tri < 0 || j <= i + tri) expectClose(got, want, Math.sqrt(na * nb) + 1);
-              else if (got !== c0[i * ldc + j]) expectClose(got, want, Math.sqrt(na * nb) + 1); // straddling tile
-            }
-          }
-          core.release(mark);
-        },
+        checkGemmAbt,
       ),
       { numRuns: 40 },
     );
@@ -81,42 +84,7 @@ describe('gemm_abt_f32 (the SIMD A B^T behind SYRK and the factored Gram)', () =
         fc.integer({ min: 0, max: 3 }),
         fc.integer({ min: -1, max: 140 }),
         fc.integer({ min: 0, max: 1000 }),
-        (m, n, K, pad, tri, seed) => {
-          const mark = core.mark();
-          const lda = K + pad;
-          const ldc = n + pad;
-          const a = gaussians(m * lda, seed);
-          const b = gaussians(n * lda, seed + 1);
-          const c0 = gaussians(m * ldc, seed + 2);
-          const A = core.allocF32(m * lda);
-          const B = core.allocF32(n * lda);
-          const C = core.allocF32(m * ldc);
-          core.f32(A, m * lda).set(a);
-          core.f32(B, n * lda).set(b);
-          core.f32(C, m * ldc).set(c0);
-          core.kernels.gemm_abt_f32(C, ldc, A, lda, B, lda, m, n, K, tri);
-          const c = core.f32(C, m * ldc);
-          for (let i = 0; i < m; i++) {
-            for (let j = 0; j < ldc; j++) {
-              const got = c[i * ldc + j];
-              if (j >= n) {
-                expect(got).toBe(c0[i * ldc + j]); // padding untouched
-                continue;
-              }
-              let want = c0[i * ldc + j];
-              let na = 0;
-              let nb = 0;
-              for (let k = 0; k < K; k++) {
-                want += a[i * lda + k] * b[j * lda + k];
-                na += a[i * lda + k] ** 2;
-                nb += b[j * lda + k] ** 2;
-              }
-              if (tri < 0 || j <= i + tri) expectClose(got, want, Math.sqrt(na * nb) + 1);
-              else if (got !== c0[i * ldc + j]) expectClose(got, want, Math.sqrt(na * nb) + 1); // straddling tile
-            }
-          }
-          core.release(mark);
-        },
+        checkGemmAbt,
       ),
       { numRuns: 12 },
     );
