@@ -8,6 +8,7 @@ export * from './syrk';
 export * from './affinity';
 export * from './kmeans';
 export * from './kmeans-bounded';
+export * from './kmeans-gram';
 export * from './gemm';
 export * from './mlp';
 export * from './adam';

@@ -1,15 +1,11 @@
 // Bounded (exact) k-means kernels: Elkan's per-point lower bounds, one per centre, with blocked recomputation
 // (src/qdg/kmeans.ts). The plain f64 kernels of the same algorithm are in ./kmeans.ts.
 import { gemm_abt_f32 } from './syrk';
+import { dotTile, sqDist } from './kmeans-common';
 
-/** The K chunk of gemm_abt_f64 in ./kmeans.ts: dotTile reproduces that product's operation order. */
-const KC: i32 = 256;
 /** Rows per recomputed block (the block's products, KMEANS_ROW_BLOCK x k f32, are the scratch). */
 const KMEANS_ROW_BLOCK: i32 = 64;
 
-function hsum(v: v128): f64 {
-  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // lower is S x k f64 (row i at lower + 8 k i): lower[i][j] <= ||x_i - c_j|| (true distance, not squared).
@@ -23,52 +19,6 @@ function hsum(v: v128): f64 {
 // kmeans_pp_trials bit for bit. delta bounds the rounding error of an f64 squared distance (the caller
 // passes about 1e-10 R^2, R the largest row norm); eta bounds the rounding of a bound (about 1e-12 R).
 // ---------------------------------------------------------------------------------------------------------
-
-/** Squared Euclidean distance of two f64 vectors of length d (direct differences, no cancellation). */
-function sqDist(a: usize, b: usize, d: i32): f64 {
-  let s0 = f64x2.splat(0);
-  let s1 = f64x2.splat(0);
-  let k = 0;
-  for (; k + 4 <= d; k += 4) {
-    const off = (<usize>k) << 3;
-    const e0 = f64x2.sub(v128.load(a + off), v128.load(b + off));
-    const e1 = f64x2.sub(v128.load(a + off + 16), v128.load(b + off + 16));
-    s0 = f64x2.add(s0, f64x2.mul(e0, e0));
-    s1 = f64x2.add(s1, f64x2.mul(e1, e1));
-  }
-  let t = hsum(f64x2.add(s0, s1));
-  for (; k < d; k++) {
-    const off = (<usize>k) << 3;
-    const e = load<f64>(a + off) - load<f64>(b + off);
-    t += e * e;
-  }
-  return t;
-}
-
-/**
- * a . b in f64 with the operation order of one entry of gemm_abt_f64's register tiles (chunks of KC
- * columns, two lanes over column pairs, the odd column last, chunk sums added in order), so the same bits.
- */
-function dotTile(a: usize, b: usize, d: i32): f64 {
-  let c: f64 = 0;
-  for (let k0 = 0; k0 < d; k0 += KC) {
-    const kc = min(KC, d - k0);
-    const base = (<usize>k0) << 3;
-    let s = f64x2.splat(0);
-    let k = 0;
-    for (; k + 2 <= kc; k += 2) {
-      const off = base + ((<usize>k) << 3);
-      s = f64x2.add(s, f64x2.mul(v128.load(a + off), v128.load(b + off)));
-    }
-    let t = hsum(s);
-    if (k < kc) {
-      const off = base + ((<usize>k) << 3);
-      t += load<f64>(a + off) * load<f64>(b + off);
-    }
-    c += t;
-  }
-  return c;
-}
 
 /**
  * The rows rows[n0 .. n0 + rb) of X32 (S x d f32) as one contiguous matrix: X32 itself when they are

@@ -359,6 +359,52 @@ export interface KernelExports {
     eta: number,
   ): void;
 
+  // Gram-route exact k-means (assembly/kmeans-gram.ts, used by src/qdg/kmeans-gram.ts)
+  gram_extend_f64(F: number, S: number, X: number, ld: number, c0: number, c1: number): void;
+  kmeans_gram_trials(
+    X: number,
+    S: number,
+    d: number,
+    xNorm: number,
+    xRoot: number,
+    F: number,
+    candIdx: number,
+    t: number,
+    closest: number,
+    dist: number,
+    pots: number,
+    bf: number,
+  ): number;
+  kmeans_gram_accept(S: number, dist: number, closest: number): void;
+  kmeans_gram_rows(F: number, S: number, rows: number, k: number, Pt: number): void;
+  kmeans_gram_sync(
+    F: number,
+    S: number,
+    labels: number,
+    pmem: number,
+    k: number,
+    Pt: number,
+    counts: number,
+    terms: number,
+  ): number;
+  kmeans_gram_assign(
+    X: number,
+    S: number,
+    d: number,
+    xRoot: number,
+    R: number,
+    centers: number,
+    k: number,
+    cNorm: number,
+    Pt: number,
+    counts: number,
+    terms: number,
+    cerr: number,
+    labels: number,
+    minDist: number,
+    scratch: number,
+  ): number;
+
   // assembly/lanczos.ts (QDG spectral embedding: src/qdg/lanczos.ts)
   lanczos_symv(a: number, S: number, x: number, y: number): void;
   lanczos_symv_upper(a: number, S: number, x: number, y: number): void;

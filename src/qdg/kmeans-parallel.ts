@@ -5,7 +5,8 @@
 // result is the one of the sequential loop, whatever the number of threads. The caller runs restarts too,
 // then blocks in Atomics.wait until every helper that started has raised its flag (a helper that has not
 // started by then is told it is not needed), and takes their results with receiveMessageOnPort: no event
-// loop turn is needed, so kmeans() stays synchronous.
+// loop turn is needed, so kmeans() stays synchronous. On the Gram route each helper keeps its own copy of
+// the Gram matrix for the store id in the settings (extended, like the caller's, as the columns grow).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,6 +18,7 @@ import type { Core } from '../core/arena.js';
 import type { KMeansResult, KMeansSettings, RestartsOutcome } from './kmeans.js';
 import { kmeansRestarts } from './kmeans.js';
 import type { KMeansJob } from './kmeans-worker.js';
+import type { GramStore } from './kmeans-gram.js';
 
 /** All cores (os.availableParallelism), the default of KMeansOptions.workers. */
 export function defaultKMeansWorkers(): number {
@@ -92,6 +94,7 @@ export function kmeansInThreads(
   settings: KMeansSettings,
   threads: number,
   onIteration?: (init: number, iteration: number, inertia: number) => void,
+  store?: GramStore,
 ): KMeansResult {
   const { S, d } = settings;
   // the data once, shared by every thread
@@ -119,7 +122,7 @@ export function kmeansInThreads(
   let mine: RestartsOutcome;
   const ran: boolean[] = [];
   try {
-    mine = kmeansRestarts(core, values, settings, claim, onIteration);
+    mine = kmeansRestarts(core, values, settings, claim, onIteration, store);
   } finally {
     // A helper that has not started yet (a new thread still loading) is told it is not needed: it has
     // claimed nothing. Every running helper finishes its claimed restarts before this call returns.

@@ -1,11 +1,14 @@
 // A helper thread of kmeans (./kmeans-parallel.ts): keeps one Wasm core, and for each job claims restarts
 // from the shared counter until none is left, then posts the best of them (with the inertia trace of every
 // restart it ran) on the job's port and raises its flag, which the waiting thread reads with Atomics.
+// On the Gram route it keeps one Gram matrix (./kmeans-gram.ts) at the bottom of its core for the store id
+// of the latest job, extended by the columns of later jobs of that id, replaced for a new id.
 import { parentPort } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { Core } from '../core/arena.js';
 import { kmeansRestarts } from './kmeans.js';
 import type { KMeansSettings } from './kmeans.js';
+import { createGramStore, type GramStore } from './kmeans-gram.js';
 
 export interface KMeansJob {
   data: Float64Array;
@@ -22,6 +25,19 @@ export interface KMeansJob {
 }
 
 let core: Core | undefined;
+/** The core's allocator position below any Gram matrix. */
+let base = 0;
+let store: GramStore | undefined;
+
+/** This thread's Gram matrix for the job's store id (a new one replaces the old at the core's base). */
+function gramStoreFor(c: Core, settings: KMeansSettings): GramStore | undefined {
+  if (settings.route !== 'gram') return undefined;
+  if (store && store.id === settings.gramId && store.S === settings.S) return store;
+  store = undefined;
+  c.release(base);
+  store = createGramStore(c, settings.S, 0, settings.gramId);
+  return store;
+}
 
 parentPort?.on('message', (job: KMeansJob) => {
   const shared = new Int32Array(job.shared);
@@ -33,7 +49,10 @@ parentPort?.on('message', (job: KMeansJob) => {
   }
   const trace: number[] = [];
   try {
-    core ??= new Core();
+    if (!core) {
+      core = new Core();
+      base = core.mark();
+    }
     const { nInit } = job.settings;
     const claim = () => {
       const r = Atomics.add(shared, 0, 1);
@@ -42,7 +61,8 @@ parentPort?.on('message', (job: KMeansJob) => {
     const onIteration = job.trace
       ? (init: number, iteration: number, inertia: number) => trace.push(init, iteration, inertia)
       : undefined;
-    const outcome = kmeansRestarts(core, job.data, job.settings, claim, onIteration);
+    const gram = gramStoreFor(core, job.settings);
+    const outcome = kmeansRestarts(core, job.data, job.settings, claim, onIteration, gram);
     job.port.postMessage({ ...outcome, trace });
   } catch (e) {
     job.port.postMessage({ error: String((e as Error)?.stack ?? e) });

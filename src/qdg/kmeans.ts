@@ -15,6 +15,9 @@
 //   decides something within its bound is recomputed in f64 in the operation order of the f64 route, so the
 //   choices are those of the f64 computation.
 // - Restarts run on several threads (./kmeans-parallel.ts) with the same result as one.
+// - When k d is large against S (QDG's sweeps: k = d = K up to 1500 of S = 10,000), the Gram route
+//   (./kmeans-gram.ts) replaces the products with the rows by reads of the S x S Gram matrix of the rows,
+//   computed once; the same bits again. route 'auto' picks it by a cost model when it fits in memory.
 // How much the bounds save depends on the data: on well-separated clusters most rows are skipped; on the
 // noisy high-dimensional embeddings of QDG (radius ~ distance between centres) the triangle inequality
 // rarely decides, and the f32 product and the threads carry the speed-up.
@@ -24,6 +27,19 @@ import { CounterRandom, Stream } from '../core/rng.js';
 import { ConfigError, requireInt, requireNumber } from '../core/errors.js';
 import { defaultKMeansWorkers, kmeansInThreads, threadsAvailable } from './kmeans-parallel.js';
 import { seedPlusPlus } from './kmeans-seeding.js';
+import {
+  allocGramState,
+  createGramStore,
+  extendGram,
+  gramAssign,
+  gramCentresUpdated,
+  gramRelocated,
+  gramStateBytes,
+  gramStoreBytes,
+  prepareGramState,
+  type GramState,
+  type GramStore,
+} from './kmeans-gram.js';
 
 export interface KMeansOptions {
   /** Restarts; the run with the lowest inertia is kept (default 30: SPEC.md 4.1 item 9, n_init=30). */
@@ -45,6 +61,33 @@ export interface KMeansOptions {
    * depend on this number. Helper threads live on between calls (closeKMeansThreads ends them).
    */
   workers?: number;
+  /**
+   * How distances are found (the result is the same bits either way): 'bounded' (Elkan bounds and f32
+   * products with the rows), 'gram' (the S x S Gram matrix of the rows, ./kmeans-gram.ts), or 'auto'
+   * (default): 'gram' when its cost model wins and its matrix fits in Wasm memory.
+   */
+  route?: KMeansRoute;
+  /**
+   * The Gram matrix to use and extend on this thread (route 'gram' or 'auto'), kept by the caller across
+   * calls whose data extend one another by columns, as the K of a spectral sweep (see ./kmeans-gram.ts).
+   * Without it the Gram route builds a matrix for this call only.
+   */
+  gram?: GramStore;
+}
+
+export type KMeansRoute = 'auto' | 'bounded' | 'gram';
+
+/**
+ * Whether the Gram route is cheaper: it costs S^2 d / 2 f64 multiply-adds for F (the columns not yet in
+ * `store`), then per restart about 3 S^2 + 30 S k passes; the bounded route about (trials + 10) S k d f32
+ * multiply-adds per restart (measured on QDG embeddings: the k-means++ trials, then Lloyd steps that
+ * recompute about half of the rows). f64 work counts double.
+ */
+export function gramRoutePays(S: number, d: number, k: number, nInit: number, foldedColumns = 0): boolean {
+  const trials = 2 + Math.floor(Math.log(k));
+  const bounded = nInit * (trials + 10) * S * k * d;
+  const gram = S * S * Math.max(0, d - foldedColumns) + nInit * (3 * S * S + 30 * S * k);
+  return gram < bounded;
 }
 
 export interface KMeansResult {
@@ -87,7 +130,20 @@ export function kmeans(
   if (typeof data !== 'number' && data.length !== S * d) {
     throw new RangeError(`kmeans: data has ${data.length} values, expected ${S} x ${d}`);
   }
-  requireKMeansMemory(core, S, d, k);
+  const requested = opts.route ?? 'auto';
+  if (!['auto', 'bounded', 'gram'].includes(requested)) {
+    throw new ConfigError(`k-means route must be auto, bounded or gram, got ${String(requested)}`);
+  }
+  let store = opts.gram;
+  if (store && store.S !== S) throw new RangeError(`kmeans: Gram store of ${store.S} rows, data of ${S}`);
+  let route: 'bounded' | 'gram' = 'bounded';
+  if (requested === 'gram') route = 'gram';
+  else if (requested === 'auto') {
+    const folded = store && store.columns <= d ? store.columns : 0;
+    const fits = store !== undefined || gramStoreBytes(S) + kmeansBytes(S, d, k, 'gram') < core.available;
+    if (fits && gramRoutePays(S, d, k, nInit, folded)) route = 'gram';
+  }
+  requireKMeansMemory(core, S, d, k, route, route === 'gram' && !store);
   // reject non-finite data here, before any thread starts
   const values = typeof data === 'number' ? core.f64(data, S * d) : data;
   for (let e = 0; e < S * d; e++) {
@@ -99,13 +155,20 @@ export function kmeans(
   }
   const workers = Math.min(opts.workers ?? defaultKMeansWorkers(), nInit);
   requireInt(workers, 'k-means workers', 1);
-  const settings: KMeansSettings = { S, d, k, nInit, maxIter, tol, seed };
-  if (workers > 1 && threadsAvailable()) {
-    return kmeansInThreads(core, data, settings, workers, opts.onIteration);
+  const mark = core.mark();
+  try {
+    // a Gram matrix for this call only, when the caller keeps none
+    if (route === 'gram' && !store) store = createGramStore(core, S);
+    const settings: KMeansSettings = { S, d, k, nInit, maxIter, tol, seed, route, gramId: store?.id };
+    if (workers > 1 && threadsAvailable()) {
+      return kmeansInThreads(core, data, settings, workers, opts.onIteration, store);
+    }
+    let next = 0;
+    const claim = () => (next < nInit ? next++ : -1);
+    return kmeansRestarts(core, data, settings, claim, opts.onIteration, store).best!;
+  } finally {
+    core.release(mark);
   }
-  let next = 0;
-  const outcome = kmeansRestarts(core, data, settings, () => (next < nInit ? next++ : -1), opts.onIteration);
-  return outcome.best!;
 }
 
 /** The validated settings of one k-means call (what a helper thread needs besides the data). */
@@ -117,6 +180,10 @@ export interface KMeansSettings {
   maxIter: number;
   tol: number;
   seed: number;
+  /** The route every thread takes. */
+  route: 'bounded' | 'gram';
+  /** The Gram route's store id (helper threads keep their own F per id). */
+  gramId?: number;
 }
 
 /** The best of the restarts one thread ran, and their index. */
@@ -125,18 +192,32 @@ export interface RestartsOutcome {
   bestRestart: number;
 }
 
-/** Refuses (MemoryLimitError) a k-means whose working memory does not fit on `core`. */
-export function requireKMeansMemory(core: Core, S: number, d: number, k: number): void {
+/** Wasm bytes of one k-means call's working memory on a route (the Gram route's F not included). */
+export function kmeansBytes(S: number, d: number, k: number, route: 'bounded' | 'gram'): number {
   const trials = 2 + Math.floor(Math.log(k));
-  const f64s =
-    1.5 * S * d +
-    3 * S +
-    2.5 * k * d +
-    4 * k +
-    S * k +
-    (ROW_BLOCK * (d + Math.max(k, trials))) / 2 +
-    trials * (S + 1.5 * d + 5);
-  const need = 8 * f64s + 4 * (3 * S + trials) + 28 * 64;
+  const shared =
+    8 * (S * d + 3 * S + 2.5 * k * d + 4 * k + trials * (S + 2)) + 4 * (2 * S + trials) + 16 * 64;
+  if (route === 'gram') return shared + gramStateBytes(S, k);
+  const bounded =
+    8 * (0.5 * S * d + S * k + (ROW_BLOCK * (d + Math.max(k, trials))) / 2 + trials * (1.5 * d + 3)) +
+    4 * S +
+    12 * 64;
+  return shared + bounded;
+}
+
+/**
+ * Refuses (MemoryLimitError) a k-means whose working memory does not fit on `core` (with the Gram route's
+ * S x S matrix when `withGram`).
+ */
+export function requireKMeansMemory(
+  core: Core,
+  S: number,
+  d: number,
+  k: number,
+  route: 'bounded' | 'gram' = 'bounded',
+  withGram = false,
+): void {
+  const need = kmeansBytes(S, d, k, route) + (withGram ? gramStoreBytes(S) : 0);
   if (need > core.available) {
     throw new MemoryLimitError(
       `k-means of ${S} x ${d} with k = ${k} needs ${formatBytes(need)} of Wasm memory`,
@@ -155,45 +236,51 @@ export function kmeansRestarts(
   settings: KMeansSettings,
   claim: () => number,
   onIteration?: (init: number, iteration: number, inertia: number) => void,
+  store?: GramStore,
 ): RestartsOutcome {
   const { S, d, k, maxIter, tol, seed } = settings;
   const trials = 2 + Math.floor(Math.log(k));
+  const gram = settings.route === 'gram';
+  if (gram && !store) throw new Error('kmeans: the Gram route needs a Gram store on this thread');
   const mark = core.mark();
   try {
     const K = core.kernels;
     const X = core.allocF64(S * d);
+    // buffers of the bounded route only (0 on the Gram route)
+    const b = (bytes: () => number) => (gram ? 0 : bytes());
     const ctx: KMeansState = {
       core,
       X,
-      X32: core.allocF32(S * d),
+      X32: b(() => core.allocF32(S * d)),
       S,
       d,
       k,
       trials,
       xNorm: core.allocF64(S),
       centers: core.allocF64(k * d),
-      centers32: core.allocF32(k * d),
+      centers32: b(() => core.allocF32(k * d)),
       cNorm: core.allocF64(k),
       labels: core.allocI32(S),
       minDist: core.allocF64(S),
       closest: core.allocF64(S),
-      near: core.allocI32(S),
-      lower: core.allocF64(S * k),
+      near: b(() => core.allocI32(S)),
+      lower: b(() => core.allocF64(S * k)),
       shifts: core.allocF64(k),
-      cRoot: core.allocF64(k),
+      cRoot: b(() => core.allocF64(k)),
       rows: core.allocI32(S),
-      block: core.allocF32(ROW_BLOCK * d),
-      dots: core.allocF32(ROW_BLOCK * Math.max(k, trials)),
+      block: b(() => core.allocF32(ROW_BLOCK * d)),
+      dots: b(() => core.allocF32(ROW_BLOCK * Math.max(k, trials))),
       dist: core.allocF64(trials * S),
-      cand: core.allocF64(trials * d),
-      cand32: core.allocF32(trials * d),
-      candNorm: core.allocF64(trials),
+      cand: b(() => core.allocF64(trials * d)),
+      cand32: b(() => core.allocF32(trials * d)),
+      candNorm: b(() => core.allocF64(trials)),
       candIdx: core.allocI32(trials),
       pots: core.allocF64(trials),
-      candInfo: core.allocF64(3 * trials),
+      candInfo: b(() => core.allocF64(3 * trials)),
       delta: 0,
       eta: 0,
       g: 2.02 * (d + 4) * 2 ** -24,
+      gram: gram ? allocGramState(core, store!, S, d, k) : undefined,
     };
     const centersNew = core.allocF64(k * d);
     const counts = core.allocF64(k);
@@ -221,7 +308,12 @@ export function kmeansRestarts(
     }
     const tolAbs = (tol * variance) / (S * d);
     K.kmeans_row_norms(X, S, d, ctx.xNorm);
-    K.kmeans_to_f32(X, ctx.X32, S * d);
+    if (ctx.gram) {
+      extendGram(store!, X, S, d);
+      prepareGramState(ctx, ctx.gram);
+    } else {
+      K.kmeans_to_f32(X, ctx.X32, S * d);
+    }
     // Rounding allowances of the bounds. Every centre (a data row or a mean of rows) has norm <= R, so a
     // squared distance ||x||^2 + ||c||^2 - 2 x.c computed in f64 is off by at most about 2 (d + 2) eps R^2;
     // delta is 1e-10 R^2 (4 (d + 2) eps R^2 above d ~ 1e5) and eta, the slack of a bound, 1e-12 R.
@@ -237,7 +329,7 @@ export function kmeansRestarts(
       const rng = new CounterRandom(seed, Stream.kmeans, init);
       seedPlusPlus(ctx, rng);
       // the seeding's nearest centres are the first assignment's starting labels; no centre moved yet
-      core.i32(ctx.labels, S).set(core.i32(ctx.near, S));
+      if (!ctx.gram) core.i32(ctx.labels, S).set(core.i32(ctx.near, S));
       core.f64(ctx.shifts, k).fill(0);
       const labelsOld = new Int32Array(S).fill(-1);
       let iter = 0;
@@ -245,6 +337,7 @@ export function kmeansRestarts(
         const inertia = assign(ctx);
         onIteration?.(init, iter, inertia);
         K.kmeans_update(X, S, d, ctx.labels, k, centersNew, counts);
+        if (ctx.gram) gramCentresUpdated(ctx, ctx.gram, counts);
         relocateEmptyClusters(ctx, centersNew, counts);
         const shift = K.kmeans_shifts(ctx.centers, centersNew, k, d, ctx.shifts);
         const shifts = core.f64(ctx.shifts, k);
@@ -318,10 +411,13 @@ export interface KMeansState {
   eta: number;
   /** An f32 squared distance is within g |x| |c| of the true one (2^-24 per rounding, d + 4 of them, x 2). */
   g: number;
+  /** The Gram route's state (then the bounded route's buffers X32, lower, near, ... are 0). */
+  gram?: GramState;
 }
 
-/** The bounded exact assignment step (kmeans_assign_bounded); returns the inertia. */
+/** The exact assignment step of the call's route; returns the inertia. */
 function assign(c: KMeansState): number {
+  if (c.gram) return gramAssign(c, c.gram);
   const { core, S, d, k } = c;
   const K = core.kernels;
   K.kmeans_row_norms(c.centers, k, d, c.cNorm);
@@ -384,7 +480,8 @@ function relocateEmptyClusters(c: KMeansState, centersNew: number, countsPtr: nu
     counts[old] = n - 1;
     counts[e] = 1;
     labels[p] = e;
-    core.f64(c.lower + 8 * p * k, k).fill(0); // moved by hand: recompute it in the next assignment
+    if (c.gram) gramRelocated(c, c.gram, old, e, n);
+    else core.f64(c.lower + 8 * p * k, k).fill(0); // moved by hand: recompute it in the next assignment
   }
 }
 

@@ -10,7 +10,8 @@ import type { Core } from '../core/arena.js';
 import { require } from '../core/errors.js';
 import { angularAffinity } from './affinity.js';
 import { embeddingColumns, spectralEmbedding } from './embedding.js';
-import { kmeans } from './kmeans.js';
+import { gramRoutePays, kmeans, kmeansBytes } from './kmeans.js';
+import { createGramStore, gramStoreBytes, type GramStore } from './kmeans-gram.js';
 import { adjustedRandIndex, normalizedMutualInfo } from './metrics.js';
 import {
   capWindowToClusters,
@@ -144,8 +145,13 @@ export function spectralClusterings(
     progress('embedding', maxK, maxK);
     timing.embedding = (timing.embedding ?? 0) + now() - t0;
 
-    // k-means per K on the first K columns. Work grows about like K^2 (K columns, K centres).
+    // k-means per K on the first K columns. Work grows about like K^2 (K columns, K centres). The K whose
+    // k-means takes the Gram route (kmeans.ts) share one Gram matrix of the embedding's rows, extended by
+    // the new columns from one K to the next (the embeddings are prefixes of one another).
     t0 = now();
+    let gram: GramStore | undefined;
+    const gramFits = gramStoreBytes(S) + kmeansBytes(S, maxK, maxK, 'gram') + 8 * S * maxK < core.available;
+    if (gramFits && clusters.some((K) => gramRoutePays(S, K, K, nInit))) gram = createGramStore(core, S);
     const work = clusters.map((K) => K * K);
     const totalWork = work.reduce((a, b) => a + b, 0);
     let done = 0;
@@ -157,6 +163,7 @@ export function spectralClusterings(
       const result = kmeans(core, columns, S, K, K, {
         nInit,
         seed,
+        gram,
         // progress within a K: restarts done so far
         onIteration: (init) => progress('kmeans', done + Math.floor((work[i] * init) / nInit), totalWork),
       });

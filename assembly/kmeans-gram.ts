@@ -1,0 +1,343 @@
+// Gram-route k-means kernels (src/qdg/kmeans-gram.ts): k-means on S rows of dimension d through the S x S
+// Gram matrix F = X X^T of the rows, so that one k-means++ trial or one assignment step costs O(S) per
+// candidate and O(S k) per step instead of O(S d) and O(S k d). Exact: every value that decides something
+// within F's rounding allowance is recomputed in f64 by dotTile (./kmeans-common.ts), so labels, inertia
+// and centres equal those of the bounded route (./kmeans-bounded.ts) bit for bit.
+//
+// Why it pays: the centres of Lloyd's algorithm are means of rows, so x_i . c_j = (1/n_j) sum_{l in C_j}
+// F_il. With Pt (k x S f64, Pt[j][i] = sum over the members l of cluster j of F_il) an assignment step is a
+// pass over Pt, and moving a row l from cluster a to b is two row updates (Pt[a] -= F[l], Pt[b] += F[l]).
+// k-means++ candidates are data rows q, so their distances to every row are F's row q. F itself costs
+// S^2 d / 2 multiply-adds once, shared by every restart (and, extended column by column, by every K of a
+// spectral sweep whose embeddings are prefixes of one another).
+//
+// Rounding allowances (u = 2^-53, gamma(n) = n u / (1 - n u); R bounds every row norm):
+// - F_il is a d-term f64 dot product in some order, dotTile(x_i, x_l) another: each within gamma(d) |x_i||x_l|
+//   of the exact value.
+// - Pt[j][i] sums `terms_j` values +-F_il (a rebuild counts n_j, each incremental move one more): within
+//   gamma(terms_j) terms_j |x_i| R of its exact sum, plus n_j gamma(d) |x_i| R from F.
+// - the centre c_j (kmeans_update, relocations) is within cerr_j R of the exact mean of its members (the
+//   caller tracks cerr_j).
+// Each kernel's comment states the resulting test.
+import { gemm_abt_f64 } from './kmeans';
+import { dotTile, sqDist } from './kmeans-common';
+
+const U: f64 = 1.1102230246251565e-16; // 2^-53
+
+function gamma(n: f64): f64 {
+  return (n * U) / (1 - n * U);
+}
+
+/** Rows of F per product block. */
+const GRAM_ROW_BLOCK: i32 = 64;
+
+/**
+ * F += X[:, c0:c1] X[:, c0:c1]^T: F S x S f64 row-major (ld = S), X S x ld f64. The lower triangle (with the
+ * diagonal) is computed by blocks of GRAM_ROW_BLOCK rows through gemm_abt_f64, then mirrored onto the upper
+ * triangle, so F stays exactly symmetric (row l of F is also its column l).
+ */
+export function gram_extend_f64(F: usize, S: i32, X: usize, ld: i32, c0: i32, c1: i32): void {
+  if (c1 <= c0) return;
+  const rowB = (<usize>S) << 3;
+  const ldB = (<usize>ld) << 3;
+  const cOff = (<usize>c0) << 3;
+  for (let i0 = 0; i0 < S; i0 += GRAM_ROW_BLOCK) {
+    const rb = min(GRAM_ROW_BLOCK, S - i0);
+    gemm_abt_f64(F + <usize>i0 * rowB, S, X + <usize>i0 * ldB + cOff, ld, X + cOff, ld, rb, i0 + rb, c1 - c0);
+  }
+  // mirror the strict lower triangle onto the upper one, in 64 x 64 tiles
+  const T: i32 = 64;
+  for (let i0 = 0; i0 < S; i0 += T) {
+    const i1 = min(S, i0 + T);
+    for (let j0 = 0; j0 < i1; j0 += T) {
+      const j1 = min(S, j0 + T);
+      for (let i = i0; i < i1; i++) {
+        const jEnd = min(j1, i);
+        for (let j = j0; j < jEnd; j++) {
+          store<f64>(
+            F + <usize>j * rowB + ((<usize>i) << 3),
+            load<f64>(F + <usize>i * rowB + ((<usize>j) << 3)),
+          );
+        }
+      }
+    }
+  }
+}
+
+/**
+ * k-means++ local trials through F, exact: the potentials of kmeans_pp_trials_bounded bit for bit. Candidate
+ * c is the data row candIdx[c] (i32[t]). For every row i the approximate squared distance
+ * w = xn_i + xn_q - 2 F_iq is within E = bf (xn_i + xn_q + 2 |x_i| |x_q|) of the f64 value
+ * v = max(0, xn_i + xn_q - 2 dotTile(x_i, x_q)) (bf, from the caller, covers 4 gamma(d) and the additions'
+ * rounding). Where w - E >= closest[i] the candidate cannot come closer and dist gets +Infinity; elsewhere
+ * dist gets v. dist t x S f64 (row c = candidate c), pots f64[t] = sum_i min(closest[i], v) in row order.
+ * X S x d f64, xNorm f64[S] squared row norms, xRoot f64[S] their square roots, closest f64[S] (Infinity
+ * before the first centre). Returns the number of f64 recomputations.
+ */
+export function kmeans_gram_trials(
+  X: usize,
+  S: i32,
+  d: i32,
+  xNorm: usize,
+  xRoot: usize,
+  F: usize,
+  candIdx: usize,
+  t: i32,
+  closest: usize,
+  dist: usize,
+  pots: usize,
+  bf: f64,
+): i32 {
+  const rowB = (<usize>d) << 3;
+  const sB = (<usize>S) << 3;
+  let exact = 0;
+  for (let c = 0; c < t; c++) {
+    const q = load<i32>(candIdx + ((<usize>c) << 2));
+    const Fq = F + <usize>q * sB;
+    const xq = X + <usize>q * rowB;
+    const cn = load<f64>(xNorm + ((<usize>q) << 3));
+    const cr = load<f64>(xRoot + ((<usize>q) << 3));
+    const out = dist + <usize>c * sB;
+    let pot: f64 = 0;
+    for (let i = 0; i < S; i++) {
+      const off = (<usize>i) << 3;
+      const xn = load<f64>(xNorm + off);
+      const cl = load<f64>(closest + off);
+      const w = xn + cn - 2 * load<f64>(Fq + off);
+      const e = bf * (xn + cn + 2 * load<f64>(xRoot + off) * cr);
+      if (w - e >= cl) {
+        store<f64>(out + off, Infinity);
+        pot += cl;
+      } else {
+        const v = max<f64>(0, xn + cn - 2 * dotTile(X + <usize>i * rowB, xq, d));
+        store<f64>(out + off, v);
+        pot += min<f64>(v, cl);
+        exact++;
+      }
+    }
+    store<f64>(pots + ((<usize>c) << 3), pot);
+  }
+  return exact;
+}
+
+/** Accepts a k-means++ candidate: closest[i] = dist[i] where dist[i] < closest[i] (f64[S] each). */
+export function kmeans_gram_accept(S: i32, dist: usize, closest: usize): void {
+  for (let i = 0; i < S; i++) {
+    const off = (<usize>i) << 3;
+    const v = load<f64>(dist + off);
+    if (v < load<f64>(closest + off)) store<f64>(closest + off, v);
+  }
+}
+
+/** Pt[j] = F[rows[j]] for j < k: the singleton clusters of the k-means++ centres. Pt k x S f64. */
+export function kmeans_gram_rows(F: usize, S: i32, rows: usize, k: i32, Pt: usize): void {
+  const sB = (<usize>S) << 3;
+  for (let j = 0; j < k; j++) {
+    memory.copy(Pt + <usize>j * sB, F + <usize>load<i32>(rows + ((<usize>j) << 2)) * sB, sB);
+  }
+}
+
+function addRow(dst: usize, src: usize, S: i32, sign: f64): void {
+  let i = 0;
+  if (sign > 0) {
+    for (; i + 2 <= S; i += 2) {
+      const off = (<usize>i) << 3;
+      v128.store(dst + off, f64x2.add(v128.load(dst + off), v128.load(src + off)));
+    }
+    if (i < S)
+      store<f64>(
+        dst + ((<usize>i) << 3),
+        load<f64>(dst + ((<usize>i) << 3)) + load<f64>(src + ((<usize>i) << 3)),
+      );
+  } else {
+    for (; i + 2 <= S; i += 2) {
+      const off = (<usize>i) << 3;
+      v128.store(dst + off, f64x2.sub(v128.load(dst + off), v128.load(src + off)));
+    }
+    if (i < S)
+      store<f64>(
+        dst + ((<usize>i) << 3),
+        load<f64>(dst + ((<usize>i) << 3)) - load<f64>(src + ((<usize>i) << 3)),
+      );
+  }
+}
+
+/**
+ * Brings Pt (k x S f64) to the membership `labels` (i32[S] in [0, k)): Pt[j] = sum of F's rows of the
+ * members of cluster j; counts f64[k] = cluster sizes; terms f64[k] = values summed into Pt[j] since its
+ * last rebuild. pmem i32[S] is the membership Pt holds (any value < 0: none) and becomes labels. Moves
+ * row by row when at most S/4 rows changed, else rebuilds from zero. Returns the number of changed rows.
+ */
+export function kmeans_gram_sync(
+  F: usize,
+  S: i32,
+  labels: usize,
+  pmem: usize,
+  k: i32,
+  Pt: usize,
+  counts: usize,
+  terms: usize,
+): i32 {
+  const sB = (<usize>S) << 3;
+  let changed = 0;
+  for (let l = 0; l < S; l++) {
+    const off = (<usize>l) << 2;
+    if (load<i32>(labels + off) != load<i32>(pmem + off)) changed++;
+  }
+  if (changed == 0) return 0;
+  if (changed * 4 > S) {
+    memory.fill(Pt, 0, <usize>k * sB);
+    memory.fill(counts, 0, (<usize>k) << 3);
+    for (let l = 0; l < S; l++) {
+      const j = load<i32>(labels + ((<usize>l) << 2));
+      addRow(Pt + <usize>j * sB, F + <usize>l * sB, S, 1);
+      const cp = counts + ((<usize>j) << 3);
+      store<f64>(cp, load<f64>(cp) + 1);
+      store<i32>(pmem + ((<usize>l) << 2), j);
+    }
+    memory.copy(terms, counts, (<usize>k) << 3);
+    return changed;
+  }
+  for (let l = 0; l < S; l++) {
+    const off = (<usize>l) << 2;
+    const b = load<i32>(labels + off);
+    const a = load<i32>(pmem + off);
+    if (a == b) continue;
+    const Fl = F + <usize>l * sB;
+    addRow(Pt + <usize>a * sB, Fl, S, -1);
+    addRow(Pt + <usize>b * sB, Fl, S, 1);
+    const ca = counts + ((<usize>a) << 3);
+    const cb = counts + ((<usize>b) << 3);
+    store<f64>(ca, load<f64>(ca) - 1);
+    store<f64>(cb, load<f64>(cb) + 1);
+    const ta = terms + ((<usize>a) << 3);
+    const tb = terms + ((<usize>b) << 3);
+    store<f64>(ta, load<f64>(ta) + 1);
+    store<f64>(tb, load<f64>(tb) + 1);
+    store<i32>(pmem + off, b);
+  }
+  return changed;
+}
+
+/**
+ * Assignment step through Pt, exact: labels[i] = the first minimum over j of the f64 values
+ * cNorm_j - 2 dotTile(x_i, c_j) (as kmeans_assign_bounded), minDist[i] = sqDist(x_i, c_label).
+ * The approximation a_ij = cNorm_j - s_j Pt[j][i], s_j = 2 / counts_j (0 for an empty cluster, whose centre
+ * is 0 and value exactly cNorm_j = 0), is within E_i of the f64 value, with
+ *   E_i = 1.01 (2 |x_i| Rc eps + 4 u (cnMax + 2 |x_i| Rc)),
+ *   eps = max_j [2 gamma(d) + gamma(terms_j) terms_j / max(1, counts_j) + 2 cerr_j + 4 u],
+ * Rc = max(R, max_j |c_j|). One SIMD pass over Pt keeps each row's least and second-least a; a row whose
+ * two are within 2 E_i is re-decided in f64 over the centres with a_ij <= min + 2 E_i (no other centre can
+ * be a minimum). X S x d f64, xRoot f64[S] row norms, centers k x d f64, cNorm f64[k] their squared norms
+ * (kmeans_row_norms), Pt/counts/terms as kmeans_gram_sync leaves them for the membership that made the
+ * centres, cerr f64[k], labels i32[S] and minDist f64[S] outputs, scratch f64[3 S]. Returns the number of
+ * re-decided rows.
+ */
+export function kmeans_gram_assign(
+  X: usize,
+  S: i32,
+  d: i32,
+  xRoot: usize,
+  R: f64,
+  centers: usize,
+  k: i32,
+  cNorm: usize,
+  Pt: usize,
+  counts: usize,
+  terms: usize,
+  cerr: usize,
+  labels: usize,
+  minDist: usize,
+  scratch: usize,
+): i32 {
+  const rowB = (<usize>d) << 3;
+  const sB = (<usize>S) << 3;
+  const m1 = scratch;
+  const m2 = scratch + sB;
+  const i1 = scratch + 2 * sB;
+  let eps: f64 = 0;
+  let cnMax: f64 = 0;
+  for (let j = 0; j < k; j++) {
+    const off = (<usize>j) << 3;
+    const tj = load<f64>(terms + off);
+    const e =
+      2 * gamma(<f64>d) +
+      (gamma(tj) * tj) / max<f64>(1, load<f64>(counts + off)) +
+      2 * load<f64>(cerr + off) +
+      4 * U;
+    eps = max<f64>(eps, e);
+    cnMax = max<f64>(cnMax, load<f64>(cNorm + off));
+  }
+  const Rc = max<f64>(R, sqrt<f64>(cnMax) * (1 + 4 * U));
+  // pass 1: least (m1, at i1) and second-least (m2) approximation of every row
+  for (let i = 0; i < S; i++) {
+    const off = (<usize>i) << 3;
+    store<f64>(m1 + off, Infinity);
+    store<f64>(m2 + off, Infinity);
+    store<f64>(i1 + off, 0);
+  }
+  for (let j = 0; j < k; j++) {
+    const off = (<usize>j) << 3;
+    const n = load<f64>(counts + off);
+    const sj: f64 = n > 0 ? 2 / n : 0;
+    const cnj = load<f64>(cNorm + off);
+    const cn = f64x2.splat(cnj);
+    const s = f64x2.splat(sj);
+    const jv = f64x2.splat(<f64>j);
+    const row = Pt + <usize>j * sB;
+    let i = 0;
+    for (; i + 2 <= S; i += 2) {
+      const o = (<usize>i) << 3;
+      const a = f64x2.sub(cn, f64x2.mul(s, v128.load(row + o)));
+      const a1 = v128.load(m1 + o);
+      const a2 = v128.load(m2 + o);
+      const lt1 = f64x2.lt(a, a1);
+      const lt2 = f64x2.lt(a, a2);
+      v128.store(m2 + o, v128.bitselect(a1, v128.bitselect(a, a2, lt2), lt1));
+      v128.store(m1 + o, v128.bitselect(a, a1, lt1));
+      v128.store(i1 + o, v128.bitselect(jv, v128.load(i1 + o), lt1));
+    }
+    for (; i < S; i++) {
+      const o = (<usize>i) << 3;
+      const a = cnj - sj * load<f64>(row + o);
+      const a1 = load<f64>(m1 + o);
+      if (a < a1) {
+        store<f64>(m2 + o, a1);
+        store<f64>(m1 + o, a);
+        store<f64>(i1 + o, <f64>j);
+      } else if (a < load<f64>(m2 + o)) {
+        store<f64>(m2 + o, a);
+      }
+    }
+  }
+  // pass 2: labels, re-deciding the rows whose two least values are within the allowance
+  let redecided = 0;
+  for (let i = 0; i < S; i++) {
+    const off = (<usize>i) << 3;
+    const xr = load<f64>(xRoot + off);
+    const E = 1.01 * (2 * xr * Rc * eps + 4 * U * (cnMax + 2 * xr * Rc));
+    const lo = load<f64>(m1 + off);
+    let best = <i32>load<f64>(i1 + off);
+    const xi = X + <usize>i * rowB;
+    if (load<f64>(m2 + off) <= lo + 2 * E) {
+      redecided++;
+      const limit = lo + 2 * E;
+      let bestV = Infinity;
+      for (let j = 0; j < k; j++) {
+        const jo = (<usize>j) << 3;
+        const n = load<f64>(counts + jo);
+        const sj: f64 = n > 0 ? 2 / n : 0;
+        const cnj = load<f64>(cNorm + jo);
+        if (cnj - sj * load<f64>(Pt + <usize>j * sB + off) > limit) continue;
+        const v = cnj - 2 * dotTile(xi, centers + <usize>j * rowB, d);
+        if (v < bestV) {
+          bestV = v;
+          best = j;
+        }
+      }
+    }
+    store<i32>(labels + ((<usize>i) << 2), best);
+    store<f64>(minDist + off, sqDist(xi, centers + <usize>best * rowB, d));
+  }
+  return redecided;
+}

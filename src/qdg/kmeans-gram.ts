@@ -1,0 +1,227 @@
+// The Gram route of kmeans() (./kmeans.ts): k-means through the S x S Gram matrix F = X X^T of the centred
+// rows (assembly/kmeans-gram.ts). Same labels, inertia, iterations and centres as the bounded route, bit for
+// bit (every close decision is re-made in f64 in the bounded route's operation order), with far less work
+// when k d is large against S, as in QDG's spectral sweeps (k = d = K up to 1500, S = 10,000):
+//
+//   bounded route, per restart: (2 + ln k) k S d for the k-means++ trials + about S k d per Lloyd step;
+//   Gram route: S^2 d / 2 once for F (shared by every restart, and extended column by column across the K of
+//   a sweep, whose embeddings are prefixes of one another), then k (2 + ln k) S for the trials, S^2 for the
+//   first membership sums and S k per Lloyd step, plus 2 S per row that changes cluster.
+//
+// A GramStore is F for one data set, kept between kmeans() calls: the caller (e.g. the spectral sweep in
+// ./pipeline.ts) owns one for its thread; each helper thread keeps its own, keyed by the store's id. A store
+// promises that the data of successive calls extend one another by columns (the first columns unchanged);
+// a cheap fingerprint check (three rows) rebuilds F when they do not.
+import type { Core } from '../core/arena.js';
+import { MemoryLimitError, formatBytes } from '../core/arena.js';
+import type { KMeansState } from './kmeans.js';
+
+const U = 2 ** -53;
+const gamma = (n: number) => (n * U) / (1 - n * U);
+
+/** F of one data set (S x S f64 in Wasm memory), with the columns folded into it so far. */
+export interface GramStore {
+  core: Core;
+  S: number;
+  /** F's address: S x S f64, row-major, symmetric. */
+  ptr: number;
+  /** Identifies the data set across threads (helper threads keep their own F per id). */
+  id: number;
+  /** Columns of the (centred) data folded into F. */
+  columns: number;
+  /** Rows 0, S/2 and S - 1 of the folded columns, to check that a later call extends the same data. */
+  fingerprint: Float64Array;
+}
+
+let nextId = 1;
+
+/** Bytes of a store's F for S rows. */
+export function gramStoreBytes(S: number): number {
+  return 8 * S * S;
+}
+
+/**
+ * Allocates F for S rows on `core` (above its current mark: the caller releases it with its own mark).
+ * Throws MemoryLimitError when it does not fit, leaving `reserve` bytes for the k-means working memory.
+ */
+export function createGramStore(core: Core, S: number, reserve = 0, id = nextId++): GramStore {
+  const need = gramStoreBytes(S);
+  if (need + reserve > core.available) {
+    throw new MemoryLimitError(`the Gram route's ${S} x ${S} f64 matrix needs ${formatBytes(need)}`);
+  }
+  return { core, S, ptr: core.allocF64(S * S), id, columns: 0, fingerprint: new Float64Array(0) };
+}
+
+/** A fresh id for a store made elsewhere (a helper thread's store takes the id of the caller's). */
+export function newGramId(): number {
+  return nextId++;
+}
+
+function fingerprintRows(S: number): number[] {
+  return [...new Set([0, S >> 1, S - 1])];
+}
+
+/**
+ * Makes F = X X^T for the S x d centred data at X (Wasm f64, ld = d): folds in the columns beyond
+ * store.columns, or rebuilds F from zero when the data do not extend the folded columns.
+ */
+export function extendGram(store: GramStore, X: number, S: number, d: number): void {
+  const { core } = store;
+  if (store.S !== S) throw new RangeError(`Gram store of ${store.S} rows used for ${S}`);
+  const x = core.f64(X, S * d);
+  const rows = fingerprintRows(S);
+  const c = store.columns;
+  let same = c <= d;
+  for (let r = 0; same && r < rows.length; r++) {
+    for (let j = 0; j < c; j++) {
+      if (!Object.is(store.fingerprint[r * c + j], x[rows[r] * d + j])) {
+        same = false;
+        break;
+      }
+    }
+  }
+  if (!same) {
+    core.f64(store.ptr, S * S).fill(0);
+    store.columns = 0;
+  }
+  if (store.columns < d) core.kernels.gram_extend_f64(store.ptr, S, X, d, store.columns, d);
+  store.columns = d;
+  const fp = new Float64Array(rows.length * d);
+  for (let r = 0; r < rows.length; r++) fp.set(x.subarray(rows[r] * d, rows[r] * d + d), r * d);
+  store.fingerprint = fp;
+}
+
+/** The Gram route's buffers of one kmeans() call (pointers into Wasm memory). */
+export interface GramState {
+  F: number;
+  /** f64[S] row norms |x_i| (square roots of xNorm). */
+  xRoot: number;
+  /** f64 k x S: Pt[j][i] = sum of F_il over the members l of cluster j (the membership pmem). */
+  Pt: number;
+  pmem: number;
+  ptCounts: number;
+  terms: number;
+  /** f64[k]: the centre c_j is within cerr_j R of the exact mean of its members. */
+  cerr: number;
+  /** f64[3 S] scratch of the assignment. */
+  scratch: number;
+  /** The largest row norm R. */
+  R: number;
+  /** True while Pt holds the k-means++ centres' own rows (before the first assignment). */
+  seeds: boolean;
+  /** The trials' rounding factor (4 gamma(d) and the additions). */
+  bf: number;
+}
+
+/** Wasm bytes the Gram route needs besides F and the buffers both routes share. */
+export function gramStateBytes(S: number, k: number): number {
+  return 8 * (S + k * S + 3 * k + 3 * S) + 4 * S + 6 * 64;
+}
+
+export function allocGramState(core: Core, store: GramStore, S: number, d: number, k: number): GramState {
+  return {
+    F: store.ptr,
+    xRoot: core.allocF64(S),
+    Pt: core.allocF64(k * S),
+    pmem: core.allocI32(S),
+    ptCounts: core.allocF64(k),
+    terms: core.allocF64(k),
+    cerr: core.allocF64(k),
+    scratch: core.allocF64(3 * S),
+    R: 0,
+    seeds: false,
+    bf: 1.01 * (4 * gamma(d) + 32 * U),
+  };
+}
+
+/** Row norms and R from the state's xNorm; called once the data are centred. */
+export function prepareGramState(c: KMeansState, g: GramState): void {
+  const xn = c.core.f64(c.xNorm, c.S);
+  const xr = c.core.f64(g.xRoot, c.S);
+  let R = 0;
+  for (let i = 0; i < c.S; i++) R = Math.max(R, (xr[i] = Math.sqrt(xn[i])));
+  g.R = R * (1 + 4 * U);
+}
+
+/** k-means++ trials through F (kmeans_gram_trials); returns the potentials of the t candidates. */
+export function gramTrials(c: KMeansState, g: GramState, t: number): Float64Array {
+  const { core } = c;
+  core.kernels.kmeans_gram_trials(
+    c.X,
+    c.S,
+    c.d,
+    c.xNorm,
+    g.xRoot,
+    g.F,
+    c.candIdx,
+    t,
+    c.closest,
+    c.dist,
+    c.pots,
+    g.bf,
+  );
+  return core.f64(c.pots, t);
+}
+
+/** After the seeding: Pt holds the chosen rows (singleton clusters), exact centres. */
+export function gramSeeded(c: KMeansState, g: GramState, seedRows: Int32Array): void {
+  const { core, S, k } = c;
+  core.i32(c.rows, k).set(seedRows);
+  core.kernels.kmeans_gram_rows(g.F, S, c.rows, k, g.Pt);
+  core.f64(g.ptCounts, k).fill(1);
+  core.f64(g.terms, k).fill(1);
+  core.f64(g.cerr, k).fill(0);
+  core.i32(g.pmem, S).fill(-1);
+  g.seeds = true;
+}
+
+/**
+ * After kmeans_update: each centre is the f64 mean of its n_j members (a sum of n_j rows times 1/n_j), so
+ * within gamma(n_j + 2) R of the exact mean.
+ */
+export function gramCentresUpdated(c: KMeansState, g: GramState, countsPtr: number): void {
+  const counts = c.core.f64(countsPtr, c.k);
+  const cerr = c.core.f64(g.cerr, c.k);
+  for (let j = 0; j < c.k; j++) cerr[j] = 1.01 * gamma(counts[j] + 2);
+}
+
+/**
+ * A relocation moved a row out of cluster `from` (n members before) into the empty cluster `to`:
+ * c_from = (c_from n - x) / (n - 1) scales its error by n / (n - 1) and adds three roundings of values
+ * up to (n + 1) R; c_to is the row itself (exact).
+ */
+export function gramRelocated(c: KMeansState, g: GramState, from: number, to: number, n: number): void {
+  const cerr = c.core.f64(g.cerr, c.k);
+  cerr[from] = (1.01 * (n * cerr[from] + 3 * (n + 1) * U)) / (n - 1);
+  cerr[to] = 0;
+}
+
+/** The exact assignment step through Pt; returns the inertia. */
+export function gramAssign(c: KMeansState, g: GramState): number {
+  const { core, S, d, k } = c;
+  const K = core.kernels;
+  if (!g.seeds) K.kmeans_gram_sync(g.F, S, c.labels, g.pmem, k, g.Pt, g.ptCounts, g.terms);
+  g.seeds = false;
+  K.kmeans_row_norms(c.centers, k, d, c.cNorm);
+  K.kmeans_gram_assign(
+    c.X,
+    S,
+    d,
+    g.xRoot,
+    g.R,
+    c.centers,
+    k,
+    c.cNorm,
+    g.Pt,
+    g.ptCounts,
+    g.terms,
+    g.cerr,
+    c.labels,
+    c.minDist,
+    g.scratch,
+  );
+  const dist = core.f64(c.minDist, S);
+  let inertia = 0;
+  for (let i = 0; i < S; i++) inertia += dist[i];
+  return inertia;
+}
