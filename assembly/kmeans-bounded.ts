@@ -6,7 +6,6 @@ import { dotTile, sqDist } from './kmeans-common';
 /** Rows per recomputed block (the block's products, KMEANS_ROW_BLOCK x k f32, are the scratch). */
 const KMEANS_ROW_BLOCK: i32 = 64;
 
-
 // ---------------------------------------------------------------------------------------------------------
 // lower is S x k f64 (row i at lower + 8 k i): lower[i][j] <= ||x_i - c_j|| (true distance, not squared).
 // A point whose exact distance to its own centre is below every other bound keeps its centre with no

@@ -28,6 +28,9 @@ function gamma(n: f64): f64 {
   return (n * U) / (1 - n * U);
 }
 
+/** Rows per chunk of the assignment's first pass (3 x 2 KiB of running minima in L1). */
+const ASSIGN_CHUNK: i32 = 256;
+
 /** Rows of F per product block. */
 const GRAM_ROW_BLOCK: i32 = 64;
 
@@ -90,32 +93,32 @@ export function kmeans_gram_trials(
 ): i32 {
   const rowB = (<usize>d) << 3;
   const sB = (<usize>S) << 3;
+  const tB = (<usize>t) << 3;
+  memory.fill(pots, 0, tB);
   let exact = 0;
-  for (let c = 0; c < t; c++) {
-    const q = load<i32>(candIdx + ((<usize>c) << 2));
-    const Fq = F + <usize>q * sB;
-    const xq = X + <usize>q * rowB;
-    const cn = load<f64>(xNorm + ((<usize>q) << 3));
-    const cr = load<f64>(xRoot + ((<usize>q) << 3));
-    const out = dist + <usize>c * sB;
-    let pot: f64 = 0;
-    for (let i = 0; i < S; i++) {
-      const off = (<usize>i) << 3;
-      const xn = load<f64>(xNorm + off);
-      const cl = load<f64>(closest + off);
-      const w = xn + cn - 2 * load<f64>(Fq + off);
-      const e = bf * (xn + cn + 2 * load<f64>(xRoot + off) * cr);
+  // rows outer, candidates inner: the t sums run side by side (each still in row order)
+  for (let i = 0; i < S; i++) {
+    const off = (<usize>i) << 3;
+    const xn = load<f64>(xNorm + off);
+    const cl = load<f64>(closest + off);
+    const xr = load<f64>(xRoot + off);
+    for (let c = 0; c < t; c++) {
+      const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
+      const cn = load<f64>(xNorm + (q << 3));
+      const w = xn + cn - 2 * load<f64>(F + q * sB + off);
+      const e = bf * (xn + cn + 2 * xr * load<f64>(xRoot + (q << 3)));
+      const pc = pots + ((<usize>c) << 3);
+      const out = dist + <usize>c * sB + off;
       if (w - e >= cl) {
-        store<f64>(out + off, Infinity);
-        pot += cl;
+        store<f64>(out, Infinity);
+        store<f64>(pc, load<f64>(pc) + cl);
       } else {
-        const v = max<f64>(0, xn + cn - 2 * dotTile(X + <usize>i * rowB, xq, d));
-        store<f64>(out + off, v);
-        pot += min<f64>(v, cl);
+        const v = max<f64>(0, xn + cn - 2 * dotTile(X + <usize>i * rowB, X + q * rowB, d));
+        store<f64>(out, v);
+        store<f64>(pc, load<f64>(pc) + min<f64>(v, cl));
         exact++;
       }
     }
-    store<f64>(pots + ((<usize>c) << 3), pot);
   }
   return exact;
 }
@@ -163,10 +166,64 @@ function addRow(dst: usize, src: usize, S: i32, sign: f64): void {
 }
 
 /**
+ * Counting sort of the rows l with keep(l) by key(l) in [0, k): order i32[S] gets them grouped by key
+ * (ascending l within a group), starts i32[k + 1] the group boundaries. Returns the number of rows.
+ */
+function groupRows(
+  keys: usize,
+  other: usize,
+  changedOnly: bool,
+  S: i32,
+  k: i32,
+  order: usize,
+  starts: usize,
+): i32 {
+  memory.fill(starts, 0, (<usize>(k + 1)) << 2);
+  for (let l = 0; l < S; l++) {
+    const off = (<usize>l) << 2;
+    if (changedOnly && load<i32>(keys + off) == load<i32>(other + off)) continue;
+    const sp = starts + ((<usize>(load<i32>(keys + off) + 1)) << 2);
+    store<i32>(sp, load<i32>(sp) + 1);
+  }
+  for (let j = 0; j < k; j++) {
+    const sp = starts + ((<usize>(j + 1)) << 2);
+    store<i32>(sp, load<i32>(sp) + load<i32>(sp - 4));
+  }
+  // fill with a running cursor per group (starts[j] advances, then is restored from starts[j + 1] below)
+  for (let l = 0; l < S; l++) {
+    const off = (<usize>l) << 2;
+    if (changedOnly && load<i32>(keys + off) == load<i32>(other + off)) continue;
+    const sp = starts + ((<usize>load<i32>(keys + off)) << 2);
+    const at = load<i32>(sp);
+    store<i32>(order + ((<usize>at) << 2), l);
+    store<i32>(sp, at + 1);
+  }
+  const total = load<i32>(starts + ((<usize>k) << 2));
+  for (let j = k; j > 0; j--)
+    store<i32>(starts + ((<usize>j) << 2), load<i32>(starts + ((<usize>(j - 1)) << 2)));
+  store<i32>(starts, 0);
+  return total;
+}
+
+/** Pt[j] += sign F[l] for the rows l of each group j of (order, starts): one Pt row in cache per group. */
+function addGroups(F: usize, S: i32, k: i32, Pt: usize, order: usize, starts: usize, sign: f64): void {
+  const sB = (<usize>S) << 3;
+  for (let j = 0; j < k; j++) {
+    const e1 = load<i32>(starts + ((<usize>(j + 1)) << 2));
+    const dst = Pt + <usize>j * sB;
+    for (let e = load<i32>(starts + ((<usize>j) << 2)); e < e1; e++) {
+      addRow(dst, F + <usize>load<i32>(order + ((<usize>e) << 2)) * sB, S, sign);
+    }
+  }
+}
+
+/**
  * Brings Pt (k x S f64) to the membership `labels` (i32[S] in [0, k)): Pt[j] = sum of F's rows of the
  * members of cluster j; counts f64[k] = cluster sizes; terms f64[k] = values summed into Pt[j] since its
- * last rebuild. pmem i32[S] is the membership Pt holds (any value < 0: none) and becomes labels. Moves
- * row by row when at most S/4 rows changed, else rebuilds from zero. Returns the number of changed rows.
+ * last rebuild. pmem i32[S] is the membership Pt holds (any value < 0: none) and becomes labels. Moves the
+ * changed rows (out of their old clusters, into their new ones, a cluster at a time) when at most S/2
+ * changed, else rebuilds from zero. order i32[S] and starts i32[k + 1] are scratch. Returns the number of
+ * changed rows.
  */
 export function kmeans_gram_sync(
   F: usize,
@@ -177,6 +234,8 @@ export function kmeans_gram_sync(
   Pt: usize,
   counts: usize,
   terms: usize,
+  order: usize,
+  starts: usize,
 ): i32 {
   const sB = (<usize>S) << 3;
   let changed = 0;
@@ -185,37 +244,34 @@ export function kmeans_gram_sync(
     if (load<i32>(labels + off) != load<i32>(pmem + off)) changed++;
   }
   if (changed == 0) return 0;
-  if (changed * 4 > S) {
+  if (changed * 2 > S) {
     memory.fill(Pt, 0, <usize>k * sB);
-    memory.fill(counts, 0, (<usize>k) << 3);
-    for (let l = 0; l < S; l++) {
-      const j = load<i32>(labels + ((<usize>l) << 2));
-      addRow(Pt + <usize>j * sB, F + <usize>l * sB, S, 1);
-      const cp = counts + ((<usize>j) << 3);
-      store<f64>(cp, load<f64>(cp) + 1);
-      store<i32>(pmem + ((<usize>l) << 2), j);
+    groupRows(labels, pmem, false, S, k, order, starts);
+    addGroups(F, S, k, Pt, order, starts, 1);
+    for (let j = 0; j < k; j++) {
+      const n = <f64>(load<i32>(starts + ((<usize>(j + 1)) << 2)) - load<i32>(starts + ((<usize>j) << 2)));
+      store<f64>(counts + ((<usize>j) << 3), n);
+      store<f64>(terms + ((<usize>j) << 3), n);
     }
-    memory.copy(terms, counts, (<usize>k) << 3);
+    memory.copy(pmem, labels, (<usize>S) << 2);
     return changed;
   }
-  for (let l = 0; l < S; l++) {
-    const off = (<usize>l) << 2;
-    const b = load<i32>(labels + off);
-    const a = load<i32>(pmem + off);
-    if (a == b) continue;
-    const Fl = F + <usize>l * sB;
-    addRow(Pt + <usize>a * sB, Fl, S, -1);
-    addRow(Pt + <usize>b * sB, Fl, S, 1);
-    const ca = counts + ((<usize>a) << 3);
-    const cb = counts + ((<usize>b) << 3);
-    store<f64>(ca, load<f64>(ca) - 1);
-    store<f64>(cb, load<f64>(cb) + 1);
-    const ta = terms + ((<usize>a) << 3);
-    const tb = terms + ((<usize>b) << 3);
-    store<f64>(ta, load<f64>(ta) + 1);
-    store<f64>(tb, load<f64>(tb) + 1);
-    store<i32>(pmem + off, b);
+  // out of the old clusters, then into the new ones
+  groupRows(pmem, labels, true, S, k, order, starts);
+  addGroups(F, S, k, Pt, order, starts, -1);
+  for (let j = 0; j < k; j++) {
+    const n = <f64>(load<i32>(starts + ((<usize>(j + 1)) << 2)) - load<i32>(starts + ((<usize>j) << 2)));
+    store<f64>(counts + ((<usize>j) << 3), load<f64>(counts + ((<usize>j) << 3)) - n);
+    store<f64>(terms + ((<usize>j) << 3), load<f64>(terms + ((<usize>j) << 3)) + n);
   }
+  groupRows(labels, pmem, true, S, k, order, starts);
+  addGroups(F, S, k, Pt, order, starts, 1);
+  for (let j = 0; j < k; j++) {
+    const n = <f64>(load<i32>(starts + ((<usize>(j + 1)) << 2)) - load<i32>(starts + ((<usize>j) << 2)));
+    store<f64>(counts + ((<usize>j) << 3), load<f64>(counts + ((<usize>j) << 3)) + n);
+    store<f64>(terms + ((<usize>j) << 3), load<f64>(terms + ((<usize>j) << 3)) + n);
+  }
+  memory.copy(pmem, labels, (<usize>S) << 2);
   return changed;
 }
 
@@ -276,37 +332,41 @@ export function kmeans_gram_assign(
     store<f64>(m2 + off, Infinity);
     store<f64>(i1 + off, 0);
   }
-  for (let j = 0; j < k; j++) {
-    const off = (<usize>j) << 3;
-    const n = load<f64>(counts + off);
-    const sj: f64 = n > 0 ? 2 / n : 0;
-    const cnj = load<f64>(cNorm + off);
-    const cn = f64x2.splat(cnj);
-    const s = f64x2.splat(sj);
-    const jv = f64x2.splat(<f64>j);
-    const row = Pt + <usize>j * sB;
-    let i = 0;
-    for (; i + 2 <= S; i += 2) {
-      const o = (<usize>i) << 3;
-      const a = f64x2.sub(cn, f64x2.mul(s, v128.load(row + o)));
-      const a1 = v128.load(m1 + o);
-      const a2 = v128.load(m2 + o);
-      const lt1 = f64x2.lt(a, a1);
-      const lt2 = f64x2.lt(a, a2);
-      v128.store(m2 + o, v128.bitselect(a1, v128.bitselect(a, a2, lt2), lt1));
-      v128.store(m1 + o, v128.bitselect(a, a1, lt1));
-      v128.store(i1 + o, v128.bitselect(jv, v128.load(i1 + o), lt1));
-    }
-    for (; i < S; i++) {
-      const o = (<usize>i) << 3;
-      const a = cnj - sj * load<f64>(row + o);
-      const a1 = load<f64>(m1 + o);
-      if (a < a1) {
-        store<f64>(m2 + o, a1);
-        store<f64>(m1 + o, a);
-        store<f64>(i1 + o, <f64>j);
-      } else if (a < load<f64>(m2 + o)) {
-        store<f64>(m2 + o, a);
+  // chunks of ASSIGN_CHUNK rows keep their m1, m2, i1 in L1 while every centre's segment of Pt streams by
+  for (let r0 = 0; r0 < S; r0 += ASSIGN_CHUNK) {
+    const r1 = min(S, r0 + ASSIGN_CHUNK);
+    for (let j = 0; j < k; j++) {
+      const off = (<usize>j) << 3;
+      const n = load<f64>(counts + off);
+      const sj: f64 = n > 0 ? 2 / n : 0;
+      const cnj = load<f64>(cNorm + off);
+      const cn = f64x2.splat(cnj);
+      const s = f64x2.splat(sj);
+      const jv = f64x2.splat(<f64>j);
+      const row = Pt + <usize>j * sB;
+      let i = r0;
+      for (; i + 2 <= r1; i += 2) {
+        const o = (<usize>i) << 3;
+        const a = f64x2.sub(cn, f64x2.mul(s, v128.load(row + o)));
+        const a1 = v128.load(m1 + o);
+        const a2 = v128.load(m2 + o);
+        const lt1 = f64x2.lt(a, a1);
+        const lt2 = f64x2.lt(a, a2);
+        v128.store(m2 + o, v128.bitselect(a1, v128.bitselect(a, a2, lt2), lt1));
+        v128.store(m1 + o, v128.bitselect(a, a1, lt1));
+        v128.store(i1 + o, v128.bitselect(jv, v128.load(i1 + o), lt1));
+      }
+      for (; i < r1; i++) {
+        const o = (<usize>i) << 3;
+        const a = cnj - sj * load<f64>(row + o);
+        const a1 = load<f64>(m1 + o);
+        if (a < a1) {
+          store<f64>(m2 + o, a1);
+          store<f64>(m1 + o, a);
+          store<f64>(i1 + o, <f64>j);
+        } else if (a < load<f64>(m2 + o)) {
+          store<f64>(m2 + o, a);
+        }
       }
     }
   }

@@ -137,6 +137,21 @@ describe('Gram-route k-means', () => {
     }
   });
 
+  it('helper threads keep their own Gram matrix: the same bits on 2 threads, the helper taking restarts', () => {
+    const S = 3000;
+    const d = 64;
+    const x = blobs(S, d, 40, 0.8, 8);
+    const opts = { seed: 4, route: 'gram' as const };
+    kmeans(core, x, S, d, d, { ...opts, nInit: 2, workers: 2 }); // the helper thread is up from here on
+    const one = kmeans(core, x, S, d, d, { ...opts, nInit: 12, workers: 1 });
+    const two = kmeans(core, x, S, d, d, { ...opts, nInit: 12, workers: 2 });
+    expectSameBits(two, one);
+    expect(two.route).toBe('gram');
+    expect(two.restartsPerThread!.length).toBe(2);
+    expect(two.restartsPerThread![1]).toBeGreaterThan(0);
+    expect(two.restartsPerThread![0] + two.restartsPerThread![1]).toBe(12);
+  });
+
   it('builds F = X X^T (symmetric, equal to the direct products within f64 rounding)', () => {
     const S = 37;
     const d = 11;

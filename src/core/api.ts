@@ -386,6 +386,8 @@ export interface KernelExports {
     Pt: number,
     counts: number,
     terms: number,
+    order: number,
+    starts: number,
   ): number;
   kmeans_gram_assign(
     X: number,

@@ -105,6 +105,9 @@ export interface GramState {
   cerr: number;
   /** f64[3 S] scratch of the assignment. */
   scratch: number;
+  /** i32[S] and i32[k + 1] scratch of the membership sync. */
+  order: number;
+  starts: number;
   /** The largest row norm R. */
   R: number;
   /** True while Pt holds the k-means++ centres' own rows (before the first assignment). */
@@ -115,7 +118,7 @@ export interface GramState {
 
 /** Wasm bytes the Gram route needs besides F and the buffers both routes share. */
 export function gramStateBytes(S: number, k: number): number {
-  return 8 * (S + k * S + 3 * k + 3 * S) + 4 * S + 6 * 64;
+  return 8 * (S + k * S + 3 * k + 3 * S) + 4 * (2 * S + k + 1) + 8 * 64;
 }
 
 export function allocGramState(core: Core, store: GramStore, S: number, d: number, k: number): GramState {
@@ -128,6 +131,8 @@ export function allocGramState(core: Core, store: GramStore, S: number, d: numbe
     terms: core.allocF64(k),
     cerr: core.allocF64(k),
     scratch: core.allocF64(3 * S),
+    order: core.allocI32(S),
+    starts: core.allocI32(k + 1),
     R: 0,
     seeds: false,
     bf: 1.01 * (4 * gamma(d) + 32 * U),
@@ -200,7 +205,9 @@ export function gramRelocated(c: KMeansState, g: GramState, from: number, to: nu
 export function gramAssign(c: KMeansState, g: GramState): number {
   const { core, S, d, k } = c;
   const K = core.kernels;
-  if (!g.seeds) K.kmeans_gram_sync(g.F, S, c.labels, g.pmem, k, g.Pt, g.ptCounts, g.terms);
+  if (!g.seeds) {
+    K.kmeans_gram_sync(g.F, S, c.labels, g.pmem, k, g.Pt, g.ptCounts, g.terms, g.order, g.starts);
+  }
   g.seeds = false;
   K.kmeans_row_norms(c.centers, k, d, c.cNorm);
   K.kmeans_gram_assign(

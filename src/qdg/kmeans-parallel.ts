@@ -157,5 +157,5 @@ export function kmeansInThreads(
       best = o;
     }
   }
-  return best!.best!;
+  return { ...best!.best!, restartsPerThread: outcomes.map((o) => o.ran) };
 }

@@ -99,6 +99,10 @@ export interface KMeansResult {
   iterations: number;
   /** f64 k x d centres of the kept restart (in the input's coordinates). */
   centers: Float64Array;
+  /** Restarts run by each thread (this one first), a diagnostic: the result does not depend on it. */
+  restartsPerThread?: number[];
+  /** The route the call took. */
+  route?: 'bounded' | 'gram';
 }
 
 /** Rows per assignment block (KMEANS_ROW_BLOCK in assembly/kmeans.ts). */
@@ -161,11 +165,12 @@ export function kmeans(
     if (route === 'gram' && !store) store = createGramStore(core, S);
     const settings: KMeansSettings = { S, d, k, nInit, maxIter, tol, seed, route, gramId: store?.id };
     if (workers > 1 && threadsAvailable()) {
-      return kmeansInThreads(core, data, settings, workers, opts.onIteration, store);
+      return { ...kmeansInThreads(core, data, settings, workers, opts.onIteration, store), route };
     }
     let next = 0;
     const claim = () => (next < nInit ? next++ : -1);
-    return kmeansRestarts(core, data, settings, claim, opts.onIteration, store).best!;
+    const outcome = kmeansRestarts(core, data, settings, claim, opts.onIteration, store);
+    return { ...outcome.best!, restartsPerThread: [outcome.ran], route };
   } finally {
     core.release(mark);
   }
@@ -190,6 +195,8 @@ export interface KMeansSettings {
 export interface RestartsOutcome {
   best?: KMeansResult;
   bestRestart: number;
+  /** Restarts this thread ran. */
+  ran: number;
 }
 
 /** Wasm bytes of one k-means call's working memory on a route (the Gram route's F not included). */
@@ -325,7 +332,9 @@ export function kmeansRestarts(
 
     let best: KMeansResult | undefined;
     let bestRestart = -1;
+    let ran = 0;
     for (let init = claim(); init >= 0; init = claim()) {
+      ran++;
       const rng = new CounterRandom(seed, Stream.kmeans, init);
       seedPlusPlus(ctx, rng);
       // the seeding's nearest centres are the first assignment's starting labels; no centre moved yet
@@ -369,7 +378,7 @@ export function kmeansRestarts(
         bestRestart = init;
       }
     }
-    return { best, bestRestart };
+    return { best, bestRestart, ran };
   } finally {
     core.release(mark);
   }

@@ -154,6 +154,15 @@ export function defaultClusterCounts(samples: number): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
+/**
+ * The paper's cluster counts (SPEC.md 4.1 item 9: CLUSTER_COUNTS of compute_clusters_full_more.py, 30 values
+ * from 10 to 1500 for 10,000 samples); `--clusters paper` on the command line.
+ */
+export const PAPER_CLUSTER_COUNTS: readonly number[] = [
+  10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 125, 150, 175, 200, 225, 250, 275, 300, 350, 400, 500, 600, 700,
+  800, 900, 1000, 1100, 1200, 1400, 1500,
+];
+
 /** Rows (K, rank, size) of every rank-frequency curve, for rank-frequency.csv. */
 export function rankFrequencyCsv(curves: Map<number, ArrayLike<number>>): string {
   const lines = ['K,rank,size'];

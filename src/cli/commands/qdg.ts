@@ -22,6 +22,7 @@ import {
   defaultEnvelopeWindow,
   parseWindow,
   PAPER_ALPHA_N,
+  PAPER_CLUSTER_COUNTS,
 } from '../../qdg/rank-frequency.js';
 import { qdgReportHtml, qdgSummary, writeClusterFiles, type ReportImage } from '../../qdg/report.js';
 import { similarityPng } from '../../qdg/similarity-image.js';
@@ -266,8 +267,12 @@ export function registerQdg(program: Command): void {
     )
     .option(
       '--clusters <list>',
-      'cluster counts K (default: 30 log-spaced values from 10 to S/7, as the paper 10..1500 of 10,000)',
-      parseListOption('--clusters', parseIntOption('--clusters', 2)),
+      "cluster counts K, or 'paper' for the paper's 30 values 10..1500 (default: 30 log-spaced values " +
+        'from 10 to S/7, as the paper 10..1500 of 10,000)',
+      (value: string) =>
+        value.trim() === 'paper'
+          ? [...PAPER_CLUSTER_COUNTS]
+          : parseListOption('--clusters', parseIntOption('--clusters', 2))(value),
     )
     .option(
       '--n-init <int>',
