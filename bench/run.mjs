@@ -24,6 +24,7 @@ const BENCHES = {
   syrk: './syrk.mjs',
   eigensolver: './eigensolver.mjs',
   spectral: './spectral.mjs',
+  kmeans: './kmeans.mjs',
   scaling: './scaling.mjs',
 };
 
