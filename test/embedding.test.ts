@@ -49,6 +49,32 @@ function angularAffinity(S: number, c: number, d: number, spread: number, seed: 
   return a;
 }
 
+/** As angularAffinity, with cluster sizes proportional to rank^-1.4 (the shape of QDG's data). */
+function zipfAngularAffinity(S: number, c: number, d: number, spread: number, seed: number): Float32Array {
+  const g = new CounterRandom(seed, 77);
+  const centres = Array.from({ length: c }, () => Array.from({ length: d }, () => g.nextGaussian()));
+  const w = Array.from({ length: c }, (_, r) => (r + 1) ** -1.4);
+  const total = w.reduce((p, q) => p + q, 0);
+  const label: number[] = [];
+  for (let r = 0; r < c && label.length < S; r++) {
+    const n = r === c - 1 ? S - label.length : Math.max(1, Math.round((S * w[r]) / total));
+    for (let t = 0; t < n && label.length < S; t++) label.push(r);
+  }
+  const x = label.map((r) => {
+    const v = centres[r].map((m) => m + spread * g.nextGaussian());
+    const n = Math.hypot(...v);
+    return v.map((t) => t / n);
+  });
+  const a = new Float32Array(S * S);
+  for (let i = 0; i < S; i++)
+    for (let j = 0; j < S; j++) {
+      let dot = 0;
+      for (let k = 0; k < d; k++) dot += x[i][k] * x[j][k];
+      a[i * S + j] = 1 - Math.acos(Math.min(1, Math.max(-1, dot))) / Math.PI;
+    }
+  return a;
+}
+
 /**
  * The dense (sklearn-style) twin: L = I - D^-1/2 A D^-1/2 in f64 from the f32 affinity, all eigenpairs by
  * Jacobi; the caller divides by dd and flips signs.
@@ -195,6 +221,21 @@ describe('spectralEmbedding', () => {
     const small = embeddingColumns(big, 3);
     for (let i = 0; i < S; i++)
       for (let j = 0; j < 3; j++) expect(small[i * 3 + j]).toBe(big.embedding[i * 10 + j]);
+  });
+
+  it('converges where Lanczos needs more than 3K steps (the default limit is 4K; 3K once stopped short)', () => {
+    // Zipf-sized clusters put many near-repeated eigenvalues among the K smallest: this one needs ~490 steps
+    const S = 600;
+    const K = 150;
+    const mark = core.mark();
+    try {
+      const e = spectralEmbedding(core, put(zipfAngularAffinity(S, 30, 64, 0.8, 3)), S, K, { seed: 0 });
+      expect(e.iterations).toBeGreaterThan(3 * K);
+      expect(e.converged).toBe(true);
+      expect(Math.max(...e.residuals)).toBeLessThan(1e-8);
+    } finally {
+      core.release(mark);
+    }
   });
 
   it('refuses an S that does not fit in 4 GiB, naming the largest that does', () => {
