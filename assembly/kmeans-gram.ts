@@ -18,11 +18,13 @@
 //   gamma(terms_j) terms_j |x_i| R of its exact sum, plus n_j gamma(d) |x_i| R from F.
 // - the centre c_j (kmeans_update, relocations) is within cerr_j R of the exact mean of its members (the
 //   caller tracks cerr_j).
+// - the kernels read F32, F rounded to f32 (half the memory traffic): each entry within 2^-24 |F_il| more.
 // Each kernel's comment states the resulting test.
 import { gemm_abt_f64 } from './kmeans';
 import { dotTile, sqDist } from './kmeans-common';
 
 const U: f64 = 1.1102230246251565e-16; // 2^-53
+const U32: f64 = 5.960464477539063e-8; // 2^-24
 
 function gamma(n: f64): f64 {
   return (n * U) / (1 - n * U);
@@ -68,14 +70,15 @@ export function gram_extend_f64(F: usize, S: i32, X: usize, ld: i32, c0: i32, c1
 }
 
 /**
- * k-means++ local trials through F, exact: the potentials of kmeans_pp_trials_bounded bit for bit. Candidate
- * c is the data row candIdx[c] (i32[t]). For every row i the approximate squared distance
- * w = xn_i + xn_q - 2 F_iq is within E = bf (xn_i + xn_q + 2 |x_i| |x_q|) of the f64 value
- * v = max(0, xn_i + xn_q - 2 dotTile(x_i, x_q)) (bf, from the caller, covers 4 gamma(d) and the additions'
- * rounding). Where w - E >= closest[i] the candidate cannot come closer and dist gets +Infinity; elsewhere
- * dist gets v. dist t x S f64 (row c = candidate c), pots f64[t] = sum_i min(closest[i], v) in row order.
- * X S x d f64, xNorm f64[S] squared row norms, xRoot f64[S] their square roots, closest f64[S] (Infinity
- * before the first centre). Returns the number of f64 recomputations.
+ * k-means++ local trials through F32 (S x S f32), exact: the potentials of kmeans_pp_trials_bounded bit for
+ * bit. Candidate c is the data row candIdx[c] (i32[t]). For every row i the approximate squared distance
+ * w = xn_i + xn_q - 2 F32_iq is within E = bf (xn_i + xn_q + 2 |x_i| |x_q|) of the f64 value
+ * v = max(0, xn_i + xn_q - 2 dotTile(x_i, x_q)) (bf, from the caller, covers 4 gamma(d), 2^-23 for the f32
+ * rounding of F and the additions' rounding). Where w - E >= closest[i] the candidate cannot come closer;
+ * elsewhere v is computed. dist t x S f64 (row c = candidate c) gets min(closest[i], v), the row's term of
+ * the potential and its closest distance should c be accepted; pots f64[t] = sum_i of those terms in row
+ * order. X S x d f64, xNorm f64[S] squared row norms, xRoot f64[S] their square roots, closest f64[S]
+ * (Infinity before the first centre). Returns the number of f64 recomputations.
  */
 export function kmeans_gram_trials(
   X: usize,
@@ -83,7 +86,7 @@ export function kmeans_gram_trials(
   d: i32,
   xNorm: usize,
   xRoot: usize,
-  F: usize,
+  F32: usize,
   candIdx: usize,
   t: i32,
   closest: usize,
@@ -93,75 +96,114 @@ export function kmeans_gram_trials(
 ): i32 {
   const rowB = (<usize>d) << 3;
   const sB = (<usize>S) << 3;
+  const s4 = (<usize>S) << 2;
+  let exact = 0;
+  // pass 1, a candidate at a time: screen two rows per SIMD step, the f64 value where the screen fails
+  const two = f64x2.splat(2);
+  for (let c = 0; c < t; c++) {
+    const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
+    const cnq = load<f64>(xNorm + (q << 3));
+    const crq = load<f64>(xRoot + (q << 3));
+    const cn = f64x2.splat(cnq);
+    const cr2 = f64x2.splat(2 * crq);
+    const b = f64x2.splat(bf);
+    const Fq = F32 + q * s4;
+    const xq = X + q * rowB;
+    const out = dist + <usize>c * sB;
+    let i = 0;
+    for (; i + 2 <= S; i += 2) {
+      const o = (<usize>i) << 3;
+      const xn = v128.load(xNorm + o);
+      const cl = v128.load(closest + o);
+      const f = f64x2.promote_low_f32x4(v128.load64_zero(Fq + ((<usize>i) << 2)));
+      const base = f64x2.add(xn, cn);
+      const w = f64x2.sub(base, f64x2.mul(two, f));
+      const e = f64x2.mul(b, f64x2.add(base, f64x2.mul(cr2, v128.load(xRoot + o))));
+      const skip = f64x2.ge(f64x2.sub(w, e), cl);
+      v128.store(out + o, cl);
+      if (!v128.all_true<i64>(skip)) {
+        for (let r = 0; r < 2; r++) {
+          const ii = i + r;
+          const oo = (<usize>ii) << 3;
+          const wr = load<f64>(xNorm + oo) + cnq - 2 * <f64>load<f32>(Fq + ((<usize>ii) << 2));
+          const er = bf * (load<f64>(xNorm + oo) + cnq + 2 * crq * load<f64>(xRoot + oo));
+          const clr = load<f64>(closest + oo);
+          if (wr - er >= clr) continue;
+          const v = max<f64>(0, load<f64>(xNorm + oo) + cnq - 2 * dotTile(X + <usize>ii * rowB, xq, d));
+          store<f64>(out + oo, min<f64>(v, clr));
+          exact++;
+        }
+      }
+    }
+    for (; i < S; i++) {
+      const oo = (<usize>i) << 3;
+      const xn = load<f64>(xNorm + oo);
+      const clr = load<f64>(closest + oo);
+      const wr = xn + cnq - 2 * <f64>load<f32>(Fq + ((<usize>i) << 2));
+      const er = bf * (xn + cnq + 2 * crq * load<f64>(xRoot + oo));
+      store<f64>(out + oo, clr);
+      if (wr - er >= clr) continue;
+      const v = max<f64>(0, xn + cnq - 2 * dotTile(X + <usize>i * rowB, xq, d));
+      store<f64>(out + oo, min<f64>(v, clr));
+      exact++;
+    }
+  }
+  // pass 2: the potentials, each summed in row order (the t sums side by side)
   const tB = (<usize>t) << 3;
   memory.fill(pots, 0, tB);
-  let exact = 0;
-  // rows outer, candidates inner: the t sums run side by side (each still in row order)
   for (let i = 0; i < S; i++) {
     const off = (<usize>i) << 3;
-    const xn = load<f64>(xNorm + off);
-    const cl = load<f64>(closest + off);
-    const xr = load<f64>(xRoot + off);
     for (let c = 0; c < t; c++) {
-      const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
-      const cn = load<f64>(xNorm + (q << 3));
-      const w = xn + cn - 2 * load<f64>(F + q * sB + off);
-      const e = bf * (xn + cn + 2 * xr * load<f64>(xRoot + (q << 3)));
       const pc = pots + ((<usize>c) << 3);
-      const out = dist + <usize>c * sB + off;
-      if (w - e >= cl) {
-        store<f64>(out, Infinity);
-        store<f64>(pc, load<f64>(pc) + cl);
-      } else {
-        const v = max<f64>(0, xn + cn - 2 * dotTile(X + <usize>i * rowB, X + q * rowB, d));
-        store<f64>(out, v);
-        store<f64>(pc, load<f64>(pc) + min<f64>(v, cl));
-        exact++;
-      }
+      store<f64>(pc, load<f64>(pc) + load<f64>(dist + <usize>c * sB + off));
     }
   }
   return exact;
 }
 
-/** Accepts a k-means++ candidate: closest[i] = dist[i] where dist[i] < closest[i] (f64[S] each). */
+/** Accepts a k-means++ candidate: closest = its row of kmeans_gram_trials' dist (f64[S] each). */
 export function kmeans_gram_accept(S: i32, dist: usize, closest: usize): void {
-  for (let i = 0; i < S; i++) {
-    const off = (<usize>i) << 3;
-    const v = load<f64>(dist + off);
-    if (v < load<f64>(closest + off)) store<f64>(closest + off, v);
-  }
+  memory.copy(closest, dist, (<usize>S) << 3);
 }
 
-/** Pt[j] = F[rows[j]] for j < k: the singleton clusters of the k-means++ centres. Pt k x S f64. */
-export function kmeans_gram_rows(F: usize, S: i32, rows: usize, k: i32, Pt: usize): void {
+/** Pt[j] = F32[rows[j]] for j < k: the singleton clusters of the k-means++ centres. Pt k x S f64. */
+export function kmeans_gram_rows(F32: usize, S: i32, rows: usize, k: i32, Pt: usize): void {
   const sB = (<usize>S) << 3;
+  const s4 = (<usize>S) << 2;
   for (let j = 0; j < k; j++) {
-    memory.copy(Pt + <usize>j * sB, F + <usize>load<i32>(rows + ((<usize>j) << 2)) * sB, sB);
+    const dst = Pt + <usize>j * sB;
+    memory.fill(dst, 0, sB);
+    addRow(dst, F32 + <usize>load<i32>(rows + ((<usize>j) << 2)) * s4, S, 1);
   }
 }
 
+/** dst f64[S] += sign src f32[S] (sign +1 or -1), each value widened exactly to f64. */
 function addRow(dst: usize, src: usize, S: i32, sign: f64): void {
   let i = 0;
   if (sign > 0) {
-    for (; i + 2 <= S; i += 2) {
-      const off = (<usize>i) << 3;
-      v128.store(dst + off, f64x2.add(v128.load(dst + off), v128.load(src + off)));
-    }
-    if (i < S)
-      store<f64>(
-        dst + ((<usize>i) << 3),
-        load<f64>(dst + ((<usize>i) << 3)) + load<f64>(src + ((<usize>i) << 3)),
+    for (; i + 4 <= S; i += 4) {
+      const v = v128.load(src + ((<usize>i) << 2));
+      const o = dst + ((<usize>i) << 3);
+      v128.store(o, f64x2.add(v128.load(o), f64x2.promote_low_f32x4(v)));
+      v128.store(
+        o + 16,
+        f64x2.add(v128.load(o + 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))),
       );
+    }
   } else {
-    for (; i + 2 <= S; i += 2) {
-      const off = (<usize>i) << 3;
-      v128.store(dst + off, f64x2.sub(v128.load(dst + off), v128.load(src + off)));
-    }
-    if (i < S)
-      store<f64>(
-        dst + ((<usize>i) << 3),
-        load<f64>(dst + ((<usize>i) << 3)) - load<f64>(src + ((<usize>i) << 3)),
+    for (; i + 4 <= S; i += 4) {
+      const v = v128.load(src + ((<usize>i) << 2));
+      const o = dst + ((<usize>i) << 3);
+      v128.store(o, f64x2.sub(v128.load(o), f64x2.promote_low_f32x4(v)));
+      v128.store(
+        o + 16,
+        f64x2.sub(v128.load(o + 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))),
       );
+    }
+  }
+  for (; i < S; i++) {
+    const o = dst + ((<usize>i) << 3);
+    store<f64>(o, load<f64>(o) + sign * <f64>load<f32>(src + ((<usize>i) << 2)));
   }
 }
 
@@ -205,20 +247,21 @@ function groupRows(
   return total;
 }
 
-/** Pt[j] += sign F[l] for the rows l of each group j of (order, starts): one Pt row in cache per group. */
-function addGroups(F: usize, S: i32, k: i32, Pt: usize, order: usize, starts: usize, sign: f64): void {
+/** Pt[j] += sign F32[l] for the rows l of each group j of (order, starts): one Pt row in cache per group. */
+function addGroups(F32: usize, S: i32, k: i32, Pt: usize, order: usize, starts: usize, sign: f64): void {
   const sB = (<usize>S) << 3;
+  const s4 = (<usize>S) << 2;
   for (let j = 0; j < k; j++) {
     const e1 = load<i32>(starts + ((<usize>(j + 1)) << 2));
     const dst = Pt + <usize>j * sB;
     for (let e = load<i32>(starts + ((<usize>j) << 2)); e < e1; e++) {
-      addRow(dst, F + <usize>load<i32>(order + ((<usize>e) << 2)) * sB, S, sign);
+      addRow(dst, F32 + <usize>load<i32>(order + ((<usize>e) << 2)) * s4, S, sign);
     }
   }
 }
 
 /**
- * Brings Pt (k x S f64) to the membership `labels` (i32[S] in [0, k)): Pt[j] = sum of F's rows of the
+ * Brings Pt (k x S f64) to the membership `labels` (i32[S] in [0, k)): Pt[j] = sum of F32's rows of the
  * members of cluster j; counts f64[k] = cluster sizes; terms f64[k] = values summed into Pt[j] since its
  * last rebuild. pmem i32[S] is the membership Pt holds (any value < 0: none) and becomes labels. Moves the
  * changed rows (out of their old clusters, into their new ones, a cluster at a time) when at most S/2
@@ -226,7 +269,7 @@ function addGroups(F: usize, S: i32, k: i32, Pt: usize, order: usize, starts: us
  * changed rows.
  */
 export function kmeans_gram_sync(
-  F: usize,
+  F32: usize,
   S: i32,
   labels: usize,
   pmem: usize,
@@ -247,7 +290,7 @@ export function kmeans_gram_sync(
   if (changed * 2 > S) {
     memory.fill(Pt, 0, <usize>k * sB);
     groupRows(labels, pmem, false, S, k, order, starts);
-    addGroups(F, S, k, Pt, order, starts, 1);
+    addGroups(F32, S, k, Pt, order, starts, 1);
     for (let j = 0; j < k; j++) {
       const n = <f64>(load<i32>(starts + ((<usize>(j + 1)) << 2)) - load<i32>(starts + ((<usize>j) << 2)));
       store<f64>(counts + ((<usize>j) << 3), n);
@@ -258,14 +301,14 @@ export function kmeans_gram_sync(
   }
   // out of the old clusters, then into the new ones
   groupRows(pmem, labels, true, S, k, order, starts);
-  addGroups(F, S, k, Pt, order, starts, -1);
+  addGroups(F32, S, k, Pt, order, starts, -1);
   for (let j = 0; j < k; j++) {
     const n = <f64>(load<i32>(starts + ((<usize>(j + 1)) << 2)) - load<i32>(starts + ((<usize>j) << 2)));
     store<f64>(counts + ((<usize>j) << 3), load<f64>(counts + ((<usize>j) << 3)) - n);
     store<f64>(terms + ((<usize>j) << 3), load<f64>(terms + ((<usize>j) << 3)) + n);
   }
   groupRows(labels, pmem, true, S, k, order, starts);
-  addGroups(F, S, k, Pt, order, starts, 1);
+  addGroups(F32, S, k, Pt, order, starts, 1);
   for (let j = 0; j < k; j++) {
     const n = <f64>(load<i32>(starts + ((<usize>(j + 1)) << 2)) - load<i32>(starts + ((<usize>j) << 2)));
     store<f64>(counts + ((<usize>j) << 3), load<f64>(counts + ((<usize>j) << 3)) + n);
@@ -275,19 +318,51 @@ export function kmeans_gram_sync(
   return changed;
 }
 
+/** 2 / n, or 0 for an empty cluster (whose centre is 0 and value exactly its cNorm, 0). */
+function twoOver(n: f64): f64 {
+  return n > 0 ? 2 / n : 0;
+}
+
+/** One centre's update of row i's least (m1, at i1) and second-least (m2) approximation, as the SIMD pass. */
+function scalarUpdate(
+  Pt: usize,
+  sB: usize,
+  cNorm: usize,
+  counts: usize,
+  j: i32,
+  i: i32,
+  m1: usize,
+  m2: usize,
+  i1: usize,
+): void {
+  const o = (<usize>i) << 3;
+  const a =
+    load<f64>(cNorm + ((<usize>j) << 3)) -
+    twoOver(load<f64>(counts + ((<usize>j) << 3))) * load<f64>(Pt + <usize>j * sB + o);
+  const a1 = load<f64>(m1 + o);
+  if (a < a1) {
+    store<f64>(m2 + o, a1);
+    store<f64>(m1 + o, a);
+    store<f64>(i1 + o, <f64>j);
+  } else if (a < load<f64>(m2 + o)) {
+    store<f64>(m2 + o, a);
+  }
+}
+
 /**
  * Assignment step through Pt, exact: labels[i] = the first minimum over j of the f64 values
  * cNorm_j - 2 dotTile(x_i, c_j) (as kmeans_assign_bounded), minDist[i] = sqDist(x_i, c_label).
  * The approximation a_ij = cNorm_j - s_j Pt[j][i], s_j = 2 / counts_j (0 for an empty cluster, whose centre
  * is 0 and value exactly cNorm_j = 0), is within E_i of the f64 value, with
  *   E_i = 1.01 (2 |x_i| Rc eps + 4 u (cnMax + 2 |x_i| Rc)),
- *   eps = max_j [2 gamma(d) + gamma(terms_j) terms_j / max(1, counts_j) + 2 cerr_j + 4 u],
+ *   eps = max_j [2 gamma(d) + 1.01 2^-24 + gamma(terms_j) terms_j / max(1, counts_j) + 2 cerr_j + 4 u],
  * Rc = max(R, max_j |c_j|). One SIMD pass over Pt keeps each row's least and second-least a; a row whose
  * two are within 2 E_i is re-decided in f64 over the centres with a_ij <= min + 2 E_i (no other centre can
  * be a minimum). X S x d f64, xRoot f64[S] row norms, centers k x d f64, cNorm f64[k] their squared norms
  * (kmeans_row_norms), Pt/counts/terms as kmeans_gram_sync leaves them for the membership that made the
- * centres, cerr f64[k], labels i32[S] and minDist f64[S] outputs, scratch f64[3 S]. Returns the number of
- * re-decided rows.
+ * centres, cerr f64[k], labels i32[S] and minDist f64[S] outputs (minDist only when `distances` != 0: the
+ * caller needs it for the inertia, which Lloyd's loop itself does not), scratch f64[3 S]. Returns the number
+ * of re-decided rows.
  */
 export function kmeans_gram_assign(
   X: usize,
@@ -305,6 +380,7 @@ export function kmeans_gram_assign(
   labels: usize,
   minDist: usize,
   scratch: usize,
+  distances: i32,
 ): i32 {
   const rowB = (<usize>d) << 3;
   const sB = (<usize>S) << 3;
@@ -318,6 +394,7 @@ export function kmeans_gram_assign(
     const tj = load<f64>(terms + off);
     const e =
       2 * gamma(<f64>d) +
+      1.01 * U32 +
       (gamma(tj) * tj) / max<f64>(1, load<f64>(counts + off)) +
       2 * load<f64>(cerr + off) +
       4 * U;
@@ -332,42 +409,64 @@ export function kmeans_gram_assign(
     store<f64>(m2 + off, Infinity);
     store<f64>(i1 + off, 0);
   }
-  // chunks of ASSIGN_CHUNK rows keep their m1, m2, i1 in L1 while every centre's segment of Pt streams by
+  // chunks of ASSIGN_CHUNK rows keep their m1, m2, i1 in L1 while the centres' segments of Pt stream by,
+  // four centres a pass (their updates applied in centre order, as one centre a pass would)
   for (let r0 = 0; r0 < S; r0 += ASSIGN_CHUNK) {
     const r1 = min(S, r0 + ASSIGN_CHUNK);
-    for (let j = 0; j < k; j++) {
-      const off = (<usize>j) << 3;
-      const n = load<f64>(counts + off);
-      const sj: f64 = n > 0 ? 2 / n : 0;
-      const cnj = load<f64>(cNorm + off);
-      const cn = f64x2.splat(cnj);
-      const s = f64x2.splat(sj);
-      const jv = f64x2.splat(<f64>j);
-      const row = Pt + <usize>j * sB;
+    let j = 0;
+    for (; j + 4 <= k; j += 4) {
+      const cnA = f64x2.splat(load<f64>(cNorm + ((<usize>j) << 3)));
+      const cnB = f64x2.splat(load<f64>(cNorm + ((<usize>(j + 1)) << 3)));
+      const cnC = f64x2.splat(load<f64>(cNorm + ((<usize>(j + 2)) << 3)));
+      const cnD = f64x2.splat(load<f64>(cNorm + ((<usize>(j + 3)) << 3)));
+      const sA = f64x2.splat(twoOver(load<f64>(counts + ((<usize>j) << 3))));
+      const sBv = f64x2.splat(twoOver(load<f64>(counts + ((<usize>(j + 1)) << 3))));
+      const sC = f64x2.splat(twoOver(load<f64>(counts + ((<usize>(j + 2)) << 3))));
+      const sD = f64x2.splat(twoOver(load<f64>(counts + ((<usize>(j + 3)) << 3))));
+      const jA = f64x2.splat(<f64>j);
+      const jB = f64x2.splat(<f64>(j + 1));
+      const jC = f64x2.splat(<f64>(j + 2));
+      const jD = f64x2.splat(<f64>(j + 3));
+      const rowA = Pt + <usize>j * sB;
+      const rowB_ = rowA + sB;
+      const rowC = rowB_ + sB;
+      const rowD = rowC + sB;
       let i = r0;
       for (; i + 2 <= r1; i += 2) {
         const o = (<usize>i) << 3;
-        const a = f64x2.sub(cn, f64x2.mul(s, v128.load(row + o)));
-        const a1 = v128.load(m1 + o);
-        const a2 = v128.load(m2 + o);
-        const lt1 = f64x2.lt(a, a1);
-        const lt2 = f64x2.lt(a, a2);
-        v128.store(m2 + o, v128.bitselect(a1, v128.bitselect(a, a2, lt2), lt1));
-        v128.store(m1 + o, v128.bitselect(a, a1, lt1));
-        v128.store(i1 + o, v128.bitselect(jv, v128.load(i1 + o), lt1));
+        let x1 = v128.load(m1 + o);
+        let x2 = v128.load(m2 + o);
+        let xi = v128.load(i1 + o);
+        let a = f64x2.sub(cnA, f64x2.mul(sA, v128.load(rowA + o)));
+        let lt1 = f64x2.lt(a, x1);
+        x2 = v128.bitselect(x1, v128.bitselect(a, x2, f64x2.lt(a, x2)), lt1);
+        x1 = v128.bitselect(a, x1, lt1);
+        xi = v128.bitselect(jA, xi, lt1);
+        a = f64x2.sub(cnB, f64x2.mul(sBv, v128.load(rowB_ + o)));
+        lt1 = f64x2.lt(a, x1);
+        x2 = v128.bitselect(x1, v128.bitselect(a, x2, f64x2.lt(a, x2)), lt1);
+        x1 = v128.bitselect(a, x1, lt1);
+        xi = v128.bitselect(jB, xi, lt1);
+        a = f64x2.sub(cnC, f64x2.mul(sC, v128.load(rowC + o)));
+        lt1 = f64x2.lt(a, x1);
+        x2 = v128.bitselect(x1, v128.bitselect(a, x2, f64x2.lt(a, x2)), lt1);
+        x1 = v128.bitselect(a, x1, lt1);
+        xi = v128.bitselect(jC, xi, lt1);
+        a = f64x2.sub(cnD, f64x2.mul(sD, v128.load(rowD + o)));
+        lt1 = f64x2.lt(a, x1);
+        x2 = v128.bitselect(x1, v128.bitselect(a, x2, f64x2.lt(a, x2)), lt1);
+        x1 = v128.bitselect(a, x1, lt1);
+        xi = v128.bitselect(jD, xi, lt1);
+        v128.store(m1 + o, x1);
+        v128.store(m2 + o, x2);
+        v128.store(i1 + o, xi);
       }
       for (; i < r1; i++) {
-        const o = (<usize>i) << 3;
-        const a = cnj - sj * load<f64>(row + o);
-        const a1 = load<f64>(m1 + o);
-        if (a < a1) {
-          store<f64>(m2 + o, a1);
-          store<f64>(m1 + o, a);
-          store<f64>(i1 + o, <f64>j);
-        } else if (a < load<f64>(m2 + o)) {
-          store<f64>(m2 + o, a);
-        }
+        for (let jj = j; jj < j + 4; jj++) scalarUpdate(Pt, sB, cNorm, counts, jj, i, m1, m2, i1);
       }
+    }
+    for (; j < k; j++) {
+      for (let i = r0; i < r1; i++) scalarUpdate(Pt, sB, cNorm, counts, j, i, m1, m2, i1);
     }
   }
   // pass 2: labels, re-deciding the rows whose two least values are within the allowance
@@ -385,8 +484,7 @@ export function kmeans_gram_assign(
       let bestV = Infinity;
       for (let j = 0; j < k; j++) {
         const jo = (<usize>j) << 3;
-        const n = load<f64>(counts + jo);
-        const sj: f64 = n > 0 ? 2 / n : 0;
+        const sj = twoOver(load<f64>(counts + jo));
         const cnj = load<f64>(cNorm + jo);
         if (cnj - sj * load<f64>(Pt + <usize>j * sB + off) > limit) continue;
         const v = cnj - 2 * dotTile(xi, centers + <usize>j * rowB, d);
@@ -397,7 +495,7 @@ export function kmeans_gram_assign(
       }
     }
     store<i32>(labels + ((<usize>i) << 2), best);
-    store<f64>(minDist + off, sqDist(xi, centers + <usize>best * rowB, d));
+    if (distances) store<f64>(minDist + off, sqDist(xi, centers + <usize>best * rowB, d));
   }
   return redecided;
 }

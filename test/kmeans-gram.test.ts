@@ -97,6 +97,18 @@ describe('Gram-route k-means', () => {
       const want = kmeans(core, x, S, d, k, { nInit: 4, seed: 9, workers: 1, route: 'bounded' });
       const got = kmeans(core, x, S, d, k, { nInit: 4, seed: 9, workers: 1, route: 'gram' });
       expectSameBits(got, want);
+      // with a per-step inertia the Gram route computes every step's distances: the same result
+      const traced: number[] = [];
+      const tracedWant: number[] = [];
+      const opts = { nInit: 4, seed: 9, workers: 1 };
+      const gotTraced = kmeans(core, x, S, d, k, {
+        ...opts,
+        route: 'gram',
+        onIteration: (_r, _i, inertia) => traced.push(inertia),
+      });
+      kmeans(core, x, S, d, k, { ...opts, route: 'bounded', onIteration: (_r, _i, v) => tracedWant.push(v) });
+      expectSameBits(gotTraced, want);
+      expect(traced).toEqual(tracedWant);
     }
   });
 
@@ -150,6 +162,20 @@ describe('Gram-route k-means', () => {
     expect(two.restartsPerThread!.length).toBe(2);
     expect(two.restartsPerThread![1]).toBeGreaterThan(0);
     expect(two.restartsPerThread![0] + two.restartsPerThread![1]).toBe(12);
+  });
+
+  it('reports each restart as it starts (onRestart: 1 .. nInit on one thread)', () => {
+    const S = 200;
+    const x = blobs(S, 8, 6, 0.5, 2);
+    const started: number[] = [];
+    kmeans(core, x, S, 8, 6, {
+      nInit: 5,
+      seed: 0,
+      workers: 1,
+      route: 'gram',
+      onRestart: (n) => started.push(n),
+    });
+    expect(started).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('builds F = X X^T (symmetric, equal to the direct products within f64 rounding)', () => {

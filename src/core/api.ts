@@ -367,7 +367,7 @@ export interface KernelExports {
     d: number,
     xNorm: number,
     xRoot: number,
-    F: number,
+    F32: number,
     candIdx: number,
     t: number,
     closest: number,
@@ -376,9 +376,9 @@ export interface KernelExports {
     bf: number,
   ): number;
   kmeans_gram_accept(S: number, dist: number, closest: number): void;
-  kmeans_gram_rows(F: number, S: number, rows: number, k: number, Pt: number): void;
+  kmeans_gram_rows(F32: number, S: number, rows: number, k: number, Pt: number): void;
   kmeans_gram_sync(
-    F: number,
+    F32: number,
     S: number,
     labels: number,
     pmem: number,
@@ -405,6 +405,7 @@ export interface KernelExports {
     labels: number,
     minDist: number,
     scratch: number,
+    distances: number,
   ): number;
 
   // assembly/lanczos.ts (QDG spectral embedding: src/qdg/lanczos.ts)

@@ -23,8 +23,10 @@ const gamma = (n: number) => (n * U) / (1 - n * U);
 export interface GramStore {
   core: Core;
   S: number;
-  /** F's address: S x S f64, row-major, symmetric. */
+  /** F's address: S x S f64, row-major, symmetric (the accumulator the columns are folded into). */
   ptr: number;
+  /** F rounded to f32 (S x S), what the kernels read: half the memory traffic. */
+  ptr32: number;
   /** Identifies the data set across threads (helper threads keep their own F per id). */
   id: number;
   /** Columns of the (centred) data folded into F. */
@@ -35,9 +37,9 @@ export interface GramStore {
 
 let nextId = 1;
 
-/** Bytes of a store's F for S rows. */
+/** Bytes of a store's F (f64) and F32 for S rows. */
 export function gramStoreBytes(S: number): number {
-  return 8 * S * S;
+  return 12 * S * S + 128;
 }
 
 /**
@@ -47,9 +49,11 @@ export function gramStoreBytes(S: number): number {
 export function createGramStore(core: Core, S: number, reserve = 0, id = nextId++): GramStore {
   const need = gramStoreBytes(S);
   if (need + reserve > core.available) {
-    throw new MemoryLimitError(`the Gram route's ${S} x ${S} f64 matrix needs ${formatBytes(need)}`);
+    throw new MemoryLimitError(`the Gram route's ${S} x ${S} matrices need ${formatBytes(need)}`);
   }
-  return { core, S, ptr: core.allocF64(S * S), id, columns: 0, fingerprint: new Float64Array(0) };
+  const ptr = core.allocF64(S * S);
+  const ptr32 = core.allocF32(S * S);
+  return { core, S, ptr, ptr32, id, columns: 0, fingerprint: new Float64Array(0) };
 }
 
 /** A fresh id for a store made elsewhere (a helper thread's store takes the id of the caller's). */
@@ -84,7 +88,10 @@ export function extendGram(store: GramStore, X: number, S: number, d: number): v
     core.f64(store.ptr, S * S).fill(0);
     store.columns = 0;
   }
-  if (store.columns < d) core.kernels.gram_extend_f64(store.ptr, S, X, d, store.columns, d);
+  if (store.columns < d) {
+    core.kernels.gram_extend_f64(store.ptr, S, X, d, store.columns, d);
+    core.kernels.kmeans_to_f32(store.ptr, store.ptr32, S * S);
+  }
   store.columns = d;
   const fp = new Float64Array(rows.length * d);
   for (let r = 0; r < rows.length; r++) fp.set(x.subarray(rows[r] * d, rows[r] * d + d), r * d);
@@ -93,7 +100,8 @@ export function extendGram(store: GramStore, X: number, S: number, d: number): v
 
 /** The Gram route's buffers of one kmeans() call (pointers into Wasm memory). */
 export interface GramState {
-  F: number;
+  /** F rounded to f32 (the store's ptr32). */
+  F32: number;
   /** f64[S] row norms |x_i| (square roots of xNorm). */
   xRoot: number;
   /** f64 k x S: Pt[j][i] = sum of F_il over the members l of cluster j (the membership pmem). */
@@ -112,7 +120,9 @@ export interface GramState {
   R: number;
   /** True while Pt holds the k-means++ centres' own rows (before the first assignment). */
   seeds: boolean;
-  /** The trials' rounding factor (4 gamma(d) and the additions). */
+  /** Whether the last assignment filled minDist. */
+  distances: boolean;
+  /** The trials' rounding factor (4 gamma(d), F32's rounding and the additions). */
   bf: number;
 }
 
@@ -123,7 +133,7 @@ export function gramStateBytes(S: number, k: number): number {
 
 export function allocGramState(core: Core, store: GramStore, S: number, d: number, k: number): GramState {
   return {
-    F: store.ptr,
+    F32: store.ptr32,
     xRoot: core.allocF64(S),
     Pt: core.allocF64(k * S),
     pmem: core.allocI32(S),
@@ -135,7 +145,8 @@ export function allocGramState(core: Core, store: GramStore, S: number, d: numbe
     starts: core.allocI32(k + 1),
     R: 0,
     seeds: false,
-    bf: 1.01 * (4 * gamma(d) + 32 * U),
+    distances: false,
+    bf: 1.01 * (4 * gamma(d) + 2 ** -23 + 32 * U),
   };
 }
 
@@ -157,7 +168,7 @@ export function gramTrials(c: KMeansState, g: GramState, t: number): Float64Arra
     c.d,
     c.xNorm,
     g.xRoot,
-    g.F,
+    g.F32,
     c.candIdx,
     t,
     c.closest,
@@ -172,7 +183,7 @@ export function gramTrials(c: KMeansState, g: GramState, t: number): Float64Arra
 export function gramSeeded(c: KMeansState, g: GramState, seedRows: Int32Array): void {
   const { core, S, k } = c;
   core.i32(c.rows, k).set(seedRows);
-  core.kernels.kmeans_gram_rows(g.F, S, c.rows, k, g.Pt);
+  core.kernels.kmeans_gram_rows(g.F32, S, c.rows, k, g.Pt);
   core.f64(g.ptCounts, k).fill(1);
   core.f64(g.terms, k).fill(1);
   core.f64(g.cerr, k).fill(0);
@@ -201,12 +212,15 @@ export function gramRelocated(c: KMeansState, g: GramState, from: number, to: nu
   cerr[to] = 0;
 }
 
-/** The exact assignment step through Pt; returns the inertia. */
-export function gramAssign(c: KMeansState, g: GramState): number {
+/**
+ * The exact assignment step through Pt; returns the inertia, or NaN without `distances` (then minDist is
+ * not computed: Lloyd's loop needs only the labels; see ensureDistances).
+ */
+export function gramAssign(c: KMeansState, g: GramState, distances: boolean): number {
   const { core, S, d, k } = c;
   const K = core.kernels;
   if (!g.seeds) {
-    K.kmeans_gram_sync(g.F, S, c.labels, g.pmem, k, g.Pt, g.ptCounts, g.terms, g.order, g.starts);
+    K.kmeans_gram_sync(g.F32, S, c.labels, g.pmem, k, g.Pt, g.ptCounts, g.terms, g.order, g.starts);
   }
   g.seeds = false;
   K.kmeans_row_norms(c.centers, k, d, c.cNorm);
@@ -226,9 +240,22 @@ export function gramAssign(c: KMeansState, g: GramState): number {
     c.labels,
     c.minDist,
     g.scratch,
+    distances ? 1 : 0,
   );
+  g.distances = distances;
+  if (!distances) return NaN;
   const dist = core.f64(c.minDist, S);
   let inertia = 0;
   for (let i = 0; i < S; i++) inertia += dist[i];
   return inertia;
+}
+
+/**
+ * minDist for the last assignment (the squared distances to the centres it used, as kmeans_assign_bounded
+ * leaves them), computing them now if that assignment skipped them: for the relocation of empty clusters.
+ */
+export function ensureDistances(c: KMeansState, g: GramState): void {
+  if (g.distances) return;
+  c.core.kernels.kmeans_label_distances(c.X, c.S, c.d, c.centers, c.labels, c.minDist);
+  g.distances = true;
 }

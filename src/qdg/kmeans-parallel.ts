@@ -95,6 +95,7 @@ export function kmeansInThreads(
   threads: number,
   onIteration?: (init: number, iteration: number, inertia: number) => void,
   store?: GramStore,
+  onRestart?: (started: number) => void,
 ): KMeansResult {
   const { S, d } = settings;
   // the data once, shared by every thread
@@ -117,7 +118,9 @@ export function kmeansInThreads(
   });
   const claim = () => {
     const r = Atomics.add(shared, 0, 1);
-    return r < settings.nInit ? r : -1;
+    if (r >= settings.nInit) return -1;
+    onRestart?.(r + 1);
+    return r;
   };
   let mine: RestartsOutcome;
   const ran: boolean[] = [];

@@ -36,6 +36,7 @@ import {
   gramRelocated,
   gramStateBytes,
   gramStoreBytes,
+  ensureDistances,
   prepareGramState,
   type GramState,
   type GramStore,
@@ -55,6 +56,11 @@ export interface KMeansOptions {
    * workers > 1 the calls of restarts run by helper threads come when those threads finish.
    */
   onIteration?: (init: number, iteration: number, inertia: number) => void;
+  /**
+   * Progress without the cost of a per-step inertia: called on this thread each time it starts a restart,
+   * with the number of restarts started so far by all threads.
+   */
+  onRestart?: (started: number) => void;
   /**
    * Threads sharing the restarts (default: all cores; 1 = this thread only). Each restart is a function of
    * its index alone and the kept one is the lowest inertia, first index on ties, so the result does not
@@ -165,10 +171,15 @@ export function kmeans(
     if (route === 'gram' && !store) store = createGramStore(core, S);
     const settings: KMeansSettings = { S, d, k, nInit, maxIter, tol, seed, route, gramId: store?.id };
     if (workers > 1 && threadsAvailable()) {
-      return { ...kmeansInThreads(core, data, settings, workers, opts.onIteration, store), route };
+      const r = kmeansInThreads(core, data, settings, workers, opts.onIteration, store, opts.onRestart);
+      return { ...r, route };
     }
     let next = 0;
-    const claim = () => (next < nInit ? next++ : -1);
+    const claim = () => {
+      if (next >= nInit) return -1;
+      opts.onRestart?.(next + 1);
+      return next++;
+    };
     const outcome = kmeansRestarts(core, data, settings, claim, opts.onIteration, store);
     return { ...outcome.best!, restartsPerThread: [outcome.ran], route };
   } finally {
@@ -343,7 +354,8 @@ export function kmeansRestarts(
       const labelsOld = new Int32Array(S).fill(-1);
       let iter = 0;
       for (; iter < maxIter; iter++) {
-        const inertia = assign(ctx);
+        // the inertia of a step is only reported (the Gram route then skips the distances it needs)
+        const inertia = assign(ctx, onIteration !== undefined);
         onIteration?.(init, iter, inertia);
         K.kmeans_update(X, S, d, ctx.labels, k, centersNew, counts);
         if (ctx.gram) gramCentresUpdated(ctx, ctx.gram, counts);
@@ -365,7 +377,7 @@ export function kmeansRestarts(
         labelsOld.set(lab);
       }
       // the final assignment, so that labels match the final centres
-      const inertia = assign(ctx);
+      const inertia = assign(ctx, true);
       if (!best || inertia < best.inertia) {
         const c = Float64Array.from(core.f64(ctx.centers, k * d));
         for (let i = 0; i < k; i++) for (let j = 0; j < d; j++) c[i * d + j] += mean[j];
@@ -424,9 +436,9 @@ export interface KMeansState {
   gram?: GramState;
 }
 
-/** The exact assignment step of the call's route; returns the inertia. */
-function assign(c: KMeansState): number {
-  if (c.gram) return gramAssign(c, c.gram);
+/** The exact assignment step of the call's route; returns the inertia (NaN when the route skipped it). */
+function assign(c: KMeansState, distances: boolean): number {
+  if (c.gram) return gramAssign(c, c.gram, distances);
   const { core, S, d, k } = c;
   const K = core.kernels;
   K.kmeans_row_norms(c.centers, k, d, c.cNorm);
@@ -469,6 +481,7 @@ function relocateEmptyClusters(c: KMeansState, centersNew: number, countsPtr: nu
   const empty: number[] = [];
   for (let j = 0; j < k; j++) if (counts[j] === 0) empty.push(j);
   if (empty.length === 0) return;
+  if (c.gram) ensureDistances(c, c.gram);
   const dist = core.f64(c.minDist, S);
   const order = Array.from({ length: S }, (_, i) => i).sort((p, q) => dist[q] - dist[p] || p - q);
   const labels = core.i32(c.labels, S);

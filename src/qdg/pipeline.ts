@@ -145,14 +145,15 @@ export function spectralClusterings(
     progress('embedding', maxK, maxK);
     timing.embedding = (timing.embedding ?? 0) + now() - t0;
 
-    // k-means per K on the first K columns. Work grows about like K^2 (K columns, K centres). The K whose
+    // k-means per K on the first K columns. The K whose
     // k-means takes the Gram route (kmeans.ts) share one Gram matrix of the embedding's rows, extended by
     // the new columns from one K to the next (the embeddings are prefixes of one another).
     t0 = now();
     let gram: GramStore | undefined;
     const gramFits = gramStoreBytes(S) + kmeansBytes(S, maxK, maxK, 'gram') + 8 * S * maxK < core.available;
     if (gramFits && clusters.some((K) => gramRoutePays(S, K, K, nInit))) gram = createGramStore(core, S);
-    const work = clusters.map((K) => K * K);
+    // progress weights: a restart costs about S/60 + K units here (the Gram route's S^2 passes, then K)
+    const work = clusters.map((K) => K + S / 60);
     const totalWork = work.reduce((a, b) => a + b, 0);
     let done = 0;
     progress('kmeans', 0, totalWork);
@@ -164,8 +165,9 @@ export function spectralClusterings(
         nInit,
         seed,
         gram,
-        // progress within a K: restarts done so far
-        onIteration: (init) => progress('kmeans', done + Math.floor((work[i] * init) / nInit), totalWork),
+        // progress within a K: restarts started so far (by every thread)
+        onRestart: (started) =>
+          progress('kmeans', done + Math.floor((work[i] * (started - 1)) / nInit), totalWork),
       });
       const labels = Int32Array.from(result.labels);
       const clustering: Clustering = { K, labels, sizes: clusterSizes(labels, K), inertia: result.inertia };
