@@ -282,6 +282,58 @@ export function kmeans_update(
 }
 
 /**
+ * kmeans_update for the clusters with dirty[j] != 0 (i32[k]) only: their centres and counts are recomputed
+ * exactly as kmeans_update computes them (the same sums in the same order, so the same bits); the other
+ * clusters' centres and counts are left as they are (the caller keeps them from the step that made them:
+ * a cluster whose members did not change gets the same bits again).
+ */
+export function kmeans_update_dirty(
+  X: usize,
+  S: i32,
+  d: i32,
+  labels: usize,
+  k: i32,
+  centers: usize,
+  counts: usize,
+  dirty: usize,
+): void {
+  const rowB = (<usize>d) << 3;
+  for (let c = 0; c < k; c++) {
+    if (load<i32>(dirty + ((<usize>c) << 2)) == 0) continue;
+    memory.fill(centers + <usize>c * rowB, 0, rowB);
+    store<f64>(counts + ((<usize>c) << 3), 0);
+  }
+  for (let i = 0; i < S; i++) {
+    const c = load<i32>(labels + ((<usize>i) << 2));
+    if (load<i32>(dirty + ((<usize>c) << 2)) == 0) continue;
+    const cp = counts + ((<usize>c) << 3);
+    store<f64>(cp, load<f64>(cp) + 1);
+    const dst = centers + <usize>c * rowB;
+    const src = X + <usize>i * rowB;
+    let j = 0;
+    for (; j + 2 <= d; j += 2) {
+      const off = (<usize>j) << 3;
+      v128.store(dst + off, f64x2.add(v128.load(dst + off), v128.load(src + off)));
+    }
+    if (j < d) {
+      const off = (<usize>j) << 3;
+      store<f64>(dst + off, load<f64>(dst + off) + load<f64>(src + off));
+    }
+  }
+  for (let c = 0; c < k; c++) {
+    if (load<i32>(dirty + ((<usize>c) << 2)) == 0) continue;
+    const n = load<f64>(counts + ((<usize>c) << 3));
+    if (n == 0) continue;
+    const inv = 1 / n;
+    const dst = centers + <usize>c * rowB;
+    for (let j = 0; j < d; j++) {
+      const off = (<usize>j) << 3;
+      store<f64>(dst + off, load<f64>(dst + off) * inv);
+    }
+  }
+}
+
+/**
  * k-means++ local trials: for each of t candidate centres (cand t x d f64, candNorm f64[t]) the squared
  * distances to every row of X go to dist (S x t f64, row i = the t distances of row i; overwritten) and its
  * potential sum_i min(closest[i], dist[i][c]) to pots f64[t]. closest f64[S] is the current squared distance

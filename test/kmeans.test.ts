@@ -95,6 +95,48 @@ describe('k-means kernels against the plain twins', () => {
       { numRuns: 60 },
     );
   });
+
+  it('the update of the changed clusters only gives kmeans_update bits, leaving the others untouched', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 120 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (S, d, k, seed) => {
+          const mark = core.mark();
+          const r = new CounterRandom(seed, 5);
+          const X = core.allocF64(S * d);
+          core.f64(X, S * d).set(gaussians(S * d, seed));
+          const labels = core.allocI32(S);
+          core.i32(labels, S).set(Int32Array.from({ length: S }, () => r.nextInt(k)));
+          const full = core.allocF64(k * d);
+          const fullCounts = core.allocF64(k);
+          core.kernels.kmeans_update(X, S, d, labels, k, full, fullCounts);
+          // stale values everywhere, then only the dirty clusters recomputed
+          const part = core.allocF64(k * d);
+          const partCounts = core.allocF64(k);
+          const stale = gaussians(k * d, seed + 9);
+          core.f64(part, k * d).set(stale);
+          core.f64(partCounts, k).fill(-7);
+          const dirty = Int32Array.from({ length: k }, () => r.nextInt(2));
+          const dirtyPtr = core.allocI32(k);
+          core.i32(dirtyPtr, k).set(dirty);
+          core.kernels.kmeans_update_dirty(X, S, d, labels, k, part, partCounts, dirtyPtr);
+          const p = core.f64(part, k * d);
+          const f = core.f64(full, k * d);
+          for (let j = 0; j < k; j++) {
+            expect(core.f64(partCounts, k)[j]).toBe(dirty[j] ? core.f64(fullCounts, k)[j] : -7);
+            for (let e = 0; e < d; e++) {
+              expect(Object.is(p[j * d + e], dirty[j] ? f[j * d + e] : stale[j * d + e])).toBe(true);
+            }
+          }
+          core.release(mark);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
 });
 
 /** k planted clusters, far apart, in d dimensions; sizes vary. */

@@ -271,6 +271,16 @@ export interface KernelExports {
     centers: number,
     counts: number,
   ): void;
+  kmeans_update_dirty(
+    X: number,
+    S: number,
+    d: number,
+    labels: number,
+    k: number,
+    centers: number,
+    counts: number,
+    dirty: number,
+  ): void;
   kmeans_pp_trials(
     X: number,
     S: number,

@@ -302,6 +302,7 @@ export function kmeansRestarts(
     };
     const centersNew = core.allocF64(k * d);
     const counts = core.allocF64(k);
+    const dirtyPtr = core.allocI32(k);
 
     // centre the data (a copy), and sklearn's tolerance: tol x mean of the per-feature variances
     const x = core.f64(X, S * d);
@@ -352,19 +353,29 @@ export function kmeansRestarts(
       if (!ctx.gram) core.i32(ctx.labels, S).set(core.i32(ctx.near, S));
       core.f64(ctx.shifts, k).fill(0);
       const labelsOld = new Int32Array(S).fill(-1);
+      // the update recomputes only the clusters whose members changed (the others' centres are the same
+      // bits again); all of them at the first step and after a relocation (whose centres are not means)
+      let allDirty = true;
       let iter = 0;
       for (; iter < maxIter; iter++) {
         // the inertia of a step is only reported (the Gram route then skips the distances it needs)
         const inertia = assign(ctx, onIteration !== undefined);
         onIteration?.(init, iter, inertia);
-        K.kmeans_update(X, S, d, ctx.labels, k, centersNew, counts);
+        const dirty = core.i32(dirtyPtr, k);
+        const lab = core.i32(ctx.labels, S);
+        dirty.fill(allDirty ? 1 : 0);
+        if (!allDirty) {
+          for (let i = 0; i < S; i++) {
+            if (lab[i] !== labelsOld[i]) dirty[lab[i]] = dirty[labelsOld[i]] = 1;
+          }
+        }
+        K.kmeans_update_dirty(X, S, d, ctx.labels, k, centersNew, counts, dirtyPtr);
         if (ctx.gram) gramCentresUpdated(ctx, ctx.gram, counts);
-        relocateEmptyClusters(ctx, centersNew, counts);
+        allDirty = relocateEmptyClusters(ctx, centersNew, counts);
         const shift = K.kmeans_shifts(ctx.centers, centersNew, k, d, ctx.shifts);
         const shifts = core.f64(ctx.shifts, k);
         for (let j = 0; j < k; j++) shifts[j] = shifts[j] * (1 + 1e-12) + ctx.eta;
         core.f64(ctx.centers, k * d).set(core.f64(centersNew, k * d));
-        const lab = core.i32(ctx.labels, S);
         let same = true;
         for (let i = 0; i < S; i++) {
           if (lab[i] !== labelsOld[i]) {
@@ -473,14 +484,15 @@ function assign(c: KMeansState, distances: boolean): number {
 
 /**
  * sklearn's relocation: each empty cluster takes the point farthest from its (old) centre, which leaves
- * its former cluster (whose mean is updated).
+ * its former cluster (whose mean is updated). Returns whether any cluster was empty (then the next update
+ * recomputes every centre: a relocated centre is not the plain mean of its members).
  */
-function relocateEmptyClusters(c: KMeansState, centersNew: number, countsPtr: number): void {
+function relocateEmptyClusters(c: KMeansState, centersNew: number, countsPtr: number): boolean {
   const { core, X, S, d, k } = c;
   const counts = core.f64(countsPtr, k);
   const empty: number[] = [];
   for (let j = 0; j < k; j++) if (counts[j] === 0) empty.push(j);
-  if (empty.length === 0) return;
+  if (empty.length === 0) return false;
   if (c.gram) ensureDistances(c, c.gram);
   const dist = core.f64(c.minDist, S);
   const order = Array.from({ length: S }, (_, i) => i).sort((p, q) => dist[q] - dist[p] || p - q);
@@ -505,6 +517,7 @@ function relocateEmptyClusters(c: KMeansState, centersNew: number, countsPtr: nu
     if (c.gram) gramRelocated(c, c.gram, old, e, n);
     else core.f64(c.lower + 8 * p * k, k).fill(0); // moved by hand: recompute it in the next assignment
   }
+  return true;
 }
 
 export { referenceAssign, referenceInertia } from './kmeans-reference.js';

@@ -153,7 +153,7 @@ export function spectralClusterings(
     const gramFits = gramStoreBytes(S) + kmeansBytes(S, maxK, maxK, 'gram') + 8 * S * maxK < core.available;
     if (gramFits && clusters.some((K) => gramRoutePays(S, K, K, nInit))) gram = createGramStore(core, S);
     // progress weights: a restart costs about S/60 + K units here (the Gram route's S^2 passes, then K)
-    const work = clusters.map((K) => K + S / 60);
+    const work = clusters.map((K) => K + Math.round(S / 60));
     const totalWork = work.reduce((a, b) => a + b, 0);
     let done = 0;
     progress('kmeans', 0, totalWork);
