@@ -30,35 +30,29 @@ function cliques(sizes: number[]): { a: Float32Array; label: number[] } {
   return { a, label };
 }
 
-/** Angular affinity 1 - arccos(cos)/pi of random vectors around c centres in d dimensions. */
-function angularAffinity(S: number, c: number, d: number, spread: number, seed: number): Float32Array {
+/**
+ * Angular affinity 1 - arccos(cos)/pi of random vectors around c centres in d dimensions: point i around
+ * centre i mod c, or with `zipf` cluster sizes proportional to rank^-1.4 (the shape of QDG's data).
+ */
+function angularAffinity(
+  S: number,
+  c: number,
+  d: number,
+  spread: number,
+  seed: number,
+  zipf = false,
+): Float32Array {
   const g = new CounterRandom(seed, 77);
   const centres = Array.from({ length: c }, () => Array.from({ length: d }, () => g.nextGaussian()));
-  const x = Array.from({ length: S }, (_, i) => {
-    const v = centres[i % c].map((m) => m + spread * g.nextGaussian());
-    const n = Math.hypot(...v);
-    return v.map((t) => t / n);
-  });
-  const a = new Float32Array(S * S);
-  for (let i = 0; i < S; i++)
-    for (let j = 0; j < S; j++) {
-      let dot = 0;
-      for (let k = 0; k < d; k++) dot += x[i][k] * x[j][k];
-      a[i * S + j] = 1 - Math.acos(Math.min(1, Math.max(-1, dot))) / Math.PI;
+  const label = Array.from({ length: S }, (_, i) => i % c);
+  if (zipf) {
+    const w = Array.from({ length: c }, (_, r) => (r + 1) ** -1.4);
+    const total = w.reduce((p, q) => p + q, 0);
+    label.length = 0;
+    for (let r = 0; r < c && label.length < S; r++) {
+      const n = r === c - 1 ? S - label.length : Math.max(1, Math.round((S * w[r]) / total));
+      for (let t = 0; t < n && label.length < S; t++) label.push(r);
     }
-  return a;
-}
-
-/** As angularAffinity, with cluster sizes proportional to rank^-1.4 (the shape of QDG's data). */
-function zipfAngularAffinity(S: number, c: number, d: number, spread: number, seed: number): Float32Array {
-  const g = new CounterRandom(seed, 77);
-  const centres = Array.from({ length: c }, () => Array.from({ length: d }, () => g.nextGaussian()));
-  const w = Array.from({ length: c }, (_, r) => (r + 1) ** -1.4);
-  const total = w.reduce((p, q) => p + q, 0);
-  const label: number[] = [];
-  for (let r = 0; r < c && label.length < S; r++) {
-    const n = r === c - 1 ? S - label.length : Math.max(1, Math.round((S * w[r]) / total));
-    for (let t = 0; t < n && label.length < S; t++) label.push(r);
   }
   const x = label.map((r) => {
     const v = centres[r].map((m) => m + spread * g.nextGaussian());
@@ -229,7 +223,7 @@ describe('spectralEmbedding', () => {
     const K = 150;
     const mark = core.mark();
     try {
-      const e = spectralEmbedding(core, put(zipfAngularAffinity(S, 30, 64, 0.8, 3)), S, K, { seed: 0 });
+      const e = spectralEmbedding(core, put(angularAffinity(S, 30, 64, 0.8, 3, true)), S, K, { seed: 0 });
       expect(e.iterations).toBeGreaterThan(3 * K);
       expect(e.converged).toBe(true);
       expect(Math.max(...e.residuals)).toBeLessThan(1e-8);

@@ -3,29 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Core } from '../src/core/arena.js';
-import { CounterRandom } from '../src/core/rng.js';
+import { blobs, gaussians } from './kmeans-data.js';
 import { kmeans, gramRoutePays, type KMeansResult } from '../src/qdg/kmeans.js';
 import { createGramStore, extendGram } from '../src/qdg/kmeans-gram.js';
 import { referenceKMeans } from '../src/qdg/kmeans-reference.js';
 
 const core = new Core();
-
-function gaussians(n: number, seed: number): Float64Array {
-  const r = new CounterRandom(seed, 77);
-  return Float64Array.from({ length: n }, () => r.nextGaussian());
-}
-
-/** Zipf-sized Gaussian blobs (means N(0, I), spread `noise`), the shape of QDG embeddings. */
-function blobs(S: number, d: number, clusters: number, noise: number, seed: number): Float64Array {
-  const r = new CounterRandom(seed, 79);
-  const means = Float64Array.from({ length: clusters * d }, () => r.nextGaussian());
-  const x = new Float64Array(S * d);
-  for (let i = 0; i < S; i++) {
-    const c = Math.min(clusters - 1, Math.floor(clusters ** r.nextDouble()) - 1);
-    for (let j = 0; j < d; j++) x[i * d + j] = means[c * d + j] + noise * r.nextGaussian();
-  }
-  return x;
-}
 
 function expectSameBits(got: KMeansResult, want: KMeansResult): void {
   expect(Array.from(got.labels)).toEqual(Array.from(want.labels));

@@ -2,17 +2,13 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Core } from '../src/core/arena.js';
 import { CounterRandom } from '../src/core/rng.js';
+import { blobs, gaussians } from './kmeans-data.js';
 import { ConfigError } from '../src/core/errors.js';
 import { kmeans, referenceAssign, referenceInertia } from '../src/qdg/kmeans.js';
 import { referenceKMeans } from '../src/qdg/kmeans-reference.js';
 import { adjustedRandIndex, normalizedMutualInfo } from '../src/qdg/metrics.js';
 
 const core = new Core();
-
-function gaussians(n: number, seed: number): Float64Array {
-  const r = new CounterRandom(seed, 77);
-  return Float64Array.from({ length: n }, () => r.nextGaussian());
-}
 
 describe('clustering agreement metrics', () => {
   it('match hand-computed values', () => {
@@ -239,18 +235,6 @@ describe('kmeans', () => {
     expect(core.mark()).toBe(mark); // working memory released
   });
 });
-
-/** Rows from `clusters` Gaussian blobs (spread `noise`) in d dims, Zipfian sizes: realistic k-means input. */
-function blobs(S: number, d: number, clusters: number, noise: number, seed: number): Float64Array {
-  const r = new CounterRandom(seed, 79);
-  const means = Float64Array.from({ length: clusters * d }, () => r.nextGaussian());
-  const x = new Float64Array(S * d);
-  for (let i = 0; i < S; i++) {
-    const c = Math.min(clusters - 1, Math.floor(clusters ** r.nextDouble()) - 1);
-    for (let j = 0; j < d; j++) x[i * d + j] = means[c * d + j] + noise * r.nextGaussian();
-  }
-  return x;
-}
 
 describe('bounded k-means against its plain twin', () => {
   it('gives the plain Lloyd result: same labels, inertia and iterations (bounds, f32 checks, threads)', () => {
