@@ -177,29 +177,21 @@ export function kmeans_gram_rows(F32: usize, S: i32, rows: usize, k: i32, Pt: us
   }
 }
 
-/** dst f64[S] += sign src f32[S] (sign +1 or -1), each value widened exactly to f64. */
+/** dst f64[S] += sign src f32[S] (sign +1 or -1), each value widened exactly to f64 (negation is exact). */
 function addRow(dst: usize, src: usize, S: i32, sign: f64): void {
+  const neg = sign < 0;
   let i = 0;
-  if (sign > 0) {
-    for (; i + 4 <= S; i += 4) {
-      const v = v128.load(src + ((<usize>i) << 2));
-      const o = dst + ((<usize>i) << 3);
-      v128.store(o, f64x2.add(v128.load(o), f64x2.promote_low_f32x4(v)));
-      v128.store(
-        o + 16,
-        f64x2.add(v128.load(o + 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))),
-      );
+  for (; i + 4 <= S; i += 4) {
+    const v = v128.load(src + ((<usize>i) << 2));
+    let lo = f64x2.promote_low_f32x4(v);
+    let hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    if (neg) {
+      lo = f64x2.neg(lo);
+      hi = f64x2.neg(hi);
     }
-  } else {
-    for (; i + 4 <= S; i += 4) {
-      const v = v128.load(src + ((<usize>i) << 2));
-      const o = dst + ((<usize>i) << 3);
-      v128.store(o, f64x2.sub(v128.load(o), f64x2.promote_low_f32x4(v)));
-      v128.store(
-        o + 16,
-        f64x2.sub(v128.load(o + 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))),
-      );
-    }
+    const o = dst + ((<usize>i) << 3);
+    v128.store(o, f64x2.add(v128.load(o), lo));
+    v128.store(o + 16, f64x2.add(v128.load(o + 16), hi));
   }
   for (; i < S; i++) {
     const o = dst + ((<usize>i) << 3);

@@ -250,35 +250,7 @@ export function kmeans_update(
   centers: usize,
   counts: usize,
 ): void {
-  const rowB = (<usize>d) << 3;
-  memory.fill(centers, 0, <usize>k * rowB);
-  memory.fill(counts, 0, (<usize>k) << 3);
-  for (let i = 0; i < S; i++) {
-    const c = load<i32>(labels + ((<usize>i) << 2));
-    const cp = counts + ((<usize>c) << 3);
-    store<f64>(cp, load<f64>(cp) + 1);
-    const dst = centers + <usize>c * rowB;
-    const src = X + <usize>i * rowB;
-    let j = 0;
-    for (; j + 2 <= d; j += 2) {
-      const off = (<usize>j) << 3;
-      v128.store(dst + off, f64x2.add(v128.load(dst + off), v128.load(src + off)));
-    }
-    if (j < d) {
-      const off = (<usize>j) << 3;
-      store<f64>(dst + off, load<f64>(dst + off) + load<f64>(src + off));
-    }
-  }
-  for (let c = 0; c < k; c++) {
-    const n = load<f64>(counts + ((<usize>c) << 3));
-    if (n == 0) continue;
-    const inv = 1 / n;
-    const dst = centers + <usize>c * rowB;
-    for (let j = 0; j < d; j++) {
-      const off = (<usize>j) << 3;
-      store<f64>(dst + off, load<f64>(dst + off) * inv);
-    }
-  }
+  updateClusters(X, S, d, labels, k, centers, counts, 0);
 }
 
 /**
@@ -297,15 +269,29 @@ export function kmeans_update_dirty(
   counts: usize,
   dirty: usize,
 ): void {
+  updateClusters(X, S, d, labels, k, centers, counts, dirty);
+}
+
+/** The update of every cluster (dirty = 0) or of those with dirty[c] != 0: sums in row order, then 1/n. */
+function updateClusters(
+  X: usize,
+  S: i32,
+  d: i32,
+  labels: usize,
+  k: i32,
+  centers: usize,
+  counts: usize,
+  dirty: usize,
+): void {
   const rowB = (<usize>d) << 3;
   for (let c = 0; c < k; c++) {
-    if (load<i32>(dirty + ((<usize>c) << 2)) == 0) continue;
+    if (dirty && load<i32>(dirty + ((<usize>c) << 2)) == 0) continue;
     memory.fill(centers + <usize>c * rowB, 0, rowB);
     store<f64>(counts + ((<usize>c) << 3), 0);
   }
   for (let i = 0; i < S; i++) {
     const c = load<i32>(labels + ((<usize>i) << 2));
-    if (load<i32>(dirty + ((<usize>c) << 2)) == 0) continue;
+    if (dirty && load<i32>(dirty + ((<usize>c) << 2)) == 0) continue;
     const cp = counts + ((<usize>c) << 3);
     store<f64>(cp, load<f64>(cp) + 1);
     const dst = centers + <usize>c * rowB;
@@ -321,7 +307,7 @@ export function kmeans_update_dirty(
     }
   }
   for (let c = 0; c < k; c++) {
-    if (load<i32>(dirty + ((<usize>c) << 2)) == 0) continue;
+    if (dirty && load<i32>(dirty + ((<usize>c) << 2)) == 0) continue;
     const n = load<f64>(counts + ((<usize>c) << 3));
     if (n == 0) continue;
     const inv = 1 / n;

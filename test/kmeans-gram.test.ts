@@ -104,14 +104,11 @@ describe('Gram-route k-means', () => {
       const store = createGramStore(core, S);
       for (const d of [6, 20, 33, 48]) {
         const cols = columns(x, S, D, d);
-        const kept = kmeans(core, cols, S, d, d, {
-          nInit: 3,
-          seed: 1,
-          workers: 2,
-          route: 'gram',
-          gram: store,
-        });
+        const opts = { nInit: 3, seed: 1, route: 'gram' as const, gram: store };
+        const kept = kmeans(core, cols, S, d, d, { ...opts, workers: 1 });
         expect(store.columns).toBe(d);
+        // with a helper thread (it keeps its own F; this thread may run no restart and fold nothing)
+        expectSameBits(kmeans(core, cols, S, d, d, { ...opts, workers: 2 }), kept);
         const fresh = kmeans(core, cols, S, d, d, { nInit: 3, seed: 1, workers: 1, route: 'bounded' });
         expectSameBits(kept, fresh);
       }
@@ -159,6 +156,54 @@ describe('Gram-route k-means', () => {
       onRestart: (n) => started.push(n),
     });
     expect(started).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('does not depend on the scale of the data (exact power-of-2 scaling inside), on either route', () => {
+    const S = 150;
+    const d = 6;
+    const x = blobs(S, d, 10, 0.4, 12);
+    for (const route of ['bounded', 'gram'] as const) {
+      const base = kmeans(core, x, S, d, 9, { nInit: 3, seed: 5, workers: 1, route });
+      for (const e of [70, -80, 200]) {
+        const f = 2 ** e;
+        const got = kmeans(
+          core,
+          x.map((v) => v * f),
+          S,
+          d,
+          9,
+          { nInit: 3, seed: 5, workers: 1, route },
+        );
+        expect(Array.from(got.labels)).toEqual(Array.from(base.labels));
+        expect(got.iterations).toBe(base.iterations);
+        expect(got.inertia).toBe(base.inertia * f * f);
+        expect(Array.from(got.centers)).toEqual(Array.from(base.centers).map((v) => v * f));
+      }
+    }
+  });
+
+  it('refuses a store of another core or a released one, and rebuilds F for data that only look alike', () => {
+    const S = 200;
+    const d = 5;
+    const x = blobs(S, d, 8, 0.5, 21);
+    const other = new Core();
+    const foreign = createGramStore(other, S);
+    expect(() => kmeans(core, x, S, d, 6, { nInit: 1, workers: 1, route: 'gram', gram: foreign })).toThrow(
+      /another Core/,
+    );
+    const mark = core.mark();
+    const store = createGramStore(core, S);
+    kmeans(core, x, S, d, 6, { nInit: 2, seed: 1, workers: 1, route: 'gram', gram: store });
+    // the same first, middle and last rows, the others reversed: not the folded data
+    const y = Float64Array.from(x);
+    for (let i = 1; i < 99; i++) y.set(x.subarray((99 - i) * d, (100 - i) * d), i * d);
+    const got = kmeans(core, y, S, d, 6, { nInit: 2, seed: 1, workers: 1, route: 'gram', gram: store });
+    const want = kmeans(core, y, S, d, 6, { nInit: 2, seed: 1, workers: 1, route: 'bounded' });
+    expectSameBits(got, want);
+    core.release(mark);
+    expect(() => kmeans(core, x, S, d, 6, { nInit: 1, workers: 1, route: 'gram', gram: store })).toThrow(
+      /released/,
+    );
   });
 
   it('builds F = X X^T (symmetric, equal to the direct products within f64 rounding)', () => {

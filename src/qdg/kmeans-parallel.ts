@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, freemem, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, isMainThread, receiveMessageOnPort } from 'node:worker_threads';
@@ -18,11 +18,16 @@ import type { Core } from '../core/arena.js';
 import type { KMeansResult, KMeansSettings, RestartsOutcome } from './kmeans.js';
 import { kmeansRestarts } from './kmeans.js';
 import type { KMeansJob } from './kmeans-worker.js';
-import type { GramStore } from './kmeans-gram.js';
+import { gramStoreBytes, type GramStore } from './kmeans-gram.js';
 
 /** All cores (os.availableParallelism), the default of KMeansOptions.workers. */
 export function defaultKMeansWorkers(): number {
   return Math.max(1, availableParallelism());
+}
+
+/** Helper threads the free memory holds on the Gram route (each keeps its own F, with a quarter to spare). */
+export function gramHelpersAffordable(S: number): number {
+  return Math.floor(freemem() / (1.25 * gramStoreBytes(S)));
 }
 
 /** Helper threads run only from the main thread (a pool worker already fills its core). */

@@ -29,12 +29,17 @@ let core: Core | undefined;
 let base = 0;
 let store: GramStore | undefined;
 
-/** This thread's Gram matrix for the job's store id (a new one replaces the old at the core's base). */
+/**
+ * This thread's Gram matrix for the job's store id: a new one replaces the old at the core's base, and a
+ * bounded-route job frees it (so that a helper holds no F it will not use).
+ */
 function gramStoreFor(c: Core, settings: KMeansSettings): GramStore | undefined {
+  if (store && (settings.route !== 'gram' || store.id !== settings.gramId || store.S !== settings.S)) {
+    store = undefined;
+    c.release(base);
+  }
   if (settings.route !== 'gram') return undefined;
-  if (store && store.id === settings.gramId && store.S === settings.S) return store;
-  store = undefined;
-  c.release(base);
+  if (store) return store;
   store = createGramStore(c, settings.S, 0, settings.gramId);
   return store;
 }
@@ -61,7 +66,8 @@ parentPort?.on('message', (job: KMeansJob) => {
     const onIteration = job.trace
       ? (init: number, iteration: number, inertia: number) => trace.push(init, iteration, inertia)
       : undefined;
-    const gram = gramStoreFor(core, job.settings);
+    // every restart already taken: no F to build for nothing
+    const gram = Atomics.load(shared, 0) >= nInit ? undefined : gramStoreFor(core, job.settings);
     const outcome = kmeansRestarts(core, job.data, job.settings, claim, onIteration, gram);
     job.port.postMessage({ ...outcome, trace });
   } catch (e) {

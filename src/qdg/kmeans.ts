@@ -25,7 +25,12 @@ import type { Core } from '../core/arena.js';
 import { MemoryLimitError, formatBytes } from '../core/arena.js';
 import { CounterRandom, Stream } from '../core/rng.js';
 import { ConfigError, requireInt, requireNumber } from '../core/errors.js';
-import { defaultKMeansWorkers, kmeansInThreads, threadsAvailable } from './kmeans-parallel.js';
+import {
+  defaultKMeansWorkers,
+  gramHelpersAffordable,
+  kmeansInThreads,
+  threadsAvailable,
+} from './kmeans-parallel.js';
 import { seedPlusPlus } from './kmeans-seeding.js';
 import {
   allocGramState,
@@ -38,6 +43,7 @@ import {
   gramStoreBytes,
   ensureDistances,
   prepareGramState,
+  requireLiveStore,
   type GramState,
   type GramStore,
 } from './kmeans-gram.js';
@@ -84,15 +90,24 @@ export interface KMeansOptions {
 export type KMeansRoute = 'auto' | 'bounded' | 'gram';
 
 /**
- * Whether the Gram route is cheaper: it costs S^2 d / 2 f64 multiply-adds for F (the columns not yet in
- * `store`), then per restart about 3 S^2 + 30 S k passes; the bounded route about (trials + 10) S k d f32
- * multiply-adds per restart (measured on QDG embeddings: the k-means++ trials, then Lloyd steps that
- * recompute about half of the rows). f64 work counts double.
+ * Whether the Gram route takes less wall time on `threads` threads: it costs S^2 d / 2 f64 multiply-adds
+ * for F (the columns not yet folded; every thread builds its own, side by side), then per restart about
+ * 3 S^2 + 30 S k passes; the bounded route about (trials + 10) S k d f32 multiply-adds per restart
+ * (measured on QDG embeddings: the k-means++ trials, then Lloyd steps that recompute about half of the
+ * rows). f64 work counts double; each thread runs ceil(nInit / threads) restarts.
  */
-export function gramRoutePays(S: number, d: number, k: number, nInit: number, foldedColumns = 0): boolean {
+export function gramRoutePays(
+  S: number,
+  d: number,
+  k: number,
+  nInit: number,
+  foldedColumns = 0,
+  threads = 1,
+): boolean {
   const trials = 2 + Math.floor(Math.log(k));
-  const bounded = nInit * (trials + 10) * S * k * d;
-  const gram = S * S * Math.max(0, d - foldedColumns) + nInit * (3 * S * S + 30 * S * k);
+  const restarts = Math.ceil(nInit / Math.max(1, threads));
+  const bounded = restarts * (trials + 10) * S * k * d;
+  const gram = S * S * Math.max(0, d - foldedColumns) + restarts * (3 * S * S + 30 * S * k);
   return gram < bounded;
 }
 
@@ -110,6 +125,9 @@ export interface KMeansResult {
   /** The route the call took. */
   route?: 'bounded' | 'gram';
 }
+
+/** Data whose largest centred row norm is beyond 2^+-SCALE_LIMIT are scaled by a power of 2 (exactly). */
+const SCALE_LIMIT = 20;
 
 /** Rows per assignment block (KMEANS_ROW_BLOCK in assembly/kmeans.ts). */
 const ROW_BLOCK = 64;
@@ -145,13 +163,14 @@ export function kmeans(
     throw new ConfigError(`k-means route must be auto, bounded or gram, got ${String(requested)}`);
   }
   let store = opts.gram;
-  if (store && store.S !== S) throw new RangeError(`kmeans: Gram store of ${store.S} rows, data of ${S}`);
+  if (store) requireLiveStore(store, core, S);
+  const threads = threadsAvailable() ? Math.min(opts.workers ?? defaultKMeansWorkers(), nInit) : 1;
   let route: 'bounded' | 'gram' = 'bounded';
   if (requested === 'gram') route = 'gram';
   else if (requested === 'auto') {
     const folded = store && store.columns <= d ? store.columns : 0;
     const fits = store !== undefined || gramStoreBytes(S) + kmeansBytes(S, d, k, 'gram') < core.available;
-    if (fits && gramRoutePays(S, d, k, nInit, folded)) route = 'gram';
+    if (fits && gramRoutePays(S, d, k, nInit, folded, threads)) route = 'gram';
   }
   requireKMeansMemory(core, S, d, k, route, route === 'gram' && !store);
   // reject non-finite data here, before any thread starts
@@ -163,8 +182,10 @@ export function kmeans(
       );
     }
   }
-  const workers = Math.min(opts.workers ?? defaultKMeansWorkers(), nInit);
+  let workers = Math.min(opts.workers ?? defaultKMeansWorkers(), nInit);
   requireInt(workers, 'k-means workers', 1);
+  // every helper thread of the Gram route keeps its own F: no more helpers than the free memory holds
+  if (route === 'gram') workers = Math.min(workers, 1 + gramHelpersAffordable(S));
   const mark = core.mark();
   try {
     // a Gram matrix for this call only, when the caller keeps none
@@ -259,6 +280,9 @@ export function kmeansRestarts(
   const { S, d, k, maxIter, tol, seed } = settings;
   const trials = 2 + Math.floor(Math.log(k));
   const gram = settings.route === 'gram';
+  // claim first: a thread that arrives when every restart is taken does no set-up work (no F to extend)
+  const firstInit = claim();
+  if (firstInit < 0) return { bestRestart: -1, ran: 0 };
   if (gram && !store) throw new Error('kmeans: the Gram route needs a Gram store on this thread');
   const mark = core.mark();
   try {
@@ -325,8 +349,23 @@ export function kmeansRestarts(
         variance += v * v;
       }
     }
-    const tolAbs = (tol * variance) / (S * d);
+    let tolAbs = (tol * variance) / (S * d);
     K.kmeans_row_norms(X, S, d, ctx.xNorm);
+    // An exact power-of-2 scaling into f32's comfortable range: the f32 products (bounded route) and F32
+    // (Gram route) assume normal f32 values. It changes no decision; centres and inertia are scaled back
+    // exactly, so the result does not depend on the data's scale.
+    let rowMax = 0;
+    const xn0 = core.f64(ctx.xNorm, S);
+    for (let i = 0; i < S; i++) rowMax = Math.max(rowMax, xn0[i]);
+    const exponent = rowMax > 0 ? Math.round(Math.log2(rowMax) / 2) : 0;
+    const unscale = Math.abs(exponent) > SCALE_LIMIT ? 2 ** exponent : 1;
+    if (unscale !== 1) {
+      const down = 1 / unscale;
+      for (let e = 0; e < S * d; e++) x[e] *= down;
+      tolAbs *= down * down;
+      K.kmeans_row_norms(X, S, d, ctx.xNorm);
+    }
+    const reportInertia = (v: number) => v * unscale * unscale;
     if (ctx.gram) {
       extendGram(store!, X, S, d);
       prepareGramState(ctx, ctx.gram);
@@ -345,7 +384,7 @@ export function kmeansRestarts(
     let best: KMeansResult | undefined;
     let bestRestart = -1;
     let ran = 0;
-    for (let init = claim(); init >= 0; init = claim()) {
+    for (let init = firstInit; init >= 0; init = claim()) {
       ran++;
       const rng = new CounterRandom(seed, Stream.kmeans, init);
       seedPlusPlus(ctx, rng);
@@ -360,7 +399,7 @@ export function kmeansRestarts(
       for (; iter < maxIter; iter++) {
         // the inertia of a step is only reported (the Gram route then skips the distances it needs)
         const inertia = assign(ctx, onIteration !== undefined);
-        onIteration?.(init, iter, inertia);
+        onIteration?.(init, iter, reportInertia(inertia));
         const dirty = core.i32(dirtyPtr, k);
         const lab = core.i32(ctx.labels, S);
         dirty.fill(allDirty ? 1 : 0);
@@ -388,10 +427,11 @@ export function kmeansRestarts(
         labelsOld.set(lab);
       }
       // the final assignment, so that labels match the final centres
-      const inertia = assign(ctx, true);
+      const inertia = reportInertia(assign(ctx, true));
       if (!best || inertia < best.inertia) {
         const c = Float64Array.from(core.f64(ctx.centers, k * d));
-        for (let i = 0; i < k; i++) for (let j = 0; j < d; j++) c[i * d + j] += mean[j];
+        for (let i = 0; i < k; i++)
+          for (let j = 0; j < d; j++) c[i * d + j] = c[i * d + j] * unscale + mean[j];
         best = {
           labels: Int32Array.from(core.i32(ctx.labels, S)),
           inertia,

@@ -11,6 +11,7 @@ import { require } from '../core/errors.js';
 import { angularAffinity } from './affinity.js';
 import { embeddingColumns, spectralEmbedding } from './embedding.js';
 import { gramRoutePays, kmeans, kmeansBytes } from './kmeans.js';
+import { defaultKMeansWorkers } from './kmeans-parallel.js';
 import { createGramStore, gramStoreBytes, type GramStore } from './kmeans-gram.js';
 import { adjustedRandIndex, normalizedMutualInfo } from './metrics.js';
 import {
@@ -151,7 +152,10 @@ export function spectralClusterings(
     t0 = now();
     let gram: GramStore | undefined;
     const gramFits = gramStoreBytes(S) + kmeansBytes(S, maxK, maxK, 'gram') + 8 * S * maxK < core.available;
-    if (gramFits && clusters.some((K) => gramRoutePays(S, K, K, nInit))) gram = createGramStore(core, S);
+    const threads = Math.min(defaultKMeansWorkers(), nInit);
+    if (gramFits && clusters.some((K) => gramRoutePays(S, K, K, nInit, 0, threads))) {
+      gram = createGramStore(core, S);
+    }
     // progress weights: a restart costs about S/60 + K units here (the Gram route's S^2 passes, then K)
     const work = clusters.map((K) => K + Math.round(S / 60));
     const totalWork = work.reduce((a, b) => a + b, 0);
