@@ -35,6 +35,43 @@ export function parseListOption(name: string, parse: (v: string) => number) {
   };
 }
 
+/** The signals that stop long work with a checkpoint, and the exit code each ends with (128 + number). */
+const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
+
+export interface StopSignals {
+  /** The first stop signal received, or null. */
+  readonly signal: keyof typeof STOP_SIGNALS | null;
+  readonly exitCode: number;
+  dispose(): void;
+}
+
+/**
+ * Catches SIGTERM (Slurm's preemption and requeue, Kubernetes' pod deletion) and SIGINT (Ctrl-C) so that long
+ * work can checkpoint and stop; a second signal of the same kind exits at once.
+ */
+export function stopSignals(onStop?: (signal: keyof typeof STOP_SIGNALS) => void): StopSignals {
+  const state = {
+    signal: null as keyof typeof STOP_SIGNALS | null,
+    get exitCode() {
+      return state.signal ? STOP_SIGNALS[state.signal] : 0;
+    },
+    dispose() {
+      for (const [sig, fn] of handlers) process.off(sig, fn);
+    },
+  };
+  const handlers: [NodeJS.Signals, () => void][] = [];
+  for (const sig of Object.keys(STOP_SIGNALS) as (keyof typeof STOP_SIGNALS)[]) {
+    const fn = () => {
+      if (state.signal !== null) process.exit(STOP_SIGNALS[sig]);
+      state.signal = sig;
+      onStop?.(sig);
+    };
+    handlers.push([sig, fn]);
+    process.on(sig, fn);
+  }
+  return state;
+}
+
 /** Runs a command body with the exit-code contract. */
 export async function runCommand(body: () => Promise<void> | void): Promise<void> {
   try {

@@ -2,8 +2,11 @@
 // through @assemblyscript/loader, and types its exports. Every pointer is a byte offset into the module's
 // one linear memory; the memory is owned by TypeScript through the Arena (./arena.ts).
 import { instantiateSync } from '@assemblyscript/loader';
-import { WASM_BASE64 } from './wasm-binary.js';
+import { WASM_BASE64, WASM_SHA256 } from './wasm-binary.js';
 import type { KernelExports } from './api.js';
+
+/** SHA-256 (hex) of the Wasm binary this build runs: a checkpoint from another core is refused. */
+export const CORE_SHA256: string = WASM_SHA256;
 
 /** Bytes in a Wasm page. */
 export const PAGE_BYTES = 65536;

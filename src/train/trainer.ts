@@ -18,6 +18,7 @@ import { validateRunConfig, type RunConfig } from './config.js';
 import { Mlp, mlpBytes, parameterCount, type MlpConfig } from './model.js';
 import { AdamW } from './optimizer.js';
 import type { RunLog, RunRecord } from './record.js';
+import type { TrainerState } from './checkpoint.js';
 
 /** Samples evaluated per forward pass at log steps (bounds the evaluation buffers). */
 export const EVAL_CHUNK = 8192;
@@ -35,6 +36,29 @@ export interface TrainerEvents {
   /** Called every few steps with the steps done. */
   onProgress?: (stepsDone: number, steps: number) => void;
 }
+
+/** Checkpoints and stopping (the file I/O is the caller's: ./checkpoint.ts in Node). */
+export interface RunControl {
+  /** Seconds between checkpoints: Infinity never, 0 after every step. */
+  checkpointEverySeconds?: number;
+  /** Receives the state between two steps; it must be consumed (written) before returning. */
+  onCheckpoint?: (state: TrainerState) => void;
+  /** Polled after every step; true stops the run after a checkpoint, with a RunInterrupted error. */
+  shouldStop?: () => boolean;
+}
+
+/** A run stopped on request (a signal) after its checkpoint was taken; starting it again resumes it. */
+export class RunInterrupted extends Error {
+  override name = 'RunInterrupted';
+  constructor(readonly stepsDone: number) {
+    super(`run stopped at step ${stepsDone} after a checkpoint`);
+  }
+}
+
+const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resolve) =>
+    typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0),
+  );
 
 export function modelConfigOf(c: RunConfig): MlpConfig {
   return {
@@ -88,6 +112,8 @@ export class Trainer {
   stepsDone = 0;
   trainSeconds = 0;
   evalSeconds = 0;
+  /** Wall seconds of the run before this process (a resumed run's earlier attempts). */
+  private secondsBefore = 0;
   private readonly train: ParityBatch;
   private readonly evalBatch: ParityBatch;
   private readonly lossPtr: number;
@@ -251,11 +277,83 @@ export class Trainer {
     this.log.subtaskAccuracy.push(e.subtaskAccuracy);
   }
 
+  /** The run's state between two steps (copies of the Wasm buffers; the log is shared, not copied). */
+  getState(seconds = this.secondsBefore): TrainerState {
+    const adam = this.optimizer.getState();
+    return {
+      stepsDone: this.stepsDone,
+      adamT: adam.t,
+      epoch: this.epoch,
+      epochPos: this.epochPos,
+      trainSeconds: this.trainSeconds,
+      evalSeconds: this.evalSeconds,
+      seconds,
+      params: this.core.f32(this.model.params, this.model.paramFloats).slice(),
+      adamM: adam.m,
+      adamV: adam.v,
+      log: this.log,
+    };
+  }
+
+  /** Puts the run back where getState() took it (a checkpoint of this config); the next step() continues it. */
+  setState(state: TrainerState): void {
+    const { steps, logEvery, data } = this.config;
+    const logs = Math.ceil(state.stepsDone / logEvery);
+    if (
+      !Number.isInteger(state.stepsDone) ||
+      state.stepsDone < 0 ||
+      state.stepsDone > steps ||
+      state.params.length !== this.model.paramFloats ||
+      state.log.steps.length !== logs ||
+      state.log.subtaskLoss.some((row) => row.length !== this.config.nTasks) ||
+      (data === null) !== state.epoch < 0
+    )
+      throw new ConfigError(
+        `the checkpoint does not fit this run (step ${state.stepsDone} of ${steps}, ${state.log.steps.length} logs)`,
+      );
+    this.core.f32(this.model.params, this.model.paramFloats).set(state.params);
+    this.optimizer.setState({ t: state.adamT, m: state.adamM, v: state.adamV });
+    this.stepsDone = state.stepsDone;
+    this.trainSeconds = state.trainSeconds;
+    this.evalSeconds = state.evalSeconds;
+    this.secondsBefore = state.seconds;
+    for (const key of ['steps', 'meanLoss', 'accuracy', 'subtaskLoss', 'subtaskAccuracy'] as const)
+      (this.log[key] as unknown[]).splice(0, Infinity, ...state.log[key]);
+    if (state.epoch >= 0) {
+      // the permutation of an epoch is a function of its number: regenerate it, then stand where we were
+      this.epoch = state.epoch - 1;
+      this.shuffle();
+      this.epochPos = state.epochPos;
+    }
+  }
+
   /** Trains for config.steps steps, evaluating before the update at every log step. */
-  run(events: TrainerEvents = {}): RunRecord {
+  run(events: TrainerEvents = {}, control: RunControl = {}): RunRecord {
+    const loop = this.loop(events, control);
+    for (;;) {
+      const next = loop.next();
+      if (next.done) return next.value;
+    }
+  }
+
+  /** run(), yielding to the event loop about every 100 ms so that signal handlers and timers can run. */
+  async runAsync(events: TrainerEvents = {}, control: RunControl = {}): Promise<RunRecord> {
+    const loop = this.loop(events, control);
+    for (;;) {
+      const next = loop.next();
+      if (next.done) return next.value;
+      await yieldToEventLoop();
+    }
+  }
+
+  private *loop(events: TrainerEvents, control: RunControl): Generator<void, RunRecord> {
     const { steps, logEvery } = this.config;
     const start = performance.now();
+    const elapsed = () => this.secondsBefore + (performance.now() - start) / 1000;
+    const every = control.checkpointEverySeconds ?? Infinity;
     let lastProgress = 0;
+    let lastYield = start;
+    let lastCheckpoint = start;
     while (this.stepsDone < steps) {
       if (this.stepsDone % logEvery === 0) {
         const e = this.evaluate(this.stepsDone / logEvery);
@@ -268,9 +366,23 @@ export class Trainer {
         lastProgress = now;
         events.onProgress(this.stepsDone, steps);
       }
+      if (this.stepsDone < steps && control.onCheckpoint) {
+        if (control.shouldStop?.()) {
+          control.onCheckpoint(this.getState(elapsed()));
+          throw new RunInterrupted(this.stepsDone);
+        }
+        if ((now - lastCheckpoint) / 1000 >= every) {
+          control.onCheckpoint(this.getState(elapsed()));
+          lastCheckpoint = performance.now();
+        }
+      }
+      if (now - lastYield > 100) {
+        lastYield = now;
+        yield;
+      }
     }
     events.onProgress?.(steps, steps);
-    return this.toRecord((performance.now() - start) / 1000);
+    return this.toRecord(elapsed());
   }
 
   toRecord(seconds: number): RunRecord {
@@ -297,11 +409,22 @@ export class Trainer {
   }
 }
 
-/** Trains one run to completion in a core of its own (released afterwards) and returns its record. */
-export function trainRun(config: RunConfig, events: TrainerEvents = {}, core: Core = getCore()): RunRecord {
+/**
+ * Trains one run to completion in a core of its own (released afterwards) and returns its record; `resume`
+ * continues it from a checkpoint's state.
+ */
+export function trainRun(
+  config: RunConfig,
+  events: TrainerEvents = {},
+  core: Core = getCore(),
+  control: RunControl = {},
+  resume?: TrainerState,
+): RunRecord {
   const mark = core.mark();
   try {
-    return new Trainer(config, core).run(events);
+    const trainer = new Trainer(config, core);
+    if (resume) trainer.setState(resume);
+    return trainer.run(events, control);
   } finally {
     core.release(mark);
   }

@@ -1,11 +1,19 @@
 // `quanta train`: one multitask-sparse-parity run, written as a run record.
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { DEFAULT_RUN, type RunConfig } from '../../train/config.js';
-import { Trainer, validateRun } from '../../train/trainer.js';
-import { writeJsonAtomic } from '../../io/atomic.js';
+import { RunInterrupted, Trainer, validateRun } from '../../train/trainer.js';
+import { removeStaleTemps, writeJsonAtomic } from '../../io/atomic.js';
+import {
+  checkpointPathOf,
+  DEFAULT_CHECKPOINT_EVERY,
+  findCheckpoint,
+  parseDuration,
+  writeCheckpoint,
+} from '../../train/checkpoint.js';
 import { saveRunWeights } from '../../train/weights.js';
-import { parseFloatOption, parseIntOption, Progress, runCommand } from '../common.js';
+import { parseFloatOption, parseIntOption, Progress, runCommand, stopSignals } from '../common.js';
 import { formatRunSummary, compactRecord } from '../../train/summary.js';
 
 export function registerTrain(program: Command): void {
@@ -69,11 +77,18 @@ export function registerTrain(program: Command): void {
       parseIntOption('--data', 1),
     )
     .option('--out <file>', 'run record to write', 'quanta-out/run.json')
+    .option(
+      '--checkpoint-every <duration>',
+      'write a checkpoint (<out>.ckpt) this often and on SIGTERM/SIGINT; the same command resumes from it ' +
+        '(10m, 30s, 500ms; 0 = every step; off)',
+      DEFAULT_CHECKPOINT_EVERY,
+    )
     .option('--no-save-weights', 'do not save the trained weights beside the record')
     .option('--json', 'print the run record as JSON on stdout instead of the summary')
     .option('--quiet', 'no progress on stderr')
     .action(async (o) =>
-      runCommand(() => {
+      runCommand(async () => {
+        const checkpointEvery = parseDuration(o.checkpointEvery as string);
         const config: RunConfig = {
           nTasks: o.nTasks,
           n: o.n,
@@ -94,16 +109,51 @@ export function registerTrain(program: Command): void {
         };
         validateRun(config);
         const out = resolve(o.out as string);
+        const checkpointPath = checkpointPathOf(out);
+        // a checkpoint of another run (or core) is refused here, before any work (exit 2)
+        const resume = findCheckpoint(checkpointPath, config);
+        removeStaleTemps(dirname(out), basename(out).replace(/\.json$/i, ''));
         const trainer = new Trainer(config);
+        if (resume) {
+          trainer.setState(resume.state);
+          if (!o.quiet)
+            process.stderr.write(
+              `quanta train: resuming from ${checkpointPath} at step ${resume.state.stepsDone} of ${config.steps}\n`,
+            );
+        }
+        const stop = stopSignals();
         const progress = new Progress('train', config.steps, Boolean(o.quiet));
-        let lastLoss = NaN;
-        const record = trainer.run({
-          onLog: (_step, e) => (lastLoss = e.meanLoss),
-          onProgress: (done) => progress.update(done, `loss ${(lastLoss / Math.LN2).toFixed(3)} bits`),
-        });
+        let lastLoss = resume ? (resume.state.log.meanLoss.at(-1) ?? NaN) : NaN;
+        let record;
+        try {
+          record = await trainer.runAsync(
+            {
+              onLog: (_step, e) => (lastLoss = e.meanLoss),
+              onProgress: (done) => progress.update(done, `loss ${(lastLoss / Math.LN2).toFixed(3)} bits`),
+            },
+            {
+              checkpointEverySeconds: checkpointEvery,
+              onCheckpoint: (state) => writeCheckpoint(checkpointPath, config, state),
+              shouldStop: () => stop.signal !== null,
+            },
+          );
+        } catch (e) {
+          progress.stop();
+          if (e instanceof RunInterrupted) {
+            process.stderr.write(
+              `quanta train: stopped by ${stop.signal} at step ${e.stepsDone}; checkpoint ${checkpointPath}; ` +
+                `the same command resumes it\n`,
+            );
+            process.exit(stop.exitCode);
+          }
+          throw e;
+        } finally {
+          stop.dispose();
+        }
         progress.stop();
         if (o.saveWeights) record.weights = saveRunWeights(out, trainer.model);
         writeJsonAtomic(out, compactRecord(record));
+        rmSync(checkpointPath, { force: true });
         if (o.json) process.stdout.write(JSON.stringify(record) + '\n');
         else process.stdout.write(formatRunSummary(record, out) + '\n');
       }),

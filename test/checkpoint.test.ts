@@ -1,0 +1,292 @@
+// Checkpoints: the file round-trips every bit, a damaged or foreign checkpoint is refused, a run resumed from
+// its state at any step equals the uninterrupted run, and `quanta train` killed with SIGKILL at random moments
+// (checkpointing after every step, so many kills land inside a checkpoint write) and started again ends with a
+// record and weights byte-identical to an uninterrupted run, single-epoch and multi-epoch.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../src/core/errors.js';
+import { CORE_SHA256 } from '../src/core/wasm.js';
+import {
+  encodeCheckpoint,
+  parseDuration,
+  readCheckpoint,
+  writeCheckpoint,
+  type TrainerState,
+} from '../src/train/checkpoint.js';
+import type { RunConfig } from '../src/train/config.js';
+import { RunInterrupted, Trainer } from '../src/train/trainer.js';
+import { bundleCli } from './cli-bundle.js';
+import { comparableRecord } from './record-compare.js';
+
+const dirs: string[] = [];
+function freshDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'quanta-ckpt-'));
+  dirs.push(d);
+  return d;
+}
+let cli = '';
+let cleanup = () => {};
+beforeAll(async () => {
+  ({ cli, cleanup } = await bundleCli());
+});
+afterAll(() => {
+  cleanup();
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
+
+const TINY: RunConfig = {
+  nTasks: 12,
+  n: 14,
+  k: 3,
+  alpha: 0.4,
+  width: 24,
+  depth: 2,
+  activation: 'relu',
+  batch: 128,
+  steps: 240,
+  lr: 3e-3,
+  weightDecay: 0,
+  seed: 3,
+  logEvery: 20,
+  testPoints: 1000,
+  testPointsPerTask: 40,
+  data: null,
+};
+
+describe('checkpoint file', () => {
+  const stateArb = fc
+    .record({
+      nTasks: fc.integer({ min: 1, max: 6 }),
+      logs: fc.integer({ min: 0, max: 5 }),
+      params: fc.integer({ min: 1, max: 40 }),
+      epoch: fc.integer({ min: -1, max: 9 }),
+    })
+    .chain(({ nTasks, logs, params, epoch }) =>
+      fc.record({
+        nTasks: fc.constant(nTasks),
+        state: fc.record({
+          stepsDone: fc.nat(1e6),
+          adamT: fc.nat(1e6),
+          epoch: fc.constant(epoch),
+          epochPos: fc.nat(1e5),
+          trainSeconds: fc.double({ min: 0, max: 1e5, noNaN: true }),
+          evalSeconds: fc.double({ min: 0, max: 1e5, noNaN: true }),
+          seconds: fc.double({ min: 0, max: 1e5, noNaN: true }),
+          params: fc.float32Array({ minLength: params, maxLength: params }),
+          adamM: fc.float32Array({ minLength: params, maxLength: params }),
+          adamV: fc.float32Array({ minLength: params, maxLength: params }),
+          log: fc.record({
+            steps: fc.array(fc.nat(1e6), { minLength: logs, maxLength: logs }),
+            meanLoss: fc.array(fc.double({ noNaN: true }), { minLength: logs, maxLength: logs }),
+            accuracy: fc.array(fc.double({ noNaN: true }), { minLength: logs, maxLength: logs }),
+            subtaskLoss: fc.array(
+              fc.array(fc.double({ noNaN: true }), { minLength: nTasks, maxLength: nTasks }),
+              { minLength: logs, maxLength: logs },
+            ),
+            subtaskAccuracy: fc.array(
+              fc.array(fc.double({ noNaN: true }), { minLength: nTasks, maxLength: nTasks }),
+              { minLength: logs, maxLength: logs },
+            ),
+          }),
+        }),
+      }),
+    );
+
+  it('round-trips every bit of the state (property)', () => {
+    const dir = freshDir();
+    fc.assert(
+      fc.property(stateArb, ({ nTasks, state }) => {
+        const config = { ...TINY, nTasks };
+        const path = join(dir, 'p.ckpt');
+        writeCheckpoint(path, config, state as TrainerState);
+        const back = readCheckpoint(path, config).state;
+        // Object.is semantics: -0 and every f32 bit pattern but NaN payloads survive
+        expect(back).toEqual(state);
+        expect(
+          Buffer.from(back.params.buffer).equals(Buffer.from((state.params as Float32Array).buffer)),
+        ).toBe(true);
+      }),
+      { numRuns: 60, seed: 7 },
+    );
+  });
+
+  it('refuses a damaged, foreign-config or foreign-core checkpoint with a ConfigError', () => {
+    const dir = freshDir();
+    const trainer = new Trainer(TINY);
+    for (let i = 0; i < 5; i++) trainer.step();
+    const bytes = Buffer.from(encodeCheckpoint(TINY, trainer.getState()));
+    const path = join(dir, 'r.ckpt');
+    writeFileSync(path, bytes.subarray(0, bytes.length - 3));
+    expect(() => readCheckpoint(path, TINY)).toThrow(/damaged/);
+    const flipped = Buffer.from(bytes);
+    flipped[flipped.length - 1] ^= 1;
+    writeFileSync(path, flipped);
+    expect(() => readCheckpoint(path, TINY)).toThrow(/checksum/);
+    writeFileSync(path, 'not a checkpoint at all');
+    expect(() => readCheckpoint(path, TINY)).toThrow(ConfigError);
+    writeFileSync(path, bytes);
+    expect(() => readCheckpoint(path, { ...TINY, width: 25 })).toThrow(
+      /different run \(width 24 there, 25 asked\)/,
+    );
+    const otherCore = Buffer.from(bytes.toString('latin1').replace(CORE_SHA256, 'f'.repeat(64)), 'latin1');
+    writeFileSync(path, otherCore);
+    expect(() => readCheckpoint(path, TINY)).toThrow(/another Wasm core/);
+    writeFileSync(path, bytes);
+    expect(readCheckpoint(path, TINY).state.stepsDone).toBe(5);
+  });
+
+  it('parses checkpoint intervals', () => {
+    expect(parseDuration('10m')).toBe(600);
+    expect(parseDuration('30s')).toBe(30);
+    expect(parseDuration('500ms')).toBe(0.5);
+    expect(parseDuration('1h')).toBe(3600);
+    expect(parseDuration('0')).toBe(0);
+    expect(parseDuration('off')).toBe(Infinity);
+    expect(() => parseDuration('soon')).toThrow(ConfigError);
+    expect(() => parseDuration('-1s')).toThrow(ConfigError);
+  });
+});
+
+/** The record (without timing) and the parameters of a run. */
+function finish(trainer: Trainer): { record: string; params: Buffer } {
+  const record = trainer.run();
+  return {
+    record: comparableRecord(JSON.stringify(record)),
+    params: Buffer.from(trainer.core.f32(trainer.model.params, trainer.model.paramFloats).slice().buffer),
+  };
+}
+
+describe('resume from a checkpoint', () => {
+  it('a run stopped at any step and resumed from its checkpoint file equals the uninterrupted run (property)', () => {
+    const dir = freshDir();
+    const reference = new Map<string, { record: string; params: Buffer }>();
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: TINY.steps - 1 }),
+        fc.constantFrom<number | null>(null, 300, 1000),
+        (stopAt, data) => {
+          const config: RunConfig = { ...TINY, data };
+          const key = String(data);
+          if (!reference.has(key)) reference.set(key, finish(new Trainer(config)));
+          const path = join(dir, `${key}.ckpt`);
+          const first = new Trainer(config);
+          expect(() =>
+            first.run(
+              {},
+              {
+                onCheckpoint: (s) => writeCheckpoint(path, config, s),
+                shouldStop: () => first.stepsDone >= stopAt,
+              },
+            ),
+          ).toThrow(RunInterrupted);
+          const second = new Trainer(config);
+          second.setState(readCheckpoint(path, config).state);
+          expect(second.stepsDone).toBe(stopAt);
+          const resumed = finish(second);
+          expect(resumed.record).toBe(reference.get(key)!.record);
+          expect(resumed.params.equals(reference.get(key)!.params)).toBe(true);
+        },
+      ),
+      { numRuns: 12, seed: 11 },
+    );
+  });
+});
+
+/** Deterministic pseudo-random numbers for the kill times (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Starts `node cli args`, SIGKILLs it after `ms` unless it ended first; resolves with its exit code (null: killed). */
+function runAndKill(args: string[], ms: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+describe('quanta train killed with SIGKILL at random moments', () => {
+  const trainArgs = [
+    'train',
+    '--n-tasks',
+    '16',
+    '--n',
+    '14',
+    '--width',
+    '32',
+    '--batch',
+    '256',
+    '--steps',
+    '4000',
+    '--log-every',
+    '50',
+    '--test-points',
+    '1000',
+    '--test-points-per-task',
+    '40',
+    '--quiet',
+  ];
+  for (const data of [null, '3000']) {
+    it(`resumes byte-identical to an uninterrupted run (${data === null ? 'single-epoch' : 'multi-epoch, --data ' + data})`, async () => {
+      const dir = freshDir();
+      const args = data === null ? trainArgs : [...trainArgs, '--data', data];
+      const ref = spawnSync(
+        process.execPath,
+        [cli, ...args, '--checkpoint-every', 'off', '--out', join(dir, 'ref.json')],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(ref.status, ref.stderr).toBe(0);
+
+      const out = join(dir, 'run.json');
+      const random = rng(data === null ? 1 : 2);
+      const resumeArgs = [...args, '--checkpoint-every', '0', '--out', out];
+      let kills = 0;
+      let code: number | null = null;
+      for (let attempt = 0; attempt < 8 && code !== 0; attempt++) {
+        code = await runAndKill(resumeArgs, 400 + random() * 1200);
+        if (code === null) kills++;
+      }
+      if (code !== 0) code = await runAndKill(resumeArgs, 120_000);
+      expect(code).toBe(0);
+      expect(kills).toBeGreaterThanOrEqual(3);
+      // the kills left checkpoints and half-written temp files: all gone at the end
+      expect(readdirSync(dir).sort()).toEqual(['ref.json', 'ref.weights.npy', 'run.json', 'run.weights.npy']);
+      expect(comparableRecord(readFileSync(out, 'utf8'))).toBe(
+        comparableRecord(readFileSync(join(dir, 'ref.json'), 'utf8')),
+      );
+      expect(
+        readFileSync(join(dir, 'run.weights.npy')).equals(readFileSync(join(dir, 'ref.weights.npy'))),
+      ).toBe(true);
+    }, 180_000);
+  }
+
+  it('refuses a checkpoint of another run before any work: exit 2, one line, nothing written', () => {
+    const dir = freshDir();
+    const out = join(dir, 'run.json');
+    const trainer = new Trainer({ ...TINY });
+    trainer.step();
+    writeCheckpoint(join(dir, 'run.ckpt'), TINY, trainer.getState());
+    const r = spawnSync(process.execPath, [cli, ...trainArgs, '--out', out], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/belongs to a different run/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
