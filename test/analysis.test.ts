@@ -119,7 +119,10 @@ describe('folders', () => {
         join(dir, 'sweep.json'),
         JSON.stringify({ kind: 'alpha', fitWindows: { S: [200, 8000] } }),
       );
+      // runs/ holds records only: anything else there is refused, never skipped in silence
       writeFileSync(join(dir, 'runs', 'junk.json'), '{"not": "a record"}');
+      expect(() => loadSweepFolder(dir)).toThrow(/junk\.json is not a run record/);
+      rmSync(join(dir, 'runs', 'junk.json'));
       const folder = loadSweepFolder(dir);
       expect(folder.records).toHaveLength(records.length);
       expect(folder.fitWindows.S).toEqual([200, 8000]);

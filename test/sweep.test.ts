@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { planSweep } from '../src/scaling/plan.js';
 import { SweepStore } from '../src/scaling/store.js';
 import { runSweep } from '../src/scaling/sweep.js';
 import { ConfigError } from '../src/core/errors.js';
-import { mkdirSync } from 'node:fs';
 import type { SweepOverrides } from '../src/scaling/plan.js';
+import { bundleCli } from './cli-bundle.js';
 
 /** A tiny sweep (as in pool.test.ts): 3 widths and 2 dataset sizes of a 10-subtask task. */
 const TINY: SweepOverrides = {
@@ -41,26 +41,12 @@ function freshDir(): string {
 
 let cli = '';
 beforeAll(async () => {
-  // the CLI and its pool worker, bundled from the sources (packages stay external, resolved from node_modules)
-  const esbuild = await import('esbuild');
-  mkdirSync(resolve('node_modules/.cache'), { recursive: true });
-  const outdir = mkdtempSync(join(resolve('node_modules/.cache'), 'quanta-sweep-cli-'));
-  dirs.push(outdir);
-  await esbuild.build({
-    entryPoints: { main: 'src/cli/main.ts', 'pool-worker': 'src/scaling/pool-worker.ts' },
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'silent',
-  });
-  // pool.ts looks for pool-worker.js beside the script
-  writeFileSync(join(outdir, 'pool-worker.js'), `export { default } from './pool-worker.mjs';\n`);
-  cli = join(outdir, 'main.mjs');
+  const bundle = await bundleCli();
+  cli = bundle.cli;
+  cleanups.push(bundle.cleanup);
 });
+const cleanups: (() => void)[] = [];
+afterAll(() => cleanups.forEach((c) => c()));
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function quanta(...args: string[]) {

@@ -115,6 +115,15 @@ export function theoryFigures(): Figure[] {
   return [theoryCurvesFigure(), alphaRelationFigure()];
 }
 
+/** The flag an unfinished sweep's fits and report carry: which planned runs have no record yet. */
+export function unfinishedNote(missing: string[], recorded: number): string {
+  const shown = missing.slice(0, 3).join(', ') + (missing.length > 3 ? ', ...' : '');
+  return (
+    `UNFINISHED SWEEP: ${missing.length} of ${missing.length + recorded} planned runs have no record yet ` +
+    `(${shown}); these fits use the ${recorded} that do.`
+  );
+}
+
 /** Builds the report of a sweep folder in memory. Throws a ConfigError for a missing or empty folder. */
 export async function renderSweepReport(dir: string): Promise<RenderedReport> {
   const folder = loadSweepFolder(dir);
@@ -163,7 +172,9 @@ export async function renderSweepReport(dir: string): Promise<RenderedReport> {
   );
   const html = htmlPage({
     title: `quanta report: ${dir}`,
-    intro: `${folder.records.length} run records (${counts.join('; ')}). Losses in bits; alpha is the paper’s (p_k ∝ k^-(alpha+1)).`,
+    intro:
+      `${folder.records.length} run records (${counts.join('; ')}). Losses in bits; alpha is the paper’s (p_k ∝ k^-(alpha+1)).` +
+      (folder.missing.length > 0 ? ' ' + unfinishedNote(folder.missing, folder.records.length) : ''),
     sections,
   });
   return { html, csvs };

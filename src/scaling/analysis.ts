@@ -7,6 +7,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { isRunRecord, type RunRecord } from '../train/record.js';
+import type { PlannedRun } from './plan.js';
+import { sameConfig } from './store.js';
 import { subtaskProbabilities } from '../parity/task.js';
 import {
   PAPER_CONVERGENCE_SLOPE,
@@ -48,6 +50,8 @@ export interface SweepFolder {
   sweep: Record<string, unknown> | null;
   records: RunRecord[];
   fitWindows: FitWindows;
+  /** Planned runs (sweep.json) that have no record yet: the sweep is unfinished. */
+  missing: string[];
 }
 
 const toBits = (nats: number) => nats / LN2;
@@ -69,22 +73,68 @@ function parseWindow(v: unknown, name: string): [number, number] | undefined {
   return [v[0], v[1]];
 }
 
+/** The first non-number in a record's losses (null from a NaN written as JSON, a string, ...), or null. */
+function badLoss(r: RunRecord): string | null {
+  const bad = (x: unknown) => typeof x !== 'number' || !Number.isFinite(x);
+  const i = r.log.meanLoss.findIndex(bad);
+  if (i >= 0) return `log.meanLoss[${i}] is ${JSON.stringify(r.log.meanLoss[i])}`;
+  if (r.log.subtaskLoss.length !== r.log.meanLoss.length)
+    return `log.subtaskLoss has ${r.log.subtaskLoss.length} rows for ${r.log.meanLoss.length} log steps`;
+  for (let j = 0; j < r.log.subtaskLoss.length; j++) {
+    const row = r.log.subtaskLoss[j];
+    if (!Array.isArray(row)) return `log.subtaskLoss[${j}] is not a list`;
+    const k = row.findIndex(bad);
+    if (k >= 0) return `log.subtaskLoss[${j}][${k}] is ${JSON.stringify(row[k])}`;
+  }
+  return null;
+}
+
 /**
  * Reads a sweep folder: DIR/sweep.json (optional) and the run records in DIR/runs/*.json (and DIR/*.json).
- * Throws a ConfigError when DIR is missing or holds no run record.
+ * Throws a ConfigError when DIR is missing or holds no run record, when a file in DIR/runs is not a run
+ * record, when a record holds a loss that is not a number, and when the folder has a plan and a record does
+ * not belong to it (another config, or a run the plan does not have). Planned runs without a record yet are
+ * listed in `missing`.
  */
 export function loadSweepFolder(dir: string): SweepFolder {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError(`no such directory: ${dir}`);
   const sweepPath = join(dir, 'sweep.json');
   const sweep = existsSync(sweepPath) ? (readJson(sweepPath) as Record<string, unknown>) : null;
+  const planned = Array.isArray(sweep?.runs)
+    ? new Map((sweep.runs as PlannedRun[]).map((r) => [r.id, r.config]))
+    : null;
   const records: RunRecord[] = [];
+  const seen = new Set<string>();
   for (const sub of [join(dir, 'runs'), dir]) {
     if (!existsSync(sub) || !statSync(sub).isDirectory()) continue;
+    const inRuns = sub !== dir;
     for (const name of readdirSync(sub).sort()) {
       if (!name.endsWith('.json') || name.startsWith('.') || name === 'sweep.json' || name === 'fits.json')
         continue;
-      const x = readJson(join(sub, name));
-      if (isRunRecord(x)) records.push(x);
+      const path = join(sub, name);
+      const x = readJson(path);
+      if (!isRunRecord(x)) {
+        // DIR/runs holds only records; other JSON files may sit beside sweep.json
+        if (inRuns) throw new ConfigError(`${path} is not a run record: move it out of ${sub}`);
+        continue;
+      }
+      const why = badLoss(x);
+      if (why !== null)
+        throw new ConfigError(`${path}: ${why}, not a loss: the run diverged or its record is damaged`);
+      if (planned !== null) {
+        const id = name.replace(/\.json$/, '');
+        const config = planned.get(id);
+        if (config === undefined || !sameConfig(config, x.config))
+          throw new ConfigError(
+            `${path} does not belong to the sweep in ${sweepPath} (` +
+              (config === undefined
+                ? `no planned run '${id}'`
+                : `a different config than planned run '${id}'`) +
+              `): move it out or fit it in a folder of its own`,
+          );
+        seen.add(id);
+      }
+      records.push(x);
     }
   }
   if (records.length === 0)
@@ -95,7 +145,8 @@ export function loadSweepFolder(dir: string): SweepFolder {
     S: parseWindow(fw.S, 'S'),
     D: parseWindow(fw.D, 'D'),
   };
-  return { dir, sweep, records, fitWindows };
+  const missing = planned === null ? [] : [...planned.keys()].filter((id) => !seen.has(id));
+  return { dir, sweep, records, fitWindows, missing };
 }
 
 // ---- per-run measurements --------------------------------------------------------------------------------

@@ -1,10 +1,18 @@
 // Running a sweep: the plan's runs (or one shard's slice of them) that have no record yet, longest first, on a
-// pool of worker threads, each writing its record atomically into DIR/runs. Resumable: a re-run skips the runs
-// whose record exists, and a killed sweep loses at most the runs in flight. The sweep.json written by every
-// shard is the same, so shards of one sweep can share one store (a network folder) safely.
+// pool of worker threads, each writing its record atomically into DIR/runs.
+//
+//   plan --checkPlan (a folder holds one plan) --> pending runs (no record yet) --> checkpoints checked
+//     --> sweep.json recorded once --> `workers` lanes: claim the next run (DIR/runs/<id>.claim, exclusive)
+//         --> pool thread: resume from DIR/runs/<id>.ckpt if any, train, checkpoint every `checkpointEvery`,
+//             write the record, remove the checkpoint --> release the claim
+//
+// Resumable at any moment: a re-run skips the runs whose record exists and resumes the others from their
+// checkpoints, bit for bit. A stop request (the CLI sets it on SIGTERM/SIGINT) makes every run in flight write a
+// checkpoint and stop, and no new run starts. Claims keep any number of writers (shards, array tasks, two
+// identical sweeps started at once) from training a run twice.
 import type { Shard, SweepPlan, PlannedRun } from './plan.js';
 import { longestFirst, runCost, shardRuns } from './plan.js';
-import { SweepStore } from './store.js';
+import { CLAIM_HEARTBEAT_SECONDS, SweepStore, type Claim } from './store.js';
 import { TrainingPool, defaultWorkers, type TrainJobResult } from './pool.js';
 
 export interface SweepProgress {
@@ -24,6 +32,10 @@ export interface SweepOptions {
   shard?: Shard;
   workerFile?: string;
   onProgress?: (p: SweepProgress) => void;
+  /** Seconds between a run's checkpoints (default Infinity: only when stopped). */
+  checkpointEverySeconds?: number;
+  /** Int32Array over a SharedArrayBuffer: element 0 set non-zero stops the sweep with checkpoints. */
+  stopFlag?: Int32Array;
 }
 
 export interface SweepOutcome {
@@ -34,6 +46,12 @@ export interface SweepOutcome {
   skipped: string[];
   trained: TrainJobResult[];
   failed: { id: string; error: string }[];
+  /** Runs stopped by a stop request after their checkpoint (they resume when the sweep runs again). */
+  interrupted: { id: string; stepsDone: number }[];
+  /** Runs that another live writer holds (claimed): left to it. */
+  elsewhere: { id: string; heldBy: string }[];
+  /** Runs of this shard not started because the sweep was stopped. */
+  notStarted: string[];
   workers: number;
   seconds: number;
 }
@@ -51,9 +69,14 @@ export function pendingRuns(plan: SweepPlan, store: SweepStore, shard?: Shard) {
   return { slice, todo: longestFirst(todo), skipped };
 }
 
+/** A stop flag the sweep's threads can read (see SweepOptions.stopFlag). */
+export function newStopFlag(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4));
+}
+
 /**
- * Runs a sweep into `dir`. Everything that can be refused (a file in the way, records of a different sweep in
- * the folder) is refused before anything is written.
+ * Runs a sweep into `dir`. Everything that can be refused (a file in the way, another plan in the folder,
+ * records or checkpoints of different runs) is refused before anything is written.
  */
 export async function runSweep(
   plan: SweepPlan,
@@ -63,8 +86,11 @@ export async function runSweep(
   const start = performance.now();
   const store = new SweepStore(dir);
   store.checkWritable();
+  store.checkPlan(plan);
   const { slice, todo, skipped } = pendingRuns(plan, store, options.shard);
+  store.checkCheckpoints(todo);
   store.writePlan(plan);
+  store.removeStaleTemps();
 
   const outcome: SweepOutcome = {
     dir: store.dir,
@@ -73,6 +99,9 @@ export async function runSweep(
     skipped,
     trained: [],
     failed: [],
+    interrupted: [],
+    elsewhere: [],
+    notStarted: [],
     workers: 0,
     seconds: 0,
   };
@@ -81,6 +110,8 @@ export async function runSweep(
     return outcome;
   }
 
+  const stopFlag = options.stopFlag ?? newStopFlag();
+  const stopped = () => Atomics.load(stopFlag, 0) !== 0;
   const workers = Math.max(1, Math.min(options.workers ?? defaultWorkers(), todo.length));
   outcome.workers = workers;
   const cost = new Map(todo.map((r) => [r.id, runCost(r.config)]));
@@ -107,31 +138,67 @@ export async function runSweep(
     });
   };
 
+  const claims = new Set<Claim>();
+  const heartbeat = setInterval(() => claims.forEach((c) => c.beat()), CLAIM_HEARTBEAT_SECONDS * 1000);
+  heartbeat.unref();
+  const queue = [...todo];
   const pool = await TrainingPool.open({ workers, workerFile: options.workerFile });
+
+  /** One lane: claims the next run, trains it in a pool thread, releases it; until the queue is empty or a stop. */
+  const lane = async () => {
+    for (let run = queue.shift(); run !== undefined; run = queue.shift()) {
+      if (stopped()) {
+        outcome.notStarted.push(run.id);
+        continue;
+      }
+      const claim = store.claim(run.id);
+      if (!('release' in claim)) {
+        outcome.elsewhere.push({ id: run.id, heldBy: claim.heldBy });
+        doneCost += cost.get(run.id) ?? 0;
+        continue;
+      }
+      claims.add(claim);
+      try {
+        // another writer may have finished it between our look at the store and our claim
+        if (store.status(run).state === 'done') {
+          outcome.skipped.push(run.id);
+          continue;
+        }
+        const result = await pool.train(
+          {
+            id: run.id,
+            config: run.config,
+            recordPath: store.recordPath(run.id),
+            checkpointPath: store.checkpointPath(run.id),
+            checkpointEverySeconds: options.checkpointEverySeconds ?? Infinity,
+            stop: stopFlag,
+          },
+          (steps) => {
+            inFlight.set(run.id, steps / run.config.steps);
+            report();
+          },
+        );
+        if (result.interrupted) outcome.interrupted.push({ id: run.id, stepsDone: result.stepsDone });
+        else outcome.trained.push(result);
+      } catch (e) {
+        outcome.failed.push({ id: run.id, error: e instanceof Error ? e.message : String(e) });
+      } finally {
+        claims.delete(claim);
+        claim.release();
+        inFlight.delete(run.id);
+        doneCost += cost.get(run.id) ?? 0;
+        runsDone++;
+        report(true);
+      }
+    }
+  };
+
   try {
     report(true);
-    await Promise.all(
-      todo.map(async (run) => {
-        try {
-          const result = await pool.train(
-            { id: run.id, config: run.config, recordPath: store.recordPath(run.id) },
-            (steps) => {
-              inFlight.set(run.id, steps / run.config.steps);
-              report();
-            },
-          );
-          outcome.trained.push(result);
-        } catch (e) {
-          outcome.failed.push({ id: run.id, error: e instanceof Error ? e.message : String(e) });
-        } finally {
-          inFlight.delete(run.id);
-          doneCost += cost.get(run.id) ?? 0;
-          runsDone++;
-          report(true);
-        }
-      }),
-    );
+    await Promise.all(Array.from({ length: workers }, lane));
   } finally {
+    clearInterval(heartbeat);
+    for (const c of claims) c.release();
     await pool.close();
   }
   outcome.seconds = (performance.now() - start) / 1000;

@@ -11,6 +11,7 @@ import {
   type ExponentFit,
 } from '../../scaling/analysis.js';
 import { runCommand } from '../common.js';
+import { unfinishedNote } from '../../report/sweep-report.js';
 
 function exponentLine(name: string, e: ExponentFit): string {
   if (e.measured === null)
@@ -50,7 +51,15 @@ export function registerFit(program: Command): void {
     .option('--json', 'print fits.json on stdout instead of the summary')
     .action((dir: string, opts: { json?: boolean }) =>
       runCommand(() => {
-        const fits = analyseFolder(loadSweepFolder(dir));
+        const folder = loadSweepFolder(dir);
+        const fitted = analyseFolder(folder);
+        // an unfinished sweep's fits say so in the file too
+        const fits =
+          folder.missing.length > 0
+            ? { ...fitted, unfinished: { missingRuns: folder.missing, recordedRuns: folder.records.length } }
+            : fitted;
+        if (folder.missing.length > 0)
+          process.stderr.write(`quanta fit: ${unfinishedNote(folder.missing, folder.records.length)}\n`);
         const path = join(dir, 'fits.json');
         writeJsonAtomic(path, fits);
         if (opts.json) process.stdout.write(JSON.stringify(fits, null, 1) + '\n');
