@@ -1,6 +1,8 @@
 // `quanta report DIR`: one self-contained HTML page of a sweep folder's figures (Figs. 2, 6, 7, 8, 9, 10, 18)
 // and a CSV of every plotted series beside it, written atomically: DIR/report.html and DIR/report-data/*.csv.
 import { join } from 'node:path';
+import { convergenceStudy } from '../scaling/convergence.js';
+import { exponentConvergenceFigure } from './convergence-figure.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import {
   alphaFitsOf,
@@ -152,6 +154,10 @@ export async function renderSweepReport(dir: string): Promise<RenderedReport> {
     );
   for (const f of [convergenceFigure(fits), learnedVsDataFigure(fits), exponentsFigure(fits)])
     if (f) figures.push(f);
+  // how each exponent would have come out had the sweep stopped earlier (issue 12, part 2)
+  const studies = [...byAlpha].map(([alpha, runs]) => convergenceStudy(runs, alpha, folder.fitWindows));
+  const converging = exponentConvergenceFigure(studies);
+  if (converging) figures.push(converging);
   figures.push(...theoryFigures());
 
   const csvs = new Map<string, string>();

@@ -6,11 +6,13 @@ import { writeJsonAtomic } from '../../io/atomic.js';
 import {
   alphaFitsOf,
   analyseFolder,
+  groupByAlpha,
   loadSweepFolder,
   type AlphaFits,
   type ExponentFit,
 } from '../../scaling/analysis.js';
 import { runCommand } from '../common.js';
+import { convergenceStudy, type ConvergenceStudy } from '../../scaling/convergence.js';
 import { unfinishedNote } from '../../report/sweep-report.js';
 
 function exponentLine(name: string, e: ExponentFit): string {
@@ -41,6 +43,36 @@ export function formatFits(fits: AlphaFits[]): string {
   return lines.join('\n') + '\n';
 }
 
+/** The convergence study as a table: each exponent at each compute budget, and where it settles. */
+export function formatConvergence(studies: ConvergenceStudy[]): string {
+  const lines: string[] = [];
+  for (const s of studies) {
+    lines.push(`convergence with compute, alpha ${s.alpha}:`);
+    for (const e of [s.alphaN, s.alphaS, s.alphaD]) {
+      const fitted = e.points.filter((p) => p.measured !== null);
+      if (fitted.length === 0) {
+        lines.push(`  ${e.exponent}: no fit at any budget`);
+        continue;
+      }
+      const row = fitted
+        .map((p) => `${(p.measured as number).toFixed(2)}@${p.coreHours.toPrecision(2)}h`)
+        .join(' ');
+      lines.push(
+        `  ${e.exponent} (theory ${e.predicted.toFixed(3)}${e.paper !== null ? `, paper ${e.paper.toFixed(2)}` : ''}; ${e.budgetAxis}): ${row}`,
+      );
+      lines.push(
+        `    final ${e.final?.toFixed(3)}; within 0.05 of it from ` +
+          `${e.within005FromCoreHours !== null ? `${e.within005FromCoreHours.toPrecision(2)} core-hours` : 'n/a'}` +
+          (e.changeOverLastDoubling !== null
+            ? `; moved ${e.changeOverLastDoubling >= 0 ? '+' : ''}${e.changeOverLastDoubling.toFixed(3)} over the last doubling of compute` +
+              (Math.abs(e.changeOverLastDoubling) > 0.02 ? ' (NOT CONVERGED)' : '')
+            : ''),
+      );
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
 export function registerFit(program: Command): void {
   program
     .command('fit')
@@ -49,7 +81,11 @@ export function registerFit(program: Command): void {
     )
     .argument('<dir>', 'sweep folder (DIR/sweep.json and DIR/runs/*.json)')
     .option('--json', 'print fits.json on stdout instead of the summary')
-    .action((dir: string, opts: { json?: boolean }) =>
+    .option(
+      '--convergence',
+      'also refit every exponent as if the sweep had stopped earlier, against the compute it took; writes DIR/convergence.json',
+    )
+    .action((dir: string, opts: { json?: boolean; convergence?: boolean }) =>
       runCommand(() => {
         const folder = loadSweepFolder(dir);
         const fitted = analyseFolder(folder);
@@ -62,8 +98,23 @@ export function registerFit(program: Command): void {
           process.stderr.write(`quanta fit: ${unfinishedNote(folder.missing, folder.records.length)}\n`);
         const path = join(dir, 'fits.json');
         writeJsonAtomic(path, fits);
-        if (opts.json) process.stdout.write(JSON.stringify(fits, null, 1) + '\n');
-        else process.stdout.write(formatFits(alphaFitsOf(fits)) + `wrote ${path}\n`);
+        let studies: ConvergenceStudy[] = [];
+        if (opts.convergence) {
+          studies = [...groupByAlpha(folder.records)].map(([alpha, runs]) =>
+            convergenceStudy(runs, alpha, folder.fitWindows),
+          );
+          writeJsonAtomic(join(dir, 'convergence.json'), { studies });
+        }
+        if (opts.json)
+          process.stdout.write(
+            JSON.stringify(opts.convergence ? { ...fits, convergence: studies } : fits, null, 1) + '\n',
+          );
+        else
+          process.stdout.write(
+            formatFits(alphaFitsOf(fitted)) +
+              (opts.convergence ? formatConvergence(studies) : '') +
+              `wrote ${path}${opts.convergence ? ` and ${join(dir, 'convergence.json')}` : ''}\n`,
+          );
       }),
     );
 }
