@@ -4,6 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { ConfigError } from '../core/errors.js';
 import { MemoryLimitError } from '../core/arena.js';
+import { RunDiverged } from '../train/trainer.js';
 
 export function parseIntOption(name: string, min = -Infinity, max = Infinity) {
   return (value: string): number => {
@@ -80,6 +81,11 @@ export async function runCommand(body: () => Promise<void> | void): Promise<void
     if (e instanceof ConfigError || e instanceof MemoryLimitError) {
       process.stderr.write(`quanta: error: ${e.message.replace(/^quanta: /, '')}\n`);
       process.exit(2);
+    }
+    if (e instanceof RunDiverged) {
+      // not bad input, and not a bug: a failure of the run itself, said in one line
+      process.stderr.write(`quanta: ${e.message}\n`);
+      process.exit(1);
     }
     process.stderr.write(
       `quanta: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,

@@ -47,6 +47,24 @@ export interface RunControl {
   shouldStop?: () => boolean;
 }
 
+/**
+ * A run whose loss stopped being a finite number (too high a learning rate, usually): it is stopped at once and
+ * never recorded, since every later number would be NaN too. The CLI exits 1 with this one line.
+ */
+export class RunDiverged extends Error {
+  override name = 'RunDiverged';
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+    readonly where: 'training batch' | 'test set',
+  ) {
+    super(
+      `training diverged: the ${where} loss is ${loss} at step ${step}; no record was written ` +
+        `(lower --lr, or check --weight-decay)`,
+    );
+  }
+}
+
 /** A run stopped on request (a signal) after its checkpoint was taken; starting it again resumes it. */
 export class RunInterrupted extends Error {
   override name = 'RunInterrupted';
@@ -209,6 +227,7 @@ export class Trainer {
     this.model.forward(input, B);
     const { meanLoss } = this.model.crossEntropy(this.train.labels, B, { grad: true });
     this.model.backward(input, B);
+    if (!Number.isFinite(meanLoss)) throw new RunDiverged(this.stepsDone, meanLoss, 'training batch');
     this.optimizer.step();
     this.stepsDone++;
     this.trainSeconds += (performance.now() - t0) / 1000;
@@ -357,6 +376,12 @@ export class Trainer {
     while (this.stepsDone < steps) {
       if (this.stepsDone % logEvery === 0) {
         const e = this.evaluate(this.stepsDone / logEvery);
+        if (!Number.isFinite(e.meanLoss) || e.subtaskLoss.some((l) => !Number.isFinite(l)))
+          throw new RunDiverged(
+            this.stepsDone,
+            Number.isFinite(e.meanLoss) ? (e.subtaskLoss.find((l) => !Number.isFinite(l)) as number) : e.meanLoss,
+            'test set',
+          );
         this.record(this.stepsDone, e);
         events.onLog?.(this.stepsDone, e);
       }
