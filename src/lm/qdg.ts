@@ -36,6 +36,7 @@ import { lmModelConfig, modelDirName } from './family.js';
 import { meanLossScaling } from './token-analysis.js';
 import { readFamilyRecord } from './train-family.js';
 import { loadCheckpoint, prepareLmData, type LmModelRecord } from './train-model.js';
+import { insideFolder } from '../io/paths.js';
 
 /** Pythia: per-token loss below 0.1 nats (SPEC.md 4.1 item 3). */
 export const LM_QDG_LOSS_THRESHOLD = 0.1;
@@ -245,7 +246,9 @@ export async function lmQdgCommand(o: LmQdgCliOptions): Promise<void> {
   const model = JSON.parse(readFileSync(modelPath, 'utf8')) as LmModelRecord;
   const out = resolve(o.out);
   require(!existsSync(out) || statSync(out).isDirectory(), `--out ${o.out} exists and is not a directory`);
-  const testLosses = readNpyF32(join(dir, modelDirName(width), model.testLossFile));
+  const testLosses = readNpyF32(
+    insideFolder(join(dir, modelDirName(width)), model.testLossFile, 'model.json testLossFile'),
+  );
   const C = testLosses.shape[1];
   const finalLoss = Float32Array.from(
     { length: testLosses.shape[0] },
@@ -271,7 +274,7 @@ export async function lmQdgCommand(o: LmQdgCliOptions): Promise<void> {
     4 * S * (cfg.width * 2 + cfg.outputs) + 8 * S * Math.ceil(cfg.inputSize / 64) + 64 * 2 ** 20;
   requireFits(core, S, maxK, scratch, 16 * (cfg.inputSize + cfg.outputs) * (cfg.width + 1));
   const scaling = meanLossScaling(
-    readNpyF32(join(dir, family.files.losses)).data,
+    readNpyF32(insideFolder(dir, family.files?.losses, 'family.json files.losses')).data,
     family.testTokens,
     family.parameters,
   );
@@ -285,7 +288,11 @@ export async function lmQdgCommand(o: LmQdgCliOptions): Promise<void> {
     const mlp = new Mlp(core, cfg, 512);
     loadCheckpoint(
       mlp,
-      join(dir, modelDirName(width), model.weightFiles[model.weightFiles.length - 1]),
+      insideFolder(
+        join(dir, modelDirName(width)),
+        model.weightFiles?.[model.weightFiles.length - 1],
+        'model.json weightFiles',
+      ),
       model.weightLayout,
     );
     const batch = new LmBatch(core, S, family.config.context, data.vocab.size);

@@ -7,6 +7,7 @@ import { ConfigError } from '../core/errors.js';
 import { readNpyF32, writeNpy } from '../io/npy.js';
 import type { Mlp } from './model.js';
 import type { SavedWeights } from './record.js';
+import { insideFolder } from '../io/paths.js';
 
 /** Writes the model's weights to `<record without .json>.weights.npy` and returns the record's `weights` field. */
 export function saveRunWeights(recordPath: string, model: Mlp): SavedWeights {
@@ -29,7 +30,7 @@ export function saveRunWeights(recordPath: string, model: Mlp): SavedWeights {
 
 /** Reads the weights of a run record at `recordPath` into `model` (whose shapes must match). */
 export function loadRunWeights(recordPath: string, weights: SavedWeights, model: Mlp): void {
-  const path = join(dirname(recordPath), weights.file);
+  const path = insideFolder(dirname(recordPath), weights?.file, "the run record's weights.file");
   if (!existsSync(path)) throw new ConfigError(`the run's weights file ${path} does not exist`);
   const { data } = readNpyF32(path);
   const layers = weights.layers.map((l) => {

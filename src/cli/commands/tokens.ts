@@ -19,6 +19,7 @@ import {
 } from '../../lm/token-report.js';
 import { readFamilyRecord } from '../../lm/train-family.js';
 import { parseIntOption, parseListOption, runCommand } from '../common.js';
+import { insideFolder } from '../../io/paths.js';
 
 export interface TokensCliOptions {
   lmRun?: string;
@@ -44,11 +45,11 @@ function resolveInputs(o: TokensCliOptions) {
     ), `--lm-run: ${o.lmRun} has no family.json (run quanta lm train first)`);
     const f = readFamilyRecord(dir);
     return {
-      losses: join(dir, f.files.losses),
+      losses: insideFolder(dir, f.files?.losses, 'family.json files.losses'),
       parameters: f.parameters,
-      checkpointLosses: join(dir, f.files.checkpointLosses),
+      checkpointLosses: insideFolder(dir, f.files?.checkpointLosses, 'family.json files.checkpointLosses'),
       steps: f.checkpointSteps,
-      tokens: join(dir, f.files.tokens),
+      tokens: insideFolder(dir, f.files?.tokens, 'family.json files.tokens'),
     };
   }
   require(!!o.losses, 'give --losses L.npy with --parameters N1,N2,... (or --lm-run DIR)');
