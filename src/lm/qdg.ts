@@ -7,7 +7,7 @@
 // lists of contexts with the predicted token highlighted, and measured for purity in part-of-speech tag and
 // in predicted token against clusters of the same sizes drawn at random (beyond the paper: are clusters skills?).
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getCore } from '../core/arena.js';
 import { ConfigError, require } from '../core/errors.js';
@@ -37,6 +37,7 @@ import { meanLossScaling } from './token-analysis.js';
 import { readFamilyRecord } from './train-family.js';
 import { loadCheckpoint, prepareLmData, type LmModelRecord } from './train-model.js';
 import { insideFolder } from '../io/paths.js';
+import { checkOutputFolder } from '../io/output.js';
 
 /** Pythia: per-token loss below 0.1 nats (SPEC.md 4.1 item 3). */
 export const LM_QDG_LOSS_THRESHOLD = 0.1;
@@ -244,8 +245,8 @@ export async function lmQdgCommand(o: LmQdgCliOptions): Promise<void> {
   const modelPath = join(dir, modelDirName(width), 'model.json');
   require(existsSync(modelPath), `--run: ${modelPath} is missing`);
   const model = JSON.parse(readFileSync(modelPath, 'utf8')) as LmModelRecord;
-  const out = resolve(o.out);
-  require(!existsSync(out) || statSync(out).isDirectory(), `--out ${o.out} exists and is not a directory`);
+  // every output location is checked (kind, folders, a real write probe) before any work
+  const out = checkOutputFolder(o.out);
   const testLosses = readNpyF32(
     insideFolder(join(dir, modelDirName(width)), model.testLossFile, 'model.json testLossFile'),
   );

@@ -20,6 +20,7 @@ import { heatmapFigures, lossScalingFigure, subtaskCurvesFigure } from './scalin
 import { convergenceFigure, exponentsFigure, learnedVsDataFigure } from './exponent-figures.js';
 import { alphaRelationFigure, theoryCurvesFigure } from './theory-figures.js';
 import { vegaLiteToSvg, type Figure } from './vega.js';
+import { checkOutputsIn } from '../io/output.js';
 
 /** Folder (inside the sweep folder) of the CSV files. */
 export const REPORT_DATA_DIR = 'report-data';
@@ -188,6 +189,7 @@ export async function renderSweepReport(dir: string): Promise<RenderedReport> {
 
 /** Writes DIR/report.html and DIR/report-data/*.csv (each atomically). Returns the paths written. */
 export async function writeSweepReport(dir: string): Promise<string[]> {
+  checkOutputsIn(dir, ['report.html'], [REPORT_DATA_DIR], 'quanta report');
   const report = await renderSweepReport(dir);
   const written: string[] = [];
   for (const [name, text] of report.csvs) {

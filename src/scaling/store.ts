@@ -34,6 +34,7 @@ import type { RunConfig } from '../train/config.js';
 import { isRunRecord, type RunRecord } from '../train/record.js';
 import { compactRecord } from '../train/summary.js';
 import type { PlannedRun, SweepPlan } from './plan.js';
+import { checkOutputsIn } from '../io/output.js';
 
 export type RunStatus = { state: 'done' } | { state: 'missing' } | { state: 'conflict'; reason: string };
 
@@ -265,6 +266,7 @@ export class SweepStore {
 
   /** Refuses an output folder that cannot hold a sweep (a file in the way). Writes nothing. */
   checkWritable(): void {
+    checkOutputsIn(this.dir, ['sweep.json'], ['runs']);
     for (const p of [this.dir, this.runsDir]) {
       if (existsSync(p) && !statSync(p).isDirectory())
         throw new ConfigError(`${p} exists and is not a folder: choose another --out`);

@@ -379,7 +379,9 @@ export class Trainer {
         if (!Number.isFinite(e.meanLoss) || e.subtaskLoss.some((l) => !Number.isFinite(l)))
           throw new RunDiverged(
             this.stepsDone,
-            Number.isFinite(e.meanLoss) ? (e.subtaskLoss.find((l) => !Number.isFinite(l)) as number) : e.meanLoss,
+            Number.isFinite(e.meanLoss)
+              ? (e.subtaskLoss.find((l) => !Number.isFinite(l)) as number)
+              : e.meanLoss,
             'test set',
           );
         this.record(this.stepsDone, e);

@@ -14,6 +14,7 @@ import {
 import { runCommand } from '../common.js';
 import { convergenceStudy, type ConvergenceStudy } from '../../scaling/convergence.js';
 import { unfinishedNote } from '../../report/sweep-report.js';
+import { checkOutputsIn } from '../../io/output.js';
 
 function exponentLine(name: string, e: ExponentFit): string {
   if (e.measured === null)
@@ -88,6 +89,12 @@ export function registerFit(program: Command): void {
     .action((dir: string, opts: { json?: boolean; convergence?: boolean }) =>
       runCommand(() => {
         const folder = loadSweepFolder(dir);
+        checkOutputsIn(
+          dir,
+          opts.convergence ? ['fits.json', 'convergence.json'] : ['fits.json'],
+          [],
+          'quanta fit',
+        );
         const fitted = analyseFolder(folder);
         // an unfinished sweep's fits say so in the file too
         const fits =

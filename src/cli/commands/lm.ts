@@ -2,9 +2,6 @@
 // per-token loss matrices (src/lm/train-family.ts); `quanta lm qdg`: QDG on the low-loss test tokens of one
 // member (src/lm/qdg.ts).
 import type { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { require } from '../../core/errors.js';
 import {
   DEFAULT_LM_FAMILY,
   lmParameterCount,
@@ -14,6 +11,7 @@ import {
 import { trainLanguageModelFamily } from '../../lm/train-family.js';
 import { lmQdgCommand, registerLmQdgOptions, type LmQdgCliOptions } from '../../lm/qdg.js';
 import { parseFloatOption, parseIntOption, parseListOption, Progress, runCommand } from '../common.js';
+import { checkOutputFolder } from '../../io/output.js';
 
 interface LmTrainCliOptions {
   vocab: number;
@@ -44,8 +42,8 @@ async function lmTrainCommand(o: LmTrainCliOptions): Promise<void> {
     texts: o.texts,
   };
   validateLmFamily(cfg);
-  const out = resolve(o.out);
-  require(!existsSync(out) || statSync(out).isDirectory(), `--out ${o.out} exists and is not a directory`);
+  // every output location is checked (kind, folders, a real write probe) before any work
+  const out = checkOutputFolder(o.out);
   const params = cfg.widths.map((w) => lmParameterCount(cfg, w));
   if (!o.quiet) {
     process.stderr.write(

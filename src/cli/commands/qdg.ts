@@ -4,7 +4,6 @@
 // envelope and slope, written to --out as clusters.json, rank-frequency.csv, PNG pictures and report.html.
 import type { Command } from 'commander';
 import { resolve, join } from 'node:path';
-import { existsSync, statSync } from 'node:fs';
 import { getCore } from '../../core/arena.js';
 import { require } from '../../core/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
@@ -38,6 +37,7 @@ import {
 } from '../../qdg/sources.js';
 import { parseFloatOption, parseIntOption, parseListOption, Progress, runCommand } from '../common.js';
 import { adjustedRandIndex } from '../../qdg/metrics.js';
+import { checkOutputFolder } from '../../io/output.js';
 
 /** Progress bars per stage on stderr (a new bar when the stage changes). */
 export function stageProgress(quiet: boolean): (stage: QdgStage, done: number, total: number) => void {
@@ -120,8 +120,8 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
   // --- validation: nothing is computed or written before all of it passes ---
   if (o.lmRun) return qdgOnLmRun({ ...o, lmRun: o.lmRun });
   const { kind, path } = chooseSource(o);
-  const out = resolve(o.out);
-  require(!existsSync(out) || statSync(out).isDirectory(), `--out ${o.out} exists and is not a directory`);
+  // every output location is checked (kind, folders, a real write probe) before any work
+  const out = checkOutputFolder(o.out);
   const runPlan = kind === 'run' ? planRunSource(path, o.samples, o.lossThreshold) : undefined;
   const npyPlan = kind !== 'run' ? planNpySource(kind, path, o.samples) : undefined;
   const S = runPlan ? runPlan.samples : npyPlan!.samples;

@@ -2,7 +2,7 @@
 // (`quanta fit`) and the report (`quanta report`), into one folder (default ./quanta-out). Resumable like any
 // sweep: a second run re-uses the records and only refits and re-renders.
 import type { Command } from 'commander';
-import { resolve, join } from 'node:path';
+import { join } from 'node:path';
 import { writeJsonAtomic } from '../../io/atomic.js';
 import { alphaFitsOf, analyseFolder, loadSweepFolder } from '../../scaling/analysis.js';
 import { planSweep } from '../../scaling/plan.js';
@@ -11,6 +11,7 @@ import { writeSweepReport } from '../../report/sweep-report.js';
 import { parseIntOption, runCommand } from '../common.js';
 import { formatFits } from './fit.js';
 import { formatSweepOutcome, sweepWithProgress } from './sweep.js';
+import { checkOutputFolder } from '../../io/output.js';
 
 export function registerQuick(program: Command): void {
   program
@@ -30,7 +31,7 @@ export function registerQuick(program: Command): void {
     .action(async (o: { out: string; workers?: number; json?: boolean; quiet?: boolean }) =>
       runCommand(async () => {
         const start = performance.now();
-        const out = resolve(o.out);
+        const out = checkOutputFolder(o.out);
         const plan = planSweep('all', 'quick');
         const outcome = await sweepWithProgress(plan, out, {
           workers: o.workers,

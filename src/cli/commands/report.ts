@@ -1,7 +1,8 @@
 // `quanta report DIR`: DIR/report.html (self-contained, opens offline) and DIR/report-data/*.csv, one CSV per
 // plotted series.
 import type { Command } from 'commander';
-import { writeSweepReport } from '../../report/sweep-report.js';
+import { REPORT_DATA_DIR, writeSweepReport } from '../../report/sweep-report.js';
+import { checkOutputsIn } from '../../io/output.js';
 import { runCommand } from '../common.js';
 
 export function registerReport(program: Command): void {
@@ -14,6 +15,7 @@ export function registerReport(program: Command): void {
     .option('--json', 'print the list of files written as JSON')
     .action((dir: string, opts: { json?: boolean }) =>
       runCommand(async () => {
+        checkOutputsIn(dir, ['report.html'], [REPORT_DATA_DIR], 'quanta report');
         process.stderr.write(`quanta report: rendering ${dir} ...\n`);
         const written = await writeSweepReport(dir);
         process.stdout.write(

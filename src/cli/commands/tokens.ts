@@ -2,7 +2,7 @@
 // loss matrix: ours (`--lm-run DIR` of `quanta lm train`) or a user's (`--losses L.npy --parameters N1,...`,
 // e.g. Pythia per-token losses saved from PyTorch). Writes report.html, CSVs of every figure and analysis.json.
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { require } from '../../core/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic.js';
@@ -20,6 +20,7 @@ import {
 import { readFamilyRecord } from '../../lm/train-family.js';
 import { parseIntOption, parseListOption, runCommand } from '../common.js';
 import { insideFolder } from '../../io/paths.js';
+import { checkOutputFolder } from '../../io/output.js';
 
 export interface TokensCliOptions {
   lmRun?: string;
@@ -67,8 +68,8 @@ function resolveInputs(o: TokensCliOptions) {
 export async function tokensCommand(o: TokensCliOptions): Promise<void> {
   // --- validation: nothing is written before all of it passes ---
   const inp = resolveInputs(o);
-  const out = resolve(o.out);
-  require(!existsSync(out) || statSync(out).isDirectory(), `--out ${o.out} exists and is not a directory`);
+  // every output location is checked (kind, folders, a real write probe) before any work
+  const out = checkOutputFolder(o.out);
   validateAxis(inp.parameters, '--parameters', 2);
   const m = readLossMatrix(inp.losses, inp.parameters.length, 'models in --parameters');
   let checkpoints: { losses: Float32Array; rows: number; steps: number[] } | undefined;

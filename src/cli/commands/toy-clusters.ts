@@ -5,8 +5,7 @@
 // `--alpha 1 --d 30,100,1000 --sigma 0,0.5,2 --clusters 100,200,500`, Fig. 17 is
 // `--alpha 0.8,0.9,1,1.1,1.2,1.3,1.4,1.5 --d 1000 --sigma 2`.
 import type { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { getCore } from '../../core/arena.js';
 import { require } from '../../core/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
@@ -32,6 +31,7 @@ import {
 } from '../../qdg/toy.js';
 import { parseFloatOption, parseIntOption, parseListOption, runCommand } from '../common.js';
 import { stageProgress } from './qdg.js';
+import { checkOutputFolder } from '../../io/output.js';
 
 /** Fig. 16's cluster counts. */
 export const TOY_CLUSTERS = [100, 200, 500];
@@ -171,8 +171,8 @@ function meanAbsError(runs: ToyRun[]): number {
 
 export async function toyClustersCommand(o: ToyCliOptions): Promise<void> {
   // --- validation of every configuration before any work or output ---
-  const out = resolve(o.out);
-  require(!existsSync(out) || statSync(out).isDirectory(), `--out ${o.out} exists and is not a directory`);
+  // every output location is checked (kind, folders, a real write probe) before any work
+  const out = checkOutputFolder(o.out);
   const window = o.window !== undefined ? parseWindow(o.window) : undefined;
   const configs: ToyConfig[] = [];
   for (const alpha of o.alpha) {

@@ -1,7 +1,7 @@
 // `quanta train`: one multitask-sparse-parity run, written as a run record.
 import type { Command } from 'commander';
 import { rmSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { DEFAULT_RUN, type RunConfig } from '../../train/config.js';
 import { RunInterrupted, Trainer, validateRun } from '../../train/trainer.js';
 import { removeStaleTemps, writeJsonAtomic } from '../../io/atomic.js';
@@ -15,6 +15,7 @@ import {
 import { saveRunWeights } from '../../train/weights.js';
 import { parseFloatOption, parseIntOption, Progress, runCommand, stopSignals } from '../common.js';
 import { formatRunSummary, compactRecord } from '../../train/summary.js';
+import { checkOutputFile } from '../../io/output.js';
 
 export function registerTrain(program: Command): void {
   const d = DEFAULT_RUN;
@@ -108,7 +109,8 @@ export function registerTrain(program: Command): void {
           data: o.data ?? null,
         };
         validateRun(config);
-        const out = resolve(o.out as string);
+        // the record, its weights and its checkpoint go beside each other: checked before any work
+        const out = checkOutputFile(o.out as string);
         const checkpointPath = checkpointPathOf(out);
         // a checkpoint of another run (or core) is refused here, before any work (exit 2)
         const resume = findCheckpoint(checkpointPath, config);
