@@ -18,9 +18,10 @@ program
   .name('quanta')
   .description('The quantization model of neural scaling on a SIMD WebAssembly core')
   .version(VERSION)
-  .showHelpAfterError('(run with --help for usage)')
   .configureOutput({
-    outputError: (str, write) => write(str.startsWith('error:') ? `quanta: ${str}` : str),
+    // one line, as every other bad-input error: `quanta: error: <what> (run with --help for usage)`
+    outputError: (str, write) =>
+      write(str.startsWith('error:') ? `quanta: ${str.trimEnd()} (run with --help for usage)\n` : str),
   })
   .exitOverride((err) => {
     // commander's usage errors (unknown option, bad value) are bad input: exit code 2.

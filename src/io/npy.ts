@@ -211,7 +211,9 @@ export class NpyReader {
     }
     this.fd = fd;
     try {
-      const fileBytes = fstatSync(fd).size;
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new ConfigError(`${path}: not a file (a .npy file was expected)`);
+      const fileBytes = st.size;
       const head = new Uint8Array(Math.min(fileBytes, 1 << 16));
       readSync(fd, head, 0, head.length, 0);
       let header: NpyHeader;

@@ -140,6 +140,10 @@ export function spectralEmbedding(
     }
     dd[i] = d === 0 ? 1 : Math.sqrt(d);
   }
+  if (isolatedSamples === S && S > 1)
+    throw new ConfigError(
+      `the affinity has no edges (every off-diagonal entry is 0): there is nothing to cluster`,
+    );
   // M = D^-1/2 A D^-1/2, with M_ii = 1 for isolated samples (L_ii = 0) and 0 otherwise. A stays f32 and the
   // scaling is applied in f64 around each product, so M is exact to f64 for the given f32 affinity (forming
   // M in f32 would move the Laplacian's zero eigenvalues of a disconnected graph to about 1e-8).

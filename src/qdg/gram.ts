@@ -93,6 +93,10 @@ export function gramFromNpy(core: Core, path: string, opts: GramOptions = {}): G
         opts.onProgress?.(c0 + nc, P);
       }
       mirrorGram(core, gramPtr, S);
+      // a NaN or an infinity anywhere in row i makes G_ii non-finite: find it only then (no cost otherwise)
+      const G = core.f32(gramPtr, S * S);
+      for (let i = 0; i < S; i++)
+        if (!Number.isFinite(G[i * S + i])) throw badGradientRow(core, reader, path, i, P);
     } finally {
       core.release(mark);
     }
@@ -100,6 +104,28 @@ export function gramFromNpy(core: Core, path: string, opts: GramOptions = {}): G
   } finally {
     reader.close();
   }
+}
+
+/** The error for gradient row i whose sum of squares is not finite: its first non-finite value, named. */
+function badGradientRow(core: Core, reader: NpyReader, path: string, i: number, P: number): ConfigError {
+  const mark = core.mark();
+  try {
+    const cols = Math.min(P, 1 << 16);
+    const ptr = core.allocF32(cols);
+    for (let c0 = 0; c0 < P; c0 += cols) {
+      const nc = Math.min(cols, P - c0);
+      const row = core.f32(ptr, nc);
+      reader.readBlock(i, 1, c0, nc, row, nc);
+      const k = row.findIndex((x) => !Number.isFinite(x));
+      if (k >= 0)
+        return new ConfigError(`--gradients: ${path}: non-finite value ${row[k]} at (${i}, ${c0 + k})`);
+    }
+  } finally {
+    core.release(mark);
+  }
+  return new ConfigError(
+    `--gradients: ${path}: row ${i}'s squared norm overflows float32 (values near 1e19 or larger): rescale the gradients`,
+  );
 }
 
 /**

@@ -190,7 +190,9 @@ function checkMatrix(core: Core, plan: SourcePlan, ptr: number): void {
       const a = M[i * S + j];
       const b = M[j * S + i];
       if (!Number.isFinite(a))
-        throw new ConfigError(`--${plan.kind}: ${plan.path}: non-finite value at (${i}, ${j})`);
+        throw new ConfigError(`--${plan.kind}: ${plan.path}: non-finite value ${a} at (${i}, ${j})`);
+      if (!Number.isFinite(b))
+        throw new ConfigError(`--${plan.kind}: ${plan.path}: non-finite value ${b} at (${j}, ${i})`);
       if (Math.abs(a - b) > 1e-4 * Math.max(1, Math.abs(a))) {
         throw new ConfigError(`--${plan.kind}: ${plan.path}: not symmetric at (${i}, ${j}): ${a} vs ${b}`);
       }
