@@ -301,7 +301,7 @@ export class Mlp {
   crossEntropy(
     labels: number,
     B: number,
-    opts: { grad: boolean; perSampleLoss?: number; correct?: number },
+    opts: { grad: boolean; perSampleLoss?: number; correct?: number; gradScale?: number },
   ): { meanLoss: number; correct: number } {
     this.checkBatch(B);
     const sum = this.core.kernels.cross_entropy_forward(
@@ -310,7 +310,8 @@ export class Mlp {
       B,
       this.cfg.outputs,
       opts.grad ? this.outputGrad[this.shapes.length - 1] : 0,
-      1 / B,
+      // dlogits of the mean over B samples; a slice of a larger batch scales by 1 / (the whole batch)
+      opts.gradScale ?? 1 / B,
       opts.perSampleLoss ?? 0,
       opts.correct ?? 0,
       this.correctCount,
@@ -318,11 +319,36 @@ export class Mlp {
     return { meanLoss: sum / B, correct: this.core.i32(this.correctCount, 1)[0] };
   }
 
-  /** grads = d(mean loss)/d params (overwritten). Needs forward() and crossEntropy({grad: true}) on this batch. */
-  backward(input: ModelInput, B: number): void {
+  /**
+   * Whether a batch can be trained as slices of at most SPARSE_CHUNK samples through the strip-major path
+   * (depth 2, ReLU, two outputs, byte tables): its kernels accumulate into grads, so slices share one zeroing.
+   */
+  get sliceable(): boolean {
+    return this.hiddenStrips !== 0;
+  }
+
+  /** The largest slice of a batch that the strip-major path takes. */
+  static readonly SLICE = SPARSE_CHUNK;
+
+  /** grads = 0, before the slices of one batch are accumulated (backward with accumulate). */
+  zeroGrads(): void {
+    this.core.f32(this.grads, this.paramFloats).fill(0);
+  }
+
+  /**
+   * grads = d(mean loss)/d params (overwritten). Needs forward() and crossEntropy({grad: true}) on this batch.
+   * With accumulate, grads += instead (after zeroGrads()): only for a slice that went the strip-major path.
+   */
+  backward(input: ModelInput, B: number, opts: { accumulate?: boolean } = {}): void {
     this.checkBatch(B);
     const k = this.core.kernels;
     const L = this.shapes.length;
+    if (opts.accumulate) {
+      if (!(this.stripB !== 0 && this.stripB === B && input.kind === 'sparse'))
+        throw new Error('quanta: backward accumulates only after a strip-major forward of the same slice');
+      this.stripBackward(input, B);
+      return;
+    }
     this.core.f32(this.grads, this.paramFloats).fill(0);
     if (this.stripB !== 0 && this.stripB === B && input.kind === 'sparse') {
       this.stripBackward(input, B);

@@ -218,20 +218,52 @@ export class Trainer {
     }
   }
 
-  /** One optimiser step on the next batch. */
+  /**
+   * One optimiser step on the next batch. A batch larger than Mlp.SLICE (the paper's 20000) goes through the
+   * model in slices of Mlp.SLICE samples whose activations stay in cache, each adding its share of the mean
+   * gradient (dlogits scaled by 1 / B) into one gradient buffer: the same mean gradient up to f32 summation
+   * order, then one AdamW step. Batches up to Mlp.SLICE are one slice, bit for bit as before.
+   */
   step(): number {
     const t0 = performance.now();
     this.nextBatch(this.stepsDone);
-    const input = { kind: 'sparse' as const, offsets: this.train.offsets, indices: this.train.indices };
     const B = this.train.size;
-    this.model.forward(input, B);
-    const { meanLoss } = this.model.crossEntropy(this.train.labels, B, { grad: true });
-    this.model.backward(input, B);
+    const meanLoss =
+      B > Mlp.SLICE && this.model.sliceable ? this.slicedForwardBackward(B) : this.forwardBackward(B);
     if (!Number.isFinite(meanLoss)) throw new RunDiverged(this.stepsDone, meanLoss, 'training batch');
     this.optimizer.step();
     this.stepsDone++;
     this.trainSeconds += (performance.now() - t0) / 1000;
     return meanLoss;
+  }
+
+  /** Forward and backward of the whole batch at once; returns its mean loss. */
+  private forwardBackward(B: number): number {
+    const input = { kind: 'sparse' as const, offsets: this.train.offsets, indices: this.train.indices };
+    this.model.forward(input, B);
+    const { meanLoss } = this.model.crossEntropy(this.train.labels, B, { grad: true });
+    this.model.backward(input, B);
+    return meanLoss;
+  }
+
+  /** Forward and backward in slices of Mlp.SLICE samples, accumulating the mean gradient; returns the mean loss. */
+  private slicedForwardBackward(B: number): number {
+    this.model.zeroGrads();
+    let lossSum = 0;
+    for (let s0 = 0; s0 < B; s0 += Mlp.SLICE) {
+      const b = Math.min(Mlp.SLICE, B - s0);
+      // the CSR offsets of samples s0.. index the same indices array: the slice is a pointer offset
+      const input = {
+        kind: 'sparse' as const,
+        offsets: this.train.offsets + 4 * s0,
+        indices: this.train.indices,
+      };
+      this.model.forward(input, b);
+      const r = this.model.crossEntropy(this.train.labels + 4 * s0, b, { grad: true, gradScale: 1 / B });
+      lossSum += r.meanLoss * b;
+      this.model.backward(input, b, { accumulate: true });
+    }
+    return lossSum / B;
   }
 
   /** Loss (summed, nats) and correct count per sample of `layout` (subtask per sample), fresh samples of `stream`. */
