@@ -26,7 +26,17 @@ import { copper } from '../web/src/heatmap.js';
 import { logTicks } from '../web/src/plots.js';
 import { validateRunConfig } from '../src/train/config.js';
 
-const CHROMIUM = process.env.QUANTA_CHROMIUM ?? '/usr/bin/chromium';
+/**
+ * The browser: QUANTA_CHROMIUM if set, else Debian's chromium when installed, else the build that the npm
+ * package @sparticuz/chromium ships (a dev dependency; unpacked into the temp folder on first use), so that
+ * `npm install && npm test` runs this test on a bare machine too.
+ */
+async function chromiumPath(): Promise<string> {
+  if (process.env.QUANTA_CHROMIUM) return process.env.QUANTA_CHROMIUM;
+  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
+  const shipped = (await import('@sparticuz/chromium')).default;
+  return shipped.executablePath();
+}
 const ROOT = resolve(import.meta.dirname, '..');
 const SCREENSHOTS = join(ROOT, 'web', 'screenshots');
 /** The run the page trains: small enough for a few seconds, large enough to show emergence. */
@@ -187,12 +197,9 @@ describe('the page analysis (no browser)', () => {
 
 describe('the explorer page in Chromium', () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}: the browser test needs it. Install it with ` +
-          '`apt-get install -y chromium` (CI does this in .ci/run) or set QUANTA_CHROMIUM to its path.',
-      );
-    }
+    const executablePath = await chromiumPath();
+    if (!existsSync(executablePath))
+      throw new Error(`Chromium not found at ${executablePath} (QUANTA_CHROMIUM names another browser?)`);
     outDir = mkdtempSync(join(tmpdir(), 'quanta-web-'));
     await build({
       configFile: join(ROOT, 'web', 'vite.config.ts'),
@@ -201,7 +208,7 @@ describe('the explorer page in Chromium', () => {
     });
     baseUrl = await serve(outDir);
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath,
       headless: true,
       args: [
         '--no-sandbox',
