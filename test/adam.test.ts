@@ -5,19 +5,9 @@ import { ConfigError } from '../src/core/errors.js';
 import { Mlp } from '../src/train/model.js';
 import { AdamW, DEFAULT_ADAMW, type AdamWConfig } from '../src/train/optimizer.js';
 import { refAdamWStep } from '../src/train/reference.js';
+import { mulberry } from './mulberry.js';
 
 const core = new Core();
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('AdamW (assembly/adam.ts) against the torch formulas', () => {
   it('has the paper defaults', () => {

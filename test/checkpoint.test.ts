@@ -21,6 +21,7 @@ import type { RunConfig } from '../src/train/config.js';
 import { RunInterrupted, Trainer } from '../src/train/trainer.js';
 import { bundleCli } from './cli-bundle.js';
 import { comparableRecord } from './record-compare.js';
+import { mulberry as rng } from './mulberry.js';
 
 const dirs: string[] = [];
 function freshDir(): string {
@@ -195,18 +196,6 @@ describe('resume from a checkpoint', () => {
     );
   });
 });
-
-/** Deterministic pseudo-random numbers for the kill times (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Starts `node cli args`, SIGKILLs it after `ms` unless it ended first; resolves with its exit code (null: killed). */
 function runAndKill(args: string[], ms: number): Promise<number | null> {

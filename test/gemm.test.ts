@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Core } from '../src/core/arena.js';
 import { refLinearBackward, refLinearForward } from '../src/train/reference.js';
+import { mulberry } from './mulberry.js';
 
 const core = new Core();
 
@@ -9,17 +10,6 @@ function randomArray(rng: () => number, n: number): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = rng() * 2 - 1;
   return a;
-}
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** |a - b| <= tol * (1 + |b|) elementwise, with a helpful message. */

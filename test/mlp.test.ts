@@ -25,19 +25,9 @@ import {
   type Activation,
   type RefLayer,
 } from '../src/train/reference.js';
+import { mulberry } from './mulberry.js';
 
 const core = new Core();
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string): void {
   expect(a.length).toBe(b.length);

@@ -23,6 +23,7 @@ import { CLAIM_STALE_SECONDS, jsonDifferences, SweepStore } from '../src/scaling
 import { hostTag } from '../src/io/atomic.js';
 import { bundleCli } from './cli-bundle.js';
 import { comparableRecord } from './record-compare.js';
+import { mulberry as rng } from './mulberry.js';
 
 const dirs: string[] = [];
 function freshDir(): string {
@@ -72,17 +73,6 @@ function startQuanta(args: string[]): {
     child.on('exit', (code) => resolve({ code, stdout })),
   );
   return { done, kill: () => child.kill('SIGKILL') };
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 let reference = '';
