@@ -1,7 +1,8 @@
 // `quanta sweep --dry-run`: how many core-hours a plan needs, from measured throughput. For each distinct run
 // shape (task size, width, depth, samples per step) a short calibration run times a few optimiser steps and one
 // reduced evaluation on this machine; each run's time is then steps x step time + logs x evaluation samples x
-// time per evaluation sample. Nothing is written.
+// time per evaluation sample. Nothing is written. The schedule of those seconds onto cores, array tasks and their
+// workers is ./estimate.ts.
 import { Core } from '../core/arena.js';
 import type { RunConfig } from '../train/config.js';
 import { Trainer } from '../train/trainer.js';
@@ -9,6 +10,12 @@ import { evalSamples, logCount, trainBatchSize, type PlannedRun } from './plan.j
 
 /** Calibration time per shape: steps are timed until this many seconds have passed (at least 2 steps). */
 export const CALIBRATION_SECONDS = 0.3;
+
+export interface CalibrationOptions {
+  /** Seconds of timed steps per shape (default CALIBRATION_SECONDS; at least 2 steps are timed anyway). */
+  secondsPerShape?: number;
+}
+
 /** Evaluation samples in a calibration (the cost of an evaluation is linear in its samples). */
 const CALIBRATION_EVAL_SAMPLES = 8192;
 
@@ -26,13 +33,17 @@ export interface SweepEstimate {
   coreHours: number;
   perRun: { id: string; seconds: number }[];
   shapes: ShapeTiming[];
+  /** The timed-steps budget per shape that was used (--calibration-seconds). */
+  calibrationSecondsPerShape: number;
+  /** How long the whole calibration took here (warm-up, steps and evaluations of every shape). */
+  calibrationWallSeconds: number;
 }
 
 function shapeOf(c: RunConfig): string {
   return `nTasks ${c.nTasks}, n ${c.n}, k ${c.k}, width ${c.width}, depth ${c.depth} ${c.activation}, batch ${trainBatchSize(c)}`;
 }
 
-function calibrate(c: RunConfig, core: Core): ShapeTiming {
+function calibrate(c: RunConfig, core: Core, seconds: number): ShapeTiming {
   const batch = trainBatchSize(c);
   const config: RunConfig = {
     ...c,
@@ -52,7 +63,7 @@ function calibrate(c: RunConfig, core: Core): ShapeTiming {
     trainer.evaluate(0);
     const t0 = performance.now();
     let steps = 0;
-    while (steps < 2 || (performance.now() - t0) / 1000 < CALIBRATION_SECONDS) {
+    while (steps < 2 || (performance.now() - t0) / 1000 < seconds) {
       trainer.step();
       steps++;
     }
@@ -70,14 +81,21 @@ function calibrate(c: RunConfig, core: Core): ShapeTiming {
 export function estimateSweep(
   runs: PlannedRun[],
   onShape?: (done: number, total: number) => void,
+  options: CalibrationOptions = {},
 ): SweepEstimate {
+  const secondsPerShape = options.secondsPerShape ?? CALIBRATION_SECONDS;
+  if (!(secondsPerShape >= 0 && Number.isFinite(secondsPerShape)))
+    throw new RangeError(
+      `calibration seconds per shape must be a finite number >= 0, got ${secondsPerShape}`,
+    );
+  const start = performance.now();
   const byShape = new Map<string, RunConfig>();
   for (const r of runs) if (!byShape.has(shapeOf(r.config))) byShape.set(shapeOf(r.config), r.config);
   const core = new Core();
   const timings = new Map<string, ShapeTiming>();
   let done = 0;
   for (const [shape, config] of byShape) {
-    timings.set(shape, calibrate(config, core));
+    timings.set(shape, calibrate(config, core, secondsPerShape));
     onShape?.(++done, byShape.size);
   }
   const perRun = runs.map((r) => {
@@ -93,5 +111,7 @@ export function estimateSweep(
     coreHours: coreSeconds / 3600,
     perRun,
     shapes: [...timings.values()],
+    calibrationSecondsPerShape: secondsPerShape,
+    calibrationWallSeconds: (performance.now() - start) / 1000,
   };
 }
