@@ -15,7 +15,11 @@ export async function bundleCli(prefix = 'quanta-cli-'): Promise<CliBundle> {
   mkdirSync(resolve('node_modules/.cache'), { recursive: true });
   const dir = mkdtempSync(join(resolve('node_modules/.cache'), prefix));
   await esbuild.build({
-    entryPoints: { main: 'src/cli/main.ts', 'pool-worker': 'src/scaling/pool-worker.ts' },
+    entryPoints: {
+      main: 'src/cli/main.ts',
+      'pool-worker': 'src/scaling/pool-worker.ts',
+      'kmeans-worker': 'src/qdg/kmeans-worker.ts',
+    },
     outdir: dir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -27,5 +31,7 @@ export async function bundleCli(prefix = 'quanta-cli-'): Promise<CliBundle> {
   });
   // pool.ts looks for pool-worker.js beside the script
   writeFileSync(join(dir, 'pool-worker.js'), `export { default } from './pool-worker.mjs';\n`);
+  // kmeans-parallel.ts looks for kmeans-worker.js beside the script (else it bundles a .ts that is not there)
+  writeFileSync(join(dir, 'kmeans-worker.js'), `import './kmeans-worker.mjs';\n`);
   return { cli: join(dir, 'main.mjs'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

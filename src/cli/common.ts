@@ -87,8 +87,12 @@ export async function runCommand(body: () => Promise<void> | void): Promise<void
       process.stderr.write(`quanta: ${e.message}\n`);
       process.exit(1);
     }
+    // a bug: one line, as every other failure (the stack trace with QUANTA_DEBUG=1)
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     process.stderr.write(
-      `quanta: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      process.env.QUANTA_DEBUG
+        ? `quanta: internal error: ${e instanceof Error ? (e.stack ?? what) : what}\n`
+        : `quanta: internal error: ${what.split('\n')[0].trim()} (a bug: QUANTA_DEBUG=1 shows where; please report it)\n`,
     );
     process.exit(1);
   }

@@ -67,6 +67,9 @@ export function checkOutputFile(path: string, flag = '--out'): string {
   const p = resolve(path);
   const st = statOrNull(p);
   if (st?.isDirectory()) throw new ConfigError(`${flag}: ${p} is a folder; give a file name`);
+  // a device, FIFO or socket (/dev/null, a named pipe) would be replaced by the atomic rename: refused
+  if (st !== null && !st.isFile())
+    throw new ConfigError(`${flag}: ${p} is not a regular file (a device, pipe or socket): give a file name`);
   if (st === null && lstatOrNull(p)?.isSymbolicLink())
     throw new ConfigError(`${flag}: ${p} is a symbolic link to nothing: choose another location`);
   checkNearestFolder(dirname(p), flag);

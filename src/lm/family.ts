@@ -56,7 +56,7 @@ export function lmParameterCount(cfg: LmFamilyConfig, width: number): number {
 export function validateLmFamily(cfg: LmFamilyConfig): void {
   requireInt(cfg.vocab, '--vocab', 2, 100_000);
   requireInt(cfg.context, '--context', 1, 16);
-  require(cfg.widths.length >= 2, '--widths must list at least 2 widths');
+  require(Array.isArray(cfg.widths) && cfg.widths.length >= 2, '--widths must list at least 2 widths');
   for (const w of cfg.widths) requireInt(w, '--widths values', 1, 4096);
   for (let i = 1; i < cfg.widths.length; i++)
     require(cfg.widths[i] > cfg.widths[i - 1], '--widths must be strictly increasing');

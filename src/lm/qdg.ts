@@ -7,7 +7,7 @@
 // lists of contexts with the predicted token highlighted, and measured for purity in part-of-speech tag and
 // in predicted token against clusters of the same sizes drawn at random (beyond the paper: are clusters skills?).
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getCore } from '../core/arena.js';
 import { ConfigError, require } from '../core/errors.js';
@@ -32,12 +32,13 @@ import { escapeHtml, htmlPage, htmlTable } from '../report/html.js';
 import { Mlp } from '../train/model.js';
 import { parseFloatOption, parseIntOption, parseListOption, Progress } from '../cli/common.js';
 import { LmBatch, type TokenStream } from './data.js';
-import { lmModelConfig, modelDirName } from './family.js';
+import { lmModelConfig, modelDirName, validateLmFamily } from './family.js';
 import { meanLossScaling } from './token-analysis.js';
 import { readFamilyRecord } from './train-family.js';
 import { loadCheckpoint, prepareLmData, type LmModelRecord } from './train-model.js';
 import { insideFolder } from '../io/paths.js';
 import { checkOutputFolder } from '../io/output.js';
+import { isJsonObject, readJsonInput } from '../io/read.js';
 
 /** Pythia: per-token loss below 0.1 nats (SPEC.md 4.1 item 3). */
 export const LM_QDG_LOSS_THRESHOLD = 0.1;
@@ -238,13 +239,20 @@ export async function lmQdgCommand(o: LmQdgCliOptions): Promise<void> {
     join(dir, 'family.json'),
   ), `--run: ${o.run} has no family.json (run quanta lm train first)`);
   const family = readFamilyRecord(dir);
+  try {
+    validateLmFamily(family.config);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw new ConfigError(`--run: ${join(dir, 'family.json')}: config: ${e.message}`);
+  }
   const width = o.width ?? family.widths[family.widths.length - 1];
   require(family.widths.includes(
     width,
   ), `--width ${width} is not in the family (widths ${family.widths.join(', ')})`);
   const modelPath = join(dir, modelDirName(width), 'model.json');
   require(existsSync(modelPath), `--run: ${modelPath} is missing`);
-  const model = JSON.parse(readFileSync(modelPath, 'utf8')) as LmModelRecord;
+  const model = readJsonInput(modelPath) as LmModelRecord;
+  require(isJsonObject(model), `--run: ${modelPath} is not a model record`);
   // every output location is checked (kind, folders, a real write probe) before any work
   const out = checkOutputFolder(o.out);
   const testLosses = readNpyF32(

@@ -3,9 +3,10 @@
 // (ascending steps), losses in nats, float16/32/64. Validation reads the whole matrix once and names the first
 // bad entry, so a bad file fails before any output is written. The optional side file (tokens.csv) gives each
 // row's token and where it sits, for showing tokens in their context.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { ConfigError, require } from '../core/errors.js';
 import { NpyReader, readNpyF32 } from '../io/npy.js';
+import { readTextInput } from '../io/read.js';
 
 export interface LossMatrix {
   /** f32 [rows x columns] row-major, nats. */
@@ -100,7 +101,13 @@ export function parseCsvLine(line: string): string[] {
  */
 export function readTokenInfo(path: string, rows: number, flag = '--tokens'): TokenInfo[] {
   require(existsSync(path), `${flag}: no file ${path}`);
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/);
+  let text: string;
+  try {
+    text = readTextInput(path); // a folder or /dev/zero is refused, not read (forever)
+  } catch (e) {
+    throw new ConfigError(`${flag}: ${(e as Error).message}`);
+  }
+  const lines = text.split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   const header = parseCsvLine(lines[0] ?? '');
   const col = (name: string) => header.indexOf(name);

@@ -5,6 +5,7 @@ import type { Figure } from '../report/vega.js';
 import type { CsvValue } from '../report/csv.js';
 import type { LossHistogram, TokenScalingAnalysis } from './token-analysis.js';
 import { shownToken, tokenContext, type TokenInfo } from './token-losses.js';
+import { isJsonObject } from '../io/read.js';
 
 const LN2 = Math.log(2);
 const bits = (nats: number) => nats / LN2;
@@ -422,6 +423,41 @@ export interface LmQdgDocument {
     tagPurity: number;
   }[];
   source?: { width?: number; parameters?: number; lossThreshold?: number; candidates?: number };
+}
+
+/**
+ * Whether `x` has the fields lmQdgSection reads, of the right types: a clusters.json of `quanta lm qdg`, not a
+ * damaged or foreign one (which would fail inside the report instead of as bad input).
+ */
+export function isLmQdgDocument(x: unknown): x is LmQdgDocument {
+  const obj = isJsonObject;
+  const num = (v: unknown) => typeof v === 'number';
+  if (!obj(x) || !obj(x.envelope)) return false;
+  const e = x.envelope;
+  if (!num(e.envelopeSlope) || !num(e.predictedSlope)) return false;
+  if (!Array.isArray(e.window) || e.window.length !== 2 || !e.window.every(num)) return false;
+  const p = x.purity;
+  if (
+    p !== undefined &&
+    !(obj(p) && ['K', 'tag', 'tagRandom', 'token', 'tokenRandom'].every((k) => num(p[k])))
+  )
+    return false;
+  const c = x.clustersShown;
+  if (
+    c !== undefined &&
+    !(
+      Array.isArray(c) &&
+      c.every(
+        (r) =>
+          obj(r) &&
+          ['rank', 'size', 'tokenPurity', 'tagPurity'].every((k) => num(r[k])) &&
+          typeof r.topToken === 'string' &&
+          typeof r.topTag === 'string',
+      )
+    )
+  )
+    return false;
+  return x.source === undefined || obj(x.source);
 }
 
 /** The QDG-on-tokens section of the report (Figs. 1, 5, 13): envelope slope, purity, the largest clusters. */

@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { isJsonObject, readJsonInput } from '../io/read.js';
+import { ConfigError } from '../core/errors.js';
 import { readNpyF32, writeNpy } from '../io/npy.js';
 import { toCsv } from '../report/csv.js';
 import { modelDirName, validateLmFamily, type LmFamilyConfig } from './family.js';
@@ -205,7 +207,29 @@ export async function trainLanguageModelFamily(
   return record;
 }
 
-/** Reads a family folder's family.json (ConfigError-free: callers validate). */
+/**
+ * Reads a family folder's family.json. A file that cannot be read, is not JSON, or lacks the fields its readers
+ * use (config, widths, parameters, checkpointSteps, files) is a ConfigError naming it (exit 2, one line); the
+ * values themselves are checked where they are used (validateAxis, insideFolder, validateLmFamily).
+ */
 export function readFamilyRecord(dir: string): LmFamilyRecord {
-  return JSON.parse(readFileSync(join(dir, 'family.json'), 'utf8')) as LmFamilyRecord;
+  const path = join(dir, 'family.json');
+  const r = readJsonInput(path);
+  const numbers = (x: unknown) => Array.isArray(x) && x.every((v) => typeof v === 'number');
+  const problem = !isJsonObject(r)
+    ? 'not a JSON object'
+    : !isJsonObject(r.config)
+      ? 'config is not an object'
+      : !numbers(r.widths)
+        ? 'widths is not a list of numbers'
+        : !numbers(r.parameters)
+          ? 'parameters is not a list of numbers'
+          : !numbers(r.checkpointSteps)
+            ? 'checkpointSteps is not a list of numbers'
+            : !isJsonObject(r.files)
+              ? 'files is not an object'
+              : null;
+  if (problem !== null)
+    throw new ConfigError(`${path} is not a family record (${problem}): run quanta lm train again`);
+  return r as unknown as LmFamilyRecord;
 }

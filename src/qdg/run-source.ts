@@ -8,7 +8,7 @@
 // subtask sits at chance, ln 2 = 0.69 nats, and even the "learned" line of Fig. 9 (0.1 nats) is ten times
 // higher. Sample count: the paper uses 10,000; the laptop default here is 2,000 (the S x S matrix and the
 // eigensolve grow as S^2), `--samples 10000` reproduces the paper's size.
-import { readFileSync } from 'node:fs';
+import { isJsonObject, readTextInput } from '../io/read.js';
 import type { Core } from '../core/arena.js';
 import { ConfigError, require } from '../core/errors.js';
 import { Stream } from '../core/rng.js';
@@ -51,13 +51,21 @@ export function planRunSource(
 ): RunPlan {
   let record: unknown;
   try {
-    record = JSON.parse(readFileSync(path, 'utf8'));
+    record = JSON.parse(readTextInput(path));
   } catch (e) {
     throw new ConfigError(`--run: ${path}: not a JSON run record (${(e as Error).message.split('\n')[0]})`);
   }
-  require(isRunRecord(record), `--run: ${path}: not a quanta run record`);
+  require(isRunRecord(record) && isJsonObject(record.config), `--run: ${path}: not a quanta run record`);
   require(record.weights !==
     undefined, `--run: ${path} has no saved weights (train it again without --no-save-weights)`);
+  // the layout loadRunWeights reads: a list of { inputs, outputs, offset } (sizes checked against the model there)
+  const layers: unknown = record.weights?.layers;
+  require(Array.isArray(layers) &&
+    layers.every(
+      (l) =>
+        isJsonObject(l) &&
+        [l.inputs, l.outputs, l.offset].every((v) => Number.isSafeInteger(v) && (v as number) >= 0),
+    ), `--run: ${path}: weights.layers is not a list of { inputs, outputs, offset } (non-negative integers)`);
   validateRunConfig(record.config);
   require(Number.isInteger(samples) && samples >= 3, `--samples must be an integer >= 3, got ${samples}`);
   require(lossThreshold > 0, `--loss-threshold must be > 0 nats, got ${lossThreshold}`);

@@ -13,6 +13,7 @@ import {
   multiEpochRuns,
   widestRuns,
   type AlphaFits,
+  type SweepFolder,
 } from '../scaling/analysis.js';
 import { toCsv } from './csv.js';
 import { htmlPage, htmlTable, type ReportSection } from './html.js';
@@ -128,8 +129,10 @@ export function unfinishedNote(missing: string[], recorded: number): string {
 }
 
 /** Builds the report of a sweep folder in memory. Throws a ConfigError for a missing or empty folder. */
-export async function renderSweepReport(dir: string): Promise<RenderedReport> {
-  const folder = loadSweepFolder(dir);
+export async function renderSweepReport(
+  dir: string,
+  folder: SweepFolder = loadSweepFolder(dir),
+): Promise<RenderedReport> {
   const fits = alphaFitsOf(analyseFolder(folder));
   const byAlpha = groupByAlpha(folder.records);
   const figures: Figure[] = [];
@@ -188,9 +191,9 @@ export async function renderSweepReport(dir: string): Promise<RenderedReport> {
 }
 
 /** Writes DIR/report.html and DIR/report-data/*.csv (each atomically). Returns the paths written. */
-export async function writeSweepReport(dir: string): Promise<string[]> {
+export async function writeSweepReport(dir: string, folder?: SweepFolder): Promise<string[]> {
   checkOutputsIn(dir, ['report.html'], [REPORT_DATA_DIR], 'quanta report');
-  const report = await renderSweepReport(dir);
+  const report = await renderSweepReport(dir, folder);
   const written: string[] = [];
   for (const [name, text] of report.csvs) {
     const path = join(dir, REPORT_DATA_DIR, name);

@@ -33,8 +33,10 @@ export const FIGURE_CONFIG = {
 /** Renders a Vega-Lite spec to a standalone SVG string. */
 export async function vegaLiteToSvg(spec: VegaLiteSpec): Promise<string> {
   const full = { config: FIGURE_CONFIG, ...spec } as vl.TopLevelSpec;
-  const compiled = vl.compile(full).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  // Vega-Lite's and Vega's warnings (e.g. "Maximum optimization runs(5) reached.") are notes on their own
+  // internals: kept off stderr, where they broke --quiet; errors still throw
+  const compiled = vl.compile(full, { logger: vega.logger(vega.Error) }).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Error });
   try {
     return await view.toSVG();
   } finally {

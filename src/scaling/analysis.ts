@@ -3,10 +3,12 @@
 // learning-order rank correlation. It depends only on the records: runs are grouped by config.alpha;
 // single-epoch runs (config.data === null) give N and S, multi-epoch runs give D and n(D). Losses are stored
 // in nats and fitted in bits, as the paper plots them (the exponent is the same).
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { isRunRecord, type RunRecord } from '../train/record.js';
+import type { RunConfig } from '../train/config.js';
+import { isJsonObject, readJsonInput } from '../io/read.js';
 import type { PlannedRun } from './plan.js';
 import { sameConfig } from './store.js';
 import { subtaskProbabilities } from '../parity/task.js';
@@ -56,12 +58,23 @@ export interface SweepFolder {
 
 const toBits = (nats: number) => nats / LN2;
 
-function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new ConfigError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
-  }
+// a folder, a FIFO or /dev/zero named *.json is refused too (reading would fail or never end)
+const readJson = readJsonInput;
+
+/** sweep.json's planned runs, each checked to be { id: string, config: object } (exit 2 otherwise). */
+function plannedRuns(
+  sweep: Record<string, unknown> | null,
+  sweepPath: string,
+): Map<string, RunConfig> | null {
+  if (!Array.isArray(sweep?.runs)) return null;
+  return new Map(
+    (sweep.runs as unknown[]).map((r, i) => {
+      const run = r as Partial<PlannedRun> | null;
+      if (!isJsonObject(run) || typeof run.id !== 'string' || !isJsonObject(run.config))
+        throw new ConfigError(`${sweepPath}: runs[${i}] is not a planned run ({ id, config })`);
+      return [run.id, run.config as RunConfig];
+    }),
+  );
 }
 
 function parseWindow(v: unknown, name: string): [number, number] | undefined {
@@ -100,9 +113,7 @@ export function loadSweepFolder(dir: string): SweepFolder {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError(`no such directory: ${dir}`);
   const sweepPath = join(dir, 'sweep.json');
   const sweep = existsSync(sweepPath) ? (readJson(sweepPath) as Record<string, unknown>) : null;
-  const planned = Array.isArray(sweep?.runs)
-    ? new Map((sweep.runs as PlannedRun[]).map((r) => [r.id, r.config]))
-    : null;
+  const planned = plannedRuns(isJsonObject(sweep) ? sweep : null, sweepPath);
   const records: RunRecord[] = [];
   const seen = new Set<string>();
   for (const sub of [join(dir, 'runs'), dir]) {
@@ -113,7 +124,8 @@ export function loadSweepFolder(dir: string): SweepFolder {
         continue;
       const path = join(sub, name);
       const x = readJson(path);
-      if (!isRunRecord(x)) {
+      // a record's config is an object (isRunRecord lets a null through)
+      if (!isRunRecord(x) || !isJsonObject(x.config)) {
         // DIR/runs holds only records; other JSON files may sit beside sweep.json
         if (inRuns) throw new ConfigError(`${path} is not a run record: move it out of ${sub}`);
         continue;

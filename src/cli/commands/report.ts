@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { REPORT_DATA_DIR, writeSweepReport } from '../../report/sweep-report.js';
 import { checkOutputsIn } from '../../io/output.js';
 import { runCommand } from '../common.js';
+import { loadSweepFolder } from '../../scaling/analysis.js';
 
 export function registerReport(program: Command): void {
   program
@@ -13,11 +14,14 @@ export function registerReport(program: Command): void {
     )
     .argument('<dir>', 'sweep folder (DIR/sweep.json and DIR/runs/*.json)')
     .option('--json', 'print the list of files written as JSON')
-    .action((dir: string, opts: { json?: boolean }) =>
+    .option('--quiet', 'no progress on stderr')
+    .action((dir: string, opts: { json?: boolean; quiet?: boolean }) =>
       runCommand(async () => {
+        // the folder is read and checked before the progress line: a bad folder is one line on stderr
+        const folder = loadSweepFolder(dir);
         checkOutputsIn(dir, ['report.html'], [REPORT_DATA_DIR], 'quanta report');
-        process.stderr.write(`quanta report: rendering ${dir} ...\n`);
-        const written = await writeSweepReport(dir);
+        if (!opts.quiet) process.stderr.write(`quanta report: rendering ${dir} ...\n`);
+        const written = await writeSweepReport(dir, folder);
         process.stdout.write(
           opts.json
             ? JSON.stringify({ written }) + '\n'

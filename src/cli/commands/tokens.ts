@@ -2,7 +2,7 @@
 // loss matrix: ours (`--lm-run DIR` of `quanta lm train`) or a user's (`--losses L.npy --parameters N1,...`,
 // e.g. Pythia per-token losses saved from PyTorch). Writes report.html, CSVs of every figure and analysis.json.
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { require } from '../../core/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic.js';
@@ -12,6 +12,7 @@ import { vegaLiteToSvg } from '../../report/vega.js';
 import { analyseTokenLosses, POLYGENIC_ROWS } from '../../lm/token-analysis.js';
 import { readLossMatrix, readTokenInfo, validateAxis, type TokenInfo } from '../../lm/token-losses.js';
 import {
+  isLmQdgDocument,
   languageModelSections,
   lmQdgSection,
   tokenFigures,
@@ -21,6 +22,7 @@ import { readFamilyRecord } from '../../lm/train-family.js';
 import { parseIntOption, parseListOption, runCommand } from '../common.js';
 import { insideFolder } from '../../io/paths.js';
 import { checkOutputFolder } from '../../io/output.js';
+import { readJsonInput } from '../../io/read.js';
 
 export interface TokensCliOptions {
   lmRun?: string;
@@ -89,8 +91,9 @@ export async function tokensCommand(o: TokensCliOptions): Promise<void> {
   if (o.qdg) {
     const path = join(resolve(o.qdg), 'clusters.json');
     require(existsSync(path), `--qdg: ${o.qdg} has no clusters.json (run quanta lm qdg first)`);
-    qdgDoc = JSON.parse(readFileSync(path, 'utf8')) as LmQdgDocument;
-    require(typeof qdgDoc.envelope?.envelopeSlope === 'number', `--qdg: ${path} is not a QDG clusters file`);
+    const doc = readJsonInput(path);
+    require(isLmQdgDocument(doc), `--qdg: ${path} is not a QDG clusters file (of quanta lm qdg)`);
+    qdgDoc = doc;
   }
 
   // --- work ---
