@@ -263,7 +263,21 @@ describe('quanta fit on a sweep folder', () => {
     writeFileSync(victim, JSON.stringify(rec));
     r = quanta('fit', dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/log\.meanLoss\[3\] is null, not a loss/);
+    expect(r.stderr).toMatch(/log\.meanLoss\[3\] is null: the run diverged or its record is damaged/);
+    // steps that are not increasing counts, and a row short of subtasks
+    rec.log.meanLoss[3] = 0.5;
+    writeFileSync(
+      victim,
+      JSON.stringify({ ...rec, log: { ...rec.log, steps: rec.log.steps.map(() => 'x') } }),
+    );
+    r = quanta('fit', dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/log\.steps\[0\] is "x", not an increasing step count/);
+    const short = { ...rec.log, subtaskLoss: rec.log.subtaskLoss.map((row: number[]) => row.slice(1)) };
+    writeFileSync(victim, JSON.stringify({ ...rec, log: short }));
+    r = quanta('fit', dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/log\.subtaskLoss\[0\] has 99 losses for 100 subtasks/);
     // a JSON file in runs/ that is not a record
     writeFileSync(victim, kept);
     writeFileSync(join(dir, 'runs', 'x.json'), '{"kind":"quanta-run","schema":1}');

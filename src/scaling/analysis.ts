@@ -93,9 +93,19 @@ function badLoss(r: RunRecord): string | null {
   if (i >= 0) return `log.meanLoss[${i}] is ${JSON.stringify(r.log.meanLoss[i])}`;
   if (r.log.subtaskLoss.length !== r.log.meanLoss.length)
     return `log.subtaskLoss has ${r.log.subtaskLoss.length} rows for ${r.log.meanLoss.length} log steps`;
+  if (r.log.steps.length !== r.log.meanLoss.length)
+    return `log.steps has ${r.log.steps.length} entries for ${r.log.meanLoss.length} losses`;
+  for (let j = 0; j < r.log.steps.length; j++) {
+    const step = r.log.steps[j];
+    if (!Number.isInteger(step) || step < 0 || (j > 0 && step <= r.log.steps[j - 1]))
+      return `log.steps[${j}] is ${JSON.stringify(step)}, not an increasing step count`;
+  }
+  const nTasks = (r.config as { nTasks?: unknown }).nTasks;
   for (let j = 0; j < r.log.subtaskLoss.length; j++) {
     const row = r.log.subtaskLoss[j];
     if (!Array.isArray(row)) return `log.subtaskLoss[${j}] is not a list`;
+    if (row.length !== nTasks)
+      return `log.subtaskLoss[${j}] has ${row.length} losses for ${String(nTasks)} subtasks`;
     const k = row.findIndex(bad);
     if (k >= 0) return `log.subtaskLoss[${j}][${k}] is ${JSON.stringify(row[k])}`;
   }
@@ -131,8 +141,7 @@ export function loadSweepFolder(dir: string): SweepFolder {
         continue;
       }
       const why = badLoss(x);
-      if (why !== null)
-        throw new ConfigError(`${path}: ${why}, not a loss: the run diverged or its record is damaged`);
+      if (why !== null) throw new ConfigError(`${path}: ${why}: the run diverged or its record is damaged`);
       if (planned !== null) {
         const id = name.replace(/\.json$/, '');
         const config = planned.get(id);

@@ -311,7 +311,13 @@ export function registerSweep(program: Command): void {
         if (o.json)
           process.stdout.write(JSON.stringify({ kind: plan.kind, preset: plan.preset, ...outcome }) + '\n');
         else process.stdout.write(formatSweepOutcome(plan, outcome, shard) + '\n');
-        if (outcome.failed.length > 0) process.exitCode = 1;
+        if (outcome.failed.length > 0) {
+          // the summary on stdout lists them; stderr says it in one line, as every failure does
+          process.stderr.write(
+            `quanta sweep: ${outcome.failed.length} run(s) failed (${outcome.failed[0].id}: ${outcome.failed[0].error}); the others are recorded\n`,
+          );
+          process.exitCode = 1;
+        }
         if (stop.signal !== null) process.exitCode = stop.exitCode;
       }),
     );
