@@ -121,7 +121,8 @@ export class Progress {
     }
   }
 
-  update(value: number, info = ''): void {
+  /** `etaSeconds`, when given, replaces the ETA from value / elapsed (which is wrong for resumed work). */
+  update(value: number, info = '', etaSeconds?: number): void {
     if (this.quiet) return;
     if (this.bar) {
       this.bar.update(value, { info });
@@ -131,7 +132,7 @@ export class Progress {
     if (now - this.lastLine > 5000 || value >= this.total) {
       this.lastLine = now;
       const elapsed = (now - this.start) / 1000;
-      const eta = value > 0 ? (elapsed * (this.total - value)) / value : NaN;
+      const eta = etaSeconds ?? (value > 0 ? (elapsed * (this.total - value)) / value : NaN);
       process.stderr.write(
         `${this.label}: ${value}/${this.total} (${((100 * value) / this.total).toFixed(0)}%), ` +
           `${elapsed.toFixed(0)}s elapsed, ETA ${Number.isFinite(eta) ? eta.toFixed(0) + 's' : '?'} ${info}\n`,

@@ -117,7 +117,11 @@ export async function runSweep(
   const cost = new Map(todo.map((r) => [r.id, runCost(r.config)]));
   const totalCost = [...cost.values()].reduce((a, b) => a + b, 0);
   const inFlight = new Map<string, number>(); // id -> fraction of its steps done
+  // where each run stood when this process first heard of it (a resumed run starts at its checkpoint): the
+  // rate, and so the ETA, counts only the work done here
+  const startedAt = new Map<string, number>();
   let doneCost = 0;
+  let doneHere = 0;
   let runsDone = 0;
   let lastReport = 0;
   const report = (force = false) => {
@@ -126,15 +130,20 @@ export async function runSweep(
     if (!force && now - lastReport < 250) return;
     lastReport = now;
     let partial = 0;
-    for (const [id, f] of inFlight) partial += f * (cost.get(id) ?? 0);
+    let partialHere = 0;
+    for (const [id, f] of inFlight) {
+      partial += f * (cost.get(id) ?? 0);
+      partialHere += (f - (startedAt.get(id) ?? f)) * (cost.get(id) ?? 0);
+    }
     const fraction = totalCost > 0 ? Math.min(1, (doneCost + partial) / totalCost) : 1;
+    const workHere = doneHere + partialHere;
     const elapsedSeconds = (now - start) / 1000;
     options.onProgress({
       runsDone,
       runsTotal: todo.length,
       fraction,
       elapsedSeconds,
-      etaSeconds: fraction > 0 ? (elapsedSeconds * (1 - fraction)) / fraction : NaN,
+      etaSeconds: workHere > 0 ? (elapsedSeconds * (1 - fraction) * totalCost) / workHere : NaN,
     });
   };
 
@@ -174,12 +183,16 @@ export async function runSweep(
             stop: stopFlag,
           },
           (steps) => {
+            if (!startedAt.has(run.id)) startedAt.set(run.id, steps / run.config.steps);
             inFlight.set(run.id, steps / run.config.steps);
             report();
           },
         );
         if (result.interrupted) outcome.interrupted.push({ id: run.id, stepsDone: result.stepsDone });
         else outcome.trained.push(result);
+        // the share of this run done here: from where it resumed to where it stopped
+        const c = cost.get(run.id) ?? 0;
+        doneHere += ((result.stepsDone - result.resumedFrom) / run.config.steps) * c;
       } catch (e) {
         outcome.failed.push({ id: run.id, error: e instanceof Error ? e.message : String(e) });
       } finally {

@@ -97,7 +97,12 @@ export async function sweepWithProgress(
       checkpointEverySeconds: options.checkpointEverySeconds,
       stopFlag: options.stopFlag,
       onProgress: (p) =>
-        progress.update(Math.round(100 * p.fraction), `${p.runsDone}/${p.runsTotal} runs done`),
+        progress.update(
+          Math.round(100 * p.fraction),
+          `${p.runsDone}/${p.runsTotal} runs done`,
+          // the sweep's ETA counts only the work done in this process (a resumed run starts part-way)
+          Number.isFinite(p.etaSeconds) ? p.etaSeconds : undefined,
+        ),
     });
   } finally {
     progress.stop();
