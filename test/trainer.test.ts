@@ -174,3 +174,27 @@ describe('quanta train (CLI)', () => {
     }
   });
 });
+
+describe('Trainer.dispose', () => {
+  it('hands its Wasm memory back, so trainers can be made in a loop; refuses out of order', () => {
+    const core = new Core();
+    const before = core.used;
+    const config: RunConfig = { ...tiny, width: 256, batch: 20000, steps: 2, logEvery: 1, data: 5000 };
+    for (let i = 0; i < 30; i++) {
+      const t = new Trainer(config, core);
+      t.run();
+      t.dispose();
+      t.dispose(); // a second call does nothing
+      expect(core.used).toBe(before);
+    }
+    const a = new Trainer(tiny, core);
+    const b = new Trainer(tiny, core);
+    expect(() => a.dispose()).toThrow(/newer allocations/);
+    b.dispose();
+    a.dispose();
+    expect(core.used).toBe(before);
+    // a trainer that cannot be built leaves nothing allocated
+    expect(() => new Trainer({ ...tiny, width: 1_000_000, nTasks: 500, n: 100 }, core)).toThrow();
+    expect(core.used).toBe(before);
+  });
+});

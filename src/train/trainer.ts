@@ -132,6 +132,9 @@ export class Trainer {
   evalSeconds = 0;
   /** Wall seconds of the run before this process (a resumed run's earlier attempts). */
   private secondsBefore = 0;
+  /** The allocator positions before and after this trainer's buffers (dispose() hands them back). */
+  private readonly startMark: number;
+  private endMark = -1;
   private readonly train: ParityBatch;
   private readonly evalBatch: ParityBatch;
   private readonly lossPtr: number;
@@ -149,6 +152,7 @@ export class Trainer {
     readonly core: Core = getCore(),
   ) {
     validateRun(config, core);
+    this.startMark = core.mark();
     this.task = new SparseParityTask({
       nTasks: config.nTasks,
       n: config.n,
@@ -166,9 +170,11 @@ export class Trainer {
       this.correctPtr = core.allocI32(EVAL_CHUNK);
       if (config.data !== null) this.permutationPtr = core.allocI32(config.data);
     } catch (e) {
+      core.release(this.startMark); // nothing of a trainer that could not be built stays allocated
       if (e instanceof MemoryLimitError || e instanceof RangeError) throw new ConfigError(e.message);
       throw e;
     }
+    this.endMark = core.mark();
     this.testLayout = exactTestSubtasks(this.task, config.testPoints);
     this.subtaskLayout = perSubtaskSubtasks(config.nTasks, config.testPointsPerTask);
   }
@@ -195,6 +201,7 @@ export class Trainer {
     const k = this.core.kernels;
     // random words from the Wasm generator into the permutation buffer, then the shuffle in place
     const blocks = Math.ceil(data / 4);
+    const mark = this.core.mark();
     const words = this.core.alloc(blocks * 16);
     k.rng_fill_u32(
       words,
@@ -207,7 +214,7 @@ export class Trainer {
       0,
     );
     const r = this.core.u32(words, data).slice();
-    this.core.release(words);
+    this.core.release(mark); // to the mark, not to `words`: its alignment padding goes back too
     const perm = this.core.u32(this.permutationPtr, data);
     for (let i = 0; i < data; i++) perm[i] = i;
     for (let i = data - 1; i > 0; i--) {
@@ -326,6 +333,21 @@ export class Trainer {
     this.log.accuracy.push(e.accuracy);
     this.log.subtaskLoss.push(e.subtaskLoss);
     this.log.subtaskAccuracy.push(e.subtaskAccuracy);
+  }
+
+  /**
+   * Frees this trainer's Wasm memory (its core's allocator is a stack: dispose trainers in the reverse order of
+   * their creation; a trainer with newer allocations above it refuses). The trainer is unusable afterwards;
+   * a second call does nothing. trainRun() does this itself.
+   */
+  dispose(): void {
+    if (this.endMark < 0) return;
+    if (this.core.mark() !== this.endMark)
+      throw new Error(
+        'quanta: Trainer.dispose(): newer allocations sit above this trainer on its core; dispose those first',
+      );
+    this.core.release(this.startMark);
+    this.endMark = -1;
   }
 
   /** The run's state between two steps (copies of the Wasm buffers; the log is shared, not copied). */
