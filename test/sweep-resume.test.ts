@@ -16,6 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { planSweep, type SweepOverrides } from '../src/scaling/plan.js';
 import { runSweep } from '../src/scaling/sweep.js';
@@ -224,6 +225,30 @@ describe('one plan per folder', () => {
     ]);
     expect(jsonDifferences({ x: 1 }, { x: 1 })).toEqual([]);
   });
+});
+
+describe('records committed compressed (<id>.json.gz)', () => {
+  it('fit gives the same numbers and a re-run of the sweep counts them as done', async () => {
+    const ref = await referenceDir();
+    const dir = join(freshDir(), 's');
+    mkdirSync(join(dir, 'runs'), { recursive: true });
+    writeFileSync(join(dir, 'sweep.json'), readFileSync(join(ref, 'sweep.json')));
+    for (const name of readdirSync(join(ref, 'runs')))
+      writeFileSync(join(dir, 'runs', `${name}.gz`), gzipSync(readFileSync(join(ref, 'runs', name))));
+    const a = quanta('fit', ref, '--json');
+    const b = quanta('fit', dir, '--json');
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+    const again = await runSweep(planSweep('all', 'quick', OVERRIDES), dir, { workers: 1 });
+    expect(again.trained).toEqual([]);
+    expect(again.skipped).toHaveLength(6);
+    // the same run twice, plain and compressed, is refused
+    const name = readdirSync(join(ref, 'runs'))[0];
+    writeFileSync(join(dir, 'runs', name), readFileSync(join(ref, 'runs', name)));
+    const c = quanta('fit', dir);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/twice/);
+  }, 120_000);
 });
 
 describe('quanta fit on a sweep folder', () => {

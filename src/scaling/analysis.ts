@@ -130,8 +130,9 @@ export function loadSweepFolder(dir: string): SweepFolder {
     if (!existsSync(sub) || !statSync(sub).isDirectory()) continue;
     const inRuns = sub !== dir;
     for (const name of readdirSync(sub).sort()) {
-      if (!name.endsWith('.json') || name.startsWith('.') || name === 'sweep.json' || name === 'fits.json')
-        continue;
+      // a record is <id>.json, or <id>.json.gz when committed compressed
+      const isJson = name.endsWith('.json') || (inRuns && name.endsWith('.json.gz'));
+      if (!isJson || name.startsWith('.') || name === 'sweep.json' || name === 'fits.json') continue;
       const path = join(sub, name);
       const x = readJson(path);
       // a record's config is an object (isRunRecord lets a null through)
@@ -143,7 +144,9 @@ export function loadSweepFolder(dir: string): SweepFolder {
       const why = badLoss(x);
       if (why !== null) throw new ConfigError(`${path}: ${why}: the run diverged or its record is damaged`);
       if (planned !== null) {
-        const id = name.replace(/\.json$/, '');
+        const id = name.replace(/\.json(\.gz)?$/, '');
+        if (seen.has(id))
+          throw new ConfigError(`${sub} holds run '${id}' twice (${id}.json and ${id}.json.gz): keep one`);
         const config = planned.get(id);
         if (config === undefined || !sameConfig(config, x.config))
           throw new ConfigError(

@@ -26,6 +26,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { hostTag, processAlive, removeStaleTemps, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
@@ -326,9 +327,11 @@ export class SweepStore {
    * parsed in full; an unreadable file counts as missing (it is re-run and replaced).
    */
   status(run: PlannedRun): RunStatus {
-    const path = this.recordPath(run.id);
+    let path = this.recordPath(run.id);
+    // a record committed compressed (<id>.json.gz) counts as done too
+    if (!existsSync(path) && existsSync(path + '.gz')) path += '.gz';
     if (!existsSync(path)) return { state: 'missing' };
-    const config = readRecordConfig(path);
+    const config = path.endsWith('.gz') ? readCompressedRecordConfig(path) : readRecordConfig(path);
     if (config === undefined) return { state: 'missing' };
     if (!sameConfig(config, run.config)) {
       return {
@@ -353,6 +356,16 @@ export class SweepStore {
       out.set(run.id, s);
     }
     return out;
+  }
+}
+
+/** The config of a gzipped record file, or undefined when it is not a whole run record. */
+function readCompressedRecordConfig(path: string): RunConfig | undefined {
+  try {
+    const r: unknown = JSON.parse(gunzipSync(readFileSync(path)).toString('utf8'));
+    return isRunRecord(r) && typeof r.createdAt === 'string' ? r.config : undefined;
+  } catch {
+    return undefined;
   }
 }
 
