@@ -7,17 +7,14 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeNpy } from '../src/io/npy.js';
-import { bundleCli } from './cli-bundle.js';
+import { useBundledCli } from './cli-bundle.js';
 
-let cli = '';
-let cleanup = () => {};
+const bundled = useBundledCli();
 let dir = '';
 beforeAll(async () => {
-  ({ cli, cleanup } = await bundleCli());
   dir = mkdtempSync(join(tmpdir(), 'quanta-bad-'));
 });
 afterAll(() => {
-  cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -25,7 +22,7 @@ function refused(args: string[], pattern: RegExp): void {
   const out = join(dir, 'out');
   const r = spawnSync(
     process.execPath,
-    [cli, ...args, ...(args[0] === 'qdg' ? ['--quiet', '--out', out] : [])],
+    [bundled.cli, ...args, ...(args[0] === 'qdg' ? ['--quiet', '--out', out] : [])],
     {
       encoding: 'utf8',
       timeout: 60_000,

@@ -2,7 +2,7 @@
 // its state at any step equals the uninterrupted run, and `quanta train` killed with SIGKILL at random moments
 // (checkpointing after every step, so many kills land inside a checkpoint write) and started again ends with a
 // record and weights byte-identical to an uninterrupted run, single-epoch and multi-epoch.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import {
 } from '../src/train/checkpoint.js';
 import type { RunConfig } from '../src/train/config.js';
 import { RunInterrupted, Trainer } from '../src/train/trainer.js';
-import { bundleCli } from './cli-bundle.js';
+import { useBundledCli } from './cli-bundle.js';
 import { comparableRecord } from './record-compare.js';
 import { mulberry as rng } from './mulberry.js';
 
@@ -29,13 +29,8 @@ function freshDir(): string {
   dirs.push(d);
   return d;
 }
-let cli = '';
-let cleanup = () => {};
-beforeAll(async () => {
-  ({ cli, cleanup } = await bundleCli());
-});
+const bundled = useBundledCli();
 afterAll(() => {
-  cleanup();
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });
 
@@ -200,7 +195,7 @@ describe('resume from a checkpoint', () => {
 /** Starts `node cli args`, SIGKILLs it after `ms` unless it ended first; resolves with its exit code (null: killed). */
 function runAndKill(args: string[], ms: number): Promise<number | null> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [bundled.cli, ...args], { stdio: 'ignore' });
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -236,7 +231,7 @@ describe('quanta train killed with SIGKILL at random moments', () => {
       const args = data === null ? trainArgs : [...trainArgs, '--data', data];
       const ref = spawnSync(
         process.execPath,
-        [cli, ...args, '--checkpoint-every', 'off', '--out', join(dir, 'ref.json')],
+        [bundled.cli, ...args, '--checkpoint-every', 'off', '--out', join(dir, 'ref.json')],
         {
           encoding: 'utf8',
         },
@@ -272,7 +267,7 @@ describe('quanta train killed with SIGKILL at random moments', () => {
     const trainer = new Trainer({ ...TINY });
     trainer.step();
     writeCheckpoint(join(dir, 'run.ckpt'), TINY, trainer.getState());
-    const r = spawnSync(process.execPath, [cli, ...trainArgs, '--out', out], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [bundled.cli, ...trainArgs, '--out', out], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/belongs to a different run/);

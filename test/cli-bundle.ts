@@ -1,5 +1,6 @@
 // The `quanta` CLI and its pool worker bundled from the sources with esbuild (packages stay external, resolved
 // from node_modules), as test/sweep.test.ts does: tests run the current sources, not a possibly stale dist/.
+import { afterAll, beforeAll } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -34,4 +35,22 @@ export async function bundleCli(prefix = 'quanta-cli-'): Promise<CliBundle> {
   // kmeans-parallel.ts looks for kmeans-worker.js beside the script (else it bundles a .ts that is not there)
   writeFileSync(join(dir, 'kmeans-worker.js'), `import './kmeans-worker.mjs';\n`);
   return { cli: join(dir, 'main.mjs'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * For a test file that spawns the CLI: bundles it before the file's tests and removes the bundle after them.
+ * `cli` is the script to run with `node` (read it inside tests or hooks, not at module load).
+ */
+export function useBundledCli(): { readonly cli: string } {
+  let bundle: CliBundle | undefined;
+  beforeAll(async () => {
+    bundle = await bundleCli();
+  });
+  afterAll(() => bundle?.cleanup());
+  return {
+    get cli(): string {
+      if (!bundle) throw new Error('the CLI is bundled in beforeAll: read .cli inside a test');
+      return bundle.cli;
+    },
+  };
 }

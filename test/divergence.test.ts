@@ -1,6 +1,6 @@
 // A run whose loss stops being a number stops at once, naming the step, and leaves no record: `quanta train`
 // exits 1 with one line; a sweep reports the run as failed and never writes (so never fits) it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,16 +9,11 @@ import { planSweep } from '../src/scaling/plan.js';
 import { runSweep } from '../src/scaling/sweep.js';
 import { DEFAULT_RUN } from '../src/train/config.js';
 import { RunDiverged, Trainer } from '../src/train/trainer.js';
-import { bundleCli } from './cli-bundle.js';
+import { useBundledCli } from './cli-bundle.js';
 
 const dirs: string[] = [];
-let cli = '';
-let cleanup = () => {};
-beforeAll(async () => {
-  ({ cli, cleanup } = await bundleCli());
-});
+const bundled = useBundledCli();
 afterAll(() => {
-  cleanup();
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });
 
@@ -45,7 +40,7 @@ describe('divergence', () => {
     const r = spawnSync(
       process.execPath,
       [
-        cli,
+        bundled.cli,
         'train',
         '--lr',
         '1e30',

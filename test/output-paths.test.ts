@@ -10,23 +10,20 @@ import { dirname, join } from 'node:path';
 import { planSweep } from '../src/scaling/plan.js';
 import { runSweep } from '../src/scaling/sweep.js';
 import { writeNpy } from '../src/io/npy.js';
-import { bundleCli } from './cli-bundle.js';
+import { useBundledCli } from './cli-bundle.js';
 
-let cli = '';
-let cleanup = () => {};
+const bundled = useBundledCli();
 let dir = '';
 beforeAll(async () => {
-  ({ cli, cleanup } = await bundleCli());
   dir = mkdtempSync(join(tmpdir(), 'quanta-outputs-'));
 });
 afterAll(() => {
-  cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
 
 function quanta(args: string[], asUser?: string) {
   const cmd = asUser ? 'runuser' : process.execPath;
-  const full = asUser ? ['-u', asUser, '--', process.execPath, cli, ...args] : [cli, ...args];
+  const full = asUser ? ['-u', asUser, '--', process.execPath, bundled.cli, ...args] : [bundled.cli, ...args];
   const r = spawnSync(cmd, full, { encoding: 'utf8', timeout: 30_000 });
   return { code: r.status, stderr: r.stderr, timedOut: r.error !== undefined };
 }
@@ -94,7 +91,7 @@ describe('output locations', () => {
     const ro = join(dir, 'ro');
     mkdirSync(ro);
     chmodSync(dir, 0o755);
-    chmodSync(dirname(cli), 0o755); // the bundle, readable by that user
+    chmodSync(dirname(bundled.cli), 0o755); // the bundle, readable by that user
     chmodSync(ro, 0o555);
     expectRefused(quanta([...TRAIN, '--out', join(ro, 'r.json')], 'nobody'), /ro is not writable/);
     expect(readdirSync(ro)).toEqual([]);

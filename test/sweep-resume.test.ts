@@ -3,7 +3,7 @@
 // identical sweeps started at once into one folder never train the same run; claims of dead writers are taken
 // over, live ones are left alone; another plan into the folder is refused naming the difference; `quanta fit`
 // refuses records that are not the plan's or hold a loss that is not a number, and flags an unfinished sweep.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
@@ -22,7 +22,7 @@ import { planSweep, type SweepOverrides } from '../src/scaling/plan.js';
 import { runSweep } from '../src/scaling/sweep.js';
 import { CLAIM_STALE_SECONDS, jsonDifferences, SweepStore } from '../src/scaling/store.js';
 import { hostTag } from '../src/io/atomic.js';
-import { bundleCli } from './cli-bundle.js';
+import { useBundledCli } from './cli-bundle.js';
 import { comparableRecord } from './record-compare.js';
 import { mulberry as rng } from './mulberry.js';
 
@@ -32,13 +32,8 @@ function freshDir(): string {
   dirs.push(d);
   return d;
 }
-let cli = '';
-let cleanup = () => {};
-beforeAll(async () => {
-  ({ cli, cleanup } = await bundleCli());
-});
+const bundled = useBundledCli();
 afterAll(() => {
-  cleanup();
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });
 
@@ -59,7 +54,7 @@ const SWEEP = [
 const OVERRIDES: SweepOverrides = { widths: [8, 12, 16, 24], dataSizes: [600, 2000], steps: 2500 };
 
 function quanta(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync(process.execPath, [bundled.cli, ...args], { encoding: 'utf8', timeout: 180_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -67,7 +62,7 @@ function startQuanta(args: string[]): {
   done: Promise<{ code: number | null; stdout: string }>;
   kill: () => void;
 } {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [bundled.cli, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   const done = new Promise<{ code: number | null; stdout: string }>((resolve) =>
