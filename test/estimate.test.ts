@@ -1,11 +1,9 @@
 // The dry run's schedule arithmetic (src/scaling/estimate.ts): LPT is within Graham's bounds and exact where it
 // must be, array slices are the --shard slices (disjoint, covering the plan), an array's wall time is its
 // longest task's, and the report (text and --json of `quanta sweep --dry-run`) gives what a cluster user needs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import {
   arraySchedule,
   arraySlices,
@@ -18,6 +16,7 @@ import {
 import { planSweep, shardRuns, type PlannedRun } from '../src/scaling/plan.js';
 import { taskResources } from '../src/scaling/resources.js';
 import type { SweepEstimate } from '../src/scaling/calibrate.js';
+import { useBundledCli } from './cli-bundle.js';
 
 const runsArb = fc
   .array(fc.double({ min: 0, max: 1e7, noNaN: true, noDefaultInfinity: true }), { maxLength: 60 })
@@ -274,30 +273,10 @@ describe('dryRunEstimate', () => {
 });
 
 describe('quanta sweep --dry-run', () => {
-  let cli = '';
-  let outdir = '';
-  beforeAll(async () => {
-    // the CLI bundled from the sources (as test/sweep.test.ts does; a dry run needs no pool worker)
-    const esbuild = await import('esbuild');
-    mkdirSync(resolve('node_modules/.cache'), { recursive: true });
-    outdir = mkdtempSync(join(resolve('node_modules/.cache'), 'quanta-estimate-cli-'));
-    await esbuild.build({
-      entryPoints: { main: 'src/cli/main.ts' },
-      outdir,
-      outExtension: { '.js': '.mjs' },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      logLevel: 'silent',
-    });
-    cli = join(outdir, 'main.mjs');
-  });
-  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+  const bundled = useBundledCli();
 
   const quanta = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [bundled.cli, ...args], { encoding: 'utf8', timeout: 120_000 });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const small = ['sweep', 'N', '--widths', '8,16,32', '--steps', '40', '--calibration-seconds', '0.01'];
