@@ -2,7 +2,15 @@
 // bad input exits 2 with one line and writes nothing; good input writes every output file.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Command } from 'commander';
-import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeNpy, readNpyF32, writeNpy } from '../src/io/npy.js';
@@ -343,6 +351,8 @@ describe('quanta qdg --gradients', () => {
       ]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
+      // the summary counts every file it wrote, the saved affinity included
+      expect(r.stdout).toContain(`wrote ${readdirSync(out).length} files to ${out}`);
       const A = readNpyF32(join(out, 'affinity.npy'));
       expect(A.shape).toEqual([samples, samples]);
       for (let a = 0; a < samples; a += 4) {

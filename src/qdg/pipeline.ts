@@ -23,6 +23,7 @@ import {
   rankFrequencyEnvelope,
   type EnvelopeFit,
   type RankWindow,
+  PAPER_ALPHA_N,
 } from './rank-frequency.js';
 
 /** k-means restarts per K: sklearn SpectralClustering's n_init = 30, as the paper (SPEC.md 4.1 item 9). */
@@ -127,7 +128,7 @@ export function spectralClusterings(
   const clusters = validateClusterCounts(opts.clusters, S);
   const nInit = opts.nInit ?? DEFAULT_N_INIT;
   const seed = opts.seed ?? 0;
-  const alphaN = opts.alphaN ?? 0.083;
+  const alphaN = opts.alphaN ?? PAPER_ALPHA_N;
   const timing: StageTiming = opts.timing ?? {};
   const progress = opts.onProgress ?? (() => {});
   if (opts.trueLabels)

@@ -192,9 +192,13 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
       options: { nInit: o.nInit, seed: o.seed, alphaN, labels: o.labels ? resolve(o.labels) : null },
     });
     const images = writePictures(out, affinity, analysis, trueLabels);
-    if (o.saveAffinity) writeNpy(join(out, 'affinity.npy'), affinity, [S, S]);
+    if (o.saveAffinity) {
+      writeNpy(join(out, 'affinity.npy'), affinity, [S, S]);
+      files.push(join(out, 'affinity.npy'));
+    }
     if (o.saveEmbedding && analysis.embedding) {
       writeNpy(join(out, 'embedding.npy'), analysis.embedding, [S, analysis.eigenvalues.length]);
+      files.push(join(out, 'embedding.npy'));
     }
     const notes = [
       runPlan
