@@ -162,3 +162,14 @@ describe('folders', () => {
     expect(fits.convergence.points.length).toBeGreaterThan(0);
   });
 });
+
+describe('fits with too few points', () => {
+  it('flag a fit through two points in its note', () => {
+    const records = plantedSingleEpoch({ alpha: 0.4, nTasks: 30 }).slice(0, 2);
+    const f = analyseAlpha(records, 0.4);
+    expect(f.N.measured).not.toBeNull();
+    expect(f.N.note).toMatch(/only 2 distinct points in the fit window: a line through them, not a fit/);
+    const three = analyseAlpha(plantedSingleEpoch({ alpha: 0.4, nTasks: 30 }).slice(0, 3), 0.4);
+    expect(three.N.note).toBeUndefined();
+  });
+});

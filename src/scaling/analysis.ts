@@ -292,8 +292,17 @@ function fitPoints(
     r2: fit.r2,
     window: [Math.min(...x), Math.max(...x)],
     points,
+    // two points make a line, not a fit: their r2 is 1 and their interval empty whatever the data
+    ...(new Set(x).size < MIN_FIT_POINTS
+      ? {
+          note: `only ${new Set(x).size} distinct points in the fit window: a line through them, not a fit (r2 and interval mean nothing)`,
+        }
+      : {}),
   };
 }
+
+/** Fewer distinct x values than this in a fit window are flagged in the fit's note. */
+export const MIN_FIT_POINTS = 3;
 
 const inWindow = (x: number, w: readonly [number, number] | undefined) => !w || (x >= w[0] && x < w[1]);
 

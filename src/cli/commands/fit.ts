@@ -22,7 +22,10 @@ function exponentLine(name: string, e: ExponentFit): string {
   const ci = e.ci ? ` [${e.ci[0].toFixed(3)}, ${e.ci[1].toFixed(3)}]` : '';
   const paper = e.paper !== null ? `, paper ${e.paper.toFixed(2)}` : '';
   const used = e.points.filter((p) => p.used).length;
-  return `  ${name}: ${e.measured.toFixed(3)}${ci}  theory ${e.predicted.toFixed(3)}${paper}  (${used} points, r2 ${e.r2!.toFixed(3)}, window ${e.window![0]}..${e.window![1]})`;
+  return (
+    `  ${name}: ${e.measured.toFixed(3)}${ci}  theory ${e.predicted.toFixed(3)}${paper}  (${used} points, r2 ${e.r2!.toFixed(3)}, window ${e.window![0]}..${e.window![1]})` +
+    (e.note ? `\n    WARNING: ${e.note}` : '')
+  );
 }
 
 export function formatFits(fits: AlphaFits[]): string {
