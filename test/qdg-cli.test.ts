@@ -19,6 +19,7 @@ import { registerToyClusters } from '../src/cli/commands/toy-clusters.js';
 import { DEFAULT_RUN, type RunConfig } from '../src/train/config.js';
 import { Trainer } from '../src/train/trainer.js';
 import { saveRunWeights } from '../src/train/weights.js';
+import { SparseParityTask } from '../src/parity/task.js';
 
 /** A planted-cluster affinity: within-cluster 0.8 + noise, between 0.1 + noise, symmetric, diagonal 1. */
 function plantedAffinity(sizes: number[], seed: number): { A: Float32Array; labels: Int32Array } {
@@ -267,9 +268,43 @@ describe('quanta qdg --run: a trained sparse-parity model', () => {
     writeFileSync(path, JSON.stringify(record));
     const out = join(dir, 'out');
     const base = ['qdg', '--run', path, '--samples', '200', '--loss-threshold', '0.1'];
-    const r = await cli([...base, '--clusters', '4,8', '--n-init', '3', '--json', '--quiet', '--out', out]);
+    const r = await cli([
+      ...base,
+      '--clusters',
+      '4,8',
+      '--n-init',
+      '3',
+      '--save-samples',
+      '--json',
+      '--quiet',
+      '--out',
+      out,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    // the samples, for anyone to recompute the gradients elsewhere: one control bit at the subtask, the label
+    // the parity of the subtask's bits, every loss below the threshold
+    const dense = readFileSync(join(out, 'samples.npy'));
+    const width = config.nTasks + config.n;
+    const inputs = dense.subarray(dense.length - 200 * width);
+    expect(dense.subarray(0, 80).toString('latin1')).toContain(`'descr': '|u1'`);
+    const rows = readFileSync(join(out, 'samples.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('sample,subtask_rank,parity_label,loss_nats');
+    expect(rows).toHaveLength(201);
+    const task = new SparseParityTask({ ...config });
+    for (let i = 0; i < 200; i++) {
+      const [, rank, label, loss] = rows[i + 1].split(',').map(Number);
+      const row = inputs.subarray(i * width, (i + 1) * width);
+      expect(
+        Array.from(row.subarray(0, config.nTasks))
+          .map((b, t) => (b ? t + 1 : 0))
+          .filter(Boolean),
+      ).toEqual([rank]);
+      const subset = task.subsets.subarray((rank - 1) * config.k, rank * config.k);
+      const bits = subset.reduce((acc, j) => acc + row[config.nTasks + j], 0);
+      expect(bits % 2).toBe(label);
+      expect(loss).toBeLessThan(0.1);
+    }
     const summary = JSON.parse(r.stdout);
     expect(summary.samples).toBe(200);
     expect(summary.predictedSlope).toBeCloseTo(-1.4, 12); // -(1 + the run's alpha)

@@ -346,9 +346,11 @@ export function readNpyLabels(path: string): Int32Array {
 
 // --- writing ---
 
-export type NpyData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint16Array;
+export type NpyData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint16Array | Uint8Array;
 
-function dtypeOf(data: NpyData): NpyDtype {
+/** The written dtype: Uint8Array is written as |u1 (0/1 inputs), which the readers here do not take. */
+function dtypeOf(data: NpyData): NpyDtype | '|u1' {
+  if (data instanceof Uint8Array) return '|u1';
   if (data instanceof Float32Array) return '<f4';
   if (data instanceof Float64Array) return '<f8';
   if (data instanceof Int32Array) return '<i4';

@@ -93,6 +93,10 @@ export interface LoadedRunSource {
   trueLabels: Int32Array;
   /** The parity label (0/1, the model's target) of each kept sample. */
   parityLabels: Int32Array;
+  /** Each kept sample's loss (nats) under the run's weights. */
+  losses: Float32Array;
+  /** Each kept sample's active inputs (CSR: sample i's are indices[offsets[i]..offsets[i + 1]]). */
+  inputs: { offsets: Int32Array; indices: Int32Array };
   /** Candidates drawn to find the S samples. */
   candidates: number;
   /** The run's alpha (the predicted envelope slope is -(1 + alpha)). */
@@ -128,6 +132,7 @@ export function loadRunSource(
   const indices: number[] = [];
   const labels = new Int32Array(S);
   const subtasks = new Int32Array(S);
+  const losses = new Float32Array(S);
   let kept = 0;
   let candidates = 0;
   const maxCandidates = MAX_CANDIDATES_PER_SAMPLE * S;
@@ -153,6 +158,7 @@ export function loadRunSource(
       for (let e = off[s]; e < off[s + 1]; e++) indices.push(idx[e]);
       labels[kept] = lab[s];
       subtasks[kept] = sub[s];
+      losses[kept] = loss[s];
       offsets[++kept] = indices.length;
     }
     candidates += B;
@@ -182,6 +188,8 @@ export function loadRunSource(
     samples: S,
     trueLabels: subtasks,
     parityLabels: labels,
+    losses,
+    inputs: { offsets, indices: Int32Array.from(indices) },
     candidates,
     alpha: config.alpha,
   };

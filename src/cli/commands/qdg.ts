@@ -111,6 +111,7 @@ interface QdgCliOptions {
   alphaN?: number;
   saveAffinity?: boolean;
   saveEmbedding?: boolean;
+  saveSamples?: boolean;
   json?: boolean;
   quiet?: boolean;
   out: string;
@@ -128,6 +129,7 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
   require(!(
     runPlan && o.labels
   ), '--labels cannot be used with --run: the subtask of each sample is its label');
+  require(!o.saveSamples || runPlan !== undefined, '--save-samples needs --run (the samples of a trained run)');
   let trueLabels = o.labels ? loadLabels(o.labels, npyPlan!.fileSamples, S) : undefined;
   const clusters = o.clusters ?? defaultClusterCounts(S);
   for (const K of clusters) {
@@ -152,8 +154,10 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
     // sparse parity: a sample's gradient flips sign with its parity label, so clusters may split a subtask by
     // label; the ARI against (subtask, label) pairs measures that (beside the ARI against subtasks)
     let subtaskAndLabel: Int32Array | undefined;
+    let runSamples: ReturnType<typeof loadRunSource> | undefined;
     if (runPlan) {
       const run = loadRunSource(core, runPlan, timing, progress);
+      runSamples = run;
       loaded = { matrixPtr: run.matrixPtr, isAffinity: false };
       trueLabels = run.trueLabels;
       subtaskAndLabel = run.trueLabels.map((t, i) => 2 * t + run.parityLabels[i]);
@@ -195,6 +199,27 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
     if (o.saveAffinity) {
       writeNpy(join(out, 'affinity.npy'), affinity, [S, S]);
       files.push(join(out, 'affinity.npy'));
+    }
+    if (runSamples) {
+      // each sample's subtask, parity label and loss, so that ARI and clusters can be recomputed elsewhere
+      const csv = join(out, 'samples.csv');
+      const rows = ['sample,subtask_rank,parity_label,loss_nats'];
+      for (let i = 0; i < S; i++)
+        rows.push(
+          `${i},${runSamples.trueLabels[i] + 1},${runSamples.parityLabels[i]},${runSamples.losses[i]}`,
+        );
+      writeFileAtomic(csv, rows.join('\n') + '\n');
+      files.push(csv);
+      if (o.saveSamples) {
+        // the dense 0/1 inputs (control bits, then task bits), S x (nTasks + n), uint8
+        const width = runPlan!.record.config.nTasks + runPlan!.record.config.n;
+        const dense = new Uint8Array(S * width);
+        const { offsets, indices } = runSamples.inputs;
+        for (let i = 0; i < S; i++)
+          for (let e = offsets[i]; e < offsets[i + 1]; e++) dense[i * width + indices[e]] = 1;
+        writeNpy(join(out, 'samples.npy'), dense, [S, width]);
+        files.push(join(out, 'samples.npy'));
+      }
     }
     if (o.saveEmbedding && analysis.embedding) {
       writeNpy(join(out, 'embedding.npy'), analysis.embedding, [S, analysis.eigenvalues.length]);
@@ -297,6 +322,11 @@ export function registerQdg(program: Command): void {
     )
     .option('--save-affinity', 'also write the affinity matrix as affinity.npy (f32 S x S)')
     .option('--save-embedding', 'also write the spectral embedding as embedding.npy (f64 S x Kmax)')
+    .option(
+      '--save-samples',
+      "with --run: also write the samples' dense 0/1 inputs as samples.npy (uint8 S x (nTasks + n)); " +
+        'samples.csv (subtask, parity label, loss) is always written with --run',
+    )
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress on stderr')
     .requiredOption('--out <DIR>', 'output directory')
