@@ -129,7 +129,8 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
   require(!(
     runPlan && o.labels
   ), '--labels cannot be used with --run: the subtask of each sample is its label');
-  require(!o.saveSamples || runPlan !== undefined, '--save-samples needs --run (the samples of a trained run)');
+  require(!o.saveSamples ||
+    runPlan !== undefined, '--save-samples needs --run (the samples of a trained run)');
   let trueLabels = o.labels ? loadLabels(o.labels, npyPlan!.fileSamples, S) : undefined;
   const clusters = o.clusters ?? defaultClusterCounts(S);
   for (const K of clusters) {
