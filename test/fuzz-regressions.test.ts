@@ -190,9 +190,8 @@ describe('language-model inputs: damaged family.json, model.json, clusters.json 
     const folder = join(dir, `tokens-${n++}`);
     mkdirSync(folder);
     expect(() => readTokenInfo(folder, 3)).toThrow(/--tokens: cannot read .*: not a regular file/);
-    const t0 = Date.now();
+    // refused before reading: a read of /dev/zero would never end (the test's timeout would catch it)
     expect(() => readTokenInfo('/dev/zero', 3)).toThrow(/not a regular file/);
-    expect(Date.now() - t0).toBeLessThan(5_000);
   });
 
   it('--qdg clusters.json: only documents with the fields the report reads (was: TypeError in the report)', () => {
