@@ -20,7 +20,7 @@
 //   caller tracks cerr_j).
 // - the kernels read F32, F rounded to f32 (half the memory traffic): each entry within 2^-24 |F_il| more.
 // Each kernel's comment states the resulting test.
-import { gemm_abt_f64 } from './kmeans';
+import { gemm_abt_f64 } from './gemm';
 import { dotTile, sqDist } from './kmeans-common';
 
 const U: f64 = 1.1102230246251565e-16; // 2^-53

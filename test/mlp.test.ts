@@ -68,7 +68,7 @@ function withMark<T>(f: () => T): T {
   }
 }
 
-describe('sparse first layer (assembly/mlp.ts) equals the dense product', () => {
+describe('sparse first layer (assembly/sparse-linear.ts) equals the dense product', () => {
   it('forward and backward match the f64 twin on random CSR batches', () => {
     fc.assert(
       fc.property(
@@ -102,7 +102,7 @@ describe('sparse first layer (assembly/mlp.ts) equals the dense product', () => 
   });
 });
 
-describe('byte-table first layer (assembly/bitsparse.ts) equals the dense product', () => {
+describe('byte-table first layer (assembly/byte-table*.ts) equals the dense product', () => {
   it('forward and backward match the f64 twin, for any split of plain inputs and bits', () => {
     fc.assert(
       fc.property(
