@@ -107,8 +107,8 @@ describe('AdamW (assembly/adam.ts) against the torch formulas', () => {
     expect(() => other.setState({ t: 1, m: new Float32Array(3), v: new Float32Array(3) })).toThrow(
       ConfigError,
     );
-    expect(() => new AdamW(core, model, { lr: -1 })).toThrow(ConfigError);
-    expect(() => new AdamW(core, model, { beta2: 1 })).toThrow(ConfigError);
+    expect(() => new AdamW(core, model, { lr: -1 })).toThrow(RangeError);
+    expect(() => new AdamW(core, model, { beta2: 1 })).toThrow(RangeError);
     core.release(mark);
   });
 });
