@@ -9,19 +9,19 @@ import {
   mlpBytes,
   parameterCount,
   stripsToRows,
+  type Activation,
   type MlpConfig,
   type ModelInput,
 } from '../src/train/model.js';
 import { AdamW } from '../src/train/optimizer.js';
 import {
-  refActivation,
-  refActivationGrad,
-  refCrossEntropy,
+  refActivationForward,
+  refActivationBackward,
+  refCrossEntropyForward,
   refDenseFromSparse,
   refLinearBackward,
   refLinearForward,
   refMlpLossAndGrads,
-  type Activation,
   type RefLayer,
 } from '../src/train/reference.js';
 import { mulberry } from './mulberry.js';
@@ -394,14 +394,14 @@ describe('activations', () => {
             const y = core.f32(px, n).slice();
             expectClose(
               y,
-              Array.from(x, (v) => refActivation(act, v)),
+              Array.from(x, (v) => refActivationForward(act, v)),
               1e-6,
               `${act} forward`,
             );
             bwd(pd, pd, px, n); // in place
             expectClose(
               core.f32(pd, n),
-              Array.from(d, (v, i) => v * refActivationGrad(act, y[i])),
+              Array.from(d, (v, i) => v * refActivationBackward(act, y[i])),
               1e-6,
               `${act} backward`,
             );
@@ -437,7 +437,7 @@ describe('softmax cross-entropy', () => {
             const pc = core.allocI32(B);
             const pn = core.allocI32(1);
             const sum = core.kernels.cross_entropy_forward(pz, py, B, C, pd, 1 / B, pl, pc, pn);
-            const ref = refCrossEntropy(logits, labels, B, C);
+            const ref = refCrossEntropyForward(logits, labels, B, C);
             expect(Number.isFinite(sum)).toBe(true);
             expect(Math.abs(sum - ref.sum)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ref.sum)));
             expectClose(core.f32(pl, B), ref.losses, 1e-5, 'perSampleLoss');
