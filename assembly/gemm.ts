@@ -1,3 +1,4 @@
+// Over 450 lines by choice: both A B^T products (f32 and f64) in the one file their name points to.
 // The two dense "A B^T" products (C += A B^T, row-major, leading dimensions in elements), SIMD, cache-blocked:
 //   gemm_abt_f32  behind the dense SYRK of per-sample gradients (./syrk.ts) and the bounded k-means
 //                 distances (./kmeans-bounded.ts); optional triangle, packed B panels, 4 x 8 register tile

@@ -12,6 +12,7 @@ export * from './byte-table';
 export * from './byte-table-backward';
 export * from './byte-table-plain1';
 export * from './linear';
+export * from './linear-backward';
 export * from './activation';
 export * from './cross-entropy';
 export * from './adam';

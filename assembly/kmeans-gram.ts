@@ -1,3 +1,4 @@
+// Over 450 lines by choice: the Gram route's kernels share its error bounds and block sizes; one concept.
 // Gram-route k-means kernels (src/qdg/kmeans-gram.ts): k-means on S rows of dimension d through the S x S
 // Gram matrix F = X X^T of the rows, so that one k-means++ trial or one assignment step costs O(S) per
 // candidate and O(S k) per step instead of O(S d) and O(S k d). Exact: every value that decides something

@@ -1,3 +1,4 @@
+// Over 450 lines by choice: the Lanczos vector kernels (products, projections, Ritz vectors), one family.
 // Lanczos eigensolver kernels for QDG's spectral embedding (src/qdg/lanczos.ts drives them); the tridiagonal
 // eigensolver of its Ritz step is ./tridiagonal.ts.
 //

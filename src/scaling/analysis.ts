@@ -1,3 +1,4 @@
+// Over 450 lines by choice: every fit of a sweep folder (N, S, D, emergence) over one loaded record set.
 // Analysis of a folder of run records into the paper's scaling exponents (SPEC.md 3.2-3.6 and 9): alpha_N,
 // alpha_S, alpha_D, the learned-subtask exponent n(D), the convergence-step slope against frequency and the
 // learning-order rank correlation. It depends only on the records: runs are grouped by config.alpha;

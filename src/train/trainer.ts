@@ -1,3 +1,4 @@
+// Over 450 lines by choice: one run's whole life (steps, slices, evaluation, multi-epoch order, state).
 // The trainer: one multitask-sparse-parity training run on the Wasm core, with the reference's evaluation
 // semantics (SPEC.md 1.2): at every log step, BEFORE that step's update, a fresh exact-frequency test batch
 // (counts floor(p_i * testPoints)) gives the mean test loss and accuracy, and testPointsPerTask fresh samples of

@@ -3,10 +3,10 @@
 // equals the whole batch's, and a run of such batches follows the unsliced run closely.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core } from '../src/core/arena.js';
-import { parseRunConfig, DEFAULT_RUN, type RunConfig } from '../src/train/config.js';
-import { Mlp } from '../src/train/model.js';
-import { Trainer } from '../src/train/trainer.js';
+import { Core } from '../../src/core/arena.js';
+import { parseRunConfig, DEFAULT_RUN, type RunConfig } from '../../src/train/config.js';
+import { Mlp } from '../../src/train/model.js';
+import { Trainer } from '../../src/train/trainer.js';
 
 type Internals = {
   nextBatch(step: number): void;

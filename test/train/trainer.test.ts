@@ -3,13 +3,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Core } from '../src/core/arena.js';
-import { ConfigError } from '../src/core/errors.js';
-import { parseRunConfig, type ValidRunConfig, DEFAULT_RUN, type RunConfig } from '../src/train/config.js';
-import { Trainer, trainRun, validateRun } from '../src/train/trainer.js';
-import { isRunRecord } from '../src/train/record.js';
-import { parameterCount } from '../src/train/model.js';
-import { modelConfigOf } from '../src/train/trainer.js';
+import { Core } from '../../src/core/arena.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { parseRunConfig, type ValidRunConfig, DEFAULT_RUN, type RunConfig } from '../../src/train/config.js';
+import { Trainer, trainRun, validateRun } from '../../src/train/trainer.js';
+import { isRunRecord } from '../../src/train/record.js';
+import { parameterCount } from '../../src/train/model.js';
+import { modelConfigOf } from '../../src/train/trainer.js';
+import { useBundledCli } from '../cli-bundle.js';
 
 const tiny: RunConfig = {
   ...DEFAULT_RUN,
@@ -113,10 +114,10 @@ describe('Trainer', () => {
 });
 
 describe('quanta train (CLI)', () => {
-  const cli = join(__dirname, '..', 'dist', 'cli', 'main.js');
+  const bundled = useBundledCli();
 
   it('writes a valid run record and weights, and exits 2 on bad input without writing', () => {
-    if (!existsSync(cli)) execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
+    const cli = bundled.cli;
     const dir = mkdtempSync(join(tmpdir(), 'quanta-train-'));
     try {
       const out = join(dir, 'run.json');

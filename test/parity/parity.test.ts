@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core } from '../src/core/arena.js';
-import { seedKey, Stream } from '../src/core/rng.js';
-import { ConfigError } from '../src/core/errors.js';
-import { ParityBatch, exactTestSubtasks, perSubtaskSubtasks } from '../src/parity/batch.js';
-import { refParityFillInputs, refParitySampleSubtask } from '../src/parity/reference.js';
+import { Core } from '../../src/core/arena.js';
+import { seedKey, Stream } from '../../src/core/rng.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { ParityBatch, exactTestSubtasks, perSubtaskSubtasks } from '../../src/parity/batch.js';
+import { refParityFillInputs, refParitySampleSubtask } from '../../src/parity/reference.js';
 import {
   SparseParityTask,
   binomial,
@@ -12,7 +12,7 @@ import {
   exactCounts,
   subtaskProbabilities,
   validateTask,
-} from '../src/parity/task.js';
+} from '../../src/parity/task.js';
 
 const core = new Core();
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core } from '../src/core/arena.js';
-import { Stream } from '../src/core/rng.js';
-import { ParityBatch, perSubtaskSubtasks } from '../src/parity/batch.js';
-import { SparseParityTask } from '../src/parity/task.js';
+import { Core } from '../../src/core/arena.js';
+import { Stream } from '../../src/core/rng.js';
+import { ParityBatch, perSubtaskSubtasks } from '../../src/parity/batch.js';
+import { SparseParityTask } from '../../src/parity/task.js';
 import {
   Mlp,
   mlpBytes,
@@ -12,8 +12,8 @@ import {
   type Activation,
   type MlpConfig,
   type ModelInput,
-} from '../src/train/model.js';
-import { AdamW } from '../src/train/optimizer.js';
+} from '../../src/train/model.js';
+import { AdamW } from '../../src/train/optimizer.js';
 import {
   refActivationForward,
   refActivationBackward,
@@ -23,8 +23,8 @@ import {
   refLinearForward,
   refMlpLossAndGrads,
   type RefLayer,
-} from '../src/train/reference.js';
-import { mulberry } from './mulberry.js';
+} from '../../src/train/reference.js';
+import { mulberry } from '../mulberry.js';
 
 const core = new Core();
 

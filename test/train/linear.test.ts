@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core } from '../src/core/arena.js';
-import { refLinearBackward, refLinearForward } from '../src/train/reference.js';
-import { mulberry } from './mulberry.js';
+import { Core } from '../../src/core/arena.js';
+import { refLinearBackward, refLinearForward } from '../../src/train/reference.js';
+import { mulberry } from '../mulberry.js';
 
 const core = new Core();
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core } from '../src/core/arena.js';
-import { ConfigError } from '../src/core/errors.js';
-import { Mlp } from '../src/train/model.js';
-import { AdamW, DEFAULT_ADAMW, type AdamWConfig } from '../src/train/optimizer.js';
-import { refAdamwStep } from '../src/train/reference.js';
-import { mulberry } from './mulberry.js';
+import { Core } from '../../src/core/arena.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { Mlp } from '../../src/train/model.js';
+import { AdamW, DEFAULT_ADAMW, type AdamWConfig } from '../../src/train/optimizer.js';
+import { refAdamwStep } from '../../src/train/reference.js';
+import { mulberry } from '../mulberry.js';
 
 const core = new Core();
 

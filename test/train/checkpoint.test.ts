@@ -8,21 +8,21 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../src/core/errors.js';
-import { CORE_SHA256 } from '../src/core/wasm.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { CORE_SHA256 } from '../../src/core/wasm.js';
 import {
   encodeCheckpoint,
   parseDuration,
   readCheckpoint,
   writeCheckpoint,
   type TrainerState,
-} from '../src/train/checkpoint.js';
-import type { RunConfig } from '../src/train/config.js';
-import { RunInterrupted, Trainer } from '../src/train/trainer.js';
-import { useBundledCli } from './cli-bundle.js';
-import { comparableRecord } from './record-compare.js';
-import { mulberry as rng } from './mulberry.js';
-import { parseRunConfig } from '../src/train/config.js';
+} from '../../src/train/checkpoint.js';
+import type { RunConfig } from '../../src/train/config.js';
+import { RunInterrupted, Trainer } from '../../src/train/trainer.js';
+import { useBundledCli } from '../cli-bundle.js';
+import { comparableRecord } from '../record-compare.js';
+import { mulberry as rng } from '../mulberry.js';
+import { parseRunConfig } from '../../src/train/config.js';
 
 const dirs: string[] = [];
 function freshDir(): string {
