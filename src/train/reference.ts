@@ -129,7 +129,8 @@ export function refMlpLossAndGrads(
   for (let l = 0; l < layers.length; l++) {
     const L = layers[l];
     const z = refLinearForward(h, L.W, L.b, B, L.inputs, L.outputs);
-    if (l < layers.length - 1) for (let j = 0; j < z.length; j++) z[j] = refActivationForward(activation, z[j]);
+    if (l < layers.length - 1)
+      for (let j = 0; j < z.length; j++) z[j] = refActivationForward(activation, z[j]);
     acts.push(z);
     h = z;
   }
