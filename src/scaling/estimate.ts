@@ -12,7 +12,7 @@
 import { formatBytes } from '../core/arena.js';
 import type { RunConfig } from '../train/config.js';
 import { checkpointBytes } from '../train/checkpoint-size.js';
-import { trainerBytes } from '../train/trainer.js';
+import { trainerBytes } from '../train/config.js';
 import type { SweepEstimate } from './calibrate.js';
 import { naturalCompare, type PlannedRun, type Shard } from './plan.js';
 import { taskResources } from './resources.js';
