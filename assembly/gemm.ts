@@ -1,690 +1,504 @@
-// Dense fully connected layers (llm.c style: one forward/backward pair), SIMD f32x4.
-//
-// Shapes (all f32, row-major, no padding between rows):
-//   inp  [B x I]   the layer input, one row per sample
-//   W    [I x O]   row i = the weights from input i (so W[i, o] is at W + 4 (i O + o))
-//   b    [O]
-//   out  [B x O]   out[s, o] = b[o] + sum_i inp[s, i] W[i, o]
-// Alignment: any 4-byte alignment works (Wasm v128 loads may be unaligned); 16-byte aligned buffers are faster.
-// Buffers must not overlap, except where a comment says so.
-//
-// Two code paths: a register-blocked GEMM that vectorises along O (4 samples x 8 outputs in 8 v128
-// accumulators) for hidden width x width layers, and for the common head O == 2 (width -> 2) paths that
-// vectorise along I with the two weight columns de-interleaved in registers.
+// Over 450 lines by choice: both A B^T products (f32 and f64) in the one file their name points to.
+// The two dense "A B^T" products (C += A B^T, row-major, leading dimensions in elements), SIMD, cache-blocked:
+//   gemm_abt_f32  behind the dense SYRK of per-sample gradients (./syrk.ts) and the bounded k-means
+//                 distances (./kmeans-bounded.ts); optional triangle, packed B panels, 4 x 8 register tile
+//   gemm_abt_f64  behind k-means' exact distances (./kmeans.ts) and the Gram route (./kmeans-gram.ts);
+//                 4 x 2 register tile; kmeans-common's dotTile reproduces its operation order
+// Pointers are byte offsets; no alignment is required (v128.load is unaligned in Wasm), 16 bytes is faster.
+// Accumulation of the f32 product is f32 over K chunks whose sums are added into C (packed path: one
+// sequential sum per entry inside a chunk; unpacked path for few rows: four-lane partial sums inside a chunk).
+// ./index.ts re-exports only the two kernels: dot1d and KC_F64 are helpers of the k-means files.
+import { hsumF32x4Pairs, hsumF64x2 } from './simd';
 
 // ---------------------------------------------------------------------------------------------------------
-// forward
+// f32
 
-function forwardRows4(out: usize, inp: usize, W: usize, b: usize, s: i32, I: i32, O: i32): void {
-  const rs = (<usize>I) << 2; // bytes per input row
-  const ro = (<usize>O) << 2; // bytes per output row / weight row
-  const x0 = inp + <usize>s * rs;
-  const x1 = x0 + rs;
-  const x2 = x1 + rs;
-  const x3 = x2 + rs;
-  const y0 = out + <usize>s * ro;
-  let o = 0;
-  for (; o + 8 <= O; o += 8) {
-    const bo = b + ((<usize>o) << 2);
-    let a00 = v128.load(bo);
-    let a01 = v128.load(bo, 16);
-    let a10 = a00;
-    let a11 = a01;
-    let a20 = a00;
-    let a21 = a01;
-    let a30 = a00;
-    let a31 = a01;
-    let w = W + ((<usize>o) << 2);
-    for (let i = 0; i < I; i++) {
-      const w0 = v128.load(w);
-      const w1 = v128.load(w, 16);
-      const ib = (<usize>i) << 2;
-      const v0 = f32x4.splat(load<f32>(x0 + ib));
-      const v1 = f32x4.splat(load<f32>(x1 + ib));
-      const v2 = f32x4.splat(load<f32>(x2 + ib));
-      const v3 = f32x4.splat(load<f32>(x3 + ib));
-      a00 = f32x4.add(a00, f32x4.mul(v0, w0));
-      a01 = f32x4.add(a01, f32x4.mul(v0, w1));
-      a10 = f32x4.add(a10, f32x4.mul(v1, w0));
-      a11 = f32x4.add(a11, f32x4.mul(v1, w1));
-      a20 = f32x4.add(a20, f32x4.mul(v2, w0));
-      a21 = f32x4.add(a21, f32x4.mul(v2, w1));
-      a30 = f32x4.add(a30, f32x4.mul(v3, w0));
-      a31 = f32x4.add(a31, f32x4.mul(v3, w1));
-      w += ro;
-    }
-    const y = y0 + ((<usize>o) << 2);
-    v128.store(y, a00);
-    v128.store(y, a01, 16);
-    v128.store(y + ro, a10);
-    v128.store(y + ro, a11, 16);
-    v128.store(y + 2 * ro, a20);
-    v128.store(y + 2 * ro, a21, 16);
-    v128.store(y + 3 * ro, a30);
-    v128.store(y + 3 * ro, a31, 16);
-  }
-  for (let r = 0; r < 4; r++) forwardRowTail(out, inp, W, b, s + r, I, O, o);
-}
+/** Columns of A and B per pass of the packed path (the static packing buffer below is KC x JB f32). */
+const KC: i32 = 256;
+/** Rows of B per tile (JB x KC x 4 bytes = 64 KiB, an L2-resident packed panel reused by every row quad of A). */
+const JB: i32 = 64;
 
-/** out[s, o0..O) for one row, 4 outputs at a time then scalar. */
-function forwardRowTail(out: usize, inp: usize, W: usize, b: usize, s: i32, I: i32, O: i32, o0: i32): void {
-  const x = inp + ((<usize>s * <usize>I) << 2);
-  const y = out + ((<usize>s * <usize>O) << 2);
-  const ro = (<usize>O) << 2;
-  let o = o0;
-  for (; o + 4 <= O; o += 4) {
-    let a = v128.load(b + ((<usize>o) << 2));
-    let w = W + ((<usize>o) << 2);
-    for (let i = 0; i < I; i++) {
-      a = f32x4.add(a, f32x4.mul(f32x4.splat(load<f32>(x + ((<usize>i) << 2))), v128.load(w)));
-      w += ro;
-    }
-    v128.store(y + ((<usize>o) << 2), a);
-  }
-  for (; o < O; o++) {
-    let a = load<f32>(b + ((<usize>o) << 2));
-    let w = W + ((<usize>o) << 2);
-    for (let i = 0; i < I; i++) {
-      a += load<f32>(x + ((<usize>i) << 2)) * load<f32>(w);
-      w += ro;
-    }
-    store<f32>(y + ((<usize>o) << 2), a);
-  }
-}
+/** Width of a packed panel of B (two f32x4 lanes of a register tile row). */
+const NR: i32 = 8;
+/** Packed panels of JB rows of B over a K chunk of KC columns: panel p holds kc groups of NR floats. */
+const PACK: usize = memory.data(KC * JB * 4, 64);
 
-function hsum(a: v128): f32 {
-  const t = f32x4.add(a, v128.shuffle<f32>(a, a, 2, 3, 0, 1));
-  return f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1);
-}
-
-/**
- * The O == 2 head: dot products along I with W's two columns de-interleaved, 4 samples at a time. With relu,
- * the input is first replaced in place by its ReLU (x < 0 ? 0 : x) in the same pass.
- */
-function forwardO2(out: usize, inp: usize, W: usize, b: usize, B: i32, I: i32, relu: bool): void {
-  const rs = (<usize>I) << 2;
-  let s = 0;
-  for (; s + 4 <= B; s += 4) forwardO2Rows4(out, inp, W, b, s, I, relu);
-  for (; s < B; s++) {
-    if (relu) reluInPlace(inp + <usize>s * rs, I);
-    forwardRowTail(out, inp, W, b, s, I, 2, 0);
-  }
-}
-
-/** Four samples of the O == 2 head (W's columns de-interleaved once for four rows); acc: out += instead of b +. */
-function forwardO2Rows4(
-  out: usize,
-  inp: usize,
-  W: usize,
-  b: usize,
-  s: i32,
-  I: i32,
-  relu: bool,
-  acc: bool = false,
-): void {
-  const zero = f32x4.splat(0);
-  const rs = (<usize>I) << 2;
-  const I4 = I & ~3;
-  const x0 = inp + <usize>s * rs;
-  const x1 = x0 + rs;
-  const x2 = x1 + rs;
-  const x3 = x2 + rs;
-  let a00 = zero;
-  let a01 = zero;
-  let a10 = zero;
-  let a11 = zero;
-  let a20 = zero;
-  let a21 = zero;
-  let a30 = zero;
-  let a31 = zero;
-  for (let i = 0; i < I4; i += 4) {
-    const wp = W + ((<usize>i) << 3);
-    const wa = v128.load(wp); // W[i,0] W[i,1] W[i+1,0] W[i+1,1]
-    const wb = v128.load(wp, 16);
-    const c0 = v128.shuffle<f32>(wa, wb, 0, 2, 4, 6);
-    const c1 = v128.shuffle<f32>(wa, wb, 1, 3, 5, 7);
-    const ib = (<usize>i) << 2;
-    let v0 = v128.load(x0 + ib);
-    let v1 = v128.load(x1 + ib);
-    let v2 = v128.load(x2 + ib);
-    let v3 = v128.load(x3 + ib);
-    if (relu) {
-      v0 = f32x4.pmax(v0, zero);
-      v1 = f32x4.pmax(v1, zero);
-      v2 = f32x4.pmax(v2, zero);
-      v3 = f32x4.pmax(v3, zero);
-      v128.store(x0 + ib, v0);
-      v128.store(x1 + ib, v1);
-      v128.store(x2 + ib, v2);
-      v128.store(x3 + ib, v3);
-    }
-    a00 = f32x4.add(a00, f32x4.mul(v0, c0));
-    a01 = f32x4.add(a01, f32x4.mul(v0, c1));
-    a10 = f32x4.add(a10, f32x4.mul(v1, c0));
-    a11 = f32x4.add(a11, f32x4.mul(v1, c1));
-    a20 = f32x4.add(a20, f32x4.mul(v2, c0));
-    a21 = f32x4.add(a21, f32x4.mul(v2, c1));
-    a30 = f32x4.add(a30, f32x4.mul(v3, c0));
-    a31 = f32x4.add(a31, f32x4.mul(v3, c1));
-  }
-  const b0 = load<f32>(b);
-  const b1 = load<f32>(b, 4);
-  const y = out + ((<usize>s) << 3);
-  store<f32>(y, hsum(a00) + (acc ? load<f32>(y) : b0));
-  store<f32>(y, hsum(a01) + (acc ? load<f32>(y, 4) : b1), 4);
-  store<f32>(y, hsum(a10) + (acc ? load<f32>(y, 8) : b0), 8);
-  store<f32>(y, hsum(a11) + (acc ? load<f32>(y, 12) : b1), 12);
-  store<f32>(y, hsum(a20) + (acc ? load<f32>(y, 16) : b0), 16);
-  store<f32>(y, hsum(a21) + (acc ? load<f32>(y, 20) : b1), 20);
-  store<f32>(y, hsum(a30) + (acc ? load<f32>(y, 24) : b0), 24);
-  store<f32>(y, hsum(a31) + (acc ? load<f32>(y, 28) : b1), 28);
-  for (let i = I4; i < I; i++) {
-    const w0 = load<f32>(W + ((<usize>i) << 3));
-    const w1 = load<f32>(W + ((<usize>i) << 3), 4);
-    for (let r = 0; r < 4; r++) {
-      const q = x0 + <usize>r * rs + ((<usize>i) << 2);
-      let v = load<f32>(q);
-      if (relu && v < 0) {
-        v = 0;
-        store<f32>(q, v);
-      }
-      const yr = y + ((<usize>r) << 3);
-      store<f32>(yr, load<f32>(yr) + v * w0);
-      store<f32>(yr, load<f32>(yr, 4) + v * w1, 4);
-    }
-  }
-}
-
-/** x = x < 0 ? 0 : x over n floats, in place. */
-function reluInPlace(x: usize, n: i32): void {
-  const zero = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const q = x + ((<usize>i) << 2);
-    v128.store(q, f32x4.pmax(v128.load(q), zero));
-  }
-  for (; i < n; i++) {
-    const q = x + ((<usize>i) << 2);
-    const v = load<f32>(q);
-    if (v < 0) store<f32>(q, 0);
-  }
-}
-
-/**
- * out[B x O] = inp[B x I] . W[I x O] + b[O]  (see the shapes at the top of this file).
- * `out` is overwritten and must not overlap inp, W or b. B, I, O >= 0.
- */
-export function linear_forward(out: usize, inp: usize, W: usize, b: usize, B: i32, I: i32, O: i32): void {
-  if (O == 2) {
-    forwardO2(out, inp, W, b, B, I, false);
-    return;
-  }
-  let s = 0;
-  for (; s + 4 <= B; s += 4) forwardRows4(out, inp, W, b, s, I, O);
-  for (; s < B; s++) forwardRowTail(out, inp, W, b, s, I, O, 0);
-}
-
-/**
- * linear_forward of the ReLU of inp: inp [B x I] (a pre-activation) is first replaced IN PLACE by its ReLU
- * (x < 0 ? 0 : x: f32x4.pmax, one instruction; NaN propagates and only an exact -0 stays -0, which no later
- * computation can tell from +0), then out = relu(inp) . W + b. For O == 2 (the paper's head) both happen in one
- * pass over inp. Buffers as linear_forward (out must not overlap inp).
- */
-export function relu_linear_forward(
-  out: usize,
-  inp: usize,
-  W: usize,
-  b: usize,
-  B: i32,
-  I: i32,
-  O: i32,
-): void {
-  if (O == 2) {
-    forwardO2(out, inp, W, b, B, I, true);
-    return;
-  }
-  reluInPlace(inp, B * I);
-  linear_forward(out, inp, W, b, B, I, O);
-}
-
-/**
- * relu_linear_forward for O == 2 (nothing is done for another O) with inp in the STRIP-MAJOR layout of
- * sparse_bits_forward_strips: strip j (inputs [32 j, min(32 j + 32, I))) is a row-major B x w_j block at
- * float 32 j B. inp is replaced in place by its ReLU and out [B x 2] (row-major) = relu(inp) . W + b, strip
- * by strip (out is read and updated once per strip; the summation order differs from relu_linear_forward).
- */
-export function relu_linear_forward_strips(
-  out: usize,
-  inp: usize,
-  W: usize,
-  b: usize,
-  B: i32,
-  I: i32,
-  O: i32,
-): void {
-  if (O != 2) return;
-  const b0 = load<f32>(b);
-  const b1 = load<f32>(b, 4);
-  for (let s = 0; s < B; s++) {
-    store<f32>(out + ((<usize>s) << 3), b0);
-    store<f32>(out + ((<usize>s) << 3), b1, 4);
-  }
-  for (let i0 = 0; i0 < I; i0 += 32) {
-    const w = min(32, I - i0);
-    const x = inp + <usize>i0 * <usize>B * 4;
-    const Wj = W + ((<usize>i0) << 3);
-    let s = 0;
-    for (; s + 4 <= B; s += 4) forwardO2Rows4(out, x, Wj, b, s, w, true, true);
-    for (; s < B; s++) {
-      const xr = x + <usize>s * <usize>w * 4;
-      const y = out + ((<usize>s) << 3);
-      let y0 = load<f32>(y);
-      let y1 = load<f32>(y, 4);
-      for (let i = 0; i < w; i++) {
-        const q = xr + ((<usize>i) << 2);
-        let v = load<f32>(q);
-        if (v < 0) {
-          v = 0;
-          store<f32>(q, v);
+// Packs rows [j0, j1) of B (columns k0 .. k0 + kc) into panels of NR rows, k-major: panel p, column k holds
+// B[j0 + NR p + r][k0 + k] for r in 0..NR at PACK + 4 (NR (p kc + k) + r); rows past j1 are zero.
+function packB(B: usize, ldbB: usize, j0: i32, j1: i32, kOff: usize, kc: i32): void {
+  const rows = j1 - j0;
+  const panels = (rows + NR - 1) / NR;
+  for (let p = 0; p < panels; p++) {
+    const dst = PACK + ((<usize>(p * kc * NR)) << 2);
+    for (let r = 0; r < NR; r++) {
+      const j = j0 + p * NR + r;
+      const d = dst + ((<usize>r) << 2);
+      if (j < j1) {
+        const src = B + <usize>j * ldbB + kOff;
+        for (let k = 0; k < kc; k++) {
+          store<f32>(d + ((<usize>(k * NR)) << 2), load<f32>(src + ((<usize>k) << 2)));
         }
-        y0 += v * load<f32>(Wj + ((<usize>i) << 3));
-        y1 += v * load<f32>(Wj + ((<usize>i) << 3), 4);
+      } else {
+        for (let k = 0; k < kc; k++) store<f32>(d + ((<usize>(k * NR)) << 2), 0);
       }
-      store<f32>(y, y0);
-      store<f32>(y, y1, 4);
+    }
+  }
+}
+
+function lane(v: v128, l: i32): f32 {
+  if (l == 0) return f32x4.extract_lane(v, 0);
+  if (l == 1) return f32x4.extract_lane(v, 1);
+  if (l == 2) return f32x4.extract_lane(v, 2);
+  return f32x4.extract_lane(v, 3);
+}
+
+// Adds one tile row (two f32x4 sums, columns 0..7) into C at c, of which `cols` columns are valid.
+function addRow(c: usize, lo: v128, hi: v128, cols: i32): void {
+  if (cols == NR) {
+    v128.store(c, f32x4.add(v128.load(c), lo));
+    v128.store(c + 16, f32x4.add(v128.load(c + 16), hi));
+    return;
+  }
+  // a partial tile at the right edge of C: lane by lane
+  for (let j = 0; j < cols; j++) {
+    const v = lane(j < 4 ? lo : hi, j & 3);
+    const p = c + ((<usize>j) << 2);
+    store<f32>(p, load<f32>(p) + v);
+  }
+}
+
+// C[r][c] += A[r] . B[c] for r < rows (<= 4), c < cols (<= NR), over kc columns: rows a0..a3 of A (already
+// offset to the chunk; unused rows alias a0), p the packed panel. Each entry is one sequential f32 sum over k.
+function micro4x8(
+  C: usize,
+  ldcB: usize,
+  a0: usize,
+  a1: usize,
+  a2: usize,
+  a3: usize,
+  p: usize,
+  kc: i32,
+  rows: i32,
+  cols: i32,
+): void {
+  let s00 = f32x4.splat(0);
+  let s01 = f32x4.splat(0);
+  let s10 = f32x4.splat(0);
+  let s11 = f32x4.splat(0);
+  let s20 = f32x4.splat(0);
+  let s21 = f32x4.splat(0);
+  let s30 = f32x4.splat(0);
+  let s31 = f32x4.splat(0);
+  const end = a0 + ((<usize>kc) << 2);
+  let q = p;
+  let x0 = a0;
+  let x1 = a1;
+  let x2 = a2;
+  let x3 = a3;
+  while (x0 < end) {
+    const b0 = v128.load(q);
+    const b1 = v128.load(q, 16);
+    let x = v128.load32_splat(x0);
+    s00 = f32x4.add(s00, f32x4.mul(x, b0));
+    s01 = f32x4.add(s01, f32x4.mul(x, b1));
+    x = v128.load32_splat(x1);
+    s10 = f32x4.add(s10, f32x4.mul(x, b0));
+    s11 = f32x4.add(s11, f32x4.mul(x, b1));
+    x = v128.load32_splat(x2);
+    s20 = f32x4.add(s20, f32x4.mul(x, b0));
+    s21 = f32x4.add(s21, f32x4.mul(x, b1));
+    x = v128.load32_splat(x3);
+    s30 = f32x4.add(s30, f32x4.mul(x, b0));
+    s31 = f32x4.add(s31, f32x4.mul(x, b1));
+    q += 32;
+    x0 += 4;
+    x1 += 4;
+    x2 += 4;
+    x3 += 4;
+  }
+  addRow(C, s00, s01, cols);
+  if (rows > 1) addRow(C + ldcB, s10, s11, cols);
+  if (rows > 2) addRow(C + 2 * ldcB, s20, s21, cols);
+  if (rows > 3) addRow(C + 3 * ldcB, s30, s31, cols);
+}
+
+/** K chunk of the unpacked path (a row chunk of 2 KiB stays in L1 while it is reused). */
+const KC_SMALL: i32 = 512;
+/** Below this many rows of A, packing B costs more than it saves: the unpacked 4 x 2 lane-sum tiles. */
+const PACK_MIN_ROWS: i32 = 128;
+
+// C[r][c] += A[r] . B[c] for r in 0..4, c in 0..2, over kc columns (a, b already offset to the chunk).
+function micro4x2(C: usize, ldcB: usize, a: usize, ldaB: usize, b: usize, ldbB: usize, kc: i32): void {
+  let s00 = f32x4.splat(0);
+  let s01 = f32x4.splat(0);
+  let s10 = f32x4.splat(0);
+  let s11 = f32x4.splat(0);
+  let s20 = f32x4.splat(0);
+  let s21 = f32x4.splat(0);
+  let s30 = f32x4.splat(0);
+  let s31 = f32x4.splat(0);
+  const a1 = a + ldaB;
+  const a2 = a1 + ldaB;
+  const a3 = a2 + ldaB;
+  const b1 = b + ldbB;
+  let k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    const off = (<usize>k) << 2;
+    const v0 = v128.load(b + off);
+    const v1 = v128.load(b1 + off);
+    let x = v128.load(a + off);
+    s00 = f32x4.add(s00, f32x4.mul(x, v0));
+    s01 = f32x4.add(s01, f32x4.mul(x, v1));
+    x = v128.load(a1 + off);
+    s10 = f32x4.add(s10, f32x4.mul(x, v0));
+    s11 = f32x4.add(s11, f32x4.mul(x, v1));
+    x = v128.load(a2 + off);
+    s20 = f32x4.add(s20, f32x4.mul(x, v0));
+    s21 = f32x4.add(s21, f32x4.mul(x, v1));
+    x = v128.load(a3 + off);
+    s30 = f32x4.add(s30, f32x4.mul(x, v0));
+    s31 = f32x4.add(s31, f32x4.mul(x, v1));
+  }
+  let t00 = hsumF32x4Pairs(s00);
+  let t01 = hsumF32x4Pairs(s01);
+  let t10 = hsumF32x4Pairs(s10);
+  let t11 = hsumF32x4Pairs(s11);
+  let t20 = hsumF32x4Pairs(s20);
+  let t21 = hsumF32x4Pairs(s21);
+  let t30 = hsumF32x4Pairs(s30);
+  let t31 = hsumF32x4Pairs(s31);
+  for (; k < kc; k++) {
+    const off = (<usize>k) << 2;
+    const v0 = load<f32>(b + off);
+    const v1 = load<f32>(b1 + off);
+    let x = load<f32>(a + off);
+    t00 += x * v0;
+    t01 += x * v1;
+    x = load<f32>(a1 + off);
+    t10 += x * v0;
+    t11 += x * v1;
+    x = load<f32>(a2 + off);
+    t20 += x * v0;
+    t21 += x * v1;
+    x = load<f32>(a3 + off);
+    t30 += x * v0;
+    t31 += x * v1;
+  }
+  store<f32>(C, load<f32>(C) + t00);
+  store<f32>(C + 4, load<f32>(C + 4) + t01);
+  const C1 = C + ldcB;
+  store<f32>(C1, load<f32>(C1) + t10);
+  store<f32>(C1 + 4, load<f32>(C1 + 4) + t11);
+  const C2 = C1 + ldcB;
+  store<f32>(C2, load<f32>(C2) + t20);
+  store<f32>(C2 + 4, load<f32>(C2 + 4) + t21);
+  const C3 = C2 + ldcB;
+  store<f32>(C3, load<f32>(C3) + t30);
+  store<f32>(C3 + 4, load<f32>(C3 + 4) + t31);
+}
+
+// The dot product of two rows of kc f32.
+function dot1(a: usize, b: usize, kc: i32): f32 {
+  let s0 = f32x4.splat(0);
+  let s1 = f32x4.splat(0);
+  let k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    const off = (<usize>k) << 2;
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + off), v128.load(b + off)));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(a + off + 16), v128.load(b + off + 16)));
+  }
+  for (; k + 4 <= kc; k += 4) {
+    const off = (<usize>k) << 2;
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + off), v128.load(b + off)));
+  }
+  let t = hsumF32x4Pairs(f32x4.add(s0, s1));
+  for (; k < kc; k++) {
+    const off = (<usize>k) << 2;
+    t += load<f32>(a + off) * load<f32>(b + off);
+  }
+  return t;
+}
+
+// The unpacked path (few rows of A): K in chunks of KC_SMALL, B in groups of JB rows, a 4 x 2 register tile
+// whose entries are four-lane partial sums over k, reduced at the end of each chunk and added into C.
+function gemmSmall(
+  C: usize,
+  ldc: i32,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  m: i32,
+  n: i32,
+  K: i32,
+  tri: i32,
+): void {
+  const ldcB = (<usize>ldc) << 2;
+  const ldaB = (<usize>lda) << 2;
+  const ldbB = (<usize>ldb) << 2;
+  for (let k0 = 0; k0 < K; k0 += KC_SMALL) {
+    const kc = min(KC_SMALL, K - k0);
+    const kOff = (<usize>k0) << 2;
+    for (let j0 = 0; j0 < n; j0 += JB) {
+      const j1 = min(n, j0 + JB);
+      const iStart = tri >= 0 ? max(0, j0 - tri) : 0;
+      let i = iStart;
+      for (; i + 4 <= m; i += 4) {
+        const jEnd = tri >= 0 ? min(j1, i + 3 + tri + 1) : j1;
+        const a = A + <usize>i * ldaB + kOff;
+        const crow = C + <usize>i * ldcB;
+        let j = j0;
+        for (; j + 2 <= jEnd; j += 2) {
+          micro4x2(crow + ((<usize>j) << 2), ldcB, a, ldaB, B + <usize>j * ldbB + kOff, ldbB, kc);
+        }
+        if (j < jEnd) {
+          const b = B + <usize>j * ldbB + kOff;
+          for (let r = 0; r < 4; r++) {
+            const p = crow + <usize>r * ldcB + ((<usize>j) << 2);
+            store<f32>(p, load<f32>(p) + dot1(a + <usize>r * ldaB, b, kc));
+          }
+        }
+      }
+      for (; i < m; i++) {
+        const jEnd = tri >= 0 ? min(j1, i + tri + 1) : j1;
+        const a = A + <usize>i * ldaB + kOff;
+        for (let j = j0; j < jEnd; j++) {
+          const p = C + <usize>i * ldcB + ((<usize>j) << 2);
+          store<f32>(p, load<f32>(p) + dot1(a, B + <usize>j * ldbB + kOff, kc));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * C += A B^T (f32). A is m x K (leading dimension lda), B is n x K (ldb), C is m x n (ldc); all row-major.
+ * With tri >= 0 only the entries with j <= i + tri are required (a triangle: A = B and tri = 0 is a SYRK of
+ * the lower triangle; a row tile starting at row r0 of a SYRK uses tri = r0); entries a little above that
+ * line (within the 4 x 8 tiles that straddle it) are also updated, with their true value. tri < 0: all.
+ * Cache-blocked: K in chunks of KC, B in panels of JB rows packed k-major (8 rows interleaved, a static
+ * 128 KiB buffer), A in quads of rows against one packed 8-row panel (a 4 x 8 register tile).
+ * Summation: each entry is a sequential f32 sum over the columns of a chunk, added into C chunk by chunk
+ * (a summation of the K products and C's old value in some order: the usual bound gamma_K sum |a_k b_k|).
+ * The caller guarantees the buffers do not overlap C and C holds m x n valid entries.
+ */
+export function gemm_abt_f32(
+  C: usize,
+  ldc: i32,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  m: i32,
+  n: i32,
+  K: i32,
+  tri: i32,
+): void {
+  if (m < PACK_MIN_ROWS) {
+    gemmSmall(C, ldc, A, lda, B, ldb, m, n, K, tri);
+    return;
+  }
+  const ldcB = (<usize>ldc) << 2;
+  const ldaB = (<usize>lda) << 2;
+  const ldbB = (<usize>ldb) << 2;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    const kOff = (<usize>k0) << 2;
+    for (let j0 = 0; j0 < n; j0 += JB) {
+      const j1 = min(n, j0 + JB);
+      const iStart = tri >= 0 ? max(0, j0 - tri) : 0;
+      if (iStart >= m) continue;
+      packB(B, ldbB, j0, j1, kOff, kc);
+      for (let i = iStart; i < m; i += 4) {
+        const rows = min(4, m - i);
+        const jEnd = tri >= 0 ? min(j1, i + rows - 1 + tri + 1) : j1;
+        const a0 = A + <usize>i * ldaB + kOff;
+        const a1 = rows > 1 ? a0 + ldaB : a0;
+        const a2 = rows > 2 ? a0 + 2 * ldaB : a0;
+        const a3 = rows > 3 ? a0 + 3 * ldaB : a0;
+        const crow = C + <usize>i * ldcB;
+        for (let j = j0; j < jEnd; j += NR) {
+          const p = PACK + ((<usize>((j - j0) * kc)) << 2);
+          micro4x8(crow + ((<usize>j) << 2), ldcB, a0, a1, a2, a3, p, kc, rows, min(NR, j1 - j));
+        }
+      }
     }
   }
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// backward
+// f64
 
-/** db[o] += sum_s dout[s, o]. */
-function biasBackward(db: usize, dout: usize, B: i32, O: i32): void {
-  const ro = (<usize>O) << 2;
-  let o = 0;
-  for (; o + 4 <= O; o += 4) {
-    let a = v128.load(db + ((<usize>o) << 2));
-    let d = dout + ((<usize>o) << 2);
-    for (let s = 0; s < B; s++) {
-      a = f32x4.add(a, v128.load(d));
-      d += ro;
-    }
-    v128.store(db + ((<usize>o) << 2), a);
+/** Columns per pass of the f64 product (2 KiB of a row in L1); kmeans-common's dotTile reproduces its order. */
+export const KC_F64: i32 = 256;
+/** Rows of B per panel of the f64 product. */
+const JB_F64: i32 = 64;
+
+function micro4x2d(C: usize, ldcB: usize, a: usize, ldaB: usize, b: usize, ldbB: usize, kc: i32): void {
+  let s00 = f64x2.splat(0);
+  let s01 = f64x2.splat(0);
+  let s10 = f64x2.splat(0);
+  let s11 = f64x2.splat(0);
+  let s20 = f64x2.splat(0);
+  let s21 = f64x2.splat(0);
+  let s30 = f64x2.splat(0);
+  let s31 = f64x2.splat(0);
+  const a1 = a + ldaB;
+  const a2 = a1 + ldaB;
+  const a3 = a2 + ldaB;
+  const b1 = b + ldbB;
+  let k = 0;
+  for (; k + 2 <= kc; k += 2) {
+    const off = (<usize>k) << 3;
+    const v0 = v128.load(b + off);
+    const v1 = v128.load(b1 + off);
+    let x = v128.load(a + off);
+    s00 = f64x2.add(s00, f64x2.mul(x, v0));
+    s01 = f64x2.add(s01, f64x2.mul(x, v1));
+    x = v128.load(a1 + off);
+    s10 = f64x2.add(s10, f64x2.mul(x, v0));
+    s11 = f64x2.add(s11, f64x2.mul(x, v1));
+    x = v128.load(a2 + off);
+    s20 = f64x2.add(s20, f64x2.mul(x, v0));
+    s21 = f64x2.add(s21, f64x2.mul(x, v1));
+    x = v128.load(a3 + off);
+    s30 = f64x2.add(s30, f64x2.mul(x, v0));
+    s31 = f64x2.add(s31, f64x2.mul(x, v1));
   }
-  for (; o < O; o++) {
-    let a = load<f32>(db + ((<usize>o) << 2));
-    let d = dout + ((<usize>o) << 2);
-    for (let s = 0; s < B; s++) {
-      a += load<f32>(d);
-      d += ro;
-    }
-    store<f32>(db + ((<usize>o) << 2), a);
+  let t00 = hsumF64x2(s00);
+  let t01 = hsumF64x2(s01);
+  let t10 = hsumF64x2(s10);
+  let t11 = hsumF64x2(s11);
+  let t20 = hsumF64x2(s20);
+  let t21 = hsumF64x2(s21);
+  let t30 = hsumF64x2(s30);
+  let t31 = hsumF64x2(s31);
+  if (k < kc) {
+    const off = (<usize>k) << 3;
+    const v0 = load<f64>(b + off);
+    const v1 = load<f64>(b1 + off);
+    let x = load<f64>(a + off);
+    t00 += x * v0;
+    t01 += x * v1;
+    x = load<f64>(a1 + off);
+    t10 += x * v0;
+    t11 += x * v1;
+    x = load<f64>(a2 + off);
+    t20 += x * v0;
+    t21 += x * v1;
+    x = load<f64>(a3 + off);
+    t30 += x * v0;
+    t31 += x * v1;
   }
+  store<f64>(C, load<f64>(C) + t00);
+  store<f64>(C + 8, load<f64>(C + 8) + t01);
+  const C1 = C + ldcB;
+  store<f64>(C1, load<f64>(C1) + t10);
+  store<f64>(C1 + 8, load<f64>(C1 + 8) + t11);
+  const C2 = C1 + ldcB;
+  store<f64>(C2, load<f64>(C2) + t20);
+  store<f64>(C2 + 8, load<f64>(C2 + 8) + t21);
+  const C3 = C2 + ldcB;
+  store<f64>(C3, load<f64>(C3) + t30);
+  store<f64>(C3 + 8, load<f64>(C3 + 8) + t31);
 }
 
-const S_BLOCK = 128;
+// C[r][0] += A[r] . B[0] for r in 0..4 (the odd last column of a panel), sharing each load of B.
+function micro4x1d(C: usize, ldcB: usize, a: usize, ldaB: usize, b: usize, kc: i32): void {
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  let s2 = f64x2.splat(0);
+  let s3 = f64x2.splat(0);
+  const a1 = a + ldaB;
+  const a2 = a1 + ldaB;
+  const a3 = a2 + ldaB;
+  let k = 0;
+  for (; k + 2 <= kc; k += 2) {
+    const off = (<usize>k) << 3;
+    const v = v128.load(b + off);
+    s0 = f64x2.add(s0, f64x2.mul(v128.load(a + off), v));
+    s1 = f64x2.add(s1, f64x2.mul(v128.load(a1 + off), v));
+    s2 = f64x2.add(s2, f64x2.mul(v128.load(a2 + off), v));
+    s3 = f64x2.add(s3, f64x2.mul(v128.load(a3 + off), v));
+  }
+  let t0 = hsumF64x2(s0);
+  let t1 = hsumF64x2(s1);
+  let t2 = hsumF64x2(s2);
+  let t3 = hsumF64x2(s3);
+  if (k < kc) {
+    const off = (<usize>k) << 3;
+    const v = load<f64>(b + off);
+    t0 += load<f64>(a + off) * v;
+    t1 += load<f64>(a1 + off) * v;
+    t2 += load<f64>(a2 + off) * v;
+    t3 += load<f64>(a3 + off) * v;
+  }
+  store<f64>(C, load<f64>(C) + t0);
+  const C1 = C + ldcB;
+  store<f64>(C1, load<f64>(C1) + t1);
+  const C2 = C1 + ldcB;
+  store<f64>(C2, load<f64>(C2) + t2);
+  const C3 = C2 + ldcB;
+  store<f64>(C3, load<f64>(C3) + t3);
+}
 
-/** dW[i, o] += sum_s inp[s, i] dout[s, o], vectorised along O; samples in blocks of S_BLOCK for the cache. */
-function weightBackward(dW: usize, dout: usize, inp: usize, B: i32, I: i32, O: i32): void {
-  const rs = (<usize>I) << 2;
-  const ro = (<usize>O) << 2;
-  for (let s0 = 0; s0 < B; s0 += S_BLOCK) {
-    const s1 = min(B, s0 + S_BLOCK);
-    let i = 0;
-    for (; i + 4 <= I; i += 4) {
-      let o = 0;
-      for (; o + 8 <= O; o += 8) {
-        const g = dW + <usize>i * ro + ((<usize>o) << 2);
-        let a00 = v128.load(g);
-        let a01 = v128.load(g, 16);
-        let a10 = v128.load(g + ro);
-        let a11 = v128.load(g + ro, 16);
-        let a20 = v128.load(g + 2 * ro);
-        let a21 = v128.load(g + 2 * ro, 16);
-        let a30 = v128.load(g + 3 * ro);
-        let a31 = v128.load(g + 3 * ro, 16);
-        for (let s = s0; s < s1; s++) {
-          const d = dout + <usize>s * ro + ((<usize>o) << 2);
-          const d0 = v128.load(d);
-          const d1 = v128.load(d, 16);
-          const x = v128.load(inp + <usize>s * rs + ((<usize>i) << 2));
-          const v0 = v128.shuffle<f32>(x, x, 0, 0, 0, 0);
-          const v1 = v128.shuffle<f32>(x, x, 1, 1, 1, 1);
-          const v2 = v128.shuffle<f32>(x, x, 2, 2, 2, 2);
-          const v3 = v128.shuffle<f32>(x, x, 3, 3, 3, 3);
-          a00 = f32x4.add(a00, f32x4.mul(v0, d0));
-          a01 = f32x4.add(a01, f32x4.mul(v0, d1));
-          a10 = f32x4.add(a10, f32x4.mul(v1, d0));
-          a11 = f32x4.add(a11, f32x4.mul(v1, d1));
-          a20 = f32x4.add(a20, f32x4.mul(v2, d0));
-          a21 = f32x4.add(a21, f32x4.mul(v2, d1));
-          a30 = f32x4.add(a30, f32x4.mul(v3, d0));
-          a31 = f32x4.add(a31, f32x4.mul(v3, d1));
+export function dot1d(a: usize, b: usize, kc: i32): f64 {
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  let k = 0;
+  for (; k + 4 <= kc; k += 4) {
+    const off = (<usize>k) << 3;
+    s0 = f64x2.add(s0, f64x2.mul(v128.load(a + off), v128.load(b + off)));
+    s1 = f64x2.add(s1, f64x2.mul(v128.load(a + off + 16), v128.load(b + off + 16)));
+  }
+  let t = hsumF64x2(f64x2.add(s0, s1));
+  for (; k < kc; k++) {
+    const off = (<usize>k) << 3;
+    t += load<f64>(a + off) * load<f64>(b + off);
+  }
+  return t;
+}
+
+/**
+ * C += A B^T in f64: A m x K (lda), B n x K (ldb), C m x n (ldc), row-major, all entries (no triangle).
+ * Cache-blocked like gemm_abt_f32 (K chunks of KC_F64, panels of JB_F64 rows of B, a 4 x 2 register tile).
+ */
+export function gemm_abt_f64(
+  C: usize,
+  ldc: i32,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  m: i32,
+  n: i32,
+  K: i32,
+): void {
+  const ldcB = (<usize>ldc) << 3;
+  const ldaB = (<usize>lda) << 3;
+  const ldbB = (<usize>ldb) << 3;
+  for (let k0 = 0; k0 < K; k0 += KC_F64) {
+    const kc = min(KC_F64, K - k0);
+    const kOff = (<usize>k0) << 3;
+    for (let j0 = 0; j0 < n; j0 += JB_F64) {
+      const j1 = min(n, j0 + JB_F64);
+      let i = 0;
+      for (; i + 4 <= m; i += 4) {
+        const a = A + <usize>i * ldaB + kOff;
+        const crow = C + <usize>i * ldcB;
+        let j = j0;
+        for (; j + 2 <= j1; j += 2) {
+          micro4x2d(crow + ((<usize>j) << 3), ldcB, a, ldaB, B + <usize>j * ldbB + kOff, ldbB, kc);
         }
-        v128.store(g, a00);
-        v128.store(g, a01, 16);
-        v128.store(g + ro, a10);
-        v128.store(g + ro, a11, 16);
-        v128.store(g + 2 * ro, a20);
-        v128.store(g + 2 * ro, a21, 16);
-        v128.store(g + 3 * ro, a30);
-        v128.store(g + 3 * ro, a31, 16);
+        if (j < j1) micro4x1d(crow + ((<usize>j) << 3), ldcB, a, ldaB, B + <usize>j * ldbB + kOff, kc);
       }
-      for (let r = 0; r < 4; r++) weightRowTail(dW, dout, inp, s0, s1, i + r, I, O, o);
-    }
-    for (; i < I; i++) weightRowTail(dW, dout, inp, s0, s1, i, I, O, 0);
-  }
-}
-
-/** dW[i, o0..O) += sum over s in [s0, s1) of inp[s, i] dout[s, o]. */
-function weightRowTail(
-  dW: usize,
-  dout: usize,
-  inp: usize,
-  s0: i32,
-  s1: i32,
-  i: i32,
-  I: i32,
-  O: i32,
-  o0: i32,
-): void {
-  const rs = (<usize>I) << 2;
-  const ro = (<usize>O) << 2;
-  const g = dW + <usize>i * ro;
-  let o = o0;
-  for (; o + 4 <= O; o += 4) {
-    let a = v128.load(g + ((<usize>o) << 2));
-    for (let s = s0; s < s1; s++) {
-      const x = f32x4.splat(load<f32>(inp + <usize>s * rs + ((<usize>i) << 2)));
-      a = f32x4.add(a, f32x4.mul(x, v128.load(dout + <usize>s * ro + ((<usize>o) << 2))));
-    }
-    v128.store(g + ((<usize>o) << 2), a);
-  }
-  for (; o < O; o++) {
-    let a = load<f32>(g + ((<usize>o) << 2));
-    for (let s = s0; s < s1; s++) {
-      a +=
-        load<f32>(inp + <usize>s * rs + ((<usize>i) << 2)) *
-        load<f32>(dout + <usize>s * ro + ((<usize>o) << 2));
-    }
-    store<f32>(g + ((<usize>o) << 2), a);
-  }
-}
-
-/** dinp[s, i] = sum_o dout[s, o] W[i, o]: dot products along O, 4 inputs at a time, transposed sums. */
-function inputBackward(dinp: usize, dout: usize, W: usize, B: i32, I: i32, O: i32): void {
-  const rs = (<usize>I) << 2;
-  const ro = (<usize>O) << 2;
-  const O4 = O & ~3;
-  for (let s = 0; s < B; s++) {
-    const d = dout + <usize>s * ro;
-    const y = dinp + <usize>s * rs;
-    let i = 0;
-    for (; i + 4 <= I; i += 4) {
-      const w = W + <usize>i * ro;
-      let a0 = f32x4.splat(0);
-      let a1 = a0;
-      let a2 = a0;
-      let a3 = a0;
-      for (let o = 0; o < O4; o += 4) {
-        const ob = (<usize>o) << 2;
-        const dv = v128.load(d + ob);
-        a0 = f32x4.add(a0, f32x4.mul(dv, v128.load(w + ob)));
-        a1 = f32x4.add(a1, f32x4.mul(dv, v128.load(w + ro + ob)));
-        a2 = f32x4.add(a2, f32x4.mul(dv, v128.load(w + 2 * ro + ob)));
-        a3 = f32x4.add(a3, f32x4.mul(dv, v128.load(w + 3 * ro + ob)));
-      }
-      // transpose-and-add: lane r = sum of the lanes of a_r
-      const t0 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
-      const t1 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
-      const r = f32x4.add(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
-      v128.store(y + ((<usize>i) << 2), r);
-      if (O4 < O) {
-        for (let q = 0; q < 4; q++) {
-          let a = load<f32>(y + ((<usize>(i + q)) << 2));
-          for (let o = O4; o < O; o++)
-            a += load<f32>(d + ((<usize>o) << 2)) * load<f32>(w + <usize>q * ro + ((<usize>o) << 2));
-          store<f32>(y + ((<usize>(i + q)) << 2), a);
+      for (; i < m; i++) {
+        const a = A + <usize>i * ldaB + kOff;
+        for (let j = j0; j < j1; j++) {
+          const p = C + <usize>i * ldcB + ((<usize>j) << 3);
+          store<f64>(p, load<f64>(p) + dot1d(a, B + <usize>j * ldbB + kOff, kc));
         }
       }
     }
-    for (; i < I; i++) {
-      const w = W + <usize>i * ro;
-      let a: f32 = 0;
-      for (let o = 0; o < O; o++) a += load<f32>(d + ((<usize>o) << 2)) * load<f32>(w + ((<usize>o) << 2));
-      store<f32>(y + ((<usize>i) << 2), a);
-    }
-  }
-}
-
-/** The O == 2 head backward, vectorised along I: dW[i, 0..1] += sum_s inp[s, i] dout[s, 0..1]. */
-function weightBackwardO2(dW: usize, dout: usize, inp: usize, B: i32, I: i32): void {
-  const rs = (<usize>I) << 2;
-  let i = 0;
-  for (; i + 8 <= I; i += 8) {
-    let a0 = f32x4.splat(0); // column 0, inputs i..i+3
-    let b0 = a0; // column 1, inputs i..i+3
-    let a1 = a0; // column 0, inputs i+4..i+7
-    let b1 = a0; // column 1, inputs i+4..i+7
-    let x = inp + ((<usize>i) << 2);
-    let d = dout;
-    for (let s = 0; s < B; s++) {
-      const x0 = v128.load(x);
-      const x1 = v128.load(x, 16);
-      const d0 = f32x4.splat(load<f32>(d));
-      const d1 = f32x4.splat(load<f32>(d, 4));
-      a0 = f32x4.add(a0, f32x4.mul(x0, d0));
-      b0 = f32x4.add(b0, f32x4.mul(x0, d1));
-      a1 = f32x4.add(a1, f32x4.mul(x1, d0));
-      b1 = f32x4.add(b1, f32x4.mul(x1, d1));
-      x += rs;
-      d += 8;
-    }
-    const g = dW + ((<usize>i) << 3);
-    v128.store(g, f32x4.add(v128.load(g), v128.shuffle<f32>(a0, b0, 0, 4, 1, 5)));
-    v128.store(g, f32x4.add(v128.load(g, 16), v128.shuffle<f32>(a0, b0, 2, 6, 3, 7)), 16);
-    v128.store(g, f32x4.add(v128.load(g, 32), v128.shuffle<f32>(a1, b1, 0, 4, 1, 5)), 32);
-    v128.store(g, f32x4.add(v128.load(g, 48), v128.shuffle<f32>(a1, b1, 2, 6, 3, 7)), 48);
-  }
-  for (; i < I; i++) weightRowTail(dW, dout, inp, 0, B, i, I, 2, 0);
-}
-
-/** The O == 2 head backward to the input: dinp[s, i] = dout[s, 0] W[i, 0] + dout[s, 1] W[i, 1]. */
-function inputBackwardO2(dinp: usize, dout: usize, W: usize, B: i32, I: i32): void {
-  const rs = (<usize>I) << 2;
-  let i = 0;
-  for (; i + 8 <= I; i += 8) {
-    const wp = W + ((<usize>i) << 3);
-    const w0 = v128.load(wp);
-    const w1 = v128.load(wp, 16);
-    const w2 = v128.load(wp, 32);
-    const w3 = v128.load(wp, 48);
-    const c0a = v128.shuffle<f32>(w0, w1, 0, 2, 4, 6);
-    const c1a = v128.shuffle<f32>(w0, w1, 1, 3, 5, 7);
-    const c0b = v128.shuffle<f32>(w2, w3, 0, 2, 4, 6);
-    const c1b = v128.shuffle<f32>(w2, w3, 1, 3, 5, 7);
-    let y = dinp + ((<usize>i) << 2);
-    let d = dout;
-    for (let s = 0; s < B; s++) {
-      const d0 = f32x4.splat(load<f32>(d));
-      const d1 = f32x4.splat(load<f32>(d, 4));
-      v128.store(y, f32x4.add(f32x4.mul(d0, c0a), f32x4.mul(d1, c1a)));
-      v128.store(y, f32x4.add(f32x4.mul(d0, c0b), f32x4.mul(d1, c1b)), 16);
-      y += rs;
-      d += 8;
-    }
-  }
-  for (; i < I; i++) {
-    const w0 = load<f32>(W + ((<usize>i) << 3));
-    const w1 = load<f32>(W + ((<usize>i) << 3), 4);
-    for (let s = 0; s < B; s++) {
-      const d = dout + ((<usize>s) << 3);
-      store<f32>(dinp + <usize>s * rs + ((<usize>i) << 2), load<f32>(d) * w0 + load<f32>(d, 4) * w1);
-    }
-  }
-}
-
-/**
- * Backward of linear_forward. Shapes as at the top of this file; dout [B x O] = dL/d out.
- *   dW [I x O] += inp^T . dout      (accumulates: zero it first for a fresh gradient)
- *   db [O]     += sum_s dout[s, :]  (accumulates)
- *   dinp [B x I] = dout . W^T       (OVERWRITTEN; pass dinp = 0 to skip, e.g. for the first layer)
- * No output buffer may overlap another buffer.
- */
-export function linear_backward(
-  dinp: usize,
-  dW: usize,
-  db: usize,
-  dout: usize,
-  inp: usize,
-  W: usize,
-  B: i32,
-  I: i32,
-  O: i32,
-): void {
-  biasBackward(db, dout, B, O);
-  if (O == 2) {
-    weightBackwardO2(dW, dout, inp, B, I);
-    if (dinp != 0) inputBackwardO2(dinp, dout, W, B, I);
-    return;
-  }
-  weightBackward(dW, dout, inp, B, I, O);
-  if (dinp != 0) inputBackward(dinp, dout, W, B, I, O);
-}
-
-const RELU_BLOCK = 16; // samples per block of backwardReluO2: 16 rows of inp and dinp stay in L1
-
-/**
- * The O == 2 head backward fused with the ReLU backward of its input, in blocks of RELU_BLOCK samples (the
- * rows of a block are walked 8 inputs at a time while they are in cache), vectorised along I:
- *   dW[i, 0..1] += sum_s inp[s, i] dout[s, 0..1];  dinp[s, i] = inp[s, i] > 0 ? dout[s, :] . W[i, :] : 0.
- */
-function backwardReluO2(dinp: usize, dW: usize, dout: usize, inp: usize, W: usize, B: i32, I: i32): void {
-  const rs = (<usize>I) << 2;
-  const zero = f32x4.splat(0);
-  const I8 = I & ~7;
-  for (let s0 = 0; s0 < B; s0 += RELU_BLOCK) {
-    const s1 = min(B, s0 + RELU_BLOCK);
-    for (let i = 0; i < I8; i += 8) {
-      const wp = W + ((<usize>i) << 3);
-      const w0 = v128.load(wp);
-      const w1 = v128.load(wp, 16);
-      const w2 = v128.load(wp, 32);
-      const w3 = v128.load(wp, 48);
-      const c0a = v128.shuffle<f32>(w0, w1, 0, 2, 4, 6);
-      const c1a = v128.shuffle<f32>(w0, w1, 1, 3, 5, 7);
-      const c0b = v128.shuffle<f32>(w2, w3, 0, 2, 4, 6);
-      const c1b = v128.shuffle<f32>(w2, w3, 1, 3, 5, 7);
-      let a0 = zero; // dW column 0, inputs i..i+3
-      let b0 = zero; // dW column 1, inputs i..i+3
-      let a1 = zero; // dW column 0, inputs i+4..i+7
-      let b1 = zero; // dW column 1, inputs i+4..i+7
-      const off = <usize>s0 * rs + ((<usize>i) << 2);
-      let x = inp + off;
-      let y = dinp + off;
-      let d = dout + ((<usize>s0) << 3);
-      for (let s = s0; s < s1; s++) {
-        const x0 = v128.load(x);
-        const x1 = v128.load(x, 16);
-        const d0 = v128.load32_splat(d);
-        const d1 = v128.load32_splat(d, 4);
-        a0 = f32x4.add(a0, f32x4.mul(x0, d0));
-        b0 = f32x4.add(b0, f32x4.mul(x0, d1));
-        a1 = f32x4.add(a1, f32x4.mul(x1, d0));
-        b1 = f32x4.add(b1, f32x4.mul(x1, d1));
-        const g0 = f32x4.add(f32x4.mul(d0, c0a), f32x4.mul(d1, c1a));
-        const g1 = f32x4.add(f32x4.mul(d0, c0b), f32x4.mul(d1, c1b));
-        v128.store(y, v128.and(g0, f32x4.gt(x0, zero)));
-        v128.store(y, v128.and(g1, f32x4.gt(x1, zero)), 16);
-        x += rs;
-        y += rs;
-        d += 8;
-      }
-      const g = dW + ((<usize>i) << 3);
-      v128.store(g, f32x4.add(v128.load(g), v128.shuffle<f32>(a0, b0, 0, 4, 1, 5)));
-      v128.store(g, f32x4.add(v128.load(g, 16), v128.shuffle<f32>(a0, b0, 2, 6, 3, 7)), 16);
-      v128.store(g, f32x4.add(v128.load(g, 32), v128.shuffle<f32>(a1, b1, 0, 4, 1, 5)), 32);
-      v128.store(g, f32x4.add(v128.load(g, 48), v128.shuffle<f32>(a1, b1, 2, 6, 3, 7)), 48);
-    }
-  }
-  for (let i = I8; i < I; i++) {
-    weightRowTail(dW, dout, inp, 0, B, i, I, 2, 0);
-    const w0 = load<f32>(W + ((<usize>i) << 3));
-    const w1 = load<f32>(W + ((<usize>i) << 3), 4);
-    for (let s = 0; s < B; s++) {
-      const d = dout + ((<usize>s) << 3);
-      const q = <usize>s * rs + ((<usize>i) << 2);
-      store<f32>(dinp + q, load<f32>(inp + q) > 0 ? load<f32>(d) * w0 + load<f32>(d, 4) * w1 : 0);
-    }
-  }
-}
-
-/**
- * linear_backward_relu for O == 2 (nothing is done for another O) with inp and dinp in the STRIP-MAJOR layout
- * of relu_linear_forward_strips (dout [B x 2] row-major): dW, db accumulate, dinp is overwritten, strip by
- * strip.
- */
-export function linear_backward_relu_strips(
-  dinp: usize,
-  dW: usize,
-  db: usize,
-  dout: usize,
-  inp: usize,
-  W: usize,
-  B: i32,
-  I: i32,
-  O: i32,
-): void {
-  if (O != 2) return;
-  biasBackward(db, dout, B, O);
-  for (let i0 = 0; i0 < I; i0 += 32) {
-    const off = <usize>i0 * <usize>B * 4;
-    backwardReluO2(
-      dinp + off,
-      dW + ((<usize>i0) << 3),
-      dout,
-      inp + off,
-      W + ((<usize>i0) << 3),
-      B,
-      min(32, I - i0),
-    );
-  }
-}
-
-/**
- * linear_backward followed by the ReLU backward of its input, for a layer whose input is a ReLU output (the
- * head of the paper's net): dW, db as linear_backward; dinp [B x I] = (dout . W^T) where inp > 0, else 0
- * (exactly relu_backward(dinp, dinp, inp) after linear_backward). dinp must be a buffer (not 0); no output
- * buffer may overlap another buffer. For O == 2 it is one pass over inp and dinp.
- */
-export function linear_backward_relu(
-  dinp: usize,
-  dW: usize,
-  db: usize,
-  dout: usize,
-  inp: usize,
-  W: usize,
-  B: i32,
-  I: i32,
-  O: i32,
-): void {
-  biasBackward(db, dout, B, O);
-  if (O == 2) {
-    backwardReluO2(dinp, dW, dout, inp, W, B, I);
-    return;
-  }
-  weightBackward(dW, dout, inp, B, I, O);
-  inputBackward(dinp, dout, W, B, I, O);
-  const n = B * I;
-  const zero = f32x4.splat(0);
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const q = (<usize>j) << 2;
-    v128.store(dinp + q, v128.and(v128.load(dinp + q), f32x4.gt(v128.load(inp + q), zero)));
-  }
-  for (; j < n; j++) {
-    const q = (<usize>j) << 2;
-    if (!(load<f32>(inp + q) > 0)) store<f32>(dinp + q, 0);
   }
 }

@@ -1,13 +1,8 @@
 // Shared f64 helpers of the exact k-means kernels (./kmeans-bounded.ts, ./kmeans-gram.ts). Not exported from
 // the module: dotTile defines the operation order that every exact route reproduces.
 
-/** The K chunk of gemm_abt_f64 in ./kmeans.ts: dotTile reproduces that product's operation order. */
-const KC: i32 = 256;
-
-// (local: an exported function with a v128 parameter is an AS112 warning)
-function hsum(v: v128): f64 {
-  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
-}
+import { KC_F64 as KC } from './gemm';
+import { hsumF64x2 } from './simd';
 
 /** Squared Euclidean distance of two f64 vectors of length d (direct differences, no cancellation). */
 export function sqDist(a: usize, b: usize, d: i32): f64 {
@@ -21,7 +16,7 @@ export function sqDist(a: usize, b: usize, d: i32): f64 {
     s0 = f64x2.add(s0, f64x2.mul(e0, e0));
     s1 = f64x2.add(s1, f64x2.mul(e1, e1));
   }
-  let t = hsum(f64x2.add(s0, s1));
+  let t = hsumF64x2(f64x2.add(s0, s1));
   for (; k < d; k++) {
     const off = (<usize>k) << 3;
     const e = load<f64>(a + off) - load<f64>(b + off);
@@ -45,7 +40,7 @@ export function dotTile(a: usize, b: usize, d: i32): f64 {
       const off = base + ((<usize>k) << 3);
       s = f64x2.add(s, f64x2.mul(v128.load(a + off), v128.load(b + off)));
     }
-    let t = hsum(s);
+    let t = hsumF64x2(s);
     if (k < kc) {
       const off = base + ((<usize>k) << 3);
       t += load<f64>(a + off) * load<f64>(b + off);

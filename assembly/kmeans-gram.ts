@@ -1,3 +1,4 @@
+// Over 450 lines by choice: the Gram route's kernels share its error bounds and block sizes; one concept.
 // Gram-route k-means kernels (src/qdg/kmeans-gram.ts): k-means on S rows of dimension d through the S x S
 // Gram matrix F = X X^T of the rows, so that one k-means++ trial or one assignment step costs O(S) per
 // candidate and O(S k) per step instead of O(S d) and O(S k d). Exact: every value that decides something
@@ -20,7 +21,7 @@
 //   caller tracks cerr_j).
 // - the kernels read F32, F rounded to f32 (half the memory traffic): each entry within 2^-24 |F_il| more.
 // Each kernel's comment states the resulting test.
-import { gemm_abt_f64 } from './kmeans';
+import { gemm_abt_f64 } from './gemm';
 import { dotTile, sqDist } from './kmeans-common';
 
 const U: f64 = 1.1102230246251565e-16; // 2^-53

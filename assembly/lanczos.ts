@@ -1,24 +1,20 @@
-// Lanczos eigensolver kernels for QDG's spectral embedding (src/qdg/lanczos.ts drives them).
+// Over 450 lines by choice: the Lanczos vector kernels (products, projections, Ritz vectors), one family.
+// Lanczos eigensolver kernels for QDG's spectral embedding (src/qdg/lanczos.ts drives them); the tridiagonal
+// eigensolver of its Ritz step is ./tridiagonal.ts.
 //
 // Shapes and storage (all pointers are byte offsets into the one linear memory):
 //   A      f32[S * S]   the symmetric matrix, row-major (A[i*S + j]); f32 halves the memory of S = 20,000
 //   x, y, w, h           f64 vectors
 //   V      f64[m * ld]  the Lanczos basis, one basis vector per ROW: v_r[i] = V[r*ld + i], ld >= S
 //   Y      f64[m * K]   Ritz coefficients, row-major: Y[r*K + k] = component r of Ritz vector k
-//   zt     f64[n * R]   R tracked rows of the tridiagonal eigenvector matrix, stored by column:
-//                       zt[i*R + k] = Z[k][i] (column i of the tracked rows is contiguous)
 // Every vector kernel accumulates in f64; the f32 matrix is promoted lane by lane, so the matrix is the only
 // quantity held in single precision. v128 loads need no alignment in Wasm; 64-byte alignment (Core.alloc)
 // and ld a multiple of 8 keep them on cache lines.
+import { hsumF64x2 } from './simd';
 
 /** Loads two f32 at `p` and promotes them to an f64x2. */
 function load2f32(p: usize): v128 {
   return f64x2.promote_low_f32x4(v128.load64_zero(p));
-}
-
-/** Horizontal sum of an f64x2. */
-function hsum(v: v128): f64 {
-  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
 }
 
 /**
@@ -47,8 +43,8 @@ export function lanczos_symv(a: usize, S: i32, x: usize, y: usize): void {
       s1a = f64x2.add(s1a, f64x2.mul(load2f32(r1 + o), xa));
       s1b = f64x2.add(s1b, f64x2.mul(load2f32(r1 + o + 8), xb));
     }
-    let t0 = hsum(f64x2.add(s0a, s0b));
-    let t1 = hsum(f64x2.add(s1a, s1b));
+    let t0 = hsumF64x2(f64x2.add(s0a, s0b));
+    let t1 = hsumF64x2(f64x2.add(s1a, s1b));
     for (; j < S; j++) {
       const xj = load<f64>(x + ((<usize>j) << 3));
       t0 += <f64>load<f32>(r0 + ((<usize>j) << 2)) * xj;
@@ -130,10 +126,10 @@ export function lanczos_symv_upper(a: usize, S: i32, x: usize, y: usize): void {
       );
       v128.store(y + q, f64x2.add(v128.load(y + q), u));
     }
-    t0 += hsum(s0);
-    t1 += hsum(s1);
-    t2 += hsum(s2);
-    t3 += hsum(s3);
+    t0 += hsumF64x2(s0);
+    t1 += hsumF64x2(s1);
+    t2 += hsumF64x2(s2);
+    t3 += hsumF64x2(s3);
     if (j < S) {
       const o = (<usize>j) << 2;
       const q = (<usize>j) << 3;
@@ -222,7 +218,7 @@ function dot(p: usize, q: usize, n: i32): f64 {
     sa = f64x2.add(sa, f64x2.mul(v128.load(p + o), v128.load(q + o)));
     sb = f64x2.add(sb, f64x2.mul(v128.load(p + o, 16), v128.load(q + o, 16)));
   }
-  let t = hsum(f64x2.add(sa, sb));
+  let t = hsumF64x2(f64x2.add(sa, sb));
   for (; j < n; j++) t += load<f64>(p + ((<usize>j) << 3)) * load<f64>(q + ((<usize>j) << 3));
   return t;
 }
@@ -252,10 +248,10 @@ export function lanczos_project(v: usize, m: i32, ld: i32, S: i32, w: usize, h: 
       s2 = f64x2.add(s2, f64x2.mul(v128.load(p2 + o), wv));
       s3 = f64x2.add(s3, f64x2.mul(v128.load(p3 + o), wv));
     }
-    let t0 = hsum(s0);
-    let t1 = hsum(s1);
-    let t2 = hsum(s2);
-    let t3 = hsum(s3);
+    let t0 = hsumF64x2(s0);
+    let t1 = hsumF64x2(s1);
+    let t2 = hsumF64x2(s2);
+    let t3 = hsumF64x2(s3);
     if (j < S) {
       const o = (<usize>j) << 3;
       const wj = load<f64>(w + o);
@@ -463,101 +459,4 @@ export function lanczos_ritz(v: usize, m: i32, ld: i32, S: i32, y: usize, K: i32
       }
     }
   }
-}
-
-/**
- * Implicit QL with Wilkinson-type shifts on a symmetric tridiagonal matrix (tql2/tqli): diagonal d (f64[n]),
- * off-diagonal e (f64[n], e[i] couples i and i+1, e[n-1] ignored). On return d holds the eigenvalues
- * (unsorted) and e is destroyed. The rotations are applied to R tracked rows of the eigenvector matrix,
- * stored by column in zt (f64[n * R], zt[i*R + k]); pass the identity (R = n) for all eigenvectors, or the
- * last unit row (R = 1, zt[n-1] = 1) for the bottom components that Lanczos residual estimates need.
- * Returns -1 on success, or the index of the eigenvalue that did not converge in 60 sweeps.
- */
-export function tridiag_ql(d: usize, e: usize, zt: usize, n: i32, R: i32): i32 {
-  if (n <= 1) return -1;
-  store<f64>(e + ((<usize>(n - 1)) << 3), 0);
-  const colBytes = (<usize>R) << 3;
-  for (let l = 0; l < n; l++) {
-    let iter = 0;
-    for (;;) {
-      let m = l;
-      for (; m < n - 1; m++) {
-        const dd = abs(load<f64>(d + ((<usize>m) << 3))) + abs(load<f64>(d + ((<usize>(m + 1)) << 3)));
-        if (abs(load<f64>(e + ((<usize>m) << 3))) + dd == dd) break;
-      }
-      if (m == l) break;
-      if (iter++ == 60) return l;
-      const dl = load<f64>(d + ((<usize>l) << 3));
-      const el = load<f64>(e + ((<usize>l) << 3));
-      let g = (load<f64>(d + ((<usize>(l + 1)) << 3)) - dl) / (2.0 * el);
-      let r = pythag(g, 1.0);
-      g = load<f64>(d + ((<usize>m) << 3)) - dl + el / (g + (g >= 0 ? r : -r));
-      let s: f64 = 1.0;
-      let c: f64 = 1.0;
-      let p: f64 = 0.0;
-      let i = m - 1;
-      let underflow = false;
-      for (; i >= l; i--) {
-        const ei = load<f64>(e + ((<usize>i) << 3));
-        const f = s * ei;
-        const b = c * ei;
-        r = pythag(f, g);
-        store<f64>(e + ((<usize>(i + 1)) << 3), r);
-        if (r == 0.0) {
-          const dp = d + ((<usize>(i + 1)) << 3);
-          store<f64>(dp, load<f64>(dp) - p);
-          store<f64>(e + ((<usize>m) << 3), 0);
-          underflow = true;
-          break;
-        }
-        s = f / r;
-        c = g / r;
-        g = load<f64>(d + ((<usize>(i + 1)) << 3)) - p;
-        r = (load<f64>(d + ((<usize>i) << 3)) - g) * s + 2.0 * c * b;
-        p = s * r;
-        store<f64>(d + ((<usize>(i + 1)) << 3), g + p);
-        g = c * r - b;
-        rotateColumns(zt + <usize>i * colBytes, zt + <usize>(i + 1) * colBytes, R, c, s);
-      }
-      if (underflow) continue;
-      store<f64>(d + ((<usize>l) << 3), dl - p);
-      store<f64>(e + ((<usize>l) << 3), g);
-      store<f64>(e + ((<usize>m) << 3), 0);
-    }
-  }
-  return -1;
-}
-
-/** (zi, zj) <- (c zi - s zj, s zi + c zj) over R entries: column i and i+1 of the tracked rows. */
-function rotateColumns(zi: usize, zj: usize, R: i32, c: f64, s: f64): void {
-  const cv = f64x2.splat(c);
-  const sv = f64x2.splat(s);
-  let k = 0;
-  for (; k + 1 < R; k += 2) {
-    const o = (<usize>k) << 3;
-    const a = v128.load(zi + o);
-    const b = v128.load(zj + o);
-    v128.store(zj + o, f64x2.add(f64x2.mul(sv, a), f64x2.mul(cv, b)));
-    v128.store(zi + o, f64x2.sub(f64x2.mul(cv, a), f64x2.mul(sv, b)));
-  }
-  if (k < R) {
-    const o = (<usize>k) << 3;
-    const a = load<f64>(zi + o);
-    const b = load<f64>(zj + o);
-    store<f64>(zj + o, s * a + c * b);
-    store<f64>(zi + o, c * a - s * b);
-  }
-}
-
-/** sqrt(a^2 + b^2) without overflow, written out so the TypeScript twin rounds identically. */
-function pythag(a: f64, b: f64): f64 {
-  const x = abs(a);
-  const y = abs(b);
-  if (x > y) {
-    const t = y / x;
-    return x * Math.sqrt(1.0 + t * t);
-  }
-  if (y == 0.0) return 0.0;
-  const t = x / y;
-  return y * Math.sqrt(1.0 + t * t);
 }

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { encodeNpy, readNpyF32, writeNpy } from '../src/io/npy.js';
 import { registerQdg } from '../src/cli/commands/qdg.js';
 import { registerToyClusters } from '../src/cli/commands/toy-clusters.js';
-import { DEFAULT_RUN, type RunConfig } from '../src/train/config.js';
+import { parseRunConfig, DEFAULT_RUN, type RunConfig } from '../src/train/config.js';
 import { Trainer } from '../src/train/trainer.js';
 import { saveRunWeights } from '../src/train/weights.js';
 import { SparseParityTask } from '../src/parity/task.js';
@@ -261,7 +261,7 @@ describe('quanta qdg --run: a trained sparse-parity model', () => {
       testPoints: 2000,
       testPointsPerTask: 50,
     };
-    const trainer = new Trainer(config);
+    const trainer = new Trainer(parseRunConfig(config));
     const record = trainer.run({});
     const path = join(dir, 'run.json');
     record.weights = saveRunWeights(path, trainer.model);

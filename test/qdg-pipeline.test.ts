@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getCore } from '../src/core/arena.js';
 import { loadRunSource, planRunSource } from '../src/qdg/run-source.js';
-import { DEFAULT_RUN, type RunConfig } from '../src/train/config.js';
+import { parseRunConfig, DEFAULT_RUN, type RunConfig } from '../src/train/config.js';
 import { Trainer } from '../src/train/trainer.js';
 import { saveRunWeights } from '../src/train/weights.js';
 import { blockMeans, cmrmap, crc32, encodePng, similarityPng } from '../src/qdg/similarity-image.js';
@@ -214,7 +214,7 @@ describe('--run source: low-loss samples of a trained model', () => {
         testPoints: 2000,
         testPointsPerTask: 50,
       };
-      const trainer = new Trainer(config);
+      const trainer = new Trainer(parseRunConfig(config));
       const record = trainer.run({});
       const path = join(dir, 'run.json');
       record.weights = saveRunWeights(path, trainer.model);

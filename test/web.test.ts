@@ -24,7 +24,7 @@ import {
 import { parseWidths, PAGE_DEFAULTS } from '../web/src/controls.js';
 import { copper } from '../web/src/heatmap.js';
 import { logTicks } from '../web/src/plots.js';
-import { validateRunConfig } from '../src/train/config.js';
+import { parseRunConfig, validateRunConfig } from '../src/train/config.js';
 
 /**
  * The browser: QUANTA_CHROMIUM if set, else Debian's chromium when installed, else the build that the npm
@@ -335,7 +335,7 @@ describe('the explorer page in Chromium', () => {
       await page.click('#train');
       await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 45_000 });
       browserRates.push(Number(await page.evaluate(() => document.body.dataset.samplesPerSecond)));
-      nodeRates.push(new Trainer(THROUGHPUT_RUN).run().timing.samplesPerSecond);
+      nodeRates.push(new Trainer(parseRunConfig(THROUGHPUT_RUN)).run().timing.samplesPerSecond);
     }
     await page.close();
     const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];

@@ -6,23 +6,30 @@ import { ConfigError } from '../core/errors.js';
 import { MemoryLimitError } from '../core/arena.js';
 import { RunDiverged } from '../train/trainer.js';
 
+/**
+ * An integer flag. Without bounds this only parses (the value's rule lives where the value is used: a run's
+ * fields in src/train/config.ts, a task's in src/parity/task.ts); bounds are for flags that only the CLI
+ * reads (--workers, --cores, --array).
+ */
 export function parseIntOption(name: string, min = -Infinity, max = Infinity) {
+  const range = min === -Infinity && max === Infinity ? '' : ` in [${min}, ${max}]`;
   return (value: string): number => {
     const x = Number(value);
     if (!/^-?\d+(e\d+)?$/i.test(value.trim()) || !Number.isSafeInteger(x) || x < min || x > max) {
-      throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got '${value}'`);
+      throw new InvalidArgumentError(`${name} must be an integer${range}, got '${value}'`);
     }
     return x;
   };
 }
 
+/** A number flag: parses only without bounds, as parseIntOption. */
 export function parseFloatOption(name: string, min = -Infinity, max = Infinity, minOpen = false) {
+  const range =
+    min === -Infinity ? '' : ` ${minOpen ? '>' : '>='} ${min}${max < Infinity ? ` and <= ${max}` : ''}`;
   return (value: string): number => {
     const x = Number(value);
     if (value.trim() === '' || !Number.isFinite(x) || (minOpen ? x <= min : x < min) || x > max) {
-      throw new InvalidArgumentError(
-        `${name} must be a number ${minOpen ? '>' : '>='} ${min}, got '${value}'`,
-      );
+      throw new InvalidArgumentError(`${name} must be a number${range}, got '${value}'`);
     }
     return x;
   };

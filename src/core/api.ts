@@ -1,11 +1,21 @@
+// Over 450 lines by choice: one typed line per Wasm export (about 80), checked by test/core/api.test.ts.
 // The typed interface of every export of the Wasm core. Pointers are byte offsets (number); i32 counts.
 // Each kernel's memory layout and contract is documented beside its AssemblyScript source in assembly/.
+// Written by hand, and held to the binary by test/core/api.test.ts: every export with its parameter count and
+// whether it returns a value, in both directions (a kernel added to assembly/ fails that test until it is here).
 
 export interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
 
-  // assembly/rng.ts
+  // assembly/rng.ts (philox and uniform53 are the scalar helpers of the kernels, exported with them)
+  philox(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): void;
+  uniform53(a: number, b: number): number;
+  /** philox's four output words: exported globals, scratch between a philox call and its reader. */
+  readonly pw0: unknown;
+  readonly pw1: unknown;
+  readonly pw2: unknown;
+  readonly pw3: unknown;
   rng_fill_u32(
     out: number,
     nBlocks: number,
@@ -65,7 +75,8 @@ export interface KernelExports {
   limits_copy(dst: number, src: number, bytes: number): void;
   limits_bulk_copy(dst: number, src: number, bytes: number): void;
 
-  // assembly/gemm.ts, assembly/mlp.ts, assembly/adam.ts (the MLP training core)
+  // the MLP's layers and AdamW (src/train/model.ts, optimizer.ts): assembly/linear.ts (dense layers),
+  // sparse-linear.ts (the sparse first layer), activation.ts, cross-entropy.ts, adam.ts
   linear_forward(out: number, inp: number, W: number, b: number, B: number, I: number, O: number): void;
   linear_backward(
     dinp: number,
@@ -141,7 +152,8 @@ export interface KernelExports {
     t: number,
   ): void;
 
-  // assembly/bitsparse.ts (the sparse first layer through byte tables)
+  // assembly/byte-table.ts, byte-table-backward.ts, byte-table-plain1.ts (the sparse first layer through byte
+  // tables: src/train/sparse-first-layer.ts)
   sparse_bits_recode(
     codes: number,
     offsets: number,
@@ -209,7 +221,7 @@ export interface KernelExports {
     strip: number,
   ): void;
 
-  // assembly/syrk.ts, assembly/affinity.ts, assembly/kmeans.ts (QDG numerics)
+  // QDG numerics: assembly/gemm.ts (gemm_abt_f32, gemm_abt_f64), syrk.ts (Gram helpers), affinity.ts, kmeans.ts
   gemm_abt_f32(
     C: number,
     ldc: number,
@@ -418,7 +430,7 @@ export interface KernelExports {
     distances: number,
   ): number;
 
-  // assembly/lanczos.ts (QDG spectral embedding: src/qdg/lanczos.ts)
+  // assembly/lanczos.ts and tridiagonal.ts (tridiag_ql): QDG's spectral embedding (src/qdg/lanczos.ts)
   lanczos_symv(a: number, S: number, x: number, y: number): void;
   lanczos_symv_upper(a: number, S: number, x: number, y: number): void;
   lanczos_symm8_upper(a: number, S: number, x: number, y: number): void;
@@ -428,7 +440,8 @@ export interface KernelExports {
   lanczos_ritz(v: number, m: number, ld: number, S: number, y: number, K: number, out: number): void;
   tridiag_ql(d: number, e: number, zt: number, n: number, R: number): number;
 
-  // assembly/bitsparse.ts and assembly/gemm.ts: the depth-2 strip-major fast path (src/train/model.ts)
+  // assembly/byte-table.ts, byte-table-plain1.ts and linear.ts: the depth-2 strip-major fast path
+  // (src/train/sparse-first-layer.ts)
   sparse_bits_forward_strips(
     out: number,
     offsets: number,

@@ -5,6 +5,7 @@
 //   - monogenic and polygenic tokens by the paper's criteria, their shares (Figs. 4 and 12).
 import { require } from '../core/errors.js';
 import { linearFit, powerLawFit, type PowerLawFit } from '../scaling/fit.js';
+import { NATS_PER_BIT as LN2 } from '../core/units.js';
 
 /** Monogenic: above 5.0 nats for every model before some index j, below 0.3 nats from j on (SPEC.md 5). */
 export const MONOGENIC_HIGH_NATS = 5.0;
@@ -22,8 +23,6 @@ export const HISTOGRAM_BINS = 180;
  * training; checkpoints in that window are used (all checkpoints when fewer than 3 fall in it).
  */
 export const ALPHA_S_WINDOW: [number, number] = [11 / 143, 100 / 143];
-
-const LN2 = Math.log(2);
 
 /** Mean of each column of a rows x cols matrix, in f64. */
 export function columnMeans(losses: Float32Array, rows: number, cols: number): number[] {

@@ -6,9 +6,8 @@ import type { CsvValue } from '../report/csv.js';
 import type { LossHistogram, TokenScalingAnalysis } from './token-analysis.js';
 import { shownToken, tokenContext, type TokenInfo } from './token-losses.js';
 import { isJsonObject } from '../io/read.js';
+import { natsToBits as bits } from '../core/units.js';
 
-const LN2 = Math.log(2);
-const bits = (nats: number) => nats / LN2;
 const fmtN = (n: number) =>
   n >= 1e9 ? `${(n / 1e9).toFixed(1)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(0)}k`;
 

@@ -1,7 +1,27 @@
 // Sparse-parity batches in Wasm memory, as active input indices (CSR): see assembly/parity.ts for the layout.
 import type { Core } from '../core/arena.js';
+import { allocatePlan, planBytes, type BufferSpec } from '../core/buffers.js';
 import { seedKey, Stream } from '../core/rng.js';
-import { exactCounts, type SparseParityTask } from './task.js';
+import { exactCounts, type SparseParityTask, type TaskConfig } from './task.js';
+
+export type ParityBatchBuffer = 'offsets' | 'indices' | 'labels' | 'subtasks' | 'ids' | 'cdf' | 'subsets';
+
+/** The buffers of a batch of up to `capacity` samples of a task of these sizes, in allocation order. */
+export function parityBatchPlan(
+  task: Pick<TaskConfig, 'nTasks' | 'n' | 'k'>,
+  capacity: number,
+): BufferSpec<ParityBatchBuffer>[] {
+  const { nTasks, n, k } = task;
+  return [
+    { name: 'offsets', bytes: 4 * (capacity + 1) }, // i32 CSR row offsets
+    { name: 'indices', bytes: 4 * capacity * (1 + n) }, // i32 active inputs: the control bit, then task bits
+    { name: 'labels', bytes: 4 * capacity }, // i32 in {0, 1}
+    { name: 'subtasks', bytes: 4 * capacity }, // i32 0-based rank
+    { name: 'ids', bytes: 4 * capacity }, // u32 sample counters
+    { name: 'cdf', bytes: 8 * nTasks }, // f64 the subtask distribution's CDF
+    { name: 'subsets', bytes: 4 * nTasks * k }, // i32 each subtask's k task bits
+  ];
+}
 
 /** Wasm-side buffers for up to `capacity` samples of one task. */
 export class ParityBatch {
@@ -27,23 +47,25 @@ export class ParityBatch {
     readonly capacity: number,
     seed: number,
   ) {
-    const { n, nTasks, k } = task.config;
-    this.offsets = core.allocI32(capacity + 1);
-    this.indices = core.allocI32(capacity * (1 + n));
-    this.labels = core.allocI32(capacity);
-    this.subtasks = core.allocI32(capacity);
-    this.ids = core.allocI32(capacity);
-    this.cdf = core.allocF64(nTasks);
+    const { nTasks, k } = task.config;
+    const buf = allocatePlan(core, parityBatchPlan(task.config, capacity));
+    [this.offsets, this.indices, this.labels, this.subtasks, this.ids] = [
+      buf.offsets,
+      buf.indices,
+      buf.labels,
+      buf.subtasks,
+      buf.ids,
+    ];
+    this.cdf = buf.cdf;
     core.f64(this.cdf, nTasks).set(task.cdf);
-    this.subsetsPtr = core.allocI32(nTasks * k);
+    this.subsetsPtr = buf.subsets;
     core.i32(this.subsetsPtr, nTasks * k).set(task.subsets);
     this.key = seedKey(seed);
   }
 
-  /** Bytes that a batch of `capacity` samples needs (for planning before allocation). */
-  static bytes(task: SparseParityTask, capacity: number): number {
-    const { n, nTasks, k } = task.config;
-    return 4 * (capacity + 1 + capacity * (1 + n) + 3 * capacity) + 8 * nTasks + 4 * nTasks * k + 6 * 64;
+  /** Bytes that a batch of `capacity` samples of this task's sizes needs: the sum of parityBatchPlan. */
+  static bytes(task: { config: Pick<TaskConfig, 'nTasks' | 'n' | 'k'> }, capacity: number): number {
+    return planBytes(parityBatchPlan(task.config, capacity));
   }
 
   private check(size: number): void {

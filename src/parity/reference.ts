@@ -1,7 +1,9 @@
-// Plain, slow, obviously-correct twins of assembly/parity.ts, used only as test oracles.
+// Plain, slow, obviously-correct twins of assembly/parity.ts, one sample at a time, named ref + the kernel
+// they check: refParitySampleSubtask (parity_sample_subtasks), refParityFillInputs (parity_fill_inputs).
+// Test oracles only: no production module imports this file and the package entry does not export it.
 import { philox4x32, uniform53 } from '../core/rng.js';
 
-export interface ReferenceSample {
+export interface RefParitySample {
   subtask: number;
   /** Task bits as 0/1, length n. */
   bits: number[];
@@ -11,7 +13,7 @@ export interface ReferenceSample {
 }
 
 /** The subtask drawn for counter (c0, c1) of `stream`: the first i with cdf[i] >= u. */
-export function referenceSubtask(
+export function refParitySampleSubtask(
   cdf: Float64Array,
   key: [number, number],
   stream: number,
@@ -25,7 +27,7 @@ export function referenceSubtask(
 }
 
 /** Inputs and label of one sample whose subtask is given. */
-export function referenceSample(
+export function refParityFillInputs(
   subtask: number,
   nTasks: number,
   n: number,
@@ -35,7 +37,7 @@ export function referenceSample(
   stream: number,
   c1: number,
   c0: number,
-): ReferenceSample {
+): RefParitySample {
   const bits: number[] = [];
   for (let j = 0; bits.length < n; j++) {
     const w = philox4x32(c0, c1, stream, 1 + j, key[0], key[1]);

@@ -28,12 +28,23 @@ export function binomial(n: number, k: number): number {
   return Math.round(r);
 }
 
+/** The paper's alpha (p_k ~ k^-(alpha+1)): the one rule for --alpha in every command. */
+export function checkAlpha(alpha: number): void {
+  requireNumber(alpha, "alpha (--alpha, the paper's: p_k ~ k^-(alpha+1))", 0, 100, true);
+}
+
+/** A run's seed: the one rule for --seed and a sweep's --seeds. */
+export function checkSeed(seed: number): void {
+  requireInt(seed, 'seed (--seed, --seeds)', 0, 2 ** 53 - 1);
+}
+
+/** The task's part of a run's validation (src/train/config.ts validateRun), at the edge. */
 export function validateTask(c: TaskConfig): void {
   requireInt(c.nTasks, 'nTasks (--n-tasks)', 1, 1_000_000);
   requireInt(c.n, 'n (--n, task bits)', 1, 4096);
   requireInt(c.k, 'k (--k)', 1, c.n);
-  requireNumber(c.alpha, 'alpha (--alpha, the paper convention p_k ~ k^-(alpha+1))', 0, 100, true);
-  requireInt(c.seed, 'seed', 0, 2 ** 53 - 1);
+  checkAlpha(c.alpha);
+  checkSeed(c.seed);
   const distinct = binomial(c.n, c.k);
   require(c.nTasks <=
     distinct, `nTasks ${c.nTasks} is more than the ${distinct} distinct ${c.k}-subsets of ${c.n} task bits`);
@@ -77,10 +88,9 @@ export function exactCounts(p: Float64Array, testPoints: number): Int32Array {
  * Draws nTasks distinct sorted k-subsets of [0, n), as the reference does: random k-samples, sorted, kept
  * when new, for up to nTasks*10 attempts. When subsets are so scarce that attempts run out, the remaining
  * ones are taken from a seeded shuffle of all subsets (deterministic, still distinct).
- * Returns i32[nTasks * k], row i = subtask i (rank i + 1).
+ * Returns i32[nTasks * k], row i = subtask i (rank i + 1). `c` has passed validateTask.
  */
 export function drawSubsets(c: TaskConfig): Int32Array {
-  validateTask(c);
   const rng = new CounterRandom(c.seed, Stream.subsets);
   const seen = new Set<string>();
   const rows: number[][] = [];
@@ -135,8 +145,8 @@ export class SparseParityTask {
   /** Input width: control bits then task bits. */
   readonly inputSize: number;
 
+  /** `config` has passed validateTask (at the edge: validateRun, or a run record's check). */
   constructor(readonly config: TaskConfig) {
-    validateTask(config);
     this.probabilities = subtaskProbabilities(config.nTasks, config.alpha);
     this.cdf = cumulative(this.probabilities);
     this.subsets = drawSubsets(config);

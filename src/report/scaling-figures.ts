@@ -7,11 +7,11 @@ import type { AlphaFits, ExponentFit } from '../scaling/analysis.js';
 import { earlyStopIndex, multiEpochRuns, singleEpochRuns, widestRuns } from '../scaling/analysis.js';
 import type { CsvValue } from './csv.js';
 import type { Figure, VegaLiteSpec } from './vega.js';
+import { NATS_PER_BIT as LN2 } from '../core/units.js';
 
 export type Row = Record<string, CsvValue>;
 type Variable = 'N' | 'S' | 'D';
 
-const LN2 = Math.LN2;
 export const AXIS_TITLE: Record<Variable, string> = {
   N: 'Parameters (N)',
   S: 'Steps (S)',

@@ -1,3 +1,4 @@
+// Over 450 lines by choice: every fit of a sweep folder (N, S, D, emergence) over one loaded record set.
 // Analysis of a folder of run records into the paper's scaling exponents (SPEC.md 3.2-3.6 and 9): alpha_N,
 // alpha_S, alpha_D, the learned-subtask exponent n(D), the convergence-step slope against frequency and the
 // learning-order rank correlation. It depends only on the records: runs are grouped by config.alpha;
@@ -23,8 +24,7 @@ import {
   PAPER_FIG8_ALPHA_S,
 } from '../theory/exponents.js';
 import { bootstrapPowerLaw, powerLawFit, spearman } from './fit.js';
-
-export const LN2 = Math.LN2;
+import { natsToBits as toBits } from '../core/units.js';
 
 /** Fig. 10 middle row (SPEC 3.3): alpha_S is fitted on log steps 500 <= step < 15000. */
 export const S_FIT_WINDOW: readonly [number, number] = [500, 15_000];
@@ -55,8 +55,6 @@ export interface SweepFolder {
   /** Planned runs (sweep.json) that have no record yet: the sweep is unfinished. */
   missing: string[];
 }
-
-const toBits = (nats: number) => nats / LN2;
 
 // a folder, a FIFO or /dev/zero named *.json is refused too (reading would fail or never end)
 const readJson = readJsonInput;

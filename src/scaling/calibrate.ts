@@ -4,9 +4,9 @@
 // time per evaluation sample. Nothing is written. The schedule of those seconds onto cores, array tasks and their
 // workers is ./estimate.ts.
 import { Core } from '../core/arena.js';
-import type { RunConfig } from '../train/config.js';
+import { parseRunConfig, trainBatchSize, type RunConfig } from '../train/config.js';
 import { Trainer } from '../train/trainer.js';
-import { evalSamples, logCount, trainBatchSize, type PlannedRun } from './plan.js';
+import { evalSamples, logCount, type PlannedRun } from './plan.js';
 
 /** Calibration time per shape: steps are timed until this many seconds have passed (at least 2 steps). */
 export const CALIBRATION_SECONDS = 0.3;
@@ -58,7 +58,7 @@ function calibrate(c: RunConfig, core: Core, seconds: number): ShapeTiming {
   };
   const mark = core.mark();
   try {
-    const trainer = new Trainer(config, core);
+    const trainer = new Trainer(parseRunConfig(config, core), core);
     trainer.step(); // warm-up: first touches of memory, JIT
     trainer.evaluate(0);
     const t0 = performance.now();

@@ -1,3 +1,4 @@
+// Over 450 lines by choice: the dry-run estimate and its formatting for one machine and for an array.
 // `quanta sweep --dry-run`: the schedule arithmetic behind its wall times, and its report. A run is never split
 // and takes its calibrated seconds (./calibrate.ts). On one machine of C cores, and in each task of an array of
 // A tasks (the `--shard i/A` slices of ./plan.ts) with W worker threads, the runs are scheduled longest first,
@@ -11,7 +12,7 @@
 import { formatBytes } from '../core/arena.js';
 import type { RunConfig } from '../train/config.js';
 import { checkpointBytes } from '../train/checkpoint-size.js';
-import { trainerBytes } from '../train/trainer.js';
+import { trainerBytes } from '../train/config.js';
 import type { SweepEstimate } from './calibrate.js';
 import { naturalCompare, type PlannedRun, type Shard } from './plan.js';
 import { taskResources } from './resources.js';

@@ -2,9 +2,15 @@
 // that is a pure function of its config (N-a0.4-w128-s0, D-a0.4-D100000-s0). The plan is what DIR/sweep.json
 // holds. Sharding (`--shard i/n`) splits the plan's runs into n disjoint slices by a stable assignment over
 // the naturally sorted run ids, so every shard of a Slurm array or Kubernetes indexed Job agrees on it.
-import { ConfigError, require, requireInt, requireNumber } from '../core/errors.js';
-import type { RunConfig } from '../train/config.js';
-import { validateRun } from '../train/trainer.js';
+import { ConfigError, require } from '../core/errors.js';
+import { checkAlpha, checkSeed } from '../parity/task.js';
+import {
+  checkRunFields,
+  parseRunConfig,
+  trainBatchSize,
+  type RunConfig,
+  type ValidRunConfig,
+} from '../train/config.js';
 import { presetSettings, PRESETS, type FitWindows, type PresetName } from './presets.js';
 
 export const SWEEP_KINDS = ['N', 'S', 'D', 'alpha', 'all'] as const;
@@ -12,7 +18,7 @@ export type SweepKind = (typeof SWEEP_KINDS)[number];
 
 export interface PlannedRun {
   id: string;
-  config: RunConfig;
+  config: ValidRunConfig;
 }
 
 /** DIR/sweep.json: the layout agreed with the analysis (src/scaling/analysis.ts). */
@@ -74,22 +80,18 @@ function uniqueSorted(xs: number[]): number[] {
 }
 
 /**
- * Expands a preset and overrides into the plan. Validates everything (kind, preset, lists, every run's config
- * and memory) and throws a ConfigError before any work starts.
+ * Expands a preset and overrides into the plan: the sweep's edge. Validates everything (kind, preset, every
+ * value of every list by the run field's one rule, every run's config and memory: validateRun) and throws a
+ * ConfigError before any work starts; the plan's runs are ValidRunConfigs.
  */
 export function planSweep(kind: string, preset: string = 'quick', o: SweepOverrides = {}): SweepPlan {
   checkKind(kind);
   checkPreset(preset);
-  checkList(o.alphas, 'the alpha list (--alpha)', (a) =>
-    requireNumber(a, "alpha (--alpha, the paper's: p_k ~ k^-(alpha+1))", 0, 100, true),
-  );
-  checkList(o.widths, 'the width list (--widths)', (w) => requireInt(w, 'width (--widths)', 1, 1_000_000));
-  checkList(o.dataSizes, 'the data size list (--data-sizes)', (d) =>
-    requireInt(d, 'data size (--data-sizes)', 1, 2 ** 32 - 1),
-  );
-  checkList(o.seeds, 'the seed list (--seeds)', (s) => requireInt(s, 'seed (--seeds)', 0, 2 ** 53 - 1));
-  if (o.steps !== undefined) requireInt(o.steps, 'steps (--steps)', 1, 1e12);
-  if (o.dataWidth !== undefined) requireInt(o.dataWidth, 'data width (--data-width)', 1, 1_000_000);
+  checkList(o.alphas, 'the alpha list (--alpha)', checkAlpha);
+  checkList(o.widths, 'the width list (--widths)', (width) => checkRunFields({ width }));
+  checkList(o.dataSizes, 'the data size list (--data-sizes)', (data) => checkRunFields({ data }));
+  checkList(o.seeds, 'the seed list (--seeds)', checkSeed);
+  checkRunFields({ steps: o.steps, width: o.dataWidth });
 
   const s = presetSettings(preset, kind);
   const patch: Partial<RunConfig> = { ...o.base, ...(o.steps !== undefined ? { steps: o.steps } : {}) };
@@ -105,7 +107,7 @@ export function planSweep(kind: string, preset: string = 'quick', o: SweepOverri
   const dataSeeds = uniqueSorted(o.seeds ?? s.dataSeeds);
 
   const runs: PlannedRun[] = [];
-  const add = (config: RunConfig) => runs.push({ id: runId(config), config });
+  const add = (config: RunConfig) => runs.push({ id: runId(config), config: parseRunConfig(config) });
   const single = (ws: number[]) => {
     for (const alpha of alphas)
       for (const seed of seeds) for (const width of ws) add({ ...base, alpha, seed, width, data: null });
@@ -119,7 +121,6 @@ export function planSweep(kind: string, preset: string = 'quick', o: SweepOverri
   if (kind === 'S') single([widths[widths.length - 1]]);
   if (kind === 'D' || kind === 'all' || kind === 'alpha') multi();
 
-  for (const r of runs) validateRun(r.config);
   const fitWindows = o.fitWindows ?? s.fitWindows;
   return {
     kind,
@@ -194,11 +195,6 @@ export function logCount(c: RunConfig): number {
 /** Samples in one evaluation: the exact-frequency test batch (at most testPoints) plus the per-subtask sets. */
 export function evalSamples(c: RunConfig): number {
   return c.testPoints + c.nTasks * c.testPointsPerTask;
-}
-
-/** Samples per training step: the batch, or the whole set when it is smaller (multi-epoch). */
-export function trainBatchSize(c: RunConfig): number {
-  return c.data === null ? c.batch : Math.min(c.batch, c.data);
 }
 
 /**

@@ -8,14 +8,15 @@ import { rmSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { findCheckpoint, writeCheckpoint } from '../train/checkpoint.js';
-import type { RunConfig } from '../train/config.js';
+import type { ValidRunConfig } from '../train/config.js';
 import { compactRecord } from '../train/summary.js';
 import { RunInterrupted, trainRun } from '../train/trainer.js';
 import { getCore } from '../core/arena.js';
 
 export interface TrainJob {
   id: string;
-  config: RunConfig;
+  /** Validated where the sweep was planned (planSweep); structured cloning keeps every field. */
+  config: ValidRunConfig;
   /** Where the record goes (DIR/runs/<id>.json). */
   recordPath: string;
   /** Where the run's checkpoint goes (DIR/runs/<id>.ckpt); omitted: no checkpoints. */

@@ -3,7 +3,7 @@
 // `--dry-run` and by the generated Slurm / Kubernetes files (`--emit`), so the two always agree.
 import type { RunConfig } from '../train/config.js';
 import { checkpointBytes } from '../train/checkpoint-size.js';
-import { trainerBytes } from '../train/trainer.js';
+import { trainerBytes } from '../train/config.js';
 
 /** Node's own memory per process (V8 heap, code, the CLI's modules), measured RSS of an idle `quanta`: ~90 MB. */
 export const PROCESS_OVERHEAD_BYTES = 256 * 2 ** 20;

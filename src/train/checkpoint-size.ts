@@ -1,20 +1,15 @@
 // The size of a run's checkpoint at its end (the largest it gets): a JSON header, the parameters and both Adam
 // moments (f32, padded as the model pads them), and the log so far as f64 (exact, so a resumed run's record
 // is byte-identical): steps, mean loss, accuracy, and nTasks losses and accuracies per log step.
-import type { RunConfig } from './config.js';
-import { layerShapes } from './model.js';
-import { modelConfigOf } from './trainer.js';
+import { modelConfigOf, type RunConfig } from './config.js';
+import { parameterLayout } from './layout.js';
 
 /** Bytes reserved for the checkpoint's JSON header (config, counters, section table). */
 export const CHECKPOINT_HEADER_BYTES = 16384;
 
-const pad4 = (x: number) => Math.ceil(x / 4) * 4;
-
 /** Floats in the model's flat parameter buffer (every layer's W then b, each padded to 4 floats). */
 export function paramFloatsOf(c: RunConfig): number {
-  let n = 0;
-  for (const [i, o] of layerShapes(modelConfigOf(c))) n += pad4(i * o) + pad4(o);
-  return n;
+  return parameterLayout(modelConfigOf(c)).floats;
 }
 
 /** Bytes of a run's checkpoint after `logs` log steps (default: all of them). */

@@ -1,10 +1,26 @@
 // A training run's configuration: every field of `quanta train`, with the reference script's defaults where
-// the paper does not override them (SPEC.md 1.1 and 2), and validation that rejects impossible runs before
-// any work starts.
+// the paper does not override them (SPEC.md 1.1 and 2), and the one edge where a run is validated
+// (DESIGN.md, "validate once, at the edge"): validateRun turns a RunConfig into a ValidRunConfig, every field
+// in range by the rules below (one bound and one wording each, whichever command the value came from) and its
+// buffers within Wasm's 4 GiB. The Trainer, the sweep pool and the estimates take ValidRunConfig and check
+// nothing again.
+import { formatBytes, type Core } from '../core/arena.js';
+import { planBytes, type BufferPlan, type BufferSpec } from '../core/buffers.js';
+import { MAX_MEMORY_BYTES } from '../core/wasm.js';
 import { require, requireInt, requireNumber } from '../core/errors.js';
+import { parityBatchPlan } from '../parity/batch.js';
 import { validateTask } from '../parity/task.js';
+import {
+  ACTIVATIONS,
+  MAX_WIDTH,
+  mlpPlan,
+  parameterLayout,
+  type Activation,
+  type MlpConfig,
+} from './layout.js';
+import { adamwPlan } from './optimizer.js';
 
-export type Activation = 'relu' | 'tanh' | 'sigmoid';
+export type { Activation } from './layout.js';
 
 export interface RunConfig {
   /** Number of subtasks (quanta). */
@@ -61,19 +77,130 @@ export const DEFAULT_RUN: RunConfig = {
   data: null,
 };
 
+declare const valid: unique symbol;
+
+/** A RunConfig that passed validateRun: every field in range and its buffers fit in Wasm memory. */
+export type ValidRunConfig = RunConfig & { readonly [valid]: true };
+
+type IntField =
+  'width' | 'depth' | 'batch' | 'steps' | 'logEvery' | 'testPoints' | 'testPointsPerTask' | 'data';
+
+/** The integer fields' rules: the name users see (with every flag that sets it) and the inclusive range. */
+const INT_FIELDS: Record<IntField, [label: string, min: number, max: number]> = {
+  width: ["width (--width; a sweep's --widths, --data-width)", 1, MAX_WIDTH],
+  depth: ['depth (--depth, number of Linear layers)', 2, 64],
+  batch: ['batch (--batch)', 1, 10_000_000],
+  steps: ['steps (--steps)', 1, 1e12],
+  logEvery: ['log interval (--log-every)', 1, 1e12],
+  testPoints: ['test points (--test-points)', 1, 1e9],
+  testPointsPerTask: ['test points per task (--test-points-per-task)', 1, 1e7],
+  data: ["dataset size (--data; a sweep's --data-sizes)", 1, 2 ** 32 - 1],
+};
+
+/**
+ * Checks the given fields of a run (not the task's: validateTask), each by its one rule. A sweep checks the
+ * values of its lists with it (a width list's values, say, even those no planned run uses).
+ */
+export function checkRunFields(c: Partial<RunConfig>): void {
+  for (const [field, [label, min, max]] of Object.entries(INT_FIELDS) as [
+    IntField,
+    [string, number, number],
+  ][]) {
+    const x = c[field];
+    if (x !== undefined && x !== null) requireInt(x, label, min, max);
+  }
+  if (c.lr !== undefined) requireNumber(c.lr, 'lr (--lr)', 0, Infinity, true);
+  if (c.weightDecay !== undefined) requireNumber(c.weightDecay, 'weight decay (--weight-decay)', 0);
+  if (c.activation !== undefined)
+    require((ACTIVATIONS as readonly string[]).includes(
+      c.activation,
+    ), `activation (--activation) must be ${ACTIVATIONS.join(', ')}, got '${c.activation}'`);
+}
+
+/** Every field of a run (the task's and the trainer's), without the memory plan. */
 export function validateRunConfig(c: RunConfig): void {
   validateTask({ nTasks: c.nTasks, n: c.n, k: c.k, alpha: c.alpha, seed: c.seed });
-  requireInt(c.width, 'width (--width)', 1, 1_000_000);
-  requireInt(c.depth, 'depth (--depth, number of Linear layers)', 2, 64);
-  require(['relu', 'tanh', 'sigmoid'].includes(
-    c.activation,
-  ), `activation must be relu, tanh or sigmoid, got ${c.activation}`);
-  requireInt(c.batch, 'batch (--batch)', 1, 10_000_000);
-  requireInt(c.steps, 'steps (--steps)', 1, 1e12);
-  requireNumber(c.lr, 'lr (--lr)', 0, Infinity, true);
-  requireNumber(c.weightDecay, 'weight decay (--weight-decay)', 0);
-  requireInt(c.logEvery, 'log interval (--log-every)', 1, 1e12);
-  requireInt(c.testPoints, 'test points (--test-points)', 1, 1e9);
-  requireInt(c.testPointsPerTask, 'test points per task (--test-points-per-task)', 1, 1e7);
-  if (c.data !== null) requireInt(c.data, 'dataset size (--data)', 1, 2 ** 32 - 1);
+  checkRunFields(c);
+}
+
+/** Samples evaluated per forward pass at log steps (bounds the evaluation buffers). */
+export const EVAL_CHUNK = 8192;
+
+/** The model of a run: the sparse-parity MLP, with the task bits through the byte-table first layer. */
+export function modelConfigOf(c: RunConfig): MlpConfig {
+  return {
+    inputSize: c.nTasks + c.n,
+    width: c.width,
+    depth: c.depth,
+    outputs: 2,
+    activation: c.activation,
+    seed: c.seed,
+    // the task bits are i.i.d. fair bits: the byte-table first layer (src/train/sparse-first-layer.ts) applies
+    denseBits: c.n,
+  };
+}
+
+/** Samples per training step: the batch, or the whole dataset when it is smaller (multi-epoch). */
+export function trainBatchSize(c: RunConfig): number {
+  return c.data === null ? c.batch : Math.min(c.batch, c.data);
+}
+
+/** The Trainer's own buffers (beside its model's, optimiser's and batches'), in allocation order. */
+export function trainerOwnPlan(
+  c: RunConfig,
+): BufferSpec<'loss' | 'correct' | 'permutation' | 'shuffleWords'>[] {
+  return [
+    { name: 'loss', bytes: 4 * EVAL_CHUNK }, // f32 per-sample losses of an evaluation chunk
+    { name: 'correct', bytes: 4 * EVAL_CHUNK }, // i32 0/1 per sample
+    ...(c.data === null
+      ? []
+      : [
+          { name: 'permutation' as const, bytes: 4 * c.data }, // u32: this epoch's order of the dataset
+          { name: 'shuffleWords' as const, bytes: 16 * Math.ceil(c.data / 4) }, // u32: its random words
+        ]),
+  ];
+}
+
+/**
+ * Every buffer a run allocates, component by component in the Trainer's order: the model (mlpPlan), AdamW's
+ * moments (adamwPlan), the training and evaluation batches (parityBatchPlan) and the trainer's own. Each
+ * component allocates its part from the same function, so trainerBytes cannot drift from what is allocated.
+ */
+export function trainerPlan(c: RunConfig): BufferPlan {
+  const model = modelConfigOf(c);
+  const batch = trainBatchSize(c);
+  const prefix = (p: string, plan: BufferPlan) => plan.map((b) => ({ ...b, name: `${p}.${b.name}` }));
+  return [
+    ...prefix('model', mlpPlan(model, Math.max(batch, EVAL_CHUNK))),
+    ...prefix('adamw', adamwPlan(parameterLayout(model).floats)),
+    ...prefix('train', parityBatchPlan(c, batch)),
+    ...prefix('eval', parityBatchPlan(c, EVAL_CHUNK)),
+    ...trainerOwnPlan(c),
+  ];
+}
+
+/** Wasm bytes that a run needs: model, optimiser state, training and evaluation buffers. */
+export function trainerBytes(c: RunConfig): number {
+  return planBytes(trainerPlan(c));
+}
+
+/** Bytes a fresh core can give a run: 4 GiB less 1 MiB for the module's static data and stack. */
+const FRESH_CORE_BYTES = MAX_MEMORY_BYTES - (1 << 20);
+
+/**
+ * The edge: validates a run completely (every field, then the memory plan against `core`'s free memory, or a
+ * fresh core's) before any work starts, and returns it as a ValidRunConfig. Throws a ConfigError (exit 2).
+ */
+export function parseRunConfig(c: RunConfig, core?: Core): ValidRunConfig {
+  validateRunConfig(c);
+  const need = trainerBytes(c);
+  const available = core ? core.available : FRESH_CORE_BYTES;
+  require(need <=
+    available, `this run needs about ${formatBytes(need)} of Wasm memory and only ${formatBytes(available)} is addressable; reduce --width, --batch or --data`);
+  return c as ValidRunConfig;
+}
+
+/** parseRunConfig as an assertion: after `validateRun(config)`, `config` is a ValidRunConfig. */
+export function validateRun(c: RunConfig, core?: Core): asserts c is ValidRunConfig {
+  parseRunConfig(c, core);
 }

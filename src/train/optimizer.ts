@@ -1,7 +1,8 @@
 // AdamW over a model's flat parameter buffer (assembly/adam.ts), exactly torch.optim.AdamW. The paper uses
 // AdamW(lr 1e-3, weight_decay 0), i.e. Adam with PyTorch's defaults (SPEC.md section 2).
 import type { Core } from '../core/arena.js';
-import { ConfigError, requireNumber } from '../core/errors.js';
+import { allocatePlan, type BufferSpec } from '../core/buffers.js';
+import { ConfigError } from '../core/errors.js';
 import type { Mlp } from './model.js';
 
 export interface AdamWConfig {
@@ -21,13 +22,25 @@ export const DEFAULT_ADAMW: AdamWConfig = Object.freeze({
   weightDecay: 0,
 });
 
-export function validateAdamW(c: AdamWConfig): void {
-  requireNumber(c.lr, 'lr', 0, Infinity, true);
-  requireNumber(c.beta1, 'beta1', 0, 1);
-  requireNumber(c.beta2, 'beta2', 0, 1);
-  if (c.beta1 >= 1 || c.beta2 >= 1) throw new ConfigError('beta1 and beta2 must be below 1');
-  requireNumber(c.eps, 'eps', 0, Infinity, true);
-  requireNumber(c.weightDecay, 'weightDecay', 0);
+/**
+ * Throws a RangeError (a caller's bug: --lr and --weight-decay are validated where they enter, by validateRun
+ * or the LM family's config) unless the hyperparameters are usable.
+ */
+export function assertAdamW(c: AdamWConfig): void {
+  const ok = (x: number, lo: number, hi: number, loOpen: boolean) =>
+    Number.isFinite(x) && (loOpen ? x > lo : x >= lo) && x < hi;
+  if (!ok(c.lr, 0, Infinity, true) || !ok(c.eps, 0, Infinity, true) || !ok(c.weightDecay, 0, Infinity, false))
+    throw new RangeError(`quanta: AdamW needs lr > 0, eps > 0, weight decay >= 0, got ${JSON.stringify(c)}`);
+  if (!ok(c.beta1, 0, 1, false) || !ok(c.beta2, 0, 1, false))
+    throw new RangeError(`quanta: AdamW needs betas in [0, 1), got ${c.beta1}, ${c.beta2}`);
+}
+
+/** The optimiser's buffers: the first and second moments, f32[paramFloats] each. */
+export function adamwPlan(paramFloats: number): BufferSpec<'m' | 'v'>[] {
+  return [
+    { name: 'm', bytes: 4 * paramFloats },
+    { name: 'v', bytes: 4 * paramFloats },
+  ];
 }
 
 export interface AdamWState {
@@ -49,14 +62,8 @@ export class AdamW {
     cfg: Partial<AdamWConfig> = {},
   ) {
     this.cfg = { ...DEFAULT_ADAMW, ...cfg };
-    validateAdamW(this.cfg);
-    this.m = core.allocF32(model.paramFloats);
-    this.v = core.allocF32(model.paramFloats);
-  }
-
-  /** Wasm bytes the optimiser state needs for a model of paramFloats floats. */
-  static bytes(paramFloats: number): number {
-    return 2 * (Math.ceil((4 * paramFloats) / 64) * 64 + 64);
+    assertAdamW(this.cfg);
+    ({ m: this.m, v: this.v } = allocatePlan(core, adamwPlan(model.paramFloats)));
   }
 
   /** Steps taken so far (torch's `step`). */

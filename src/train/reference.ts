@@ -1,10 +1,13 @@
-// Plain, slow, obviously-correct f64 twins of the MLP kernels (assembly/gemm.ts, assembly/mlp.ts,
-// assembly/adam.ts). Test oracles only: nothing on a hot path calls them.
+// Plain, slow, obviously-correct f64 twins of the training kernels, each named ref + the kernel it checks:
+// refLinearForward/Backward (assembly/linear.ts; with refDenseFromSparse also the sparse and byte-table first
+// layers, assembly/sparse-linear.ts and byte-table*.ts), refActivationForward/Backward (activation.ts),
+// refCrossEntropyForward (cross-entropy.ts), refAdamwStep (adam.ts) and refMlpLossAndGrads (the whole Mlp).
+// Test oracles only: no production module imports this file and the package entry does not export it.
 //
 // Shapes as in the kernels: inp [B x I], W [I x O] (row i = weights from input i), b [O], out [B x O],
 // all row-major in flat arrays.
 
-export type Activation = 'relu' | 'tanh' | 'sigmoid';
+import type { Activation } from './layout.js';
 
 type Floats = ArrayLike<number>;
 
@@ -58,21 +61,21 @@ export function refDenseFromSparse(offsets: Floats, indices: Floats, B: number, 
   return x;
 }
 
-export function refActivation(kind: Activation, x: number): number {
+export function refActivationForward(kind: Activation, x: number): number {
   if (kind === 'relu') return x > 0 ? x : 0;
   if (kind === 'tanh') return Math.tanh(x);
   return 1 / (1 + Math.exp(-x));
 }
 
 /** d activation / d input, written as a function of the activation's output y. */
-export function refActivationGrad(kind: Activation, y: number): number {
+export function refActivationBackward(kind: Activation, y: number): number {
   if (kind === 'relu') return y > 0 ? 1 : 0;
   if (kind === 'tanh') return 1 - y * y;
   return y * (1 - y);
 }
 
 /** Softmax cross-entropy per sample (nats), its gradient (softmax - onehot) * scale, and argmax correctness. */
-export function refCrossEntropy(
+export function refCrossEntropyForward(
   logits: Floats,
   labels: Floats,
   B: number,
@@ -126,12 +129,13 @@ export function refMlpLossAndGrads(
   for (let l = 0; l < layers.length; l++) {
     const L = layers[l];
     const z = refLinearForward(h, L.W, L.b, B, L.inputs, L.outputs);
-    if (l < layers.length - 1) for (let j = 0; j < z.length; j++) z[j] = refActivation(activation, z[j]);
+    if (l < layers.length - 1)
+      for (let j = 0; j < z.length; j++) z[j] = refActivationForward(activation, z[j]);
     acts.push(z);
     h = z;
   }
   const C = layers[layers.length - 1].outputs;
-  const ce = refCrossEntropy(h, labels, B, C);
+  const ce = refCrossEntropyForward(h, labels, B, C);
   const dW: Float64Array[] = [];
   const db: Float64Array[] = [];
   let dz = ce.dlogits;
@@ -142,7 +146,7 @@ export function refMlpLossAndGrads(
     db[l] = g.db;
     if (l > 0) {
       const a = acts[l];
-      for (let j = 0; j < g.dinp.length; j++) g.dinp[j] *= refActivationGrad(activation, a[j]);
+      for (let j = 0; j < g.dinp.length; j++) g.dinp[j] *= refActivationBackward(activation, a[j]);
       dz = g.dinp;
     }
   }
@@ -156,7 +160,7 @@ export interface RefAdamState {
 }
 
 /** One torch.optim.AdamW step in f64, in place on p and state (t is incremented first). */
-export function refAdamWStep(
+export function refAdamwStep(
   p: Float64Array,
   g: ArrayLike<number>,
   state: RefAdamState,

@@ -1,8 +1,7 @@
 // Human-readable and compact forms of a run record.
 import type { RunRecord } from './record.js';
+import { natsToBits } from '../core/units.js';
 
-/** Bits per nat: losses are stored in nats and shown in bits, as the paper plots them. */
-export const BITS_PER_NAT = 1 / Math.LN2;
 /** A subtask counts as learned when its loss is below 0.1 bits (paper Fig. 8). */
 export const LEARNED_BITS = 0.1;
 
@@ -26,7 +25,7 @@ export function compactRecord(r: RunRecord): RunRecord {
 
 /** Subtasks whose loss is below 0.1 bits at log entry i. */
 export function learnedCount(r: RunRecord, i: number): number {
-  return r.log.subtaskLoss[i].filter((l) => l * BITS_PER_NAT < LEARNED_BITS).length;
+  return r.log.subtaskLoss[i].filter((l) => natsToBits(l) < LEARNED_BITS).length;
 }
 
 /** A one-screen summary: the config, N, the loss curve at a few log steps, emergence and speed. */
@@ -48,7 +47,7 @@ export function formatRunSummary(r: RunRecord, path: string): string {
   const picks = new Set<number>();
   for (let j = 0; j < 10; j++) picks.add(Math.round((j * (n - 1)) / 9));
   for (const i of [...picks].sort((a, b) => a - b)) {
-    const bits = r.log.meanLoss[i] * BITS_PER_NAT;
+    const bits = natsToBits(r.log.meanLoss[i]);
     const bar = '#'.repeat(Math.max(0, Math.round(bits * 30)));
     lines.push(
       `${String(r.log.steps[i]).padStart(10)}   ${bits.toFixed(4).padStart(8)} ${bar.padEnd(30)}  ${(100 * r.log.accuracy[i]).toFixed(1).padStart(6)}%   ${learnedCount(r, i)}/${c.nTasks}`,
@@ -57,7 +56,7 @@ export function formatRunSummary(r: RunRecord, path: string): string {
   // emergence order: the first log step each subtask falls below 0.1 bits, for the 10 most frequent
   const first: string[] = [];
   for (let t = 0; t < Math.min(10, c.nTasks); t++) {
-    const i = r.log.subtaskLoss.findIndex((row) => row[t] * BITS_PER_NAT < LEARNED_BITS);
+    const i = r.log.subtaskLoss.findIndex((row) => natsToBits(row[t]) < LEARNED_BITS);
     first.push(i < 0 ? '-' : String(r.log.steps[i]));
   }
   lines.push('');

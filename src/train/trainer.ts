@@ -1,3 +1,4 @@
+// Over 450 lines by choice: one run's whole life (steps, slices, evaluation, multi-epoch order, state).
 // The trainer: one multitask-sparse-parity training run on the Wasm core, with the reference's evaluation
 // semantics (SPEC.md 1.2): at every log step, BEFORE that step's update, a fresh exact-frequency test batch
 // (counts floor(p_i * testPoints)) gives the mean test loss and accuracy, and testPointsPerTask fresh samples of
@@ -7,21 +8,23 @@
 // Data flow of one step:
 //   ParityBatch (Philox counters (seed, stream, step, sample) -> CSR active indices + labels)
 //     -> Mlp.forward (sparse first layer) -> crossEntropy (dlogits) -> Mlp.backward -> AdamW.step
-// Every buffer is planned up front in one Core (trainerBytes), so an impossible run is refused before work.
-import { Core, MemoryLimitError, formatBytes, getCore } from '../core/arena.js';
+// Every buffer is planned up front (./config.ts: trainerPlan, whose sum validateRun checks at the edge), so an
+// impossible run is refused before work; a Trainer takes a ValidRunConfig and checks nothing again.
+import { Core, MemoryLimitError, getCore } from '../core/arena.js';
+import { allocatePlan } from '../core/buffers.js';
 import { Stream } from '../core/rng.js';
 import { ConfigError } from '../core/errors.js';
 import { ParityBatch, exactTestSubtasks, perSubtaskSubtasks } from '../parity/batch.js';
 import { SparseParityTask } from '../parity/task.js';
 import { VERSION } from '../version.js';
-import { validateRunConfig, type RunConfig } from './config.js';
-import { Mlp, mlpBytes, parameterCount, type MlpConfig } from './model.js';
+import { EVAL_CHUNK, modelConfigOf, trainBatchSize, trainerOwnPlan, type ValidRunConfig } from './config.js';
+import { Mlp } from './model.js';
 import { AdamW } from './optimizer.js';
 import type { RunLog, RunRecord } from './record.js';
 import type { TrainerState } from './checkpoint.js';
 
-/** Samples evaluated per forward pass at log steps (bounds the evaluation buffers). */
-export const EVAL_CHUNK = 8192;
+// (EVAL_CHUNK, modelConfigOf, trainerBytes and validateRun live in ./config.ts; re-exported for old imports)
+export { EVAL_CHUNK, modelConfigOf, trainerBytes, validateRun } from './config.js';
 
 export interface Evaluation {
   meanLoss: number;
@@ -78,49 +81,6 @@ const yieldToEventLoop = (): Promise<void> =>
     typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0),
   );
 
-export function modelConfigOf(c: RunConfig): MlpConfig {
-  return {
-    inputSize: c.nTasks + c.n,
-    width: c.width,
-    depth: c.depth,
-    outputs: 2,
-    activation: c.activation,
-    seed: c.seed,
-    // the task bits are i.i.d. fair bits: the byte-table first layer (assembly/bitsparse.ts) applies
-    denseBits: c.n,
-  };
-}
-
-/** Wasm bytes that a run needs: model, optimiser state, training and evaluation buffers. */
-export function trainerBytes(c: RunConfig): number {
-  const task = { config: { nTasks: c.nTasks, n: c.n, k: c.k } } as SparseParityTask;
-  const batch = c.data === null ? c.batch : Math.min(c.batch, c.data);
-  const maxBatch = Math.max(batch, EVAL_CHUNK);
-  const params = parameterCount(modelConfigOf(c));
-  return (
-    mlpBytes(modelConfigOf(c), maxBatch) +
-    3 * 4 * (params + 64) + // Adam m and v (+ slack)
-    ParityBatch.bytes(task, batch) +
-    ParityBatch.bytes(task, EVAL_CHUNK) +
-    8 * EVAL_CHUNK +
-    (c.data === null ? 0 : 4 * c.data + 16 * Math.ceil(c.data / 4)) + // epoch permutation + its random words
-    (1 << 20)
-  );
-}
-
-/** Validates a run completely (config and memory) before any work starts. */
-export function validateRun(c: RunConfig, core?: Core): void {
-  validateRunConfig(c);
-  const need = trainerBytes(c);
-  const available = core ? core.available : 4 * 2 ** 30 - (1 << 20);
-  if (need > available) {
-    throw new ConfigError(
-      `this run needs about ${formatBytes(need)} of Wasm memory and only ${formatBytes(available)} is addressable; ` +
-        `reduce --width, --batch or --data`,
-    );
-  }
-}
-
 export class Trainer {
   readonly task: SparseParityTask;
   readonly model: Mlp;
@@ -144,14 +104,14 @@ export class Trainer {
   private readonly trainBatchSize: number;
   // multi-epoch state
   private readonly permutationPtr: number = 0;
+  private readonly shuffleWordsPtr: number = 0;
   private epoch = -1;
   private epochPos = 0;
 
   constructor(
-    readonly config: RunConfig,
+    readonly config: ValidRunConfig,
     readonly core: Core = getCore(),
   ) {
-    validateRun(config, core);
     this.startMark = core.mark();
     this.task = new SparseParityTask({
       nTasks: config.nTasks,
@@ -160,15 +120,15 @@ export class Trainer {
       alpha: config.alpha,
       seed: config.seed,
     });
-    this.trainBatchSize = config.data === null ? config.batch : Math.min(config.batch, config.data);
+    this.trainBatchSize = trainBatchSize(config);
     try {
       this.model = new Mlp(core, modelConfigOf(config), Math.max(this.trainBatchSize, EVAL_CHUNK));
       this.optimizer = new AdamW(core, this.model, { lr: config.lr, weightDecay: config.weightDecay });
       this.train = new ParityBatch(core, this.task, this.trainBatchSize, config.seed);
       this.evalBatch = new ParityBatch(core, this.task, EVAL_CHUNK, config.seed);
-      this.lossPtr = core.allocF32(EVAL_CHUNK);
-      this.correctPtr = core.allocI32(EVAL_CHUNK);
-      if (config.data !== null) this.permutationPtr = core.allocI32(config.data);
+      const own = allocatePlan(core, trainerOwnPlan(config));
+      [this.lossPtr, this.correctPtr] = [own.loss, own.correct];
+      [this.permutationPtr, this.shuffleWordsPtr] = [own.permutation ?? 0, own.shuffleWords ?? 0];
     } catch (e) {
       core.release(this.startMark); // nothing of a trainer that could not be built stays allocated
       if (e instanceof MemoryLimitError || e instanceof RangeError) throw new ConfigError(e.message);
@@ -199,10 +159,9 @@ export class Trainer {
     this.epoch++;
     this.epochPos = 0;
     const k = this.core.kernels;
-    // random words from the Wasm generator into the permutation buffer, then the shuffle in place
+    // random words from the Wasm generator (one u32 per sample), then the shuffle in place
     const blocks = Math.ceil(data / 4);
-    const mark = this.core.mark();
-    const words = this.core.alloc(blocks * 16);
+    const words = this.shuffleWordsPtr;
     k.rng_fill_u32(
       words,
       blocks,
@@ -213,8 +172,7 @@ export class Trainer {
       0,
       0,
     );
-    const r = this.core.u32(words, data).slice();
-    this.core.release(mark); // to the mark, not to `words`: its alignment padding goes back too
+    const r = this.core.u32(words, data);
     const perm = this.core.u32(this.permutationPtr, data);
     for (let i = 0; i < data; i++) perm[i] = i;
     for (let i = data - 1; i > 0; i--) {
@@ -495,7 +453,7 @@ export class Trainer {
  * continues it from a checkpoint's state.
  */
 export function trainRun(
-  config: RunConfig,
+  config: ValidRunConfig,
   events: TrainerEvents = {},
   core: Core = getCore(),
   control: RunControl = {},

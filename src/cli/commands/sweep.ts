@@ -20,6 +20,7 @@ import { DEFAULT_CHECKPOINT_EVERY, parseDuration } from '../../train/checkpoint.
 import { SweepStore } from '../../scaling/store.js';
 import { EMIT_TARGETS, emitSweep } from '../../scaling/emit.js';
 import { VERSION } from '../../version.js';
+import { natsToBits } from '../../core/units.js';
 import {
   parseFloatOption,
   parseIntOption,
@@ -123,7 +124,7 @@ export function formatSweepOutcome(plan: SweepPlan, o: SweepOutcome, shard?: Sha
     lines.push('  run                          last mean test loss (bits)   train samples/s   seconds');
     for (const r of sorted) {
       lines.push(
-        `  ${r.id.padEnd(28)} ${(r.finalLoss / Math.LN2).toFixed(4).padStart(12)}               ` +
+        `  ${r.id.padEnd(28)} ${natsToBits(r.finalLoss).toFixed(4).padStart(12)}               ` +
           `${Math.round(r.samplesPerSecond).toLocaleString('en-US').padStart(12)}   ${r.seconds.toFixed(1).padStart(7)}`,
       );
     }
@@ -156,33 +157,25 @@ export function registerSweep(program: Command): void {
     .option(
       '--alpha <list>',
       "paper alpha(s), comma-separated (p_k ~ k^-(alpha+1)); default: the preset's",
-      parseListOption('--alpha', parseFloatOption('--alpha', 0, 100, true)),
+      parseListOption('--alpha', parseFloatOption('--alpha')),
     )
     .option(
       '--widths <list>',
       'hidden widths of the N sweep, comma-separated',
-      parseListOption('--widths', parseIntOption('--widths', 1, 1_000_000)),
+      parseListOption('--widths', parseIntOption('--widths')),
     )
     .option(
       '--data-sizes <list>',
       'dataset sizes D of the D sweep, comma-separated',
-      parseListOption('--data-sizes', parseIntOption('--data-sizes', 1, 2 ** 32 - 1)),
+      parseListOption('--data-sizes', parseIntOption('--data-sizes')),
     )
-    .option(
-      '--seeds <list>',
-      'seeds, comma-separated',
-      parseListOption('--seeds', parseIntOption('--seeds', 0)),
-    )
+    .option('--seeds <list>', 'seeds, comma-separated', parseListOption('--seeds', parseIntOption('--seeds')))
     .option(
       '--steps <int>',
       'optimiser steps of every run (default: the preset steps)',
-      parseIntOption('--steps', 1),
+      parseIntOption('--steps'),
     )
-    .option(
-      '--data-width <int>',
-      'hidden width of the D sweep runs',
-      parseIntOption('--data-width', 1, 1_000_000),
-    )
+    .option('--data-width <int>', 'hidden width of the D sweep runs', parseIntOption('--data-width'))
     .option(
       '--workers <int>',
       `worker threads (default: all cores, here ${defaultWorkers()}; with --emit, threads a task: 1, as --cpus-per-task=1 ` +

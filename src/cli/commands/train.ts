@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { DEFAULT_RUN, type RunConfig } from '../../train/config.js';
-import { RunInterrupted, Trainer, validateRun } from '../../train/trainer.js';
+import { DEFAULT_RUN, parseRunConfig } from '../../train/config.js';
+import { RunInterrupted, Trainer } from '../../train/trainer.js';
 import { removeStaleTemps, writeJsonAtomic } from '../../io/atomic.js';
 import {
   checkpointPathOf,
@@ -16,66 +16,52 @@ import { saveRunWeights } from '../../train/weights.js';
 import { parseFloatOption, parseIntOption, Progress, runCommand, stopSignals } from '../common.js';
 import { formatRunSummary, compactRecord } from '../../train/summary.js';
 import { checkOutputFile } from '../../io/output.js';
+import { natsToBits } from '../../core/units.js';
 
 export function registerTrain(program: Command): void {
   const d = DEFAULT_RUN;
   program
     .command('train')
     .description('train one MLP on multitask sparse parity and write its run record (losses in nats)')
-    .option('--n-tasks <int>', 'number of subtasks (quanta)', parseIntOption('--n-tasks', 1), d.nTasks)
-    .option('--n <int>', 'number of task bits', parseIntOption('--n', 1), d.n)
-    .option('--k <int>', 'parity arity (bits per subtask)', parseIntOption('--k', 1), d.k)
-    .option(
-      '--alpha <num>',
-      "the paper's alpha: p_k ~ k^-(alpha+1)",
-      parseFloatOption('--alpha', 0, Infinity, true),
-      d.alpha,
-    )
-    .option('--width <int>', 'hidden width', parseIntOption('--width', 1), d.width)
+    .option('--n-tasks <int>', 'number of subtasks (quanta)', parseIntOption('--n-tasks'), d.nTasks)
+    .option('--n <int>', 'number of task bits', parseIntOption('--n'), d.n)
+    .option('--k <int>', 'parity arity (bits per subtask)', parseIntOption('--k'), d.k)
+    .option('--alpha <num>', "the paper's alpha: p_k ~ k^-(alpha+1)", parseFloatOption('--alpha'), d.alpha)
+    .option('--width <int>', 'hidden width', parseIntOption('--width'), d.width)
     .option(
       '--depth <int>',
       'number of Linear layers (2 = one hidden layer)',
-      parseIntOption('--depth', 2),
+      parseIntOption('--depth'),
       d.depth,
     )
     .option('--activation <name>', 'relu, tanh or sigmoid', d.activation)
-    .option('--batch <int>', 'samples per step', parseIntOption('--batch', 1), d.batch)
-    .option('--steps <int>', 'optimiser steps', parseIntOption('--steps', 1), d.steps)
-    .option('--lr <num>', 'AdamW learning rate', parseFloatOption('--lr', 0, Infinity, true), d.lr)
+    .option('--batch <int>', 'samples per step', parseIntOption('--batch'), d.batch)
+    .option('--steps <int>', 'optimiser steps', parseIntOption('--steps'), d.steps)
+    .option('--lr <num>', 'AdamW learning rate', parseFloatOption('--lr'), d.lr)
     .option(
       '--weight-decay <num>',
       'AdamW decoupled weight decay',
-      parseFloatOption('--weight-decay', 0),
+      parseFloatOption('--weight-decay'),
       d.weightDecay,
     )
-    .option(
-      '--seed <int>',
-      'seed of subsets, init, batches and test sets',
-      parseIntOption('--seed', 0),
-      d.seed,
-    )
-    .option(
-      '--log-every <int>',
-      'evaluate every this many steps',
-      parseIntOption('--log-every', 1),
-      d.logEvery,
-    )
+    .option('--seed <int>', 'seed of subsets, init, batches and test sets', parseIntOption('--seed'), d.seed)
+    .option('--log-every <int>', 'evaluate every this many steps', parseIntOption('--log-every'), d.logEvery)
     .option(
       '--test-points <int>',
       'exact-frequency test batch size',
-      parseIntOption('--test-points', 1),
+      parseIntOption('--test-points'),
       d.testPoints,
     )
     .option(
       '--test-points-per-task <int>',
       'fresh samples per subtask for per-subtask losses',
-      parseIntOption('--test-points-per-task', 1),
+      parseIntOption('--test-points-per-task'),
       d.testPointsPerTask,
     )
     .option(
       '--data <int>',
       'train multi-epoch on one fixed set of D samples (default: fresh samples every step)',
-      parseIntOption('--data', 1),
+      parseIntOption('--data'),
     )
     .option('--out <file>', 'run record to write', 'quanta-out/run.json')
     .option(
@@ -90,7 +76,8 @@ export function registerTrain(program: Command): void {
     .action(async (o) =>
       runCommand(async () => {
         const checkpointEvery = parseDuration(o.checkpointEvery as string);
-        const config: RunConfig = {
+        // the edge: the flags were only parsed; every value is checked here, once (exit 2 with one line)
+        const config = parseRunConfig({
           nTasks: o.nTasks,
           n: o.n,
           k: o.k,
@@ -107,8 +94,7 @@ export function registerTrain(program: Command): void {
           testPoints: o.testPoints,
           testPointsPerTask: o.testPointsPerTask,
           data: o.data ?? null,
-        };
-        validateRun(config);
+        });
         // the record, its weights and its checkpoint go beside each other: checked before any work
         const out = checkOutputFile(o.out as string);
         const checkpointPath = checkpointPathOf(out);
@@ -131,7 +117,7 @@ export function registerTrain(program: Command): void {
           record = await trainer.runAsync(
             {
               onLog: (_step, e) => (lastLoss = e.meanLoss),
-              onProgress: (done) => progress.update(done, `loss ${(lastLoss / Math.LN2).toFixed(3)} bits`),
+              onProgress: (done) => progress.update(done, `loss ${natsToBits(lastLoss).toFixed(3)} bits`),
             },
             {
               checkpointEverySeconds: checkpointEvery,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { getCore } from '../src/core/arena.js';
-import { allocatePlan, planBytes, type BufferSpec } from '../src/core/buffers.js';
+import { getCore } from '../../src/core/arena.js';
+import { allocatePlan, planBytes, type BufferSpec } from '../../src/core/buffers.js';
 
 describe('buffer plans', () => {
   it('planBytes bounds what allocatePlan takes, from any starting offset', async () => {

@@ -3,10 +3,10 @@
 // equals the whole batch's, and a run of such batches follows the unsliced run closely.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core } from '../src/core/arena.js';
-import { DEFAULT_RUN, type RunConfig } from '../src/train/config.js';
-import { Mlp } from '../src/train/model.js';
-import { Trainer } from '../src/train/trainer.js';
+import { Core } from '../../src/core/arena.js';
+import { parseRunConfig, DEFAULT_RUN, type RunConfig } from '../../src/train/config.js';
+import { Mlp } from '../../src/train/model.js';
+import { Trainer } from '../../src/train/trainer.js';
 
 type Internals = {
   nextBatch(step: number): void;
@@ -32,7 +32,7 @@ describe('sliced batches', () => {
           const config: RunConfig = { ...DEFAULT_RUN, nTasks, n, width, batch, seed };
           const mark = core.mark();
           try {
-            const t = new Trainer(config, core);
+            const t = new Trainer(parseRunConfig(config), core);
             const inner = t as unknown as Internals;
             expect(t.model.sliceable).toBe(true);
             inner.nextBatch(step);
@@ -66,9 +66,9 @@ describe('sliced batches', () => {
       logEvery: 20,
     };
     const core = new Core();
-    const sliced = new Trainer(config, core).run();
+    const sliced = new Trainer(parseRunConfig(config), core).run();
     // the same run, every batch whole (the general path)
-    const whole = new Trainer(config, core);
+    const whole = new Trainer(parseRunConfig(config), core);
     (whole as unknown as { slicedForwardBackward: (B: number) => number }).slicedForwardBackward = (
       B: number,
     ) => (whole as unknown as Internals).forwardBackward(B);

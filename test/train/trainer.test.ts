@@ -3,13 +3,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Core } from '../src/core/arena.js';
-import { ConfigError } from '../src/core/errors.js';
-import { DEFAULT_RUN, type RunConfig } from '../src/train/config.js';
-import { Trainer, trainRun, validateRun } from '../src/train/trainer.js';
-import { isRunRecord } from '../src/train/record.js';
-import { parameterCount } from '../src/train/model.js';
-import { modelConfigOf } from '../src/train/trainer.js';
+import { Core } from '../../src/core/arena.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { parseRunConfig, type ValidRunConfig, DEFAULT_RUN, type RunConfig } from '../../src/train/config.js';
+import { Trainer, trainRun, validateRun } from '../../src/train/trainer.js';
+import { isRunRecord } from '../../src/train/record.js';
+import { parameterCount } from '../../src/train/model.js';
+import { modelConfigOf } from '../../src/train/trainer.js';
+import { useBundledCli } from '../cli-bundle.js';
 
 const tiny: RunConfig = {
   ...DEFAULT_RUN,
@@ -27,7 +28,7 @@ const tiny: RunConfig = {
 
 describe('Trainer', () => {
   it('logs at step 0 and every logEvery steps before the update, the last below steps (SPEC 1.2)', () => {
-    const r = trainRun({ ...tiny, steps: 250, logEvery: 100 }, {}, new Core());
+    const r = trainRun(parseRunConfig({ ...tiny, steps: 250, logEvery: 100 }), {}, new Core());
     expect(r.log.steps).toEqual([0, 100, 200]);
     expect(r.log.meanLoss.length).toBe(3);
     expect(r.log.subtaskLoss[0].length).toBe(5);
@@ -37,17 +38,17 @@ describe('Trainer', () => {
     expect(r.parameters).toBe((5 + 10 + 3) * 64 + 2);
     expect(isRunRecord(r)).toBe(true);
     // the step-0 log is the untrained net itself: a fresh trainer's evaluate(0) gives the same numbers
-    const fresh = new Trainer({ ...tiny, steps: 250, logEvery: 100 }, new Core());
+    const fresh = new Trainer(parseRunConfig({ ...tiny, steps: 250, logEvery: 100 }), new Core());
     expect(fresh.evaluate(0).meanLoss).toBe(r.log.meanLoss[0]);
     // and the step-100 log is taken after exactly 100 updates, before the 101st
-    const t = new Trainer({ ...tiny, steps: 250, logEvery: 100 }, new Core());
+    const t = new Trainer(parseRunConfig({ ...tiny, steps: 250, logEvery: 100 }), new Core());
     for (let i = 0; i < 100; i++) t.step();
     expect(t.evaluate(1).meanLoss).toBe(r.log.meanLoss[1]);
     expect(r.trainingSamples).toBe(250 * 256);
   });
 
   it('learns a tiny task: loss far below ln 2, frequent subtasks first', () => {
-    const r = trainRun(tiny, {}, new Core());
+    const r = trainRun(parseRunConfig(tiny), {}, new Core());
     const last = r.log.meanLoss.at(-1)!;
     expect(last).toBeLessThan(0.3); // chance is ln 2 = 0.693 nats
     const firstBelow = (t: number) => r.log.subtaskLoss.findIndex((row) => row[t] < 0.1 * Math.LN2);
@@ -59,16 +60,16 @@ describe('Trainer', () => {
 
   it('is a pure function of its config: two runs give identical logs', () => {
     const c = { ...tiny, steps: 300 };
-    const a = trainRun(c, {}, new Core());
-    const b = trainRun(c, {}, new Core());
+    const a = trainRun(parseRunConfig(c), {}, new Core());
+    const b = trainRun(parseRunConfig(c), {}, new Core());
     expect(a.log).toEqual(b.log);
-    const other = trainRun({ ...c, seed: 1 }, {}, new Core());
+    const other = trainRun(parseRunConfig({ ...c, seed: 1 }), {}, new Core());
     expect(other.log.meanLoss).not.toEqual(a.log.meanLoss);
   });
 
   it('trains multi-epoch on a fixed dataset: train loss goes to ~0 on tiny D while test loss does not', () => {
     const c = { ...tiny, data: 64, batch: 32, steps: 800, logEvery: 100 };
-    const t = new Trainer(c, new Core());
+    const t = new Trainer(parseRunConfig(c), new Core());
     const r = t.run();
     expect(r.trainingSamples).toBe(64);
     let trainLoss = 0;
@@ -79,7 +80,10 @@ describe('Trainer', () => {
   });
 
   it('reshuffles every epoch and keeps the last partial batch (D = 70, batch 32: 32, 32, 6)', () => {
-    const t = new Trainer({ ...tiny, data: 70, batch: 32, steps: 6, logEvery: 100 }, new Core());
+    const t = new Trainer(
+      parseRunConfig({ ...tiny, data: 70, batch: 32, steps: 6, logEvery: 100 }),
+      new Core(),
+    );
     const seen: number[][] = [];
     const spy = t as unknown as {
       train: { size: number; datasetBatch: (ids: Uint32Array, d: number) => void };
@@ -110,10 +114,10 @@ describe('Trainer', () => {
 });
 
 describe('quanta train (CLI)', () => {
-  const cli = join(__dirname, '..', 'dist', 'cli', 'main.js');
+  const bundled = useBundledCli();
 
   it('writes a valid run record and weights, and exits 2 on bad input without writing', () => {
-    if (!existsSync(cli)) execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
+    const cli = bundled.cli;
     const dir = mkdtempSync(join(tmpdir(), 'quanta-train-'));
     try {
       const out = join(dir, 'run.json');
@@ -181,20 +185,22 @@ describe('Trainer.dispose', () => {
     const before = core.used;
     const config: RunConfig = { ...tiny, width: 256, batch: 20000, steps: 2, logEvery: 1, data: 5000 };
     for (let i = 0; i < 30; i++) {
-      const t = new Trainer(config, core);
+      const t = new Trainer(parseRunConfig(config), core);
       t.run();
       t.dispose();
       t.dispose(); // a second call does nothing
       expect(core.used).toBe(before);
     }
-    const a = new Trainer(tiny, core);
-    const b = new Trainer(tiny, core);
+    const a = new Trainer(parseRunConfig(tiny), core);
+    const b = new Trainer(parseRunConfig(tiny), core);
     expect(() => a.dispose()).toThrow(/newer allocations/);
     b.dispose();
     a.dispose();
     expect(core.used).toBe(before);
     // a trainer that cannot be built leaves nothing allocated
-    expect(() => new Trainer({ ...tiny, width: 1_000_000, nTasks: 500, n: 100 }, core)).toThrow();
+    expect(
+      () => new Trainer({ ...tiny, width: 1_000_000, nTasks: 500, n: 100 } as ValidRunConfig, core),
+    ).toThrow();
     expect(core.used).toBe(before);
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core } from '../src/core/arena.js';
-import { seedKey, Stream } from '../src/core/rng.js';
-import { ConfigError } from '../src/core/errors.js';
-import { ParityBatch, exactTestSubtasks, perSubtaskSubtasks } from '../src/parity/batch.js';
-import { referenceSample, referenceSubtask } from '../src/parity/reference.js';
+import { Core } from '../../src/core/arena.js';
+import { seedKey, Stream } from '../../src/core/rng.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { ParityBatch, exactTestSubtasks, perSubtaskSubtasks } from '../../src/parity/batch.js';
+import { refParityFillInputs, refParitySampleSubtask } from '../../src/parity/reference.js';
 import {
   SparseParityTask,
   binomial,
@@ -12,7 +12,7 @@ import {
   exactCounts,
   subtaskProbabilities,
   validateTask,
-} from '../src/parity/task.js';
+} from '../../src/parity/task.js';
 
 const core = new Core();
 
@@ -120,9 +120,9 @@ describe('parity batches (Wasm kernel against the TS twin)', () => {
           const subtasks = batch.subtasksView();
           const key = seedKey(seed);
           for (let s = 0; s < size; s++) {
-            const t = referenceSubtask(task.cdf, key, Stream.trainBatch, step, s);
+            const t = refParitySampleSubtask(task.cdf, key, Stream.trainBatch, step, s);
             expect(subtasks[s]).toBe(t);
-            const ref = referenceSample(t, nTasks, n, k, task.subsets, key, Stream.trainBatch, step, s);
+            const ref = refParityFillInputs(t, nTasks, n, k, task.subsets, key, Stream.trainBatch, step, s);
             expect(Array.from(idx.subarray(off[s], off[s + 1]))).toEqual(ref.active);
             expect(labels[s]).toBe(ref.label);
           }

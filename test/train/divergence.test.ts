@@ -5,11 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planSweep } from '../src/scaling/plan.js';
-import { runSweep } from '../src/scaling/sweep.js';
-import { DEFAULT_RUN } from '../src/train/config.js';
-import { RunDiverged, Trainer } from '../src/train/trainer.js';
-import { useBundledCli } from './cli-bundle.js';
+import { planSweep } from '../../src/scaling/plan.js';
+import { runSweep } from '../../src/scaling/sweep.js';
+import { parseRunConfig, DEFAULT_RUN } from '../../src/train/config.js';
+import { RunDiverged, Trainer } from '../../src/train/trainer.js';
+import { useBundledCli } from '../cli-bundle.js';
 
 const dirs: string[] = [];
 const bundled = useBundledCli();
@@ -21,7 +21,7 @@ const DIVERGING = { ...DEFAULT_RUN, lr: 1e30, width: 16, steps: 200, logEvery: 5
 
 describe('divergence', () => {
   it('stops the trainer at the first non-finite loss, naming the step', () => {
-    const trainer = new Trainer(DIVERGING);
+    const trainer = new Trainer(parseRunConfig(DIVERGING));
     let error: unknown;
     try {
       trainer.run();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core } from '../src/core/arena.js';
-import { CounterRandom, philox4x32, seedKey, uniform53 } from '../src/core/rng.js';
+import { Core } from '../../src/core/arena.js';
+import { CounterRandom, philox4x32, seedKey, uniform53 } from '../../src/core/rng.js';
 
 const core = new Core();
 const hex = (a: Uint32Array) => Array.from(a, (x) => x.toString(16).padStart(8, '0'));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core } from '../src/core/arena.js';
-import { refLinearBackward, refLinearForward } from '../src/train/reference.js';
-import { mulberry } from './mulberry.js';
+import { Core } from '../../src/core/arena.js';
+import { refLinearBackward, refLinearForward } from '../../src/train/reference.js';
+import { mulberry } from '../mulberry.js';
 
 const core = new Core();
 
@@ -106,7 +106,7 @@ function checkShape(B: number, I: number, O: number, seed: number): void {
   }
 }
 
-describe('dense linear layer (assembly/gemm.ts) against the f64 twin', () => {
+describe('dense linear layer (assembly/linear.ts) against the f64 twin', () => {
   it('matches for random small shapes, including non-multiples of 4 and the O = 2 head', () => {
     fc.assert(
       fc.property(

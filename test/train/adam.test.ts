@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core } from '../src/core/arena.js';
-import { ConfigError } from '../src/core/errors.js';
-import { Mlp } from '../src/train/model.js';
-import { AdamW, DEFAULT_ADAMW, type AdamWConfig } from '../src/train/optimizer.js';
-import { refAdamWStep } from '../src/train/reference.js';
-import { mulberry } from './mulberry.js';
+import { Core } from '../../src/core/arena.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { Mlp } from '../../src/train/model.js';
+import { AdamW, DEFAULT_ADAMW, type AdamWConfig } from '../../src/train/optimizer.js';
+import { refAdamwStep } from '../../src/train/reference.js';
+import { mulberry } from '../mulberry.js';
 
 const core = new Core();
 
@@ -44,7 +44,7 @@ describe('AdamW (assembly/adam.ts) against the torch formulas', () => {
               core.f32(pG, len).set(g);
               for (let i = 0; i < len; i++) gMax[i] = Math.max(gMax[i], Math.abs(g[i]));
               core.kernels.adamw_step(pP, pG, pM, pV, len, lr, cfg.beta1, cfg.beta2, cfg.eps, weightDecay, t);
-              refAdamWStep(p, g, state, cfg);
+              refAdamwStep(p, g, state, cfg);
               const got = core.f32(pP, len);
               const m = core.f32(pM, len);
               const v = core.f32(pV, len);
@@ -107,8 +107,8 @@ describe('AdamW (assembly/adam.ts) against the torch formulas', () => {
     expect(() => other.setState({ t: 1, m: new Float32Array(3), v: new Float32Array(3) })).toThrow(
       ConfigError,
     );
-    expect(() => new AdamW(core, model, { lr: -1 })).toThrow(ConfigError);
-    expect(() => new AdamW(core, model, { beta2: 1 })).toThrow(ConfigError);
+    expect(() => new AdamW(core, model, { lr: -1 })).toThrow(RangeError);
+    expect(() => new AdamW(core, model, { beta2: 1 })).toThrow(RangeError);
     core.release(mark);
   });
 });

@@ -8,20 +8,21 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../src/core/errors.js';
-import { CORE_SHA256 } from '../src/core/wasm.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { CORE_SHA256 } from '../../src/core/wasm.js';
 import {
   encodeCheckpoint,
   parseDuration,
   readCheckpoint,
   writeCheckpoint,
   type TrainerState,
-} from '../src/train/checkpoint.js';
-import type { RunConfig } from '../src/train/config.js';
-import { RunInterrupted, Trainer } from '../src/train/trainer.js';
-import { useBundledCli } from './cli-bundle.js';
-import { comparableRecord } from './record-compare.js';
-import { mulberry as rng } from './mulberry.js';
+} from '../../src/train/checkpoint.js';
+import type { RunConfig } from '../../src/train/config.js';
+import { RunInterrupted, Trainer } from '../../src/train/trainer.js';
+import { useBundledCli } from '../cli-bundle.js';
+import { comparableRecord } from '../record-compare.js';
+import { mulberry as rng } from '../mulberry.js';
+import { parseRunConfig } from '../../src/train/config.js';
 
 const dirs: string[] = [];
 function freshDir(): string {
@@ -112,7 +113,7 @@ describe('checkpoint file', () => {
 
   it('refuses a damaged, foreign-config or foreign-core checkpoint with a ConfigError', () => {
     const dir = freshDir();
-    const trainer = new Trainer(TINY);
+    const trainer = new Trainer(parseRunConfig(TINY));
     for (let i = 0; i < 5; i++) trainer.step();
     const bytes = Buffer.from(encodeCheckpoint(TINY, trainer.getState()));
     const path = join(dir, 'r.ckpt');
@@ -167,9 +168,9 @@ describe('resume from a checkpoint', () => {
         (stopAt, data) => {
           const config: RunConfig = { ...TINY, data };
           const key = String(data);
-          if (!reference.has(key)) reference.set(key, finish(new Trainer(config)));
+          if (!reference.has(key)) reference.set(key, finish(new Trainer(parseRunConfig(config))));
           const path = join(dir, `${key}.ckpt`);
-          const first = new Trainer(config);
+          const first = new Trainer(parseRunConfig(config));
           expect(() =>
             first.run(
               {},
@@ -179,7 +180,7 @@ describe('resume from a checkpoint', () => {
               },
             ),
           ).toThrow(RunInterrupted);
-          const second = new Trainer(config);
+          const second = new Trainer(parseRunConfig(config));
           second.setState(readCheckpoint(path, config).state);
           expect(second.stepsDone).toBe(stopAt);
           const resumed = finish(second);
@@ -264,7 +265,7 @@ describe('quanta train killed with SIGKILL at random moments', () => {
   it('refuses a checkpoint of another run before any work: exit 2, one line, nothing written', () => {
     const dir = freshDir();
     const out = join(dir, 'run.json');
-    const trainer = new Trainer({ ...TINY });
+    const trainer = new Trainer(parseRunConfig({ ...TINY }));
     trainer.step();
     writeCheckpoint(join(dir, 'run.ckpt'), TINY, trainer.getState());
     const r = spawnSync(process.execPath, [bundled.cli, ...trainArgs, '--out', out], { encoding: 'utf8' });

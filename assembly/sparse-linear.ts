@@ -1,14 +1,12 @@
-// MLP layers other than the dense GEMM (assembly/gemm.ts): the sparse first layer, the activations and the
-// softmax cross-entropy. llm.c style: one forward/backward pair per layer, every buffer planned by the caller.
+// The sparse first layer: a Linear layer whose input is a CSR batch of 0/1 inputs, so a sample's output is b
+// plus the W rows of its active inputs. llm.c style: one forward/backward pair. The byte-table variant for
+// dense i.i.d. bits is ./byte-table.ts; the dense Linear layer is ./linear.ts.
 //
 // Shapes (f32 row-major unless said otherwise):
 //   offsets i32[B+1], indices i32[offsets[B]]  a CSR batch of 0/1 inputs (assembly/parity.ts): the active
 //                                              inputs of sample s are indices[offsets[s] .. offsets[s+1])
 //   W [I x O] (row i = weights from input i), b [O], out / dout [B x O]
 // Alignment: 4 bytes suffices (v128 loads may be unaligned); 16-byte aligned buffers are faster.
-
-// ---------------------------------------------------------------------------------------------------------
-// sparse first layer
 
 /** One sample, outputs [o, o + 32): 8 v128 accumulators over the active rows. */
 function sparseForward32(y: usize, W: usize, b: usize, idx: usize, nnz: i32, ro: usize, o: i32): void {
@@ -183,160 +181,4 @@ export function sparse_linear_backward(
       }
     }
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// activations: out = f(inp) elementwise over n floats (out may equal inp); backward from the OUTPUT:
-// dinp = dout * f'(inp) written as a function of out (dinp may equal dout).
-
-/** ReLU: out = max(inp, 0). f32[n]. */
-export function relu_forward(out: usize, inp: usize, n: i32): void {
-  const zero = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const q = (<usize>i) << 2;
-    v128.store(out + q, f32x4.max(v128.load(inp + q), zero));
-  }
-  for (; i < n; i++) store<f32>(out + ((<usize>i) << 2), max<f32>(load<f32>(inp + ((<usize>i) << 2)), 0));
-}
-
-/** dinp = out > 0 ? dout : 0, where out = relu_forward's output. f32[n]. */
-export function relu_backward(dinp: usize, dout: usize, out: usize, n: i32): void {
-  const zero = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const q = (<usize>i) << 2;
-    v128.store(dinp + q, v128.and(v128.load(dout + q), f32x4.gt(v128.load(out + q), zero)));
-  }
-  for (; i < n; i++) {
-    const q = (<usize>i) << 2;
-    store<f32>(dinp + q, load<f32>(out + q) > 0 ? load<f32>(dout + q) : 0);
-  }
-}
-
-/** Tanh: out = tanh(inp). f32[n]. */
-export function tanh_forward(out: usize, inp: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const q = (<usize>i) << 2;
-    store<f32>(out + q, Mathf.tanh(load<f32>(inp + q)));
-  }
-}
-
-/** dinp = dout * (1 - out^2), where out = tanh_forward's output. f32[n]. */
-export function tanh_backward(dinp: usize, dout: usize, out: usize, n: i32): void {
-  const one = f32x4.splat(1);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const q = (<usize>i) << 2;
-    const y = v128.load(out + q);
-    v128.store(dinp + q, f32x4.mul(v128.load(dout + q), f32x4.sub(one, f32x4.mul(y, y))));
-  }
-  for (; i < n; i++) {
-    const q = (<usize>i) << 2;
-    const y = load<f32>(out + q);
-    store<f32>(dinp + q, load<f32>(dout + q) * (1 - y * y));
-  }
-}
-
-/** Sigmoid: out = 1 / (1 + exp(-inp)). f32[n]. */
-export function sigmoid_forward(out: usize, inp: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const q = (<usize>i) << 2;
-    store<f32>(out + q, 1 / (1 + Mathf.exp(-load<f32>(inp + q))));
-  }
-}
-
-/** dinp = dout * out * (1 - out), where out = sigmoid_forward's output. f32[n]. */
-export function sigmoid_backward(dinp: usize, dout: usize, out: usize, n: i32): void {
-  const one = f32x4.splat(1);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const q = (<usize>i) << 2;
-    const y = v128.load(out + q);
-    v128.store(dinp + q, f32x4.mul(v128.load(dout + q), f32x4.mul(y, f32x4.sub(one, y))));
-  }
-  for (; i < n; i++) {
-    const q = (<usize>i) << 2;
-    const y = load<f32>(out + q);
-    store<f32>(dinp + q, load<f32>(dout + q) * y * (1 - y));
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// softmax cross-entropy
-
-/**
- * Softmax cross-entropy of B samples over C classes, numerically stable (the row max is subtracted).
- *   logits [B x C] f32, labels i32[B] with 0 <= label < C (the caller guarantees it).
- *   dlogits [B x C] f32 or 0: written (softmax - onehot) * gradScale (gradScale = 1/B for the mean loss);
- *     dlogits may equal logits (the logits are then overwritten).
- *   perSampleLoss f32[B] or 0: -log softmax[label], nats.
- *   correct i32[B] or 0: 1 if argmax == label (ties go to the lower class, as torch.argmax), else 0.
- *   correctCount i32[1] or 0: receives the number of correct samples.
- * Returns the summed loss over the batch (f64, nats): the mean is that / B.
- */
-export function cross_entropy_forward(
-  logits: usize,
-  labels: usize,
-  B: i32,
-  C: i32,
-  dlogits: usize,
-  gradScale: f32,
-  perSampleLoss: usize,
-  correct: usize,
-  correctCount: usize,
-): f64 {
-  const rc = (<usize>C) << 2;
-  let total: f64 = 0;
-  let nCorrect = 0;
-  for (let s = 0; s < B; s++) {
-    const z = logits + <usize>s * rc;
-    const y = load<i32>(labels + ((<usize>s) << 2));
-    let zmax = load<f32>(z);
-    let arg = 0;
-    for (let c = 1; c < C; c++) {
-      const v = load<f32>(z + ((<usize>c) << 2));
-      if (v > zmax) {
-        zmax = v;
-        arg = c;
-      }
-    }
-    // sum of all exponentials and of those of the other classes (f64): the label's gradient is written as
-    // -(sum of the other probabilities) and the loss as log1p(others / e_y), so that both stay exact for
-    // the near-zero losses QDG selects (p_y - 1 would round to 0 in f32 below ~6e-8 nats).
-    let sum: f64 = 0;
-    let others: f64 = 0;
-    const zy = load<f32>(z + ((<usize>y) << 2));
-    const ey = <f64>Mathf.exp(zy - zmax);
-    if (dlogits != 0) {
-      const g = dlogits + <usize>s * rc;
-      for (let c = 0; c < C; c++) {
-        const e = Mathf.exp(load<f32>(z + ((<usize>c) << 2)) - zmax);
-        sum += e;
-        if (c != y) others += e;
-        store<f32>(g + ((<usize>c) << 2), e);
-      }
-      const inv = <f32>(1 / sum);
-      for (let c = 0; c < C; c++) {
-        const q = g + ((<usize>c) << 2);
-        store<f32>(q, load<f32>(q) * inv * gradScale);
-      }
-      store<f32>(g + ((<usize>y) << 2), <f32>-(others / sum) * gradScale);
-    } else {
-      for (let c = 0; c < C; c++) {
-        const e = Mathf.exp(load<f32>(z + ((<usize>c) << 2)) - zmax);
-        sum += e;
-        if (c != y) others += e;
-      }
-    }
-    // log1p form when the label holds most of the mass (exact for tiny losses), else the plain form (e_y may underflow)
-    const loss = ey >= 0.5 ? Math.log1p(others / ey) : Math.log(sum) - (<f64>zy - <f64>zmax);
-    total += loss;
-    if (perSampleLoss != 0) store<f32>(perSampleLoss + ((<usize>s) << 2), <f32>loss);
-    const ok = arg == y ? 1 : 0;
-    nCorrect += ok;
-    if (correct != 0) store<i32>(correct + ((<usize>s) << 2), ok);
-  }
-  if (correctCount != 0) store<i32>(correctCount, nCorrect);
-  return total;
 }

@@ -1,0 +1,24 @@
+// Small SIMD helpers shared by the kernel files, @inline (so .prettierignore skips this file: TypeScript
+// rejects decorators on functions). Not re-exported by ./index.ts, so not Wasm exports (an
+// exported function with a v128 parameter would be an AS112 warning). Each horizontal sum fixes its
+// operation order: a kernel and its TypeScript twin that must agree bit for bit rely on it.
+
+/** v[0] + v[1] of an f64x2. */
+@inline export function hsumF64x2(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
+
+/** (v[0] + v[1]) + (v[2] + v[3]) of an f32x4: adjacent pairs first. */
+@inline export function hsumF32x4Pairs(v: v128): f32 {
+  return (
+    f32x4.extract_lane(v, 0) +
+    f32x4.extract_lane(v, 1) +
+    (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3))
+  );
+}
+
+/** (v[0] + v[2]) + (v[1] + v[3]) of an f32x4: the two halves added lane-wise first (one shuffle). */
+@inline export function hsumF32x4Halves(v: v128): f32 {
+  const t = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1);
+}
