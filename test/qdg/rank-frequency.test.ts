@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ConfigError } from '../src/core/errors.js';
+import { ConfigError } from '../../src/core/errors.js';
 import {
   capWindowToClusters,
   clusterSizes,
@@ -12,7 +12,7 @@ import {
   predictedEnvelopeSlope,
   rankFrequencyCsv,
   rankFrequencyEnvelope,
-} from '../src/qdg/rank-frequency.js';
+} from '../../src/qdg/rank-frequency.js';
 
 describe('cluster sizes', () => {
   it('counts labels and sorts sizes in descending order, dropping empty clusters', () => {

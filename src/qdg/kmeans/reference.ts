@@ -4,8 +4,8 @@
 // points farthest from their centres; stop on unchanged labels or a total squared centre shift <= tol x
 // mean feature variance), a final assignment, the lowest inertia of nInit restarts. Same data centring and
 // the same random draws (CounterRandom(seed, Stream.kmeans, restart)) as kmeans().
-import { CounterRandom, Stream } from '../core/rng.js';
-import type { KMeansResult } from './kmeans.js';
+import { CounterRandom, Stream } from '../../core/rng.js';
+import type { KMeansResult } from './types.js';
 
 function sqDist(x: ArrayLike<number>, i: number, c: ArrayLike<number>, j: number, d: number): number {
   let s = 0;

@@ -13,13 +13,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeNpy, readNpyF32, writeNpy } from '../src/io/npy.js';
-import { registerQdg } from '../src/cli/commands/qdg.js';
-import { registerToyClusters } from '../src/cli/commands/toy-clusters.js';
-import { DEFAULT_RUN, type RunConfig } from '../src/train/config.js';
-import { Trainer } from '../src/train/trainer.js';
-import { saveRunWeights } from '../src/train/weights.js';
-import { SparseParityTask } from '../src/parity/task.js';
+import { encodeNpy, readNpyF32, writeNpy } from '../../src/io/npy.js';
+import { registerQdg } from '../../src/cli/commands/qdg.js';
+import { registerToyClusters } from '../../src/cli/commands/toy-clusters.js';
+import { DEFAULT_RUN, type RunConfig } from '../../src/train/config.js';
+import { Trainer } from '../../src/train/trainer.js';
+import { saveRunWeights } from '../../src/train/weights.js';
+import { SparseParityTask } from '../../src/parity/task.js';
 
 /** A planted-cluster affinity: within-cluster 0.8 + noise, between 0.1 + noise, symmetric, diagonal 1. */
 function plantedAffinity(sizes: number[], seed: number): { A: Float32Array; labels: Int32Array } {
@@ -126,7 +126,7 @@ describe('quanta qdg: bad input exits 2, one line, nothing written', () => {
       [['qdg', '--similarity', sim, '--clusters', '1', '--out', out], /--clusters/],
       [
         ['qdg', '--similarity', sim, '--clusters', '5,40', '--out', out],
-        /--clusters values must be in \[2, 39\]/,
+        /--clusters values must be integers in \[2, 39\] for 40 samples, got 40/,
       ],
       [['qdg', '--similarity', sim, '--window', '9:3', '--out', out], /--window/],
       [['qdg', '--similarity', sim, '--labels', labels, '--out', out], /labels/],

@@ -34,11 +34,11 @@
 // eigenvalue appears only from rounding or when the Krylov space closes (beta = 0, an invariant subspace):
 // then the process restarts from a fresh random vector orthogonal to the basis and carries on, as a graph
 // with c connected components needs to find c eigenvalues equal to 1.
-import type { Core } from '../core/arena.js';
-import { alignUp, MemoryLimitError, formatBytes } from '../core/arena.js';
-import { MAX_MEMORY_BYTES } from '../core/wasm.js';
-import { CounterRandom, Stream } from '../core/rng.js';
-import { requireInt, requireNumber } from '../core/errors.js';
+import type { Core } from '../../core/arena.js';
+import { alignUp, MemoryLimitError, formatBytes } from '../../core/arena.js';
+import { MAX_MEMORY_BYTES } from '../../core/wasm.js';
+import { CounterRandom, Stream } from '../../core/rng.js';
+import { assertInt } from '../../core/errors.js';
 import { symmetricTridiagonalEigen, tridiagonalEigenvectors } from './tridiagonal.js';
 
 export interface EigenResult {
@@ -111,14 +111,15 @@ export function largestEigenpairs(
   K: number,
   opts: LanczosOptions = {},
 ): EigenResult {
-  requireInt(S, 'matrix size S', 1);
-  requireInt(K, 'number of eigenpairs K', 1, S);
+  assertInt(S, 'matrix size S', 1);
+  assertInt(K, 'number of eigenpairs K', 1, S);
   const tol = opts.tol ?? 1e-10;
-  requireNumber(tol, 'eigensolver tolerance', 0, 1, true);
+  if (!(tol > 0 && tol <= 1))
+    throw new RangeError(`quanta: eigensolver tolerance must be in (0, 1], got ${tol}`);
   const mMax = opts.maxIterations ?? defaultLanczosSteps(S, K);
-  requireInt(mMax, 'maxIterations', K, S);
+  assertInt(mMax, 'maxIterations', K, S);
   const seed = opts.seed ?? 0;
-  requireInt(seed, 'seed', 0);
+  assertInt(seed, 'seed', 0);
   const need = lanczosBytes(S, K, mMax);
   if (core.used + need > MAX_MEMORY_BYTES) {
     throw new MemoryLimitError(

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core } from '../src/core/arena.js';
-import { ConfigError } from '../src/core/errors.js';
-import { philox4x32, seedKey, Stream, uniform53 } from '../src/core/rng.js';
+import { Core } from '../../src/core/arena.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { philox4x32, seedKey, Stream, uniform53 } from '../../src/core/rng.js';
 import {
   toyAffinity,
   toyEstimate,
@@ -11,7 +11,7 @@ import {
   toySamples,
   validateToy,
   type ToyConfig,
-} from '../src/qdg/toy.js';
+} from '../../src/qdg/toy.js';
 
 const core = new Core();
 

@@ -8,20 +8,21 @@
 // subtask sits at chance, ln 2 = 0.69 nats, and even the "learned" line of Fig. 9 (0.1 nats) is ten times
 // higher. Sample count: the paper uses 10,000; the laptop default here is 2,000 (the S x S matrix and the
 // eigensolve grow as S^2), `--samples 10000` reproduces the paper's size.
-import { isJsonObject, readTextInput } from '../io/read.js';
-import type { Core } from '../core/arena.js';
-import { ConfigError, require } from '../core/errors.js';
-import { Stream } from '../core/rng.js';
-import { ParityBatch } from '../parity/batch.js';
-import { SparseParityTask } from '../parity/task.js';
-import { validateRunConfig } from '../train/config.js';
-import { Mlp, mlpBytes } from '../train/model.js';
-import { isRunRecord, type RunRecord } from '../train/record.js';
-import { modelConfigOf } from '../train/trainer.js';
-import { loadRunWeights } from '../train/weights.js';
-import { cosineFromGram } from './gram.js';
-import { perSampleGradientGram } from './factored-gram.js';
-import type { StageTiming } from './pipeline.js';
+import { isJsonObject, readTextInput } from '../../io/read.js';
+import type { Core } from '../../core/arena.js';
+import { ConfigError, require } from '../../core/errors.js';
+import { Stream } from '../../core/rng.js';
+import { ParityBatch } from '../../parity/batch.js';
+import { SparseParityTask } from '../../parity/task.js';
+import { validateRunConfig } from '../../train/config.js';
+import { Mlp, mlpBytes } from '../../train/model.js';
+import { isRunRecord, type RunRecord } from '../../train/record.js';
+import { modelConfigOf } from '../../train/trainer.js';
+import { loadRunWeights } from '../../train/weights.js';
+import { cosineFromGram } from '../gram.js';
+import { perSampleGradientGram } from '../factored-gram.js';
+import type { StageTiming } from '../pipeline.js';
+import type { LoadedMatrix, QdgSource } from '../run.js';
 
 /** Default loss threshold for --run, nats (see the file comment). */
 export const RUN_LOSS_THRESHOLD = 0.01;
@@ -85,9 +86,7 @@ export function planRunSource(
   return { path, record, samples, lossThreshold, persistentBytes, scratchBytes };
 }
 
-export interface LoadedRunSource {
-  /** f32 S x S cosine similarities of the per-sample gradients, in Wasm memory. */
-  matrixPtr: number;
+export interface LoadedRunSource extends LoadedMatrix {
   samples: number;
   /** Subtask (0-based rank) of each kept sample. */
   trueLabels: Int32Array;
@@ -185,6 +184,7 @@ export function loadRunSource(
   timing.gram = (performance.now() - t1) / 1000;
   return {
     matrixPtr: gramPtr,
+    isAffinity: false,
     samples: S,
     trueLabels: subtasks,
     parityLabels: labels,
@@ -192,5 +192,19 @@ export function loadRunSource(
     inputs: { offsets, indices: Int32Array.from(indices) },
     candidates,
     alpha: config.alpha,
+  };
+}
+
+/**
+ * The QdgSource of a planned run: its alpha is the default alpha_N (sparse parity's frequencies are
+ * p_k ~ k^-(alpha+1), so the prediction is -(1 + alpha)), its subtasks the true labels.
+ */
+export function runSource(plan: RunPlan): QdgSource<LoadedRunSource> {
+  return {
+    samples: plan.samples,
+    persistentBytes: plan.persistentBytes,
+    scratchBytes: plan.scratchBytes,
+    alphaN: plan.record.config.alpha,
+    load: (core, timing, progress) => loadRunSource(core, plan, timing, progress),
   };
 }

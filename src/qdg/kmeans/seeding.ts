@@ -3,9 +3,9 @@
 // to the squared distance to the nearest chosen centre. Exact, with fewer distance computations: the
 // potentials come from one of two routes with the same bits, kmeans_pp_trials_bounded
 // (assembly/kmeans-bounded.ts) or the Gram matrix (./kmeans-gram.ts).
-import type { CounterRandom } from '../core/rng.js';
-import type { KMeansState } from './kmeans.js';
-import { gramSeeded, gramTrials } from './kmeans-gram.js';
+import type { CounterRandom } from '../../core/rng.js';
+import type { KMeansState } from './types.js';
+import { gramSeeded, gramTrials } from './gram.js';
 
 /** How one route evaluates and accepts k-means++ candidates (data rows). */
 interface SeedingRoute {

@@ -3,11 +3,13 @@ import fc from 'fast-check';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Core } from '../src/core/arena.js';
-import { CounterRandom } from '../src/core/rng.js';
-import { ConfigError } from '../src/core/errors.js';
-import { writeNpy } from '../src/io/npy.js';
-import { cosineFromGram, gramFromNpy, referenceCosine, referenceGram } from '../src/qdg/gram.js';
+import { Core } from '../../src/core/arena.js';
+import { CounterRandom } from '../../src/core/rng.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { writeNpy } from '../../src/io/npy.js';
+import { cosineFromGram } from '../../src/qdg/gram.js';
+import { referenceCosine, referenceGram } from '../../src/qdg/reference.js';
+import { gramFromNpy } from '../../src/qdg/sources/npy.js';
 
 const core = new Core();
 const dir = mkdtempSync(join(tmpdir(), 'quanta-syrk-'));

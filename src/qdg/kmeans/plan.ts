@@ -1,8 +1,8 @@
 // Planning a kmeans() call (./kmeans.ts): which route (bounded or Gram, ./kmeans-gram.ts) takes less time,
 // and how much Wasm memory each needs, so that a call is refused before any work when it does not fit.
-import type { Core } from '../core/arena.js';
-import { MemoryLimitError, formatBytes } from '../core/arena.js';
-import { gramStateBytes, gramStoreBytes } from './kmeans-gram.js';
+import type { Core } from '../../core/arena.js';
+import { MemoryLimitError, formatBytes } from '../../core/arena.js';
+import { gramStateBytes, gramStoreBytes } from './gram.js';
 
 /** Rows per assignment block (KMEANS_ROW_BLOCK in assembly/kmeans.ts). */
 export const ROW_BLOCK = 64;

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core } from '../src/core/arena.js';
-import { CounterRandom } from '../src/core/rng.js';
+import { Core } from '../../src/core/arena.js';
+import { CounterRandom } from '../../src/core/rng.js';
 import { blobs, gaussians } from './kmeans-data.js';
-import { ConfigError } from '../src/core/errors.js';
-import { kmeans, referenceAssign, referenceInertia } from '../src/qdg/kmeans.js';
-import { referenceKMeans } from '../src/qdg/kmeans-reference.js';
-import { adjustedRandIndex, normalizedMutualInfo } from '../src/qdg/metrics.js';
+import { kmeans } from '../../src/qdg/kmeans/kmeans.js';
+import { referenceAssign, referenceInertia, referenceKMeans } from '../../src/qdg/kmeans/reference.js';
+import { adjustedRandIndex, normalizedMutualInfo } from '../../src/qdg/metrics.js';
 
 const core = new Core();
 
@@ -219,15 +218,15 @@ describe('kmeans', () => {
     expect(a.inertia).toBeLessThanOrEqual(first.inertia + 1e-9);
   });
 
-  it('handles k = S, duplicate points and k = 1, and rejects a bad k with a ConfigError', () => {
+  it('handles k = S, duplicate points and k = 1, and rejects a bad k (an internal assert: user input is checked once, by qdgConfig)', () => {
     const x = Float64Array.of(0, 0, 1, 1, 0, 0, 5, 5);
     const all = kmeans(core, x, 4, 2, 4, { nInit: 2 });
     expect(all.inertia).toBeCloseTo(0, 12);
     const one = kmeans(core, x, 4, 2, 1, { nInit: 1 });
     expect(Array.from(one.labels)).toEqual([0, 0, 0, 0]);
     expect(one.inertia).toBeCloseTo(referenceInertia(x, 4, 2, [0, 0, 0, 0], [1.5, 1.5]), 12);
-    expect(() => kmeans(core, x, 4, 2, 5)).toThrow(ConfigError);
-    expect(() => kmeans(core, x, 4, 2, 0)).toThrow(ConfigError);
+    expect(() => kmeans(core, x, 4, 2, 5)).toThrow(RangeError);
+    expect(() => kmeans(core, x, 4, 2, 0)).toThrow(RangeError);
     const mark = core.mark();
     expect(() => kmeans(core, Float64Array.of(0, 0, NaN, 1), 2, 2, 1)).toThrow(
       /non-finite value NaN at row 1, column 0/,

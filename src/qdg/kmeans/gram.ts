@@ -12,30 +12,12 @@
 // ./pipeline.ts) owns one for its thread; each helper thread keeps its own, keyed by the store's id. A store
 // promises that the data of successive calls extend one another by columns (the first columns unchanged);
 // a cheap fingerprint check (three rows) rebuilds F when they do not.
-import type { Core } from '../core/arena.js';
-import { MemoryLimitError, formatBytes } from '../core/arena.js';
-import type { KMeansState } from './kmeans.js';
+import type { Core } from '../../core/arena.js';
+import { MemoryLimitError, formatBytes } from '../../core/arena.js';
+import type { GramState, GramStore, KMeansState } from './types.js';
 
 const U = 2 ** -53;
 const gamma = (n: number) => (n * U) / (1 - n * U);
-
-/** F of one data set (S x S f64 in Wasm memory), with the columns folded into it so far. */
-export interface GramStore {
-  core: Core;
-  S: number;
-  /** F's address: S x S f64, row-major, symmetric (the accumulator the columns are folded into). */
-  ptr: number;
-  /** F rounded to f32 (S x S), what the kernels read: half the memory traffic. */
-  ptr32: number;
-  /** Identifies the data set across threads (helper threads keep their own F per id). */
-  id: number;
-  /** Columns of the (centred) data folded into F. */
-  columns: number;
-  /** A hash of every folded value, to check that a later call extends the same data. */
-  fingerprint: number;
-  /** The end of the store's memory: a core whose allocator is below it has released the store. */
-  end: number;
-}
 
 let nextId = 1;
 
@@ -103,34 +85,6 @@ export function extendGram(store: GramStore, X: number, S: number, d: number): v
   }
   store.columns = d;
   store.fingerprint = prefixHash(x, S, d, d);
-}
-
-/** The Gram route's buffers of one kmeans() call (pointers into Wasm memory). */
-export interface GramState {
-  /** F rounded to f32 (the store's ptr32). */
-  F32: number;
-  /** f64[S] row norms |x_i| (square roots of xNorm). */
-  xRoot: number;
-  /** f64 k x S: Pt[j][i] = sum of F_il over the members l of cluster j (the membership pmem). */
-  Pt: number;
-  pmem: number;
-  ptCounts: number;
-  terms: number;
-  /** f64[k]: the centre c_j is within cerr_j R of the exact mean of its members. */
-  cerr: number;
-  /** f64[3 S] scratch of the assignment. */
-  scratch: number;
-  /** i32[S] and i32[k + 1] scratch of the membership sync. */
-  order: number;
-  starts: number;
-  /** The largest row norm R. */
-  R: number;
-  /** True while Pt holds the k-means++ centres' own rows (before the first assignment). */
-  seeds: boolean;
-  /** Whether the last assignment filled minDist. */
-  distances: boolean;
-  /** The trials' rounding factor (4 gamma(d), F32's rounding and the additions). */
-  bf: number;
 }
 
 /** Wasm bytes the Gram route needs besides F and the buffers both routes share. */

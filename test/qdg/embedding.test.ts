@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core } from '../src/core/arena.js';
-import { CounterRandom } from '../src/core/rng.js';
-import { ConfigError } from '../src/core/errors.js';
+import { Core } from '../../src/core/arena.js';
+import { CounterRandom } from '../../src/core/rng.js';
+import { ConfigError } from '../../src/core/errors.js';
 import {
   embeddingBytes,
   embeddingColumns,
   largestEmbeddableSamples,
   requireEmbeddingFits,
   spectralEmbedding,
-} from '../src/qdg/embedding.js';
-import { denseSymmetricEigen } from '../src/qdg/dense-eigen.js';
+} from '../../src/qdg/embedding.js';
+import { denseSymmetricEigen } from '../../src/qdg/eigen/reference.js';
 
 const core = new Core();
 

@@ -1,24 +1,19 @@
 // k-means restarts on several threads, behind the synchronous kmeans() (lever 4 of the k-means issue).
 // Restarts are independent and each is a function of its index (CounterRandom(seed, Stream.kmeans, r)), so
-// helper threads (./kmeans-worker.ts, each with its own Wasm core) and the calling thread claim restart
+// helper threads (./worker.ts, each with its own Wasm core) and the calling thread claim restart
 // indices from one shared counter, and the caller keeps the lowest inertia, the lowest index on ties: the
 // result is the one of the sequential loop, whatever the number of threads. The caller runs restarts too,
 // then blocks in Atomics.wait until every helper that started has raised its flag (a helper that has not
 // started by then is told it is not needed), and takes their results with receiveMessageOnPort: no event
 // loop turn is needed, so kmeans() stays synchronous. On the Gram route each helper keeps its own copy of
 // the Gram matrix for the store id in the settings (extended, like the caller's, as the columns grow).
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { availableParallelism, freemem, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { availableParallelism, freemem } from 'node:os';
 import { MessageChannel, Worker, isMainThread, receiveMessageOnPort } from 'node:worker_threads';
-import type { Core } from '../core/arena.js';
-import type { KMeansResult, KMeansSettings, RestartsOutcome } from './kmeans.js';
-import { kmeansRestarts } from './kmeans.js';
-import type { KMeansJob } from './kmeans-worker.js';
-import { gramStoreBytes, type GramStore } from './kmeans-gram.js';
+import type { Core } from '../../core/arena.js';
+import { workerScript } from '../../core/worker-script.js';
+import { kmeansRestarts } from './restarts.js';
+import { gramStoreBytes } from './gram.js';
+import type { GramStore, KMeansJob, KMeansResult, KMeansSettings, RestartsOutcome } from './types.js';
 
 /** All cores (os.availableParallelism), the default of KMeansOptions.workers. */
 export function defaultKMeansWorkers(): number {
@@ -43,41 +38,9 @@ export async function closeKMeansThreads(): Promise<void> {
   await Promise.all(all.map((w) => w.terminate()));
 }
 
-/**
- * The worker script: kmeans-worker.js beside this file when compiled (dist/); from the TypeScript sources
- * (vitest) it is bundled once with esbuild (a dev dependency, through vite) into a content-addressed file.
- */
-function workerFile(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const js = join(here, 'kmeans-worker.js');
-  if (existsSync(js)) return js;
-  const ts = join(here, 'kmeans-worker.ts');
-  const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-  const out = esbuild.buildSync({
-    entryPoints: [ts],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-  });
-  const code = out.outputFiles[0].contents;
-  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  const dir = join(tmpdir(), 'quanta-kmeans');
-  const file = join(dir, `kmeans-worker-${hash}.mjs`);
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, code);
-    renameSync(tmp, file);
-  }
-  return file;
-}
-
 function helperThreads(n: number): Worker[] {
   if (helpers.length < n) {
-    const file = workerFile();
+    const file = workerScript(import.meta.url, 'worker');
     while (helpers.length < n) {
       const w = new Worker(file);
       w.unref();

@@ -2,11 +2,12 @@
 // bits (labels, inertia, iterations, centres) on any data, with and without a store kept across calls.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core } from '../src/core/arena.js';
+import { Core } from '../../src/core/arena.js';
 import { blobs, gaussians } from './kmeans-data.js';
-import { kmeans, gramRoutePays, type KMeansResult } from '../src/qdg/kmeans.js';
-import { createGramStore, extendGram } from '../src/qdg/kmeans-gram.js';
-import { referenceKMeans } from '../src/qdg/kmeans-reference.js';
+import { kmeans, type KMeansResult } from '../../src/qdg/kmeans/kmeans.js';
+import { gramRoutePays } from '../../src/qdg/kmeans/plan.js';
+import { createGramStore, extendGram } from '../../src/qdg/kmeans/gram.js';
+import { referenceKMeans } from '../../src/qdg/kmeans/reference.js';
 
 const core = new Core();
 

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core } from '../src/core/arena.js';
-import { CounterRandom } from '../src/core/rng.js';
+import { Core } from '../../src/core/arena.js';
+import { CounterRandom } from '../../src/core/rng.js';
 import {
   factoredGram,
   perSampleGradientGram,
-  referenceFactoredGram,
   type CsrInput,
   type FactoredLayer,
-} from '../src/qdg/factored-gram.js';
-import { Mlp } from '../src/train/model.js';
-import { cosineFromGram, gramFromNpy, referenceCosine } from '../src/qdg/gram.js';
-import { writeNpy } from '../src/io/npy.js';
+} from '../../src/qdg/factored-gram.js';
+import { Mlp } from '../../src/train/model.js';
+import { cosineFromGram } from '../../src/qdg/gram.js';
+import { referenceCosine, referenceFactoredGram } from '../../src/qdg/reference.js';
+import { gramFromNpy } from '../../src/qdg/sources/npy.js';
+import { writeNpy } from '../../src/io/npy.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 // Data of the k-means tests (test/kmeans.test.ts, test/kmeans-gram.test.ts): seeded Gaussians and blobs.
-import { CounterRandom } from '../src/core/rng.js';
+import { CounterRandom } from '../../src/core/rng.js';
 
 /** n independent N(0, 1) values. */
 export function gaussians(n: number, seed: number): Float64Array {

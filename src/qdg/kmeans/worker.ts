@@ -1,28 +1,13 @@
-// A helper thread of kmeans (./kmeans-parallel.ts): keeps one Wasm core, and for each job claims restarts
+// A helper thread of kmeans (./threads.ts): keeps one Wasm core, and for each job claims restarts
 // from the shared counter until none is left, then posts the best of them (with the inertia trace of every
 // restart it ran) on the job's port and raises its flag, which the waiting thread reads with Atomics.
-// On the Gram route it keeps one Gram matrix (./kmeans-gram.ts) at the bottom of its core for the store id
+// On the Gram route it keeps one Gram matrix (./gram.ts) at the bottom of its core for the store id
 // of the latest job, extended by the columns of later jobs of that id, replaced for a new id.
 import { parentPort } from 'node:worker_threads';
-import type { MessagePort } from 'node:worker_threads';
-import { Core } from '../core/arena.js';
-import { kmeansRestarts } from './kmeans.js';
-import type { KMeansSettings } from './kmeans.js';
-import { createGramStore, type GramStore } from './kmeans-gram.js';
-
-export interface KMeansJob {
-  data: Float64Array;
-  settings: KMeansSettings;
-  /**
-   * Int32Array over a SharedArrayBuffer: [0] the next restart to claim, [1 + w] the state of helper w
-   * (0 not started, 2 running, 1 done, 3 not needed).
-   */
-  shared: SharedArrayBuffer;
-  helper: number;
-  port: MessagePort;
-  /** Record the (restart, iteration, inertia) trace for the caller's onIteration. */
-  trace: boolean;
-}
+import { Core } from '../../core/arena.js';
+import { kmeansRestarts } from './restarts.js';
+import { createGramStore } from './gram.js';
+import type { GramStore, KMeansJob, KMeansSettings } from './types.js';
 
 let core: Core | undefined;
 /** The core's allocator position below any Gram matrix. */

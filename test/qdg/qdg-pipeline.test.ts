@@ -4,16 +4,19 @@ import { inflateSync } from 'node:zlib';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getCore } from '../src/core/arena.js';
-import { loadRunSource, planRunSource } from '../src/qdg/run-source.js';
-import { DEFAULT_RUN, type RunConfig } from '../src/train/config.js';
-import { Trainer } from '../src/train/trainer.js';
-import { saveRunWeights } from '../src/train/weights.js';
-import { blockMeans, cmrmap, crc32, encodePng, similarityPng } from '../src/qdg/similarity-image.js';
-import { Core } from '../src/core/arena.js';
-import { ConfigError } from '../src/core/errors.js';
-import { orderByCluster, spectralClusterings, validateClusterCounts } from '../src/qdg/pipeline.js';
-import { toyAffinity, toyPoints } from '../src/qdg/toy.js';
+import { getCore } from '../../src/core/arena.js';
+import { loadRunSource, planRunSource } from '../../src/qdg/sources/run.js';
+import { DEFAULT_RUN, type RunConfig } from '../../src/train/config.js';
+import { Trainer } from '../../src/train/trainer.js';
+import { saveRunWeights } from '../../src/train/weights.js';
+import { blockMeans, cmrmap, crc32, encodePng, similarityPng } from '../../src/qdg/similarity-image.js';
+import { Core } from '../../src/core/arena.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { orderByCluster, spectralClusterings } from '../../src/qdg/pipeline.js';
+import { qdgConfig } from '../../src/qdg/config.js';
+import { matrixSource, planQdg, runQdg } from '../../src/qdg/run.js';
+import { PAPER_ALPHA_N, PAPER_CLUSTER_COUNTS } from '../../src/qdg/rank-frequency.js';
+import { toyAffinity, toyPoints } from '../../src/qdg/toy.js';
 
 describe('similarity picture', () => {
   it('CRC-32 of "123456789" is the standard check value', () => {
@@ -127,17 +130,15 @@ describe('spectral clustering pipeline', () => {
     const { A, labels } = plantedAffinity(sizes, 7);
     const S = labels.length;
     const mark = core.mark();
-    const ptr = core.allocF32(S * S);
-    core.f32(ptr, S * S).set(A);
     const stages: string[] = [];
-    const result = spectralClusterings(core, ptr, S, {
-      clusters: [7, 3, 7, 12],
-      nInit: 5,
-      seed: 1,
-      trueLabels: labels,
-      onProgress: (stage) => stages.push(stage),
-    });
-    core.release(mark);
+    // the one entry, runQdg, over a matrix held by the caller (as a page would)
+    const { analysis: result } = runQdg(
+      matrixSource(Float32Array.from(A), S, 'affinity', labels),
+      { clusters: [7, 3, 7, 12], nInit: 5, seed: 1 },
+      (stage) => stages.push(stage),
+      core,
+    );
+    expect(core.mark()).toBe(mark); // every Wasm byte released
     expect(result.clusterings.map((c) => c.K)).toEqual([3, 7, 12]);
     const k7 = result.clusterings[1];
     expect(k7.sizes).toEqual(sizes);
@@ -165,19 +166,44 @@ describe('spectral clustering pipeline', () => {
       const mark = core.mark();
       const ptr = core.allocF32(S * S);
       core.f32(ptr, S * S).set(A);
-      const r = spectralClusterings(core, ptr, S, { clusters: [4, 8], nInit: 3, seed: 9 });
+      const r = spectralClusterings(core, ptr, qdgConfig({ clusters: [4, 8], nInit: 3, seed: 9 }, S));
       core.release(mark);
       return r.clusterings.map((c) => Array.from(c.labels));
     };
     expect(run()).toEqual(run());
   });
 
-  it('rejects bad cluster counts with a ConfigError', () => {
-    expect(() => validateClusterCounts([], 10)).toThrow(ConfigError);
-    expect(() => validateClusterCounts([1], 10)).toThrow(ConfigError);
-    expect(() => validateClusterCounts([10], 10)).toThrow(ConfigError);
-    expect(() => validateClusterCounts([2.5], 10)).toThrow(ConfigError);
-    expect(validateClusterCounts([5, 2, 5], 10)).toEqual([2, 5]);
+  it('qdgConfig: one check of the cluster counts, one wording, and the defaults worked out once', () => {
+    const bad = /^--clusters values must be integers in \[2, 9\] for 10 samples, got /;
+    expect(() => qdgConfig({ clusters: [] }, 10)).toThrow(ConfigError);
+    for (const K of [1, 10, 11, 2.5]) {
+      expect(() => qdgConfig({ clusters: [5, K] }, 10)).toThrow(ConfigError);
+      expect(() => qdgConfig({ clusters: [5, K] }, 10)).toThrow(bad);
+    }
+    const c = qdgConfig({ clusters: [5, 2, 5] }, 10);
+    expect(c.clusters).toEqual([2, 5]);
+    expect(c.maxClusters).toBe(5);
+    expect(c.nInit).toBe(30);
+    expect(c.seed).toBe(0);
+    expect(c.alphaN).toBe(PAPER_ALPHA_N);
+    expect(qdgConfig({}, 10, 0.4).alphaN).toBe(0.4); // the source's alpha_N
+    expect(qdgConfig({ alphaN: 0.2 }, 10, 0.4).alphaN).toBe(0.2); // the user's wins
+    // the paper's window for S = 10,000 and the paper's cluster counts
+    const paper = qdgConfig({ clusters: 'paper' }, 10_000);
+    expect(paper.clusters).toEqual(PAPER_CLUSTER_COUNTS);
+    expect(paper.window).toEqual({ first: 101, last: 1000 });
+    // the window shrinks to the largest K; defaults span 10..S/7
+    expect(qdgConfig({ clusters: [12] }, 200).window).toEqual({ first: 1, last: 8 });
+    expect(qdgConfig({}, 700).clusters.at(-1)).toBe(100);
+    expect(() => qdgConfig({ window: { first: 5, last: 5 } }, 100)).toThrow(/--window/);
+  });
+
+  it('planQdg refuses K >= S before any work, with the same line for every source', () => {
+    const S = 12;
+    const source = matrixSource(new Float32Array(S * S).fill(0.5), S, 'affinity');
+    expect(() => planQdg(source, { clusters: [3, 12] }, core)).toThrow(
+      '--clusters values must be integers in [2, 11] for 12 samples, got 12',
+    );
   });
 
   it('orders samples by cluster size, largest first, then by index', () => {
@@ -191,7 +217,9 @@ describe('spectral clustering pipeline', () => {
     expect(S).toBeLessThanOrEqual(400);
     expect(pts.counts.filter((n) => n > 0).length).toBe(8);
     const ptr = toyAffinity(core, pts);
-    const r = spectralClusterings(core, ptr, S, { clusters: [8], nInit: 5, seed: 0, trueLabels: pts.labels });
+    const r = spectralClusterings(core, ptr, qdgConfig({ clusters: [8], nInit: 5, seed: 0 }, S), {
+      trueLabels: pts.labels,
+    });
     core.release(mark);
     expect(r.clusterings[0].ari).toBeGreaterThan(0.95);
   });

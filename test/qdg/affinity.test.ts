@@ -3,10 +3,12 @@ import fc from 'fast-check';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Core } from '../src/core/arena.js';
-import { ConfigError } from '../src/core/errors.js';
-import { writeNpy } from '../src/io/npy.js';
-import { angularAffinity, referenceAngularAffinity, similarityFromNpy } from '../src/qdg/affinity.js';
+import { Core } from '../../src/core/arena.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { writeNpy } from '../../src/io/npy.js';
+import { angularAffinity } from '../../src/qdg/affinity.js';
+import { referenceAngularAffinity } from '../../src/qdg/reference.js';
+import { similarityFromNpy } from '../../src/qdg/sources/npy.js';
 
 const core = new Core();
 const dir = mkdtempSync(join(tmpdir(), 'quanta-aff-'));

@@ -5,77 +5,10 @@
 // eigenvectors of the m x m matrix (m about 2.5 K): tridiagonalEigenvectors finds them by inverse iteration in
 // O(K m) instead of QL's O(m^3) for all of them (about 70 CPU-s at m = 3839).
 //
-// tridiagonalQL is the plain TypeScript twin of the Wasm kernel tridiag_ql (assembly/lanczos.ts), statement
-// for statement; symmetricTridiagonalEigen is the convenient form (sorted values, eigenvectors as columns)
-// and runs the Wasm kernel when a Core is given.
-import type { Core } from '../core/arena.js';
-
-/**
- * In place: d (f64[n]) becomes the eigenvalues (unsorted); e (f64[n], e[i] couples i and i+1) is destroyed;
- * zt (f64[n * R], zt[i*R + k] = Z[k][i]) has the rotations applied to its R tracked rows.
- * Returns -1 on success or the index of an eigenvalue that did not converge in 60 sweeps.
- */
-export function tridiagonalQL(
-  d: Float64Array,
-  e: Float64Array,
-  zt: Float64Array,
-  n: number,
-  R: number,
-): number {
-  if (n <= 1) return -1;
-  e[n - 1] = 0;
-  for (let l = 0; l < n; l++) {
-    let iter = 0;
-    for (;;) {
-      let m = l;
-      for (; m < n - 1; m++) {
-        const dd = Math.abs(d[m]) + Math.abs(d[m + 1]);
-        if (Math.abs(e[m]) + dd === dd) break;
-      }
-      if (m === l) break;
-      if (iter++ === 60) return l;
-      const dl = d[l];
-      const el = e[l];
-      let g = (d[l + 1] - dl) / (2 * el);
-      let r = pythag(g, 1);
-      g = d[m] - dl + el / (g + (g >= 0 ? r : -r));
-      let s = 1;
-      let c = 1;
-      let p = 0;
-      let underflow = false;
-      for (let i = m - 1; i >= l; i--) {
-        const f = s * e[i];
-        const b = c * e[i];
-        r = pythag(f, g);
-        e[i + 1] = r;
-        if (r === 0) {
-          d[i + 1] -= p;
-          e[m] = 0;
-          underflow = true;
-          break;
-        }
-        s = f / r;
-        c = g / r;
-        g = d[i + 1] - p;
-        r = (d[i] - g) * s + 2 * c * b;
-        p = s * r;
-        d[i + 1] = g + p;
-        g = c * r - b;
-        for (let k = 0; k < R; k++) {
-          const a = zt[i * R + k];
-          const z = zt[(i + 1) * R + k];
-          zt[(i + 1) * R + k] = s * a + c * z;
-          zt[i * R + k] = c * a - s * z;
-        }
-      }
-      if (underflow) continue;
-      d[l] = dl - p;
-      e[l] = g;
-      e[m] = 0;
-    }
-  }
-  return -1;
-}
+// symmetricTridiagonalEigen is the convenient form of the Wasm kernel tridiag_ql (assembly/lanczos.ts): sorted
+// values, eigenvectors as columns. Its plain TypeScript twin, statement for statement, is
+// referenceTridiagonalQL in ./reference.ts (a test oracle, passed here as `ql` by the tests).
+import type { Core } from '../../core/arena.js';
 
 export interface TridiagonalEigen {
   /** The eigenvalues, in the order asked for. */
@@ -89,12 +22,19 @@ export interface TridiagonalEigen {
 /**
  * Eigen-decomposition of the symmetric tridiagonal matrix with diagonal `diag` (length n) and off-diagonal
  * `offDiag` (length >= n - 1, offDiag[i] couples i and i+1). `track` = 'vectors' (all eigenvectors),
- * 'bottom' (last components only, O(n^2)) or 'none'. With a Core the QL sweeps run in Wasm.
+ * 'bottom' (last components only, O(n^2)) or 'none'. The QL sweeps run in Wasm on `core` (or in `ql`).
  */
 export function symmetricTridiagonalEigen(
   diag: ArrayLike<number>,
   offDiag: ArrayLike<number>,
-  opts: { track?: 'vectors' | 'bottom' | 'none'; order?: 'ascending' | 'descending'; core?: Core } = {},
+  opts: {
+    track?: 'vectors' | 'bottom' | 'none';
+    order?: 'ascending' | 'descending';
+    /** The Core whose tridiag_ql kernel runs the QL sweeps. */
+    core?: Core;
+    /** Instead of the kernel: a twin with its signature (the tests pass referenceTridiagonalQL). */
+    ql?: (d: Float64Array, e: Float64Array, zt: Float64Array, n: number, R: number) => number;
+  },
 ): TridiagonalEigen {
   const n = diag.length;
   const track = opts.track ?? 'vectors';
@@ -122,8 +62,10 @@ export function symmetricTridiagonalEigen(
     } finally {
       core.release(mark);
     }
+  } else if (opts.ql) {
+    failed = opts.ql(d, e, zt, n, R);
   } else {
-    failed = tridiagonalQL(d, e, zt, n, R);
+    throw new RangeError('quanta: symmetricTridiagonalEigen needs a core (or a ql twin)');
   }
   if (failed >= 0) throw new Error(`quanta: tridiagonal QL did not converge (eigenvalue ${failed} of ${n})`);
   const order = sortedOrder(d, opts.order ?? 'ascending');
@@ -147,19 +89,6 @@ export function sortedOrder(values: ArrayLike<number>, order: 'ascending' | 'des
   const sign = order === 'ascending' ? 1 : -1;
   idx.sort((a, b) => sign * (values[a] - values[b]) || a - b);
   return idx;
-}
-
-/** sqrt(a^2 + b^2) without overflow, as assembly/lanczos.ts pythag() (so both round identically). */
-function pythag(a: number, b: number): number {
-  const x = Math.abs(a);
-  const y = Math.abs(b);
-  if (x > y) {
-    const t = y / x;
-    return x * Math.sqrt(1 + t * t);
-  }
-  if (y === 0) return 0;
-  const t = x / y;
-  return y * Math.sqrt(1 + t * t);
 }
 
 export interface TridiagonalVectors {
