@@ -12,7 +12,7 @@ import { parseWindow } from '../qdg/rank-frequency.js';
 import { qdgSummary } from '../qdg/report.js';
 import { planQdg, runQdg } from '../qdg/run.js';
 import { parseFloatOption, parseIntOption } from './common.js';
-import { parseClusters, stageProgress } from './qdg-options.js';
+import { parseClusters, parseInteger, parseNumber, stageProgress } from './qdg-options.js';
 
 export { LM_QDG_SAMPLES };
 
@@ -62,10 +62,10 @@ export function registerLmQdgOptions(cmd: Command): Command {
     .option(
       '--n-init <int>',
       'k-means restarts per K (the paper: 30)',
-      parseIntOption('--n-init', 1, 10_000),
+      parseInteger('--n-init'),
       DEFAULT_N_INIT,
     )
-    .option('--seed <int>', 'seed of the eigensolver and k-means', parseIntOption('--seed', 0), 0)
+    .option('--seed <int>', 'seed of the eigensolver and k-means', parseInteger('--seed'), 0)
     .option(
       '--window <a:b>',
       'ranks of the envelope fit (default [round(S/100)+1, round(S/10)], shrunk to [.., round(2K/3)] ' +
@@ -74,7 +74,7 @@ export function registerLmQdgOptions(cmd: Command): Command {
     .option(
       '--alpha-n <num>',
       "alpha_N of the predicted slope -(1 + alpha_N) (default: the family's mean-loss scaling exponent)",
-      parseFloatOption('--alpha-n', 0),
+      parseNumber('--alpha-n'),
     )
     .option(
       '--show-clusters <int>',

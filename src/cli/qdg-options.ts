@@ -1,5 +1,5 @@
 // What the QDG commands share (`quanta qdg`, `quanta lm qdg`, `quanta toy-clusters`): the syntax of
-// --clusters and --window, and progress bars per stage. Only syntax here: the values are checked once, against
+// --clusters, --n-init, --seed and --alpha-n, and progress bars per stage. Only syntax here: the values are checked once, against
 // the number of samples, by qdgConfig (src/qdg/config.ts), with one error message for every command.
 import { InvalidArgumentError } from 'commander';
 import type { QdgStage } from '../qdg/pipeline.js';
@@ -15,6 +15,28 @@ export function parseClusters(value: string): number[] | 'paper' {
     );
   }
   return parts.map(Number);
+}
+
+/** An integer option's syntax (its range is qdgConfig's): `--n-init`, `--seed`. */
+export function parseInteger(name: string): (value: string) => number {
+  return (value: string) => {
+    const x = Number(value);
+    if (!/^-?\d+(e\d+)?$/i.test(value.trim()) || !Number.isSafeInteger(x)) {
+      throw new InvalidArgumentError(`${name} must be an integer, got '${value}'`);
+    }
+    return x;
+  };
+}
+
+/** A number option's syntax (its range is qdgConfig's): `--alpha-n`. */
+export function parseNumber(name: string): (value: string) => number {
+  return (value: string) => {
+    const x = Number(value);
+    if (value.trim() === '' || !Number.isFinite(x)) {
+      throw new InvalidArgumentError(`${name} must be a number, got '${value}'`);
+    }
+    return x;
+  };
 }
 
 /** Progress bars per stage on stderr (a new bar when the stage changes); silent with `quiet`. */

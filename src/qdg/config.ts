@@ -21,6 +21,8 @@ import {
 
 /** k-means restarts per K: sklearn SpectralClustering's n_init = 30, as the paper (SPEC.md 4.1 item 9). */
 export const DEFAULT_N_INIT = 30;
+/** The most k-means restarts per K accepted (beyond it the result no longer changes, only the time). */
+export const MAX_N_INIT = 10_000;
 
 /** What a user may give; every field optional (the defaults are below, each with its reason). */
 export interface QdgOptions {
@@ -89,15 +91,21 @@ export function qdgConfig(options: QdgOptions, samples: number, sourceAlphaN?: n
   const clusters = clusterCounts(options.clusters, samples);
   const maxClusters = clusters[clusters.length - 1];
   const nInit = options.nInit ?? DEFAULT_N_INIT;
-  require(Number.isInteger(nInit) && nInit >= 1, `--n-init must be an integer >= 1, got ${nInit}`);
+  require(Number.isInteger(nInit) &&
+    nInit >= 1 &&
+    nInit <= MAX_N_INIT, `--n-init must be an integer in [1, ${MAX_N_INIT}], got ${nInit}`);
   const seed = options.seed ?? 0;
-  require(Number.isSafeInteger(seed) && seed >= 0, `--seed must be an integer >= 0, got ${seed}`);
+  require(Number.isSafeInteger(seed) &&
+    seed >= 0, `--seed must be an integer in [0, ${Number.MAX_SAFE_INTEGER}], got ${seed}`);
   const window = options.window ?? capWindowToClusters(defaultEnvelopeWindow(samples), maxClusters);
   if (!(Number.isInteger(window.first) && window.first >= 1 && window.last > window.first)) {
     throw new ConfigError(`--window must satisfy 1 <= a < b, got ${window.first}:${window.last}`);
   }
+  if (options.alphaN !== undefined) {
+    require(Number.isFinite(options.alphaN) &&
+      options.alphaN >= 0, `--alpha-n must be a number >= 0, got ${options.alphaN}`);
+  }
   const alphaN = options.alphaN ?? sourceAlphaN ?? PAPER_ALPHA_N;
-  require(Number.isFinite(alphaN), `--alpha-n must be a finite number, got ${alphaN}`);
   return {
     samples,
     clusters,

@@ -55,9 +55,12 @@ export interface SpectralEmbeddingOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Wasm bytes work space the embedding needs beside the S x S f32 affinity (Lanczos basis, Ritz vectors). */
+/**
+ * Wasm bytes of work space the embedding needs beside the S x S f32 affinity: the eigensolver's (its plans,
+ * ./eigen/lanczos.ts); the degrees, scaling and sign flips live in JavaScript arrays.
+ */
 export function embeddingWorkBytes(S: number, K: number): number {
-  return lanczosBytes(S, K, defaultLanczosSteps(S, K)) + 4 * S * 8;
+  return lanczosBytes(S, K, defaultLanczosSteps(S, K));
 }
 
 /** Wasm bytes a spectral embedding of S samples into K columns needs in all: matrix + basis + work. */

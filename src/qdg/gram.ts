@@ -6,9 +6,24 @@
 // Accumulation is f32 (see assembly/syrk.ts): the S x S matrix in f64 would not fit Wasm's 4 GiB at
 // S = 20,000, and the reference computes it with f32 torch matmuls too.
 import type { Core } from '../core/arena.js';
+import type { BufferPlan } from '../core/buffers.js';
 
 /** Default bytes of one column block of A in Wasm memory. */
 export const DEFAULT_BLOCK_BYTES = 64 * 2 ** 20;
+
+/** Columns of A in one block: as many as `blockBytes` holds for S rows of f32 (at least 1, at most P). */
+export function gramBlockColumns(S: number, P: number, blockBytes = DEFAULT_BLOCK_BYTES): number {
+  return Math.max(1, Math.min(P, Math.floor(blockBytes / (4 * S))));
+}
+
+/** The dense route's scratch beside the S x S Gram: one S x blockCols block of A, f32. */
+export function gradientBlockPlan(
+  S: number,
+  P: number,
+  blockBytes = DEFAULT_BLOCK_BYTES,
+): BufferPlan<'block'> {
+  return [{ name: 'block', bytes: 4 * S * gramBlockColumns(S, P, blockBytes) }];
+}
 
 /**
  * G += A A^T into the f32 S x S matrix at gramPtr from an S x cols block of A (row stride `ld` floats) at

@@ -2,18 +2,28 @@
 // before any work starts"): the S x S matrix, the source's own buffers, and the clustering's working set (the
 // embedding for the largest K, then k-means). A run that does not fit is refused with the largest S that does.
 import { formatBytes, type Core } from '../core/arena.js';
+import { planBytes, type BufferPlan } from '../core/buffers.js';
 import { ConfigError } from '../core/errors.js';
 import { embeddingWorkBytes } from './embedding.js';
+import { kmeansBytes } from './kmeans/plan.js';
+
+/** The matrix every QDG run holds from its source to its end: f32 S x S (similarities, then the affinity). */
+export function qdgMatrixPlan(S: number): BufferPlan<'matrix'> {
+  return [{ name: 'matrix', bytes: 4 * S * S }];
+}
 
 /**
- * Bytes of Wasm memory a QDG run over S samples needs: the S x S matrix, plus the larger of the source's
- * scratch (`sourceScratch`, e.g. a block of gradients) and the clustering's working set (the embedding for
- * the largest K and k-means's columns, centres and distances, with a margin).
+ * Bytes of Wasm memory a QDG run over S samples needs, from the plans its stages allocate: the S x S matrix,
+ * plus the largest of the stages that follow one another over it: the source's scratch (`sourceScratch`, e.g.
+ * a block of gradients), the spectral embedding for the largest K (./eigen/lanczos.ts), and k-means at the
+ * largest K on its bounded route (./kmeans/plan.ts; the Gram route is taken only when its matrix fits in
+ * what is left, checked where it is made).
  */
 export function qdgBytes(S: number, maxK: number, sourceScratch = 0): number {
-  const matrix = S * S * 4;
-  const kmeansWork = 8 * (S * maxK + 2 * maxK * maxK + 4 * S + 256 * maxK) + (1 << 20);
-  return matrix + Math.max(sourceScratch, embeddingWorkBytes(S, maxK) + kmeansWork);
+  return (
+    planBytes(qdgMatrixPlan(S)) +
+    Math.max(sourceScratch, embeddingWorkBytes(S, maxK), kmeansBytes(S, maxK, maxK, 'bounded'))
+  );
 }
 
 /** The largest S (<= upper) whose qdgBytes fits in `available` bytes. */

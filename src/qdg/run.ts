@@ -11,7 +11,8 @@
 // outputs to disk in ./write.ts (Node only); a page builds a source from arrays (matrixSource).
 import { getCore, type Core } from '../core/arena.js';
 import { qdgConfig, type QdgConfig, type QdgOptions } from './config.js';
-import { requireQdgMemory } from './memory.js';
+import { allocatePlan } from '../core/buffers.js';
+import { qdgMatrixPlan, requireQdgMemory } from './memory.js';
 import {
   affinityFromCosine,
   spectralClusterings,
@@ -134,7 +135,7 @@ export function matrixSource(
   return {
     samples,
     load(core) {
-      const matrixPtr = core.allocF32(samples * samples);
+      const { matrix: matrixPtr } = allocatePlan(core, qdgMatrixPlan(samples));
       core.f32(matrixPtr, samples * samples).set(matrix);
       return { matrixPtr, isAffinity: kind === 'affinity', trueLabels };
     },

@@ -19,6 +19,8 @@ import { require, requireInt, requireNumber } from '../core/errors.js';
 import { seedKey, Stream } from '../core/rng.js';
 import { mirrorGram, syrkAccumulate } from './gram.js';
 import type { QdgSource } from './run.js';
+import { allocatePlan, planBytes, type BufferPlan } from '../core/buffers.js';
+import { qdgMatrixPlan } from './memory.js';
 
 /** A in n_i = floor(A / i^alpha) (paper: 1000). */
 export const TOY_POINTS_SCALE = 1000;
@@ -86,6 +88,14 @@ function gaussiansFromUniforms(u: Float64Array, out: Float64Array): void {
   }
 }
 
+/** The buffers of the toy's points: S x d f32 unit rows, and one row of 2d f64 uniforms for Box-Muller. */
+export function toyPointsPlan(S: number, d: number): BufferPlan<'points' | 'uniforms'> {
+  return [
+    { name: 'points', bytes: 4 * S * d },
+    { name: 'uniforms', bytes: 8 * 2 * d },
+  ];
+}
+
 /**
  * Draws the toy's points (of a configuration validateToy accepted) into Wasm memory (f32 S x d, rows unit-normalised). Allocates on `core`; the caller
  * releases with core.mark()/release() when done.
@@ -95,8 +105,7 @@ export function toyPoints(core: Core, c: ToyConfig): ToyPoints {
   const samples = counts.reduce((a, b) => a + b, 0);
   const d = c.d;
   const [seedLo, seedHi] = seedKey(c.seed);
-  const pointsPtr = core.allocF32(samples * d);
-  const uniformPtr = core.allocF64(2 * d);
+  const { points: pointsPtr, uniforms: uniformPtr } = allocatePlan(core, toyPointsPlan(samples, d));
   const fill = (c1: number, row: number): Float64Array => {
     core.kernels.rng_fill_uniform(uniformPtr, 2 * d, seedLo, seedHi, Stream.toy, c1, 2 * d * row);
     return core.f64(uniformPtr, 2 * d);
@@ -171,12 +180,12 @@ export function toySource(c: ToyConfig): QdgSource {
   const S = toySamples(c.subtasks, c.alpha, c.scale);
   return {
     samples: S,
-    // the points (f32 S x d) and one row of uniforms (f64 2d), freed before the clustering
-    scratchBytes: 4 * S * c.d + 16 * c.d,
+    // the points, freed before the clustering
+    scratchBytes: planBytes(toyPointsPlan(S, c.d)),
     alphaN: c.alpha - 1,
     load(core, timing) {
       const t0 = performance.now();
-      const affinityPtr = core.allocF32(S * S);
+      const { matrix: affinityPtr } = allocatePlan(core, qdgMatrixPlan(S));
       const pointsMark = core.mark();
       const points = toyPoints(core, c);
       toyAffinityInto(core, points, affinityPtr);

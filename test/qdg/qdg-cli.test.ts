@@ -135,7 +135,14 @@ describe('quanta qdg: bad input exits 2, one line, nothing written', () => {
       [['qdg', '--similarity', sim], /--out/],
       [['toy-clusters', '--alpha', '0', '--out', out], /--alpha/],
       [['toy-clusters', '--sigma', '-1', '--out', out], /--sigma/],
-      [['toy-clusters', '--subtasks', '3', '--scale', '4', '--clusters', '10', '--out', out], /clusters/],
+      [
+        ['toy-clusters', '--subtasks', '3', '--scale', '4', '--clusters', '10', '--out', out],
+        /--clusters values must be integers in \[2, 6\] for 7 samples, got 10/,
+      ],
+      [
+        ['toy-clusters', '--clusters', '10,x', '--out', out],
+        /--clusters must be 'paper' or a comma-separated/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await cli(args);

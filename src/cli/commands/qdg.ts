@@ -23,7 +23,7 @@ import { adjustedRandIndex } from '../../qdg/metrics.js';
 import { checkOutputFolder } from '../../io/output.js';
 import { parseFloatOption, parseIntOption, runCommand } from '../common.js';
 import { lmQdgCommand, LM_QDG_SAMPLES } from '../lm-qdg.js';
-import { parseClusters, stageProgress } from '../qdg-options.js';
+import { parseClusters, parseInteger, parseNumber, stageProgress } from '../qdg-options.js';
 
 interface QdgCliOptions {
   run?: string;
@@ -209,10 +209,10 @@ export function registerQdg(program: Command): void {
     .option(
       '--n-init <int>',
       'k-means restarts per K (the paper: 30)',
-      parseIntOption('--n-init', 1, 10_000),
+      parseInteger('--n-init'),
       DEFAULT_N_INIT,
     )
-    .option('--seed <int>', 'seed of the eigensolver start and of k-means++', parseIntOption('--seed', 0), 0)
+    .option('--seed <int>', 'seed of the eigensolver start and of k-means++', parseInteger('--seed'), 0)
     .option(
       '--window <a:b>',
       'ranks of the envelope fit (default [round(S/100)+1, round(S/10)], the paper 101..1000 of 10,000; ' +
@@ -221,7 +221,7 @@ export function registerQdg(program: Command): void {
     .option(
       '--alpha-n <num>',
       'alpha_N of the predicted slope -(1 + alpha_N) (default 0.083, the LLM value; --run: the run alpha)',
-      parseFloatOption('--alpha-n', 0),
+      parseNumber('--alpha-n'),
     )
     .option('--save-affinity', 'also write the affinity matrix as affinity.npy (f32 S x S)')
     .option('--save-embedding', 'also write the spectral embedding as embedding.npy (f64 S x Kmax)')

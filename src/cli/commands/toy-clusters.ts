@@ -24,7 +24,7 @@ import {
   type ToyConfig,
 } from '../../qdg/toy.js';
 import { parseFloatOption, parseIntOption, parseListOption, runCommand } from '../common.js';
-import { parseClusters, stageProgress } from '../qdg-options.js';
+import { parseClusters, parseInteger, stageProgress } from '../qdg-options.js';
 
 interface ToyCliOptions {
   alpha: number[];
@@ -228,10 +228,10 @@ export function registerToyClusters(program: Command): void {
     .option(
       '--n-init <int>',
       'k-means restarts per K (sklearn default 10)',
-      parseIntOption('--n-init', 1, 10_000),
+      parseInteger('--n-init'),
       TOY_N_INIT,
     )
-    .option('--seed <int>', 'seed of the points, the eigensolver and k-means', parseIntOption('--seed', 0), 0)
+    .option('--seed <int>', 'seed of the points, the eigensolver and k-means', parseInteger('--seed'), 0)
     .option(
       '--window <a:b>',
       'ranks of the envelope fit (default [round(S/100)+1, round(S/10)], shrunk to [.., round(2K/3)] ' +

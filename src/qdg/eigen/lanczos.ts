@@ -39,7 +39,8 @@ import { alignUp, MemoryLimitError, formatBytes } from '../../core/arena.js';
 import { MAX_MEMORY_BYTES } from '../../core/wasm.js';
 import { CounterRandom, Stream } from '../../core/rng.js';
 import { assertInt } from '../../core/errors.js';
-import { symmetricTridiagonalEigen, tridiagonalEigenvectors } from './tridiagonal.js';
+import { allocatePlan, planBytes, type BufferPlan } from '../../core/buffers.js';
+import { symmetricTridiagonalEigen, tridiagonalBytes, tridiagonalEigenvectors } from './tridiagonal.js';
 
 export interface EigenResult {
   /** The K largest algebraic eigenvalues, descending. */
@@ -90,13 +91,53 @@ export function basisStride(S: number): number {
   return alignUp(S, 8);
 }
 
-/** Wasm bytes that largestEigenpairs allocates beside the matrix, for m steps (peak, with alignment slack). */
-export function lanczosBytes(S: number, K: number, m = defaultLanczosSteps(S, K)): number {
+/**
+ * The buffers of the Lanczos iteration for m steps over S rows: the basis (m x ld f64, ld = basisStride(S))
+ * and its f32 copy (m x alignUp(S, 16)), the new direction, the Gram-Schmidt coefficients, a scalar, and (with
+ * a diagonal scaling) the scaled vector.
+ */
+export function lanczosPlan(
+  S: number,
+  m: number,
+  scaled: boolean,
+): BufferPlan<'basis' | 'basis32' | 'direction' | 'coefficients' | 'scalar' | 'scaled'> {
   const ld = basisStride(S);
-  const basis = m * ld * 8 + m * alignUp(S, 16) * 4; // f64 basis and its f32 copy
-  const vectors = 4 * S * 8 + 4 * m * 8;
-  const finish = m * K * 8 + Math.max(m * m * 8 + 3 * m * 8, S * K * 8 + 16 * S * 8);
-  return basis + vectors + finish + 64 * 16;
+  return [
+    { name: 'basis', bytes: 8 * m * ld },
+    { name: 'basis32', bytes: 4 * m * alignUp(S, 16) },
+    { name: 'direction', bytes: 8 * ld },
+    { name: 'coefficients', bytes: 8 * m },
+    { name: 'scalar', bytes: 16 },
+    { name: 'scaled', bytes: scaled ? 8 * ld : 0 },
+  ];
+}
+
+/** The Ritz vectors y = V s: the coefficients s (m x K f64) and the vectors (S x K f64). */
+export function ritzPlan(S: number, K: number, m: number): BufferPlan<'coefficients' | 'vectors'> {
+  return [
+    { name: 'coefficients', bytes: 8 * m * K },
+    { name: 'vectors', bytes: 8 * S * K },
+  ];
+}
+
+/** The explicit residual check: eight Ritz vectors and their products with the matrix (S x 8 f64 each). */
+export function residualPlan(S: number): BufferPlan<'block' | 'product'> {
+  return [
+    { name: 'block', bytes: 8 * 8 * S },
+    { name: 'product', bytes: 8 * 8 * S },
+  ];
+}
+
+/**
+ * Peak Wasm bytes that largestEigenpairs allocates beside the matrix for m steps, from the same plans it
+ * allocates: the iteration's buffers, then the larger of the tridiagonal work (convergence checks and Ritz
+ * coefficients) and the Ritz vectors with the residual check.
+ */
+export function lanczosBytes(S: number, K: number, m = defaultLanczosSteps(S, K)): number {
+  return (
+    planBytes(lanczosPlan(S, m, true)) +
+    Math.max(tridiagonalBytes(m, K), planBytes(ritzPlan(S, K, m)) + planBytes(residualPlan(S)))
+  );
 }
 
 /**
@@ -132,13 +173,12 @@ export function largestEigenpairs(
   try {
     const ld = basisStride(S);
     const rowBytes = ld * 8;
-    const V = core.allocF64(mMax * ld); // basis rows v_0 .. v_{m-1}
     const ld32 = alignUp(S, 16);
-    const V32 = core.allocF32(mMax * ld32); // the same rows rounded to f32, for the reorthogonalising subtraction
-    const w = core.allocF64(ld); // the new direction
-    const h = core.allocF64(mMax); // Gram-Schmidt coefficients
-    const scalar = core.allocF64(2);
-    const scaled = opts.scale ? core.allocF64(ld) : 0;
+    // V: basis rows v_0 .. v_{m-1}; V32: the same rows rounded to f32, for the reorthogonalising subtraction;
+    // w: the new direction; h: Gram-Schmidt coefficients
+    const buffers = allocatePlan(core, lanczosPlan(S, mMax, opts.scale !== undefined));
+    const { basis: V, basis32: V32, direction: w, coefficients: h, scalar } = buffers;
+    const scaled = opts.scale ? buffers.scaled : 0;
     const scale = opts.scale;
     if (scale && scale.length !== S)
       throw new RangeError(`quanta: scale has length ${scale.length}, not ${S}`);
@@ -259,9 +299,8 @@ export function largestEigenpairs(
     // y = V s. (Only if inverse iteration misses its residual bound: all of T's eigenvectors by QL.)
     const values = ritzValues(alpha, beta, m, K, core);
     const coefficients = ritzCoefficients(alpha, beta, m, values, core);
-    const Y = core.allocF64(m * K);
+    const { coefficients: Y, vectors: out } = allocatePlan(core, ritzPlan(S, K, m));
     core.f64(Y, m * K).set(coefficients);
-    const out = core.allocF64(S * K);
     // In chunks of rows: a Wasm call runs in the tier it started in, so many short calls let the engine
     // switch to optimised code after the first few (one call over all S rows stays in baseline code).
     for (let i0 = 0; i0 < S; i0 += RITZ_ROWS) {
@@ -343,8 +382,7 @@ function explicitResiduals(
   const residuals = new Float64Array(K);
   const mark = core.mark();
   try {
-    const X = core.allocF64(S * 8);
-    const MX = core.allocF64(S * 8);
+    const { block: X, product: MX } = allocatePlan(core, residualPlan(S));
     for (let c0 = 0; c0 < K; c0 += 8) {
       const nb = Math.min(8, K - c0);
       const o = core.f64(out, S * K);

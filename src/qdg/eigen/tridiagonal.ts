@@ -9,6 +9,33 @@
 // values, eigenvectors as columns. Its plain TypeScript twin, statement for statement, is
 // referenceTridiagonalQL in ./reference.ts (a test oracle, passed here as `ql` by the tests).
 import type { Core } from '../../core/arena.js';
+import { allocatePlan, planBytes, type BufferPlan } from '../../core/buffers.js';
+
+/** The Wasm buffers of one tridiag_ql call: T's diagonals (n) and the R tracked rows (n x R), all f64. */
+export function tridiagonalQLPlan(n: number, R: number): BufferPlan<'diagonal' | 'offDiagonal' | 'rows'> {
+  return [
+    { name: 'diagonal', bytes: 8 * n },
+    { name: 'offDiagonal', bytes: 8 * n },
+    { name: 'rows', bytes: 8 * n * R },
+  ];
+}
+
+/** The Wasm buffers of tridiagonalEigenvectors for k of the n eigenvectors: the vectors, one solve, k dots. */
+export function inverseIterationPlan(n: number, k: number): BufferPlan<'vectors' | 'solve' | 'dots'> {
+  return [
+    { name: 'vectors', bytes: 8 * k * n },
+    { name: 'solve', bytes: 8 * n },
+    { name: 'dots', bytes: 8 * k },
+  ];
+}
+
+/**
+ * Peak Wasm bytes of the tridiagonal work of an m-step Lanczos run wanting K pairs: the larger of QL with every
+ * eigenvector (the fallback of the Ritz coefficients) and inverse iteration for K of them.
+ */
+export function tridiagonalBytes(m: number, K: number): number {
+  return Math.max(planBytes(tridiagonalQLPlan(m, m)), planBytes(inverseIterationPlan(m, K)));
+}
 
 export interface TridiagonalEigen {
   /** The eigenvalues, in the order asked for. */
@@ -50,9 +77,7 @@ export function symmetricTridiagonalEigen(
     const core = opts.core;
     const mark = core.mark();
     try {
-      const dp = core.allocF64(n);
-      const ep = core.allocF64(n);
-      const zp = core.allocF64(n * R);
+      const { diagonal: dp, offDiagonal: ep, rows: zp } = allocatePlan(core, tridiagonalQLPlan(n, R));
       core.f64(dp, n).set(d);
       core.f64(ep, n).set(e);
       core.f64(zp, n * R).set(zt);
@@ -141,9 +166,10 @@ export function tridiagonalEigenvectors(
   const swap = new Uint8Array(n);
   const core = opts.core;
   const mark = core?.mark();
-  const outPtr = core ? core.allocF64(k * n) : 0;
-  const zPtr = core ? core.allocF64(n) : 0;
-  const hPtr = core ? core.allocF64(k) : 0;
+  const buffers = core ? allocatePlan(core, inverseIterationPlan(n, k)) : undefined;
+  const outPtr = buffers?.vectors ?? 0;
+  const zPtr = buffers?.solve ?? 0;
+  const hPtr = buffers?.dots ?? 0;
   // views made after the last allocation stay valid (memory only grows in alloc)
   const out = core ? core.f64(outPtr, k * n) : new Float64Array(k * n);
   const z = core ? core.f64(zPtr, n) : new Float64Array(n);

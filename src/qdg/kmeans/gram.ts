@@ -14,6 +14,7 @@
 // a cheap fingerprint check (three rows) rebuilds F when they do not.
 import type { Core } from '../../core/arena.js';
 import { MemoryLimitError, formatBytes } from '../../core/arena.js';
+import { allocatePlan, planBytes, type BufferPlan } from '../../core/buffers.js';
 import type { GramState, GramStore, KMeansState } from './types.js';
 
 const U = 2 ** -53;
@@ -21,9 +22,17 @@ const gamma = (n: number) => (n * U) / (1 - n * U);
 
 let nextId = 1;
 
+/** A store's buffers for S rows: F (f64 S x S) and F rounded to f32. */
+export function gramStorePlan(S: number): BufferPlan<'F' | 'F32'> {
+  return [
+    { name: 'F', bytes: 8 * S * S },
+    { name: 'F32', bytes: 4 * S * S },
+  ];
+}
+
 /** Bytes of a store's F (f64) and F32 for S rows. */
 export function gramStoreBytes(S: number): number {
-  return 12 * S * S + 128;
+  return planBytes(gramStorePlan(S));
 }
 
 /**
@@ -35,8 +44,7 @@ export function createGramStore(core: Core, S: number, reserve = 0, id = nextId+
   if (need + reserve > core.available) {
     throw new MemoryLimitError(`the Gram route's ${S} x ${S} matrices need ${formatBytes(need)}`);
   }
-  const ptr = core.allocF64(S * S);
-  const ptr32 = core.allocF32(S * S);
+  const { F: ptr, F32: ptr32 } = allocatePlan(core, gramStorePlan(S));
   return { core, S, ptr, ptr32, id, columns: 0, fingerprint: 0, end: core.mark() };
 }
 
@@ -87,23 +95,33 @@ export function extendGram(store: GramStore, X: number, S: number, d: number): v
   store.fingerprint = prefixHash(x, S, d, d);
 }
 
+/** The Gram route's own buffers of one thread's restarts (the GramState fields of the same names). */
+export function gramStatePlan(
+  S: number,
+  k: number,
+): BufferPlan<'xRoot' | 'Pt' | 'pmem' | 'ptCounts' | 'terms' | 'cerr' | 'scratch' | 'order' | 'starts'> {
+  return [
+    { name: 'xRoot', bytes: 8 * S },
+    { name: 'Pt', bytes: 8 * k * S },
+    { name: 'pmem', bytes: 4 * S },
+    { name: 'ptCounts', bytes: 8 * k },
+    { name: 'terms', bytes: 8 * k },
+    { name: 'cerr', bytes: 8 * k },
+    { name: 'scratch', bytes: 8 * 3 * S },
+    { name: 'order', bytes: 4 * S },
+    { name: 'starts', bytes: 4 * (k + 1) },
+  ];
+}
+
 /** Wasm bytes the Gram route needs besides F and the buffers both routes share. */
 export function gramStateBytes(S: number, k: number): number {
-  return 8 * (S + k * S + 3 * k + 3 * S) + 4 * (2 * S + k + 1) + 8 * 64;
+  return planBytes(gramStatePlan(S, k));
 }
 
 export function allocGramState(core: Core, store: GramStore, S: number, d: number, k: number): GramState {
   return {
     F32: store.ptr32,
-    xRoot: core.allocF64(S),
-    Pt: core.allocF64(k * S),
-    pmem: core.allocI32(S),
-    ptCounts: core.allocF64(k),
-    terms: core.allocF64(k),
-    cerr: core.allocF64(k),
-    scratch: core.allocF64(3 * S),
-    order: core.allocI32(S),
-    starts: core.allocI32(k + 1),
+    ...allocatePlan(core, gramStatePlan(S, k)),
     R: 0,
     seeds: false,
     distances: false,

@@ -2,6 +2,7 @@
 // and how much Wasm memory each needs, so that a call is refused before any work when it does not fit.
 import type { Core } from '../../core/arena.js';
 import { MemoryLimitError, formatBytes } from '../../core/arena.js';
+import { planBytes, type BufferPlan } from '../../core/buffers.js';
 import { gramStateBytes, gramStoreBytes } from './gram.js';
 
 /** Rows per assignment block (KMEANS_ROW_BLOCK in assembly/kmeans.ts). */
@@ -31,17 +32,84 @@ export function gramRoutePays(
   return gram < bounded;
 }
 
-/** Wasm bytes of one k-means call's working memory on a route (the Gram route's F not included). */
-export function kmeansBytes(S: number, d: number, k: number, route: 'bounded' | 'gram'): number {
+/** The buffers of one thread's k-means restarts (./restarts.ts; the KMeansState fields of the same names). */
+export type KMeansBuffer =
+  | 'X'
+  | 'X32'
+  | 'xNorm'
+  | 'centers'
+  | 'centers32'
+  | 'cNorm'
+  | 'labels'
+  | 'minDist'
+  | 'closest'
+  | 'near'
+  | 'lower'
+  | 'shifts'
+  | 'cRoot'
+  | 'rows'
+  | 'block'
+  | 'dots'
+  | 'dist'
+  | 'cand'
+  | 'cand32'
+  | 'candNorm'
+  | 'candIdx'
+  | 'pots'
+  | 'candInfo'
+  | 'centersNew'
+  | 'counts'
+  | 'dirty';
+
+/**
+ * The buffers one thread's restarts allocate for S rows of dimension d and k clusters, on a route: those of
+ * both routes, and those of the bounded route only (0 bytes on the Gram route, whose own state is
+ * gramStatePlan in ./gram.ts). trials = 2 + floor(ln k) k-means++ candidates per centre.
+ */
+export function kmeansPlan(
+  S: number,
+  d: number,
+  k: number,
+  route: 'bounded' | 'gram',
+): BufferPlan<KMeansBuffer> {
   const trials = 2 + Math.floor(Math.log(k));
-  const shared =
-    8 * (S * d + 3 * S + 2.5 * k * d + 4 * k + trials * (S + 2)) + 4 * (2 * S + trials) + 16 * 64;
-  if (route === 'gram') return shared + gramStateBytes(S, k);
-  const bounded =
-    8 * (0.5 * S * d + S * k + (ROW_BLOCK * (d + Math.max(k, trials))) / 2 + trials * (1.5 * d + 3)) +
-    4 * S +
-    12 * 64;
-  return shared + bounded;
+  const bounded = (bytes: number) => (route === 'bounded' ? bytes : 0);
+  return [
+    { name: 'X', bytes: 8 * S * d }, // the centred (and scaled) data, f64 S x d
+    { name: 'X32', bytes: bounded(4 * S * d) }, // its f32 copy for the checked f32 products
+    { name: 'xNorm', bytes: 8 * S },
+    { name: 'centers', bytes: 8 * k * d },
+    { name: 'centers32', bytes: bounded(4 * k * d) },
+    { name: 'cNorm', bytes: 8 * k },
+    { name: 'labels', bytes: 4 * S },
+    { name: 'minDist', bytes: 8 * S },
+    { name: 'closest', bytes: 8 * S },
+    { name: 'near', bytes: bounded(4 * S) },
+    { name: 'lower', bytes: bounded(8 * S * k) }, // Elkan's lower bounds, f64 S x k
+    { name: 'shifts', bytes: 8 * k },
+    { name: 'cRoot', bytes: bounded(8 * k) },
+    { name: 'rows', bytes: 4 * S },
+    { name: 'block', bytes: bounded(4 * ROW_BLOCK * d) },
+    { name: 'dots', bytes: bounded(4 * ROW_BLOCK * Math.max(k, trials)) },
+    { name: 'dist', bytes: 8 * trials * S },
+    { name: 'cand', bytes: bounded(8 * trials * d) },
+    { name: 'cand32', bytes: bounded(4 * trials * d) },
+    { name: 'candNorm', bytes: bounded(8 * trials) },
+    { name: 'candIdx', bytes: 4 * trials },
+    { name: 'pots', bytes: 8 * trials },
+    { name: 'candInfo', bytes: bounded(8 * 3 * trials) },
+    { name: 'centersNew', bytes: 8 * k * d },
+    { name: 'counts', bytes: 8 * k },
+    { name: 'dirty', bytes: 4 * k },
+  ];
+}
+
+/**
+ * Wasm bytes of one k-means call's working memory on a route (the Gram route's F not included), from the plans
+ * the restarts allocate.
+ */
+export function kmeansBytes(S: number, d: number, k: number, route: 'bounded' | 'gram'): number {
+  return planBytes(kmeansPlan(S, d, k, route)) + (route === 'gram' ? gramStateBytes(S, k) : 0);
 }
 
 /**

@@ -6,7 +6,8 @@ import type { Core } from '../../core/arena.js';
 import { CounterRandom, Stream } from '../../core/rng.js';
 import { ConfigError } from '../../core/errors.js';
 import { seedPlusPlus } from './seeding.js';
-import { ROW_BLOCK } from './plan.js';
+import { allocatePlan } from '../../core/buffers.js';
+import { kmeansPlan } from './plan.js';
 import {
   allocGramState,
   extendGram,
@@ -44,46 +45,45 @@ export function kmeansRestarts(
   const mark = core.mark();
   try {
     const K = core.kernels;
-    const X = core.allocF64(S * d);
-    // buffers of the bounded route only (0 on the Gram route)
-    const b = (bytes: () => number) => (gram ? 0 : bytes());
+    const buf = allocatePlan(core, kmeansPlan(S, d, k, settings.route));
+    // buffers of the bounded route only are 0 on the Gram route
+    const b = (ptr: number) => (gram ? 0 : ptr);
+    const X = buf.X;
     const ctx: KMeansState = {
       core,
       X,
-      X32: b(() => core.allocF32(S * d)),
+      X32: b(buf.X32),
       S,
       d,
       k,
       trials,
-      xNorm: core.allocF64(S),
-      centers: core.allocF64(k * d),
-      centers32: b(() => core.allocF32(k * d)),
-      cNorm: core.allocF64(k),
-      labels: core.allocI32(S),
-      minDist: core.allocF64(S),
-      closest: core.allocF64(S),
-      near: b(() => core.allocI32(S)),
-      lower: b(() => core.allocF64(S * k)),
-      shifts: core.allocF64(k),
-      cRoot: b(() => core.allocF64(k)),
-      rows: core.allocI32(S),
-      block: b(() => core.allocF32(ROW_BLOCK * d)),
-      dots: b(() => core.allocF32(ROW_BLOCK * Math.max(k, trials))),
-      dist: core.allocF64(trials * S),
-      cand: b(() => core.allocF64(trials * d)),
-      cand32: b(() => core.allocF32(trials * d)),
-      candNorm: b(() => core.allocF64(trials)),
-      candIdx: core.allocI32(trials),
-      pots: core.allocF64(trials),
-      candInfo: b(() => core.allocF64(3 * trials)),
+      xNorm: buf.xNorm,
+      centers: buf.centers,
+      centers32: b(buf.centers32),
+      cNorm: buf.cNorm,
+      labels: buf.labels,
+      minDist: buf.minDist,
+      closest: buf.closest,
+      near: b(buf.near),
+      lower: b(buf.lower),
+      shifts: buf.shifts,
+      cRoot: b(buf.cRoot),
+      rows: buf.rows,
+      block: b(buf.block),
+      dots: b(buf.dots),
+      dist: buf.dist,
+      cand: b(buf.cand),
+      cand32: b(buf.cand32),
+      candNorm: b(buf.candNorm),
+      candIdx: buf.candIdx,
+      pots: buf.pots,
+      candInfo: b(buf.candInfo),
       delta: 0,
       eta: 0,
       g: 2.02 * (d + 4) * 2 ** -24,
       gram: gram ? allocGramState(core, store!, S, d, k) : undefined,
     };
-    const centersNew = core.allocF64(k * d);
-    const counts = core.allocF64(k);
-    const dirtyPtr = core.allocI32(k);
+    const { centersNew, counts, dirty: dirtyPtr } = buf;
 
     // centre the data (a copy), and sklearn's tolerance: tol x mean of the per-feature variances
     const x = core.f64(X, S * d);

@@ -2,7 +2,7 @@
 //   --gradients G.npy   per-sample gradients, S x P (any float dtype): Gram, then cosine similarities;
 //   --similarity C.npy  cosine similarities, S x S: clipped, then the angular affinity;
 //   --affinity A.npy    an affinity, S x S, symmetric and >= 0, used as is;
-//   --run RUN.json      a sparse-parity model trained by `quanta train` (run-source.ts).
+//   --run RUN.json      a sparse-parity model trained by `quanta train` (./run.ts).
 // planNpySource() validates everything it can from the headers (shape, dtype) before any work or output;
 // npySource() makes it a QdgSource for runQdg (../run.ts), whose load fills an f32 S x S matrix in Wasm memory,
 // cosine similarities or an affinity. Node only (reads files).
@@ -11,7 +11,15 @@ import { MemoryLimitError, formatBytes, type Core } from '../../core/arena.js';
 import { ConfigError, require } from '../../core/errors.js';
 import { NpyReader, readNpyLabels } from '../../io/npy.js';
 import { angularAffinity } from '../affinity.js';
-import { cosineFromGram, DEFAULT_BLOCK_BYTES, mirrorGram, syrkAccumulate } from '../gram.js';
+import { allocatePlan, planBytes } from '../../core/buffers.js';
+import {
+  cosineFromGram,
+  DEFAULT_BLOCK_BYTES,
+  gradientBlockPlan,
+  mirrorGram,
+  syrkAccumulate,
+} from '../gram.js';
+import { qdgMatrixPlan } from '../memory.js';
 import type { StageTiming } from '../pipeline.js';
 import type { LoadedMatrix, QdgProgress, QdgSource } from '../run.js';
 
@@ -47,9 +55,9 @@ export function chooseSource(o: SourceOptions): { kind: SourceKind; path: string
   return { kind, path };
 }
 
-/** Scratch bytes of the dense Gram route: one S x blockCols block of gradients (gram.ts). */
+/** Scratch bytes of the dense Gram route: one S x blockCols block of gradients (gradientBlockPlan, ../gram.ts). */
 export function gradientScratchBytes(S: number, columns: number): number {
-  return 4 * S * Math.max(1, Math.min(columns, Math.floor(DEFAULT_BLOCK_BYTES / (4 * S)))) + 256;
+  return planBytes(gradientBlockPlan(S, columns));
 }
 
 /** Validates a .npy source from its header: shape, sample count; `samples` caps S (the leading rows). */
@@ -100,12 +108,13 @@ function leadingRowsGram(
 ): number {
   const S = plan.samples;
   const P = plan.columns;
-  const blockCols = Math.max(1, Math.min(P, Math.floor(DEFAULT_BLOCK_BYTES / (4 * S))));
-  const gramPtr = core.allocF32(S * S);
+  const { matrix: gramPtr } = allocatePlan(core, qdgMatrixPlan(S));
   const mark = core.mark();
   const reader = new NpyReader(plan.path);
   try {
-    const blockPtr = core.allocF32(S * blockCols);
+    const blockPlan = gradientBlockPlan(S, P);
+    const blockCols = blockPlan[0].bytes / (4 * S);
+    const { block: blockPtr } = allocatePlan(core, blockPlan);
     for (let c0 = 0; c0 < P; c0 += blockCols) {
       const nc = Math.min(blockCols, P - c0);
       reader.readBlock(0, S, c0, nc, core.f32(blockPtr, S * nc), nc);
@@ -184,7 +193,7 @@ export function loadNpySource(
     timing.gram = (performance.now() - t0) / 1000;
     return { matrixPtr: gramPtr, isAffinity: false };
   }
-  const ptr = core.allocF32(S * S);
+  const { matrix: ptr } = allocatePlan(core, qdgMatrixPlan(S));
   readSquare(core, plan, ptr, (d, t) => onProgress('load', d, t));
   checkMatrix(core, plan, ptr);
   timing.load = (performance.now() - t0) / 1000;
@@ -233,18 +242,18 @@ export function gramFromNpy(core: Core, path: string, opts: GramOptions = {}): G
     const S = reader.rows;
     const P = reader.cols;
     if (S < 1 || P < 1) throw new ConfigError(`${path}: empty gradient matrix (${S} x ${P})`);
-    const blockBytes = opts.blockBytes ?? DEFAULT_BLOCK_BYTES;
-    const blockCols = Math.max(1, Math.min(P, Math.floor(blockBytes / (4 * S))));
-    const need = 4 * S * S + 4 * S * blockCols + 256;
+    const blockPlan = gradientBlockPlan(S, P, opts.blockBytes ?? DEFAULT_BLOCK_BYTES);
+    const blockCols = blockPlan[0].bytes / (4 * S);
+    const need = planBytes(qdgMatrixPlan(S)) + planBytes(blockPlan);
     if (need > core.available) {
       throw new MemoryLimitError(
         `${path}: the ${S} x ${S} Gram and a ${S} x ${blockCols} block need ${formatBytes(need)}, ${formatBytes(core.available)} of Wasm memory is free`,
       );
     }
-    const gramPtr = core.allocF32(S * S);
+    const { matrix: gramPtr } = allocatePlan(core, qdgMatrixPlan(S));
     const mark = core.mark();
     try {
-      const blockPtr = core.allocF32(S * blockCols);
+      const { block: blockPtr } = allocatePlan(core, blockPlan);
       for (let c0 = 0; c0 < P; c0 += blockCols) {
         const nc = Math.min(blockCols, P - c0);
         reader.readBlock(0, S, c0, nc, core.f32(blockPtr, S * nc), nc);
