@@ -24,7 +24,8 @@
 import type { Core } from '../core/arena.js';
 import { MAX_MEMORY_BYTES } from '../core/wasm.js';
 import { ConfigError, assertInt } from '../core/errors.js';
-import { defaultLanczosSteps, largestEigenpairs, lanczosBytes } from './eigen/lanczos.js';
+import { largestEigenpairs } from './eigen/lanczos.js';
+import { defaultLanczosSteps, lanczosBytes } from './eigen/plan.js';
 
 export interface SpectralEmbedding {
   /** S, the number of samples (rows). */

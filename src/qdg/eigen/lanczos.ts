@@ -22,7 +22,7 @@
 // (S^2) plus one Gram-Schmidt pass (4 S j) at step j, is what the Wasm kernels make fast: the reorthogonal-
 // isation is two SIMD GEMVs over the stored basis (a second, DGKS pass only when the first one cancels).
 // Memory is the basis, m x S f64 and its f32 copy: 4500 x 20,000 x 12 B = 1.08 GB beside the 1.6 GB f32
-// matrix for S = 20,000, K = 1500, which fits in wasm32's 4 GiB (see lanczosBytes).
+// matrix for S = 20,000, K = 1500, which fits in wasm32's 4 GiB (see lanczosBytes, ./plan.ts).
 //
 // Convergence: a Ritz pair (theta, y = V s) of the m-step process has residual ||M y - theta y|| =
 // beta_m |e_m^T s| (to rounding, with a fully orthogonal basis). A pair is converged when that estimate is
@@ -39,8 +39,16 @@ import { alignUp, MemoryLimitError, formatBytes } from '../../core/arena.js';
 import { MAX_MEMORY_BYTES } from '../../core/wasm.js';
 import { CounterRandom, Stream } from '../../core/rng.js';
 import { assertInt } from '../../core/errors.js';
-import { allocatePlan, planBytes, type BufferPlan } from '../../core/buffers.js';
-import { symmetricTridiagonalEigen, tridiagonalBytes, tridiagonalEigenvectors } from './tridiagonal.js';
+import { allocatePlan } from '../../core/buffers.js';
+import {
+  basisStride,
+  defaultLanczosSteps,
+  lanczosBytes,
+  lanczosPlan,
+  residualPlan,
+  ritzPlan,
+} from './plan.js';
+import { symmetricTridiagonalEigen, tridiagonalEigenvectors } from './tridiagonal.js';
 
 export interface EigenResult {
   /** The K largest algebraic eigenvalues, descending. */
@@ -76,69 +84,6 @@ export interface LanczosOptions {
 const EPS = 2 ** -52;
 /** sum |h_r| / ||w|| at or below which the reorthogonalising subtraction may use the f32 basis (see the loop). */
 const F32_SUBTRACT_BOUND = 2 ** -30;
-
-/**
- * Default step limit: 4K (at least K + 100) steps, and never more than S (where the Krylov space is all). The
- * solver stops as soon as K pairs have converged, so the limit costs only the memory planned for the basis;
- * 3K was too few for K = 500 on angular affinities (max residual ~2e-3 at S 2000 and 10,000).
- */
-export function defaultLanczosSteps(S: number, K: number): number {
-  return Math.min(S, Math.max(4 * K, K + 100));
-}
-
-/** The row stride of the basis in f64s: S rounded up to 8, so every basis vector starts on a cache line. */
-export function basisStride(S: number): number {
-  return alignUp(S, 8);
-}
-
-/**
- * The buffers of the Lanczos iteration for m steps over S rows: the basis (m x ld f64, ld = basisStride(S))
- * and its f32 copy (m x alignUp(S, 16)), the new direction, the Gram-Schmidt coefficients, a scalar, and (with
- * a diagonal scaling) the scaled vector.
- */
-export function lanczosPlan(
-  S: number,
-  m: number,
-  scaled: boolean,
-): BufferPlan<'basis' | 'basis32' | 'direction' | 'coefficients' | 'scalar' | 'scaled'> {
-  const ld = basisStride(S);
-  return [
-    { name: 'basis', bytes: 8 * m * ld },
-    { name: 'basis32', bytes: 4 * m * alignUp(S, 16) },
-    { name: 'direction', bytes: 8 * ld },
-    { name: 'coefficients', bytes: 8 * m },
-    { name: 'scalar', bytes: 16 },
-    { name: 'scaled', bytes: scaled ? 8 * ld : 0 },
-  ];
-}
-
-/** The Ritz vectors y = V s: the coefficients s (m x K f64) and the vectors (S x K f64). */
-export function ritzPlan(S: number, K: number, m: number): BufferPlan<'coefficients' | 'vectors'> {
-  return [
-    { name: 'coefficients', bytes: 8 * m * K },
-    { name: 'vectors', bytes: 8 * S * K },
-  ];
-}
-
-/** The explicit residual check: eight Ritz vectors and their products with the matrix (S x 8 f64 each). */
-export function residualPlan(S: number): BufferPlan<'block' | 'product'> {
-  return [
-    { name: 'block', bytes: 8 * 8 * S },
-    { name: 'product', bytes: 8 * 8 * S },
-  ];
-}
-
-/**
- * Peak Wasm bytes that largestEigenpairs allocates beside the matrix for m steps, from the same plans it
- * allocates: the iteration's buffers, then the larger of the tridiagonal work (convergence checks and Ritz
- * coefficients) and the Ritz vectors with the residual check.
- */
-export function lanczosBytes(S: number, K: number, m = defaultLanczosSteps(S, K)): number {
-  return (
-    planBytes(lanczosPlan(S, m, true)) +
-    Math.max(tridiagonalBytes(m, K), planBytes(ritzPlan(S, K, m)) + planBytes(residualPlan(S)))
-  );
-}
 
 /**
  * The K largest (algebraic) eigenpairs of the symmetric S x S matrix at `matrixPtr` (f32, row-major, only
