@@ -9,6 +9,11 @@ const layer = {
   core: '^src/(core|io)/',
 };
 
+/** The QDG files a page may import, and the Node layer beside them. */
+const qdgCompute = '^src/qdg/';
+const qdgNodeLayer =
+  '^src/qdg/(sources/|write\\.ts$|report\\.ts$|similarity-image\\.ts$|kmeans/worker\\.ts$)';
+
 export default {
   forbidden: [
     {
@@ -51,17 +56,19 @@ export default {
       name: 'qdg-compute-reads-files',
       comment:
         'the QDG computation is browser-safe: only its Node layer (sources/, write.ts, report.ts, ' +
-        'similarity-image.ts, the k-means helper threads) touches files',
+        'similarity-image.ts, the k-means worker script) reads or writes files',
       severity: 'error',
-      from: {
-        path: '^src/qdg/',
-        pathNot:
-          '^src/qdg/(sources/|write\\.ts$|report\\.ts$|similarity-image\\.ts$|kmeans/(threads|worker)\\.ts$)',
-      },
-      to: {
-        path: '^(node:)?(fs|zlib)$|^src/io/|^src/core/worker-script\\.ts$',
-        dependencyTypesNot: ['type-only'],
-      },
+      from: { path: qdgCompute, pathNot: qdgNodeLayer },
+      to: { path: '^src/io/' },
+    },
+    {
+      name: 'qdg-compute-imports-node',
+      comment:
+        "the QDG computation is browser-safe: Node's modules only through src/core/node-builtin.ts " +
+        '(process.getBuiltinModule), never by an import a page would have to resolve',
+      severity: 'error',
+      from: { path: qdgCompute, pathNot: qdgNodeLayer },
+      to: { dependencyTypes: ['core'], dependencyTypesNot: ['type-only'] },
     },
   ],
   options: {

@@ -2,13 +2,9 @@
 // pool src/lm/train-family.ts, the k-means helper threads src/qdg/kmeans/threads.ts). Compiled (dist/) or
 // bundled, the script is `<name>.js` beside the module that asks. Run from the TypeScript sources (vitest, a TS
 // REPL), Node 20 cannot start a worker on a .ts file, so `<name>.ts` is bundled once with esbuild (a dev
-// dependency, through vite) into a content-addressed file in the temp folder, written atomically. Node only.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// dependency, through vite) into a content-addressed file in the temp folder, written atomically. Node only
+// when called; importing it is safe anywhere (its built-ins come from ./node-builtin.ts when it runs).
+import { requireNodeBuiltin } from './node-builtin.js';
 
 const bundled = new Map<string, string>();
 
@@ -18,6 +14,12 @@ const bundled = new Map<string, string>();
  * synchronous caller (k-means) can use it; the bundle is made once per process.
  */
 export function workerScript(moduleUrl: string, name: string): string {
+  const { existsSync, mkdirSync, renameSync, writeFileSync } = requireNodeBuiltin('node:fs');
+  const { dirname, join } = requireNodeBuiltin('node:path');
+  const { fileURLToPath } = requireNodeBuiltin('node:url');
+  const { createRequire } = requireNodeBuiltin('node:module');
+  const { createHash } = requireNodeBuiltin('node:crypto');
+  const { tmpdir } = requireNodeBuiltin('node:os');
   const here = dirname(fileURLToPath(moduleUrl));
   const js = join(here, `${name}.js`);
   if (existsSync(js)) return js;

@@ -7,27 +7,32 @@
 // started by then is told it is not needed), and takes their results with receiveMessageOnPort: no event
 // loop turn is needed, so kmeans() stays synchronous. On the Gram route each helper keeps its own copy of
 // the Gram matrix for the store id in the settings (extended, like the caller's, as the columns grow).
-import { availableParallelism, freemem } from 'node:os';
-import { MessageChannel, Worker, isMainThread, receiveMessageOnPort } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Core } from '../../core/arena.js';
+import { nodeBuiltin } from '../../core/node-builtin.js';
 import { workerScript } from '../../core/worker-script.js';
 import { kmeansRestarts } from './restarts.js';
 import { gramStoreBytes } from './gram.js';
 import type { GramStore, KMeansJob, KMeansResult, KMeansSettings, RestartsOutcome } from './types.js';
 
-/** All cores (os.availableParallelism), the default of KMeansOptions.workers. */
+// Node's modules when running in Node (none in a browser, whose page runs every restart on its own thread):
+// loaded through ../../core/node-builtin.ts so that a page can import k-means without bundling Node.
+const os = nodeBuiltin('node:os');
+const workerThreads = nodeBuiltin('node:worker_threads');
+
+/** All cores (os.availableParallelism), the default of KMeansOptions.workers (1 outside Node). */
 export function defaultKMeansWorkers(): number {
-  return Math.max(1, availableParallelism());
+  return Math.max(1, os?.availableParallelism() ?? 1);
 }
 
 /** Helper threads the free memory holds on the Gram route (each keeps its own F, with a quarter to spare). */
 export function gramHelpersAffordable(S: number): number {
-  return Math.floor(freemem() / (1.25 * gramStoreBytes(S)));
+  return os ? Math.floor(os.freemem() / (1.25 * gramStoreBytes(S))) : 0;
 }
 
-/** Helper threads run only from the main thread (a pool worker already fills its core). */
+/** Helper threads run only in Node, from the main thread (a pool worker already fills its core). */
 export function threadsAvailable(): boolean {
-  return isMainThread;
+  return workerThreads?.isMainThread ?? false;
 }
 
 const helpers: Worker[] = [];
@@ -42,7 +47,7 @@ function helperThreads(n: number): Worker[] {
   if (helpers.length < n) {
     const file = workerScript(import.meta.url, 'worker');
     while (helpers.length < n) {
-      const w = new Worker(file);
+      const w = new workerThreads!.Worker(file);
       w.unref();
       helpers.push(w);
     }
@@ -72,7 +77,7 @@ export function kmeansInThreads(
   const shared = new Int32Array(new SharedArrayBuffer(4 * threads));
   const workers = helperThreads(threads - 1);
   const ports = workers.map((w, h) => {
-    const { port1, port2 } = new MessageChannel();
+    const { port1, port2 } = new workerThreads!.MessageChannel();
     const job: KMeansJob = {
       data: values,
       settings,
@@ -105,7 +110,9 @@ export function kmeansInThreads(
   const outcomes: RestartsOutcome[] = [mine];
   const errors: string[] = [];
   for (let h = 0; h < ports.length; h++) {
-    const reply = ran[h] ? (receiveMessageOnPort(ports[h])?.message as HelperReply | undefined) : undefined;
+    const reply = ran[h]
+      ? (workerThreads!.receiveMessageOnPort(ports[h])?.message as HelperReply | undefined)
+      : undefined;
     ports[h].close();
     if (!ran[h]) continue;
     if (!reply) errors.push('a k-means helper thread sent no result');
