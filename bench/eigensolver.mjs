@@ -1,5 +1,5 @@
 // The QDG eigensolve: the K smallest eigenvectors of the normalised Laplacian L = I - M of a QDG-like affinity
-// (bench/lib/affinity.mjs), i.e. the K largest of M = D^-1/2 A0 D^-1/2. Ours: src/qdg/lanczos.ts
+// (bench/lib/affinity.mjs), i.e. the K largest of M = D^-1/2 A0 D^-1/2. Ours: src/qdg/eigen/lanczos.ts
 // largestEigenpairs (f64 Lanczos, full reorthogonalisation, over the f32 matrix). Peer: scipy eigsh (ARPACK)
 // on the same M in f64, which='LA' (and, with --full, also sklearn's own route: shift-invert sigma=1 on -L).
 // Both report explicit relative residuals ||M v - mu v|| / |mu|, so speed is compared at stated accuracy.
@@ -21,7 +21,7 @@ export async function run(ctx) {
         { S: 5000, K: 100 },
       ];
   const kernels = await loadAffinityKernels();
-  const lanczos = await loadOurs('qdg/lanczos.js', ['largestEigenpairs'], 'src/qdg/lanczos.ts');
+  const lanczos = await loadOurs('qdg/eigen/lanczos.js', ['largestEigenpairs'], 'src/qdg/eigen/lanczos.ts');
   const modes = ctx.full ? ['LA', 'sklearn'] : ['LA'];
   const bySize = new Map();
   for (const g of grid) bySize.set(g.S, [...(bySize.get(g.S) ?? []), g.K]);

@@ -1,5 +1,5 @@
 // The k-means step of QDG's spectral clustering on a QDG-like spectral embedding (bench/lib/affinity.mjs, then
-// one spectralEmbedding): our kmeans() on its Gram route (src/qdg/kmeans-gram.ts) against our bounded route
+// one spectralEmbedding): our kmeans() on its Gram route (src/qdg/kmeans/gram.ts) against our bounded route
 // (the same bits, so the ratio is the Gram route's own gain) and sklearn KMeans(init='k-means++', n_init,
 // algorithm='lloyd'), one thread each. The Gram route's matrix is built inside each timed call (no store
 // kept between calls), so its one-off cost is in the figure. Reports whether the two routes gave the same bits
@@ -17,7 +17,7 @@ export const description =
 
 export async function run(ctx) {
   const kernels = await loadAffinityKernels();
-  const km = await loadOurs('qdg/kmeans.js', ['kmeans'], 'src/qdg/kmeans.ts');
+  const km = await loadOurs('qdg/kmeans/kmeans.js', ['kmeans'], 'src/qdg/kmeans/kmeans.ts');
   const emb = await loadOurs('qdg/embedding.js', ['spectralEmbedding'], 'src/qdg/embedding.ts');
   // --full: the paper's S 10,000 and n_init 30 (long: the bounded route and sklearn take minutes per call);
   // default S 4000, n_init 10

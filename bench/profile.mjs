@@ -163,15 +163,17 @@ async function trainStep(width = 500, batch = 2000) {
 async function spectral(S = 2000) {
   const kernels = await loadAffinityKernels();
   const pipe = await loadOurs('qdg/pipeline.js', ['spectralClusterings'], 'src/qdg/pipeline.ts');
-  if (kernels.skipped || pipe.skipped) throw new Error(kernels.skipped ?? pipe.skipped);
+  const config = await loadOurs('qdg/config.js', ['qdgConfig'], 'src/qdg/config.ts');
+  if (kernels.skipped || pipe.skipped || config.skipped)
+    throw new Error(kernels.skipped ?? pipe.skipped ?? config.skipped);
   const core = new kernels.mods.Core();
   const { affinityPtr } = qdgLikeAffinity(kernels.mods, core, { S, clusters: Math.round(S / 40) });
   return () => {
-    const a = pipe.mod.spectralClusterings(core, affinityPtr, S, {
-      clusters: [10, 20, 50, 100],
-      nInit: 30,
-      seed: 0,
-    });
+    const a = pipe.mod.spectralClusterings(
+      core,
+      affinityPtr,
+      config.mod.qdgConfig({ clusters: [10, 20, 50, 100], nInit: 30, seed: 0 }, S),
+    );
     console.log('stages (s):', JSON.stringify(a.timing));
   };
 }

@@ -152,10 +152,11 @@ async function qdgGrowth(ctx) {
     ['spectralClusterings', 'affinityFromCosine'],
     'src/qdg/pipeline.ts',
   );
+  const config = await loadOurs('qdg/config.js', ['qdgConfig'], 'src/qdg/config.ts');
   const model = await loadOurs('train/model.js', ['Mlp'], 'src/train/model.ts');
   const task = await loadOurs('parity/task.js', ['SparseParityTask'], 'src/parity/task.ts');
   const batch = await loadOurs('parity/batch.js', ['ParityBatch'], 'src/parity/batch.ts');
-  const skipped = [arena, fg, gram, pipe, model, task, batch].find((m) => m.skipped)?.skipped;
+  const skipped = [arena, fg, gram, pipe, config, model, task, batch].find((m) => m.skipped)?.skipped;
   if (skipped) return ctx.emit({ bench: 'scaling', config: { series: 'qdg stages' }, skipped });
   const sizes = ctx.full ? [1000, 2000, 4000, 8000] : [1000, 2000, 4000];
   const clusters = [10, 20, 40];
@@ -194,7 +195,12 @@ async function qdgGrowth(ctx) {
       runs.gram.push((performance.now() - t0) / 1000);
       const timing = {};
       pipe.mod.affinityFromCosine(core, gramPtr, S, timing);
-      const a = pipe.mod.spectralClusterings(core, gramPtr, S, { clusters, nInit: 10, seed: 0, timing });
+      const a = pipe.mod.spectralClusterings(
+        core,
+        gramPtr,
+        config.mod.qdgConfig({ clusters, nInit: 10, seed: 0 }, S),
+        { timing },
+      );
       runs.affinity.push(a.timing.affinity);
       runs.embedding.push(a.timing.embedding);
       runs.kmeans.push(a.timing.kmeans);

@@ -14,6 +14,7 @@ export const description =
 export async function run(ctx) {
   const kernels = await loadAffinityKernels();
   const pipeline = await loadOurs('qdg/pipeline.js', ['spectralClusterings'], 'src/qdg/pipeline.ts');
+  const qdgCfg = await loadOurs('qdg/config.js', ['qdgConfig'], 'src/qdg/config.ts');
   const embedding = await loadOurs('qdg/embedding.js', [], 'src/qdg/embedding.ts');
   const metrics = await loadOurs('qdg/metrics.js', ['adjustedRandIndex'], 'src/qdg/metrics.ts');
   const rf = await loadOurs('qdg/rank-frequency.js', ['defaultClusterCounts'], 'src/qdg/rank-frequency.ts');
@@ -22,7 +23,8 @@ export async function run(ctx) {
   const S = 2000;
   const clusters = ctx.full && !rf.skipped ? rf.mod.defaultClusterCounts(S) : [10, 20, 50, 100];
   const config = { S, clusters, nInit: 30, kValues: clusters.length };
-  const skipped = kernels.skipped ?? pipeline.skipped ?? embedding.skipped ?? metrics.skipped;
+  const skipped =
+    kernels.skipped ?? pipeline.skipped ?? qdgCfg.skipped ?? embedding.skipped ?? metrics.skipped;
   if (skipped) {
     ctx.emit({ bench: 'spectral', config, skipped });
     return;
@@ -41,7 +43,11 @@ export async function run(ctx) {
     ours: () => {
       core.f32(workPtr, S * S).set(core.f32(affinityPtr, S * S));
       const t0 = performance.now();
-      ours = pipeline.mod.spectralClusterings(core, workPtr, S, { clusters, nInit: 30, seed: 0 });
+      ours = pipeline.mod.spectralClusterings(
+        core,
+        workPtr,
+        qdgCfg.mod.qdgConfig({ clusters, nInit: 30, seed: 0 }, S),
+      );
       return (performance.now() - t0) / 1000;
     },
   };

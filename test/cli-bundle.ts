@@ -19,7 +19,7 @@ export async function bundleCli(prefix = 'quanta-cli-'): Promise<CliBundle> {
     entryPoints: {
       main: 'src/cli/main.ts',
       'pool-worker': 'src/scaling/pool-worker.ts',
-      'kmeans-worker': 'src/qdg/kmeans-worker.ts',
+      worker: 'src/qdg/kmeans/worker.ts',
     },
     outdir: dir,
     outExtension: { '.js': '.mjs' },
@@ -32,8 +32,9 @@ export async function bundleCli(prefix = 'quanta-cli-'): Promise<CliBundle> {
   });
   // pool.ts looks for pool-worker.js beside the script
   writeFileSync(join(dir, 'pool-worker.js'), `export { default } from './pool-worker.mjs';\n`);
-  // kmeans-parallel.ts looks for kmeans-worker.js beside the script (else it bundles a .ts that is not there)
-  writeFileSync(join(dir, 'kmeans-worker.js'), `import './kmeans-worker.mjs';\n`);
+  // the k-means helper threads (src/qdg/kmeans/threads.ts) look for worker.js beside the script (else they
+  // bundle a .ts that is not there)
+  writeFileSync(join(dir, 'worker.js'), `import './worker.mjs';\n`);
   return { cli: join(dir, 'main.mjs'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -245,6 +245,15 @@ describe('the trained family', () => {
     const bad = await cli(['lm', 'qdg', '--run', join(dir, 'nothing'), '--out', join(dir, 'q2')]);
     expect(bad.code).toBe(2);
     expect(existsSync(join(dir, 'q2'))).toBe(false);
+    // K >= S: the one check of qdgConfig, the same line as quanta qdg and toy-clusters (was: dropped silently)
+    for (const cmd of [args, via.slice(0, 7)]) {
+      const big = await cli([...cmd, '--clusters', '3,80', '--quiet', '--out', join(dir, 'q4')]);
+      expect(big.code).toBe(2);
+      expect(big.stderr.trim()).toBe(
+        'quanta: error: --clusters values must be integers in [2, 79] for 80 samples, got 80',
+      );
+      expect(existsSync(join(dir, 'q4', 'clusters.json'))).toBe(false);
+    }
   }, 30_000);
 });
 

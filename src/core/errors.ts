@@ -29,3 +29,14 @@ export function requireNumber(
   const ok = Number.isFinite(x) && (minOpen ? x > min : x >= min) && x <= max;
   require(ok, `${name} must be a number ${minOpen ? '>' : '>='} ${min}${max < Infinity ? ` and <= ${max}` : ''}, got ${x}`);
 }
+
+/**
+ * A kernel wrapper's cheap internal precondition: throws a RangeError (a caller's bug, exit 1) unless `x` is an
+ * integer in [min, max]. User input is validated once, at the edge, into a validated config (ConfigError,
+ * exit 2); below that edge only these asserts remain.
+ */
+export function assertInt(x: number, name: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!(Number.isInteger(x) && x >= min && x <= max)) {
+    throw new RangeError(`quanta: ${name} must be an integer in [${min}, ${max}], got ${x}`);
+  }
+}

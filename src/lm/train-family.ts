@@ -6,13 +6,12 @@
 //   family.json            config, parameter counts, checkpoint steps, mean losses, timing
 // Members whose model.json exists with the same config (widths aside) are reused: a killed run resumes,
 // and a size added to --widths trains only that size.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { workerScript } from '../core/worker-script.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { isJsonObject, readJsonInput } from '../io/read.js';
 import { ConfigError } from '../core/errors.js';
@@ -40,36 +39,6 @@ export interface LmFamilyRecord {
   seconds: number;
   workers: number;
   files: { losses: string; checkpointLosses: string; tokens: string; vocabulary: string };
-}
-
-/** The worker script: the compiled pool-worker.js, or the .ts sources bundled once with esbuild. */
-async function resolveLmWorkerFile(): Promise<string> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const js = join(here, 'pool-worker.js');
-  if (existsSync(js)) return js;
-  const ts = join(here, 'pool-worker.ts');
-  if (!existsSync(ts)) throw new Error(`quanta: the language-model worker script is missing beside ${here}`);
-  const esbuild = await import('esbuild');
-  const out = await esbuild.build({
-    entryPoints: [ts],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-  });
-  const code = out.outputFiles[0].contents;
-  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  const folder = join(tmpdir(), 'quanta-pool');
-  const file = join(folder, `lm-pool-worker-${hash}.mjs`);
-  if (!existsSync(file)) {
-    mkdirSync(folder, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, code);
-    renameSync(tmp, file);
-  }
-  return file;
 }
 
 function existingMember(dir: string, cfg: LmFamilyConfig, width: number): LmModelRecord | undefined {
@@ -140,7 +109,7 @@ export async function trainLanguageModelFamily(
     }
   } else if (order.length > 0) {
     const piscina = new Piscina({
-      filename: await resolveLmWorkerFile(),
+      filename: workerScript(import.meta.url, 'pool-worker'),
       minThreads: Math.min(workers, order.length),
       maxThreads: Math.min(workers, order.length),
     });

@@ -5,7 +5,7 @@
 //   1. the diagonal of the affinity A is ignored (set to zero);
 //   2. degrees d_i = sum_j A_ij; the normalised Laplacian L = I - D^-1/2 A D^-1/2;
 //   3. the K smallest eigenpairs of L, found as the K largest of M = D^-1/2 A D^-1/2 by one Lanczos run
-//      (./lanczos.ts);
+//      (./eigen/lanczos.ts);
 //   4. embedding = eigenvectors / sqrt(d_i) (sklearn's `embedding / dd`), then a deterministic sign flip:
 //      the entry of largest absolute value of each column is made positive (the first such entry on ties,
 //      as numpy's argmax; sklearn `_deterministic_vector_sign_flip`).
@@ -23,8 +23,9 @@
 // (embeddingColumns), because Lanczos returns the eigenvectors in order.
 import type { Core } from '../core/arena.js';
 import { MAX_MEMORY_BYTES } from '../core/wasm.js';
-import { ConfigError, requireInt } from '../core/errors.js';
-import { defaultLanczosSteps, largestEigenpairs, lanczosBytes } from './lanczos.js';
+import { ConfigError, assertInt } from '../core/errors.js';
+import { largestEigenpairs } from './eigen/lanczos.js';
+import { defaultLanczosSteps, lanczosBytes } from './eigen/plan.js';
 
 export interface SpectralEmbedding {
   /** S, the number of samples (rows). */
@@ -55,9 +56,12 @@ export interface SpectralEmbeddingOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Wasm bytes work space the embedding needs beside the S x S f32 affinity (Lanczos basis, Ritz vectors). */
+/**
+ * Wasm bytes of work space the embedding needs beside the S x S f32 affinity: the eigensolver's (its plans,
+ * ./eigen/lanczos.ts); the degrees, scaling and sign flips live in JavaScript arrays.
+ */
 export function embeddingWorkBytes(S: number, K: number): number {
-  return lanczosBytes(S, K, defaultLanczosSteps(S, K)) + 4 * S * 8;
+  return lanczosBytes(S, K, defaultLanczosSteps(S, K));
 }
 
 /** Wasm bytes a spectral embedding of S samples into K columns needs in all: matrix + basis + work. */
@@ -103,8 +107,8 @@ export function spectralEmbedding(
   K: number,
   opts: SpectralEmbeddingOptions = {},
 ): SpectralEmbedding {
-  requireInt(S, 'number of samples S', 1);
-  requireInt(K, 'number of components K', 1, S);
+  assertInt(S, 'number of samples S', 1);
+  assertInt(K, 'number of components K', 1, S);
   const work = embeddingWorkBytes(S, K);
   if (work > core.available) requireEmbeddingFits(S, K, core.available + S * S * 4);
 
@@ -193,7 +197,7 @@ export function flipSigns(embedding: Float64Array, S: number, K: number): void {
 
 /** The embedding for k <= K clusters: the first k columns, as an S x k row-major copy. */
 export function embeddingColumns(e: SpectralEmbedding, k: number): Float64Array {
-  requireInt(k, 'number of columns k', 1, e.components);
+  assertInt(k, 'number of columns k', 1, e.components);
   const { samples: S, components: K } = e;
   const out = new Float64Array(S * k);
   for (let i = 0; i < S; i++) for (let j = 0; j < k; j++) out[i * k + j] = e.embedding[i * K + j];

@@ -319,38 +319,3 @@ export function perSampleGradientGram(
   }
   return { samples: B, gramPtr, sampleScales };
 }
-
-/**
- * Plain twin (test oracle): the Gram of explicitly materialised per-sample gradients, in f64. Each sample's
- * gradient is the concatenation over layers of vec(x_l^T delta_l) and (with a bias) delta_l.
- */
-export function referenceFactoredGram(S: number, layers: FactoredLayer[]): Float64Array {
-  const grads: Float64Array[] = [];
-  for (let a = 0; a < S; a++) {
-    const parts: number[] = [];
-    for (const layer of layers) {
-      const x = new Float64Array(layer.inWidth);
-      if (layer.input instanceof Float32Array) {
-        for (let i = 0; i < layer.inWidth; i++) x[i] = layer.input[a * layer.inWidth + i];
-      } else {
-        for (let p = layer.input.offsets[a]; p < layer.input.offsets[a + 1]; p++)
-          x[layer.input.indices[p]] = 1;
-      }
-      for (let i = 0; i < layer.inWidth; i++) {
-        for (let o = 0; o < layer.outWidth; o++) parts.push(x[i] * layer.delta[a * layer.outWidth + o]);
-      }
-      if (layer.bias !== false)
-        for (let o = 0; o < layer.outWidth; o++) parts.push(layer.delta[a * layer.outWidth + o]);
-    }
-    grads.push(Float64Array.from(parts));
-  }
-  const g = new Float64Array(S * S);
-  for (let a = 0; a < S; a++) {
-    for (let b = 0; b < S; b++) {
-      let s = 0;
-      for (let e = 0; e < grads[a].length; e++) s += grads[a][e] * grads[b][e];
-      g[a * S + b] = s;
-    }
-  }
-  return g;
-}

@@ -4,30 +4,25 @@
 // k-means with nInit seeded restarts on the first K columns -> labels and sizes -> rank-frequency envelope and
 // its slope, compared with the prediction -(1 + alpha_N).
 //
-// This file is the algorithm only (no files, no console): sources.ts loads inputs, report.ts writes outputs,
-// the CLI (src/cli/commands/qdg.ts) wires them and shows progress. Every stage is timed.
+// This file is the algorithm only (no files, no console), over a validated QdgConfig (./config.ts): ./run.ts
+// (runQdg) loads a source, plans memory and calls it; ./write.ts writes outputs. Every stage is timed.
 import type { Core } from '../core/arena.js';
-import { require } from '../core/errors.js';
 import { angularAffinity } from './affinity.js';
+import type { QdgConfig } from './config.js';
 import { embeddingColumns, spectralEmbedding } from './embedding.js';
-import { gramRoutePays, kmeans, kmeansBytes } from './kmeans.js';
-import { defaultKMeansWorkers } from './kmeans-parallel.js';
-import { createGramStore, gramStoreBytes, type GramStore } from './kmeans-gram.js';
+import { kmeans } from './kmeans/kmeans.js';
+import { gramRoutePays, kmeansBytes } from './kmeans/plan.js';
+import { defaultKMeansWorkers } from './kmeans/threads.js';
+import { createGramStore, gramStoreBytes } from './kmeans/gram.js';
+import type { GramStore } from './kmeans/types.js';
 import { adjustedRandIndex, normalizedMutualInfo } from './metrics.js';
 import {
-  capWindowToClusters,
   clusterSizes,
-  defaultEnvelopeWindow,
   envelopeSlope,
   predictedEnvelopeSlope,
   rankFrequencyEnvelope,
   type EnvelopeFit,
-  type RankWindow,
-  PAPER_ALPHA_N,
 } from './rank-frequency.js';
-
-/** k-means restarts per K: sklearn SpectralClustering's n_init = 30, as the paper (SPEC.md 4.1 item 9). */
-export const DEFAULT_N_INIT = 30;
 
 /** Pipeline stages, in order, for progress and timing. */
 export type QdgStage = 'load' | 'gram' | 'affinity' | 'embedding' | 'kmeans' | 'analysis';
@@ -35,25 +30,14 @@ export type QdgStage = 'load' | 'gram' | 'affinity' | 'embedding' | 'kmeans' | '
 /** Seconds spent in each stage (stages that did not run are absent) and in total. */
 export type StageTiming = Partial<Record<QdgStage, number>> & { total?: number };
 
-export interface SpectralClusteringOptions {
-  /** Cluster counts K (each in [2, S - 1]); sorted and deduplicated here. */
-  clusters: number[];
-  /** k-means restarts per K (default 30, the paper's n_init). */
-  nInit?: number;
-  /** Seed of the Lanczos start vector and of k-means++ (the paper's runs were unseeded). */
-  seed?: number;
-  /** Envelope fitting window; default ranks [round(S/100) + 1, round(S/10)], capped to the largest K (rank-frequency.ts). */
-  window?: RankWindow;
-  /** alpha_N of the prediction slope -(1 + alpha_N); default the paper's 0.083 for LLMs. */
-  alphaN?: number;
+/** What one clustering run reports to, and is told besides its validated config. */
+export interface ClusteringRun {
   /** True subtask of each sample, when known (sparse parity, the toy): ARI and NMI per K. */
   trueLabels?: ArrayLike<number>;
   /** Progress: stage, units done, units total (for an ETA per stage). */
   onProgress?: (stage: QdgStage, done: number, total: number) => void;
   /** Timing to extend (earlier stages of the caller, e.g. load and gram). */
   timing?: StageTiming;
-  /** Return a copy of the embedding (S x largest K, f64) in the analysis. */
-  keepEmbedding?: boolean;
 }
 
 /** One clustering of the sweep. */
@@ -90,18 +74,6 @@ export interface QdgAnalysis {
   embedding?: Float64Array;
 }
 
-/** Validates a list of cluster counts for S samples and returns it sorted and deduplicated. */
-export function validateClusterCounts(clusters: number[], samples: number): number[] {
-  require(clusters.length > 0, '--clusters must list at least one cluster count');
-  for (const K of clusters) {
-    require(Number.isInteger(K) &&
-      K >= 2 &&
-      K <
-        samples, `--clusters values must be integers in [2, ${samples - 1}] for ${samples} samples, got ${K}`);
-  }
-  return [...new Set(clusters)].sort((a, b) => a - b);
-}
-
 const now = () => performance.now() / 1000;
 
 /**
@@ -115,26 +87,23 @@ export function affinityFromCosine(core: Core, matrixPtr: number, S: number, tim
 }
 
 /**
- * Spectral clustering of an affinity matrix for every K, then the rank-frequency analysis.
- * `affinityPtr`: f32 S x S symmetric, non-negative, in Wasm memory; it is OVERWRITTEN by the embedding (copy it
- * first if you need it). Allocates scratch on `core` above the current mark and releases it before returning.
+ * Spectral clustering of an affinity matrix for every K of `config` (validated by qdgConfig: nothing is checked
+ * again here), then the rank-frequency analysis. `affinityPtr`: f32 S x S symmetric, non-negative, in Wasm
+ * memory, S = config.samples; it is OVERWRITTEN by the embedding (copy it first if you need it). Allocates
+ * scratch on `core` above the current mark and releases it before returning.
  */
 export function spectralClusterings(
   core: Core,
   affinityPtr: number,
-  S: number,
-  opts: SpectralClusteringOptions,
+  config: QdgConfig,
+  run: ClusteringRun = {},
 ): QdgAnalysis {
-  const clusters = validateClusterCounts(opts.clusters, S);
-  const nInit = opts.nInit ?? DEFAULT_N_INIT;
-  const seed = opts.seed ?? 0;
-  const alphaN = opts.alphaN ?? PAPER_ALPHA_N;
-  const timing: StageTiming = opts.timing ?? {};
-  const progress = opts.onProgress ?? (() => {});
-  if (opts.trueLabels)
-    require(opts.trueLabels.length === S, `labels: ${opts.trueLabels.length} != ${S} samples`);
-  const maxK = clusters[clusters.length - 1];
-  const window = opts.window ?? capWindowToClusters(defaultEnvelopeWindow(S), maxK);
+  const { samples: S, clusters, nInit, seed, window, alphaN, maxClusters: maxK } = config;
+  const timing: StageTiming = run.timing ?? {};
+  const progress = run.onProgress ?? (() => {});
+  if (run.trueLabels && run.trueLabels.length !== S) {
+    throw new RangeError(`quanta: ${run.trueLabels.length} true labels for ${S} samples`);
+  }
   const mark = core.mark();
   try {
     // One eigensolve for the largest K.
@@ -176,9 +145,9 @@ export function spectralClusterings(
       });
       const labels = Int32Array.from(result.labels);
       const clustering: Clustering = { K, labels, sizes: clusterSizes(labels, K), inertia: result.inertia };
-      if (opts.trueLabels) {
-        clustering.ari = adjustedRandIndex(opts.trueLabels, labels);
-        clustering.nmi = normalizedMutualInfo(opts.trueLabels, labels);
+      if (run.trueLabels) {
+        clustering.ari = adjustedRandIndex(run.trueLabels, labels);
+        clustering.nmi = normalizedMutualInfo(run.trueLabels, labels);
       }
       clusterings.push(clustering);
       done += work[i];
@@ -207,7 +176,7 @@ export function spectralClusterings(
         converged: embedding.converged,
       },
       timing,
-      ...(opts.keepEmbedding ? { embedding: Float64Array.from(embedding.embedding) } : {}),
+      ...(config.keepEmbedding ? { embedding: Float64Array.from(embedding.embedding) } : {}),
     };
   } finally {
     core.release(mark);

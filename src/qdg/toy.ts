@@ -18,6 +18,9 @@ import type { Core } from '../core/arena.js';
 import { require, requireInt, requireNumber } from '../core/errors.js';
 import { seedKey, Stream } from '../core/rng.js';
 import { mirrorGram, syrkAccumulate } from './gram.js';
+import type { QdgSource } from './run.js';
+import { allocatePlan, planBytes, type BufferPlan } from '../core/buffers.js';
+import { qdgMatrixPlan } from './memory.js';
 
 /** A in n_i = floor(A / i^alpha) (paper: 1000). */
 export const TOY_POINTS_SCALE = 1000;
@@ -85,18 +88,24 @@ function gaussiansFromUniforms(u: Float64Array, out: Float64Array): void {
   }
 }
 
+/** The buffers of the toy's points: S x d f32 unit rows, and one row of 2d f64 uniforms for Box-Muller. */
+export function toyPointsPlan(S: number, d: number): BufferPlan<'points' | 'uniforms'> {
+  return [
+    { name: 'points', bytes: 4 * S * d },
+    { name: 'uniforms', bytes: 8 * 2 * d },
+  ];
+}
+
 /**
- * Draws the toy's points into Wasm memory (f32 S x d, rows unit-normalised). Allocates on `core`; the caller
+ * Draws the toy's points (of a configuration validateToy accepted) into Wasm memory (f32 S x d, rows unit-normalised). Allocates on `core`; the caller
  * releases with core.mark()/release() when done.
  */
 export function toyPoints(core: Core, c: ToyConfig): ToyPoints {
-  validateToy(c);
   const counts = toyPointCounts(c.subtasks, c.alpha, c.scale);
   const samples = counts.reduce((a, b) => a + b, 0);
   const d = c.d;
   const [seedLo, seedHi] = seedKey(c.seed);
-  const pointsPtr = core.allocF32(samples * d);
-  const uniformPtr = core.allocF64(2 * d);
+  const { points: pointsPtr, uniforms: uniformPtr } = allocatePlan(core, toyPointsPlan(samples, d));
   const fill = (c1: number, row: number): Float64Array => {
     core.kernels.rng_fill_uniform(uniformPtr, 2 * d, seedLo, seedHi, Stream.toy, c1, 2 * d * row);
     return core.f64(uniformPtr, 2 * d);
@@ -151,4 +160,38 @@ export function toyEstimate(
   envelopeSlope: number,
 ): { estimatedAlpha: number; estimationError: number } {
   return { estimatedAlpha: -envelopeSlope, estimationError: -envelopeSlope - alpha };
+}
+
+/** Fig. 16's cluster counts. */
+export const TOY_CLUSTERS: readonly number[] = [100, 200, 500];
+/**
+ * k-means restarts for the toy: sklearn SpectralClustering's default n_init = 10 (the toy's code is not
+ * public; the LLM run's 30 would triple the k-means time of the K = 500 clusterings for little change).
+ */
+export const TOY_N_INIT = 10;
+
+/**
+ * The QdgSource of a toy configuration (validated here, ConfigError on bad input): its affinity 1 + cosine
+ * (used as is), its subtasks the true labels, and alpha_N = alpha - 1, so that the predicted slope
+ * -(1 + alpha_N) is the true -alpha.
+ */
+export function toySource(c: ToyConfig): QdgSource {
+  validateToy(c);
+  const S = toySamples(c.subtasks, c.alpha, c.scale);
+  return {
+    samples: S,
+    // the points, freed before the clustering
+    scratchBytes: planBytes(toyPointsPlan(S, c.d)),
+    alphaN: c.alpha - 1,
+    load(core, timing) {
+      const t0 = performance.now();
+      const { matrix: affinityPtr } = allocatePlan(core, qdgMatrixPlan(S));
+      const pointsMark = core.mark();
+      const points = toyPoints(core, c);
+      toyAffinityInto(core, points, affinityPtr);
+      core.release(pointsMark);
+      timing.affinity = (performance.now() - t0) / 1000;
+      return { matrixPtr: affinityPtr, isAffinity: true, trueLabels: points.labels };
+    },
+  };
 }

@@ -1,13 +1,10 @@
 // The training pool: piscina worker threads filling the cores, one Wasm core per thread (./pool-worker.ts).
 // Runs are pure functions of their configs (counter-based random numbers, DESIGN.md lever 4), so a record
 // does not depend on which thread, how many threads or which shard trained it.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { workerScript } from '../core/worker-script.js';
 import type { TrainJob, TrainJobResult } from './pool-worker.js';
 
 export type { TrainJob, TrainJobResult } from './pool-worker.js';
@@ -17,45 +14,9 @@ export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
 
-/**
- * The worker script: pool-worker.js beside this file when running compiled (dist/) or bundled. When running
- * from the TypeScript sources (vitest, a TS REPL), worker threads cannot load .ts files on Node 20, so the
- * worker is bundled once with esbuild (a dev dependency of vite) into a content-addressed temp file.
- */
-export async function resolveWorkerFile(): Promise<string> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const js = join(here, 'pool-worker.js');
-  if (existsSync(js)) return js;
-  const ts = join(here, 'pool-worker.ts');
-  if (!existsSync(ts)) throw new Error(`quanta: the pool worker script is missing beside ${here}`);
-  bundled ??= bundleWorker(ts);
-  return bundled;
-}
-
-let bundled: Promise<string> | undefined;
-
-async function bundleWorker(entry: string): Promise<string> {
-  const esbuild = await import('esbuild');
-  const out = await esbuild.build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-  });
-  const code = out.outputFiles[0].contents;
-  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  const dir = join(tmpdir(), 'quanta-pool');
-  const file = join(dir, `pool-worker-${hash}.mjs`);
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, code);
-    renameSync(tmp, file);
-  }
-  return file;
+/** The worker script: pool-worker.js beside this file, or the .ts sources bundled (src/core/worker-script.ts). */
+export function resolveWorkerFile(): string {
+  return workerScript(import.meta.url, 'pool-worker');
 }
 
 export interface PoolOptions {
@@ -73,7 +34,7 @@ export class TrainingPool {
 
   static async open(options: PoolOptions = {}): Promise<TrainingPool> {
     const workers = options.workers ?? defaultWorkers();
-    const filename = options.workerFile ?? (await resolveWorkerFile());
+    const filename = options.workerFile ?? resolveWorkerFile();
     const piscina = new Piscina({
       filename,
       minThreads: workers,

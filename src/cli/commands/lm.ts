@@ -1,6 +1,6 @@
 // `quanta lm train`: trains the family of n-gram MLP language models on the Brown corpus and writes its
 // per-token loss matrices (src/lm/train-family.ts); `quanta lm qdg`: QDG on the low-loss test tokens of one
-// member (src/lm/qdg.ts).
+// member (src/cli/lm-qdg.ts).
 import type { Command } from 'commander';
 import {
   DEFAULT_LM_FAMILY,
@@ -9,7 +9,7 @@ import {
   type LmFamilyConfig,
 } from '../../lm/family.js';
 import { trainLanguageModelFamily } from '../../lm/train-family.js';
-import { lmQdgCommand, registerLmQdgOptions, type LmQdgCliOptions } from '../../lm/qdg.js';
+import { lmQdgCommand, registerLmQdgOptions, type LmQdgCliOptions } from '../lm-qdg.js';
 import { parseFloatOption, parseIntOption, parseListOption, Progress, runCommand } from '../common.js';
 import { checkOutputFolder } from '../../io/output.js';
 

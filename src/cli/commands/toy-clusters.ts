@@ -7,45 +7,30 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { getCore } from '../../core/arena.js';
-import { require } from '../../core/errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { spectralClusterings, type QdgAnalysis, type StageTiming } from '../../qdg/pipeline.js';
-import {
-  capWindowToClusters,
-  defaultEnvelopeWindow,
-  parseWindow,
-  type RankWindow,
-} from '../../qdg/rank-frequency.js';
+import { checkOutputFolder } from '../../io/output.js';
+import type { QdgAnalysis } from '../../qdg/pipeline.js';
+import { parseWindow } from '../../qdg/rank-frequency.js';
 import { compactJson, linearScatterSvg, rankFrequencySvg } from '../../qdg/report.js';
-import { requireFits } from '../../qdg/sources.js';
+import { planQdg, runQdg, type QdgPlan, type QdgSource } from '../../qdg/run.js';
 import {
+  TOY_CLUSTERS,
   TOY_DEFAULTS,
+  TOY_N_INIT,
   TOY_POINTS_SCALE,
-  toyAffinityInto,
   toyEstimate,
   toyPointCounts,
-  toyPoints,
-  toySamples,
-  validateToy,
+  toySource,
   type ToyConfig,
 } from '../../qdg/toy.js';
 import { parseFloatOption, parseIntOption, parseListOption, runCommand } from '../common.js';
-import { stageProgress } from './qdg.js';
-import { checkOutputFolder } from '../../io/output.js';
-
-/** Fig. 16's cluster counts. */
-export const TOY_CLUSTERS = [100, 200, 500];
-/**
- * k-means restarts for the toy: sklearn SpectralClustering's default n_init = 10 (the toy's code is not
- * public; the LLM run's 30 would triple the k-means time of the K = 500 clusterings for little change).
- */
-export const TOY_N_INIT = 10;
+import { parseClusters, parseInteger, stageProgress } from '../qdg-options.js';
 
 interface ToyCliOptions {
   alpha: number[];
   d: number[];
   sigma: number[];
-  clusters: number[];
+  clusters: number[] | 'paper';
   subtasks: number;
   scale: number;
   nInit: number;
@@ -61,40 +46,6 @@ export interface ToyRun {
   analysis: QdgAnalysis;
   estimatedAlpha: number;
   estimationError: number;
-}
-
-/** One toy configuration: points, affinity, spectral clustering for every K, envelope slope. */
-export function runToy(
-  config: ToyConfig,
-  clusters: number[],
-  opts: { nInit: number; window?: RankWindow; quiet?: boolean },
-): ToyRun {
-  const core = getCore();
-  const S = toySamples(config.subtasks, config.alpha, config.scale);
-  const timing: StageTiming = {};
-  const mark = core.mark();
-  try {
-    const t0 = performance.now();
-    const affinityPtr = core.allocF32(S * S);
-    const pointsMark = core.mark();
-    const points = toyPoints(core, config);
-    toyAffinityInto(core, points, affinityPtr);
-    core.release(pointsMark);
-    timing.affinity = (performance.now() - t0) / 1000;
-    const analysis = spectralClusterings(core, affinityPtr, S, {
-      clusters,
-      nInit: opts.nInit,
-      seed: config.seed,
-      window: opts.window ?? capWindowToClusters(defaultEnvelopeWindow(S), Math.max(...clusters)),
-      alphaN: config.alpha - 1, // the predicted slope -(1 + alphaN) is then the true -alpha
-      trueLabels: points.labels,
-      onProgress: stageProgress(!!opts.quiet),
-      timing,
-    });
-    return { config, analysis, ...toyEstimate(config.alpha, analysis.fit.envelopeSlope) };
-  } finally {
-    core.release(mark);
-  }
 }
 
 function runDocument(r: ToyRun): Record<string, unknown> {
@@ -182,22 +133,20 @@ export async function toyClustersCommand(o: ToyCliOptions): Promise<void> {
     }
   }
   const core = getCore();
-  const maxK = Math.max(...o.clusters);
-  for (const c of configs) {
-    validateToy(c);
-    const S = toySamples(c.subtasks, c.alpha, c.scale);
-    require(maxK < S, `--clusters: K = ${maxK} needs more than the ${S} points of alpha ${c.alpha}`);
-    requireFits(core, S, maxK, 4 * S * c.d + 16 * c.d);
-  }
+  const planned: { config: ToyConfig; source: QdgSource; plan: QdgPlan }[] = configs.map((config) => {
+    const source = toySource(config);
+    const plan = planQdg(source, { clusters: o.clusters, nInit: o.nInit, seed: config.seed, window }, core);
+    return { config, source, plan };
+  });
 
   // --- work ---
-  const runs: ToyRun[] = [];
-  for (const [i, c] of configs.entries()) {
+  const runs: ToyRun[] = planned.map(({ config: c, source, plan }, i) => {
     if (!o.quiet) {
       process.stderr.write(`toy ${i + 1}/${configs.length}: alpha ${c.alpha}, d ${c.d}, sigma ${c.sigma}\n`);
     }
-    runs.push(runToy(c, o.clusters, { nInit: o.nInit, window, quiet: o.quiet }));
-  }
+    const { analysis } = runQdg(source, plan, stageProgress(!!o.quiet), core);
+    return { config: c, analysis, ...toyEstimate(c.alpha, analysis.fit.envelopeSlope) };
+  });
 
   // --- outputs ---
   const docs = runs.map(runDocument);
@@ -263,12 +212,7 @@ export function registerToyClusters(program: Command): void {
     .option('--sigma <list>', 'within-cluster standard deviation', floats('--sigma', 0, false), [
       TOY_DEFAULTS.sigma,
     ])
-    .option(
-      '--clusters <list>',
-      'cluster counts K (Fig. 16: 100,200,500)',
-      parseListOption('--clusters', parseIntOption('--clusters', 2)),
-      TOY_CLUSTERS,
-    )
+    .option('--clusters <list>', 'cluster counts K (Fig. 16: 100,200,500)', parseClusters, [...TOY_CLUSTERS])
     .option(
       '--subtasks <int>',
       'number of subtasks',
@@ -284,10 +228,10 @@ export function registerToyClusters(program: Command): void {
     .option(
       '--n-init <int>',
       'k-means restarts per K (sklearn default 10)',
-      parseIntOption('--n-init', 1, 10_000),
+      parseInteger('--n-init'),
       TOY_N_INIT,
     )
-    .option('--seed <int>', 'seed of the points, the eigensolver and k-means', parseIntOption('--seed', 0), 0)
+    .option('--seed <int>', 'seed of the points, the eigensolver and k-means', parseInteger('--seed'), 0)
     .option(
       '--window <a:b>',
       'ranks of the envelope fit (default [round(S/100)+1, round(S/10)], shrunk to [.., round(2K/3)] ' +

@@ -1,0 +1,120 @@
+// The options of one QDG experiment, validated once (DESIGN.md lever 6: parse, don't validate). A caller (the
+// CLI, a page, a test) hands `qdgConfig` what the user gave; it works out every default once (the cluster
+// counts, the envelope window, alpha_N, the k-means restarts) and checks every value against the samples S,
+// and returns a QdgConfig. Below this edge a QdgConfig is known good: the pipeline (./pipeline.ts), the
+// spectral embedding and k-means take its values without checking them again (their wrappers keep only cheap
+// internal asserts, RangeErrors, for library callers' bugs).
+//
+// How --clusters travels: the CLI parses the text into a list of integers or 'paper' (src/cli/qdg-options.ts,
+// syntax only) -> QdgOptions.clusters -> qdgConfig: 'paper' or the default list resolved, each K checked to lie
+// in [2, S - 1] (the one error message), sorted and deduplicated -> QdgConfig.clusters -> spectralClusterings:
+// one embedding of maxClusters columns, then kmeans(core, columns, S, K, K) per K.
+import { ConfigError, require } from '../core/errors.js';
+import {
+  capWindowToClusters,
+  defaultClusterCounts,
+  defaultEnvelopeWindow,
+  PAPER_ALPHA_N,
+  PAPER_CLUSTER_COUNTS,
+  type RankWindow,
+} from './rank-frequency.js';
+
+/** k-means restarts per K: sklearn SpectralClustering's n_init = 30, as the paper (SPEC.md 4.1 item 9). */
+export const DEFAULT_N_INIT = 30;
+/** The most k-means restarts per K accepted (beyond it the result no longer changes, only the time). */
+export const MAX_N_INIT = 10_000;
+
+/** What a user may give; every field optional (the defaults are below, each with its reason). */
+export interface QdgOptions {
+  /**
+   * Cluster counts K, each in [2, S - 1]; 'paper' for the paper's 30 values 10..1500. Default: 30 log-spaced
+   * values from 10 to S/7 (defaultClusterCounts: the paper's 10..1500 of 10,000 samples).
+   */
+  clusters?: readonly number[] | 'paper';
+  /** k-means restarts per K (default 30, the paper's n_init). */
+  nInit?: number;
+  /** Seed of the Lanczos start vector and of k-means++ (default 0; the paper's runs were unseeded). */
+  seed?: number;
+  /**
+   * Ranks of the envelope fit. Default [round(S/100) + 1, round(S/10)] (the paper's 101..1000 of 10,000),
+   * shrunk to end at round(2K/3) when the largest K is below its end (rank-frequency.ts).
+   */
+  window?: RankWindow;
+  /**
+   * alpha_N of the predicted slope -(1 + alpha_N). Default: the source's own (a sparse-parity run's alpha, a
+   * language-model family's measured alpha_N, the toy's alpha - 1), else the paper's PAPER_ALPHA_N for LLMs.
+   */
+  alphaN?: number;
+  /** Return the affinity matrix (a copy, f32 S x S) with the result: for pictures and affinity.npy. */
+  keepAffinity?: boolean;
+  /** Return the spectral embedding (S x largest K, f64) with the result. */
+  keepEmbedding?: boolean;
+}
+
+declare const validated: unique symbol;
+
+/** QdgOptions after qdgConfig: every default worked out, every value checked for S samples. */
+export interface QdgConfig {
+  readonly [validated]: true;
+  readonly samples: number;
+  /** Cluster counts, ascending, distinct, each in [2, samples - 1]. */
+  readonly clusters: readonly number[];
+  /** The largest K: the embedding's number of columns. */
+  readonly maxClusters: number;
+  readonly nInit: number;
+  readonly seed: number;
+  readonly window: RankWindow;
+  readonly alphaN: number;
+  readonly keepAffinity: boolean;
+  readonly keepEmbedding: boolean;
+}
+
+/** The one check of the cluster counts (CLI, page and library alike); sorted and deduplicated. */
+function clusterCounts(clusters: QdgOptions['clusters'], S: number): number[] {
+  const list =
+    clusters === 'paper' ? [...PAPER_CLUSTER_COUNTS] : clusters ? [...clusters] : defaultClusterCounts(S);
+  require(list.length > 0, '--clusters must list at least one cluster count');
+  for (const K of list) {
+    require(Number.isInteger(K) &&
+      K >= 2 &&
+      K < S, `--clusters values must be integers in [2, ${S - 1}] for ${S} samples, got ${K}`);
+  }
+  return [...new Set(list)].sort((a, b) => a - b);
+}
+
+/**
+ * Validates `options` for a source of `samples` samples and works out the defaults (see QdgOptions);
+ * `sourceAlphaN` is the source's own alpha_N. Throws a ConfigError (one line) on bad input.
+ */
+export function qdgConfig(options: QdgOptions, samples: number, sourceAlphaN?: number): QdgConfig {
+  require(Number.isInteger(samples) && samples >= 3, `QDG needs at least 3 samples, got ${samples}`);
+  const clusters = clusterCounts(options.clusters, samples);
+  const maxClusters = clusters[clusters.length - 1];
+  const nInit = options.nInit ?? DEFAULT_N_INIT;
+  require(Number.isInteger(nInit) &&
+    nInit >= 1 &&
+    nInit <= MAX_N_INIT, `--n-init must be an integer in [1, ${MAX_N_INIT}], got ${nInit}`);
+  const seed = options.seed ?? 0;
+  require(Number.isSafeInteger(seed) &&
+    seed >= 0, `--seed must be an integer in [0, ${Number.MAX_SAFE_INTEGER}], got ${seed}`);
+  const window = options.window ?? capWindowToClusters(defaultEnvelopeWindow(samples), maxClusters);
+  if (!(Number.isInteger(window.first) && window.first >= 1 && window.last > window.first)) {
+    throw new ConfigError(`--window must satisfy 1 <= a < b, got ${window.first}:${window.last}`);
+  }
+  if (options.alphaN !== undefined) {
+    require(Number.isFinite(options.alphaN) &&
+      options.alphaN >= 0, `--alpha-n must be a number >= 0, got ${options.alphaN}`);
+  }
+  const alphaN = options.alphaN ?? sourceAlphaN ?? PAPER_ALPHA_N;
+  return {
+    samples,
+    clusters,
+    maxClusters,
+    nInit,
+    seed,
+    window,
+    alphaN,
+    keepAffinity: options.keepAffinity ?? false,
+    keepEmbedding: options.keepEmbedding ?? false,
+  } as unknown as QdgConfig;
+}

@@ -1,0 +1,68 @@
+// Planning a Lanczos run (./lanczos.ts): its step limit, and its Wasm buffers as data (src/core/buffers.ts),
+// one list per phase, allocated by largestEigenpairs and summed by lanczosBytes from the same lists.
+import { alignUp } from '../../core/arena.js';
+import { planBytes, type BufferPlan } from '../../core/buffers.js';
+import { tridiagonalBytes } from './tridiagonal.js';
+
+/**
+ * Default step limit: 4K (at least K + 100) steps, and never more than S (where the Krylov space is all). The
+ * solver stops as soon as K pairs have converged, so the limit costs only the memory planned for the basis;
+ * 3K was too few for K = 500 on angular affinities (max residual ~2e-3 at S 2000 and 10,000).
+ */
+export function defaultLanczosSteps(S: number, K: number): number {
+  return Math.min(S, Math.max(4 * K, K + 100));
+}
+
+/** The row stride of the basis in f64s: S rounded up to 8, so every basis vector starts on a cache line. */
+export function basisStride(S: number): number {
+  return alignUp(S, 8);
+}
+
+/**
+ * The buffers of the Lanczos iteration for m steps over S rows: the basis (m x ld f64, ld = basisStride(S))
+ * and its f32 copy (m x alignUp(S, 16)), the new direction, the Gram-Schmidt coefficients, a scalar, and (with
+ * a diagonal scaling) the scaled vector.
+ */
+export function lanczosPlan(
+  S: number,
+  m: number,
+  scaled: boolean,
+): BufferPlan<'basis' | 'basis32' | 'direction' | 'coefficients' | 'scalar' | 'scaled'> {
+  const ld = basisStride(S);
+  return [
+    { name: 'basis', bytes: 8 * m * ld },
+    { name: 'basis32', bytes: 4 * m * alignUp(S, 16) },
+    { name: 'direction', bytes: 8 * ld },
+    { name: 'coefficients', bytes: 8 * m },
+    { name: 'scalar', bytes: 16 },
+    { name: 'scaled', bytes: scaled ? 8 * ld : 0 },
+  ];
+}
+
+/** The Ritz vectors y = V s: the coefficients s (m x K f64) and the vectors (S x K f64). */
+export function ritzPlan(S: number, K: number, m: number): BufferPlan<'coefficients' | 'vectors'> {
+  return [
+    { name: 'coefficients', bytes: 8 * m * K },
+    { name: 'vectors', bytes: 8 * S * K },
+  ];
+}
+
+/** The explicit residual check: eight Ritz vectors and their products with the matrix (S x 8 f64 each). */
+export function residualPlan(S: number): BufferPlan<'block' | 'product'> {
+  return [
+    { name: 'block', bytes: 8 * 8 * S },
+    { name: 'product', bytes: 8 * 8 * S },
+  ];
+}
+
+/**
+ * Peak Wasm bytes that largestEigenpairs allocates beside the matrix for m steps, from the same plans it
+ * allocates: the iteration's buffers, then the larger of the tridiagonal work (convergence checks and Ritz
+ * coefficients) and the Ritz vectors with the residual check.
+ */
+export function lanczosBytes(S: number, K: number, m = defaultLanczosSteps(S, K)): number {
+  return (
+    planBytes(lanczosPlan(S, m, true)) +
+    Math.max(tridiagonalBytes(m, K), planBytes(ritzPlan(S, K, m)) + planBytes(residualPlan(S)))
+  );
+}

@@ -1,0 +1,240 @@
+// The Gram route of kmeans() (src/qdg/kmeans-gram.ts) against the bounded route and the plain twin: the same
+// bits (labels, inertia, iterations, centres) on any data, with and without a store kept across calls.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Core } from '../../src/core/arena.js';
+import { blobs, gaussians } from './kmeans-data.js';
+import { kmeans, type KMeansResult } from '../../src/qdg/kmeans/kmeans.js';
+import { gramRoutePays } from '../../src/qdg/kmeans/plan.js';
+import { createGramStore, extendGram } from '../../src/qdg/kmeans/gram.js';
+import { referenceKMeans } from '../../src/qdg/kmeans/reference.js';
+
+const core = new Core();
+
+function expectSameBits(got: KMeansResult, want: KMeansResult): void {
+  expect(Array.from(got.labels)).toEqual(Array.from(want.labels));
+  expect(got.iterations).toBe(want.iterations);
+  expect(Object.is(got.inertia, want.inertia)).toBe(true);
+  expect(Array.from(got.centers)).toEqual(Array.from(want.centers));
+}
+
+/** The first d columns of an S x D row-major matrix. */
+function columns(x: Float64Array, S: number, D: number, d: number): Float64Array {
+  const out = new Float64Array(S * d);
+  for (let i = 0; i < S; i++) out.set(x.subarray(i * D, i * D + d), i * d);
+  return out;
+}
+
+describe('Gram-route k-means', () => {
+  it('equals the bounded route bit for bit (labels, inertia, iterations, centres), on 1 or 2 threads', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 90 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 14 }),
+        fc.constantFrom(0, 0.3, 1, 3),
+        fc.integer({ min: 0, max: 1000 }),
+        (extra, d, k, noise, seed) => {
+          const S = 3 * k + extra;
+          const x = noise === 0 ? gaussians(S * d, seed) : blobs(S, d, 6, noise, seed);
+          const workers = 1 + (seed % 2);
+          const want = kmeans(core, x, S, d, k, { nInit: 3, seed, workers: 1, route: 'bounded' });
+          const got = kmeans(core, x, S, d, k, { nInit: 3, seed, workers, route: 'gram' });
+          expectSameBits(got, want);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('equals the plain Lloyd twin where no decision is a near tie', () => {
+    let compared = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (extra, d, k, seed) => {
+          const S = 3 * k + extra;
+          const x = blobs(S, d, 5, 0.5, seed);
+          const want = referenceKMeans(x, S, d, k, { nInit: 2, seed });
+          if (want.nearTies > 0) return;
+          compared++;
+          const got = kmeans(core, x, S, d, k, { nInit: 2, seed, workers: 1, route: 'gram' });
+          expect(Array.from(got.labels)).toEqual(Array.from(want.labels));
+          expect(got.iterations).toBe(want.iterations);
+          expect(got.inertia).toBeCloseTo(want.inertia, 9);
+        },
+      ),
+      { numRuns: 40 },
+    );
+    expect(compared).toBeGreaterThan(20);
+  });
+
+  it('handles duplicate points, k = S and k = 1 as the bounded route does', () => {
+    const S = 30;
+    const d = 4;
+    const x = new Float64Array(S * d);
+    for (let i = 0; i < S; i++) for (let j = 0; j < d; j++) x[i * d + j] = (i % 5) + 0.25 * j; // 5 distinct rows
+    for (const k of [1, 5, 7, S]) {
+      const want = kmeans(core, x, S, d, k, { nInit: 4, seed: 9, workers: 1, route: 'bounded' });
+      const got = kmeans(core, x, S, d, k, { nInit: 4, seed: 9, workers: 1, route: 'gram' });
+      expectSameBits(got, want);
+      // with a per-step inertia the Gram route computes every step's distances: the same result
+      const traced: number[] = [];
+      const tracedWant: number[] = [];
+      const opts = { nInit: 4, seed: 9, workers: 1 };
+      const gotTraced = kmeans(core, x, S, d, k, {
+        ...opts,
+        route: 'gram',
+        onIteration: (_r, _i, inertia) => traced.push(inertia),
+      });
+      kmeans(core, x, S, d, k, { ...opts, route: 'bounded', onIteration: (_r, _i, v) => tracedWant.push(v) });
+      expectSameBits(gotTraced, want);
+      expect(traced).toEqual(tracedWant);
+    }
+  });
+
+  it('a store kept across growing column prefixes gives the result of a fresh matrix, and rebuilds for other data', () => {
+    const S = 240;
+    const D = 48;
+    const x = blobs(S, D, 16, 0.6, 4);
+    const mark = core.mark();
+    try {
+      const store = createGramStore(core, S);
+      for (const d of [6, 20, 33, 48]) {
+        const cols = columns(x, S, D, d);
+        const opts = { nInit: 3, seed: 1, route: 'gram' as const, gram: store };
+        const kept = kmeans(core, cols, S, d, d, { ...opts, workers: 1 });
+        expect(store.columns).toBe(d);
+        // with a helper thread (it keeps its own F; this thread may run no restart and fold nothing)
+        expectSameBits(kmeans(core, cols, S, d, d, { ...opts, workers: 2 }), kept);
+        const fresh = kmeans(core, cols, S, d, d, { nInit: 3, seed: 1, workers: 1, route: 'bounded' });
+        expectSameBits(kept, fresh);
+      }
+      // other data of the same shape: the fingerprint differs, F is rebuilt, the result is still exact
+      const other = blobs(S, 10, 8, 0.6, 5);
+      const got = kmeans(core, other, S, 10, 8, {
+        nInit: 2,
+        seed: 3,
+        workers: 1,
+        route: 'gram',
+        gram: store,
+      });
+      const want = kmeans(core, other, S, 10, 8, { nInit: 2, seed: 3, workers: 1, route: 'bounded' });
+      expectSameBits(got, want);
+      expect(store.columns).toBe(10);
+    } finally {
+      core.release(mark);
+    }
+  });
+
+  it('helper threads keep their own Gram matrix: the same bits on 2 threads, the helper taking restarts', () => {
+    const S = 3000;
+    const d = 64;
+    const x = blobs(S, d, 40, 0.8, 8);
+    const opts = { seed: 4, route: 'gram' as const };
+    kmeans(core, x, S, d, d, { ...opts, nInit: 2, workers: 2 }); // the helper thread is up from here on
+    const one = kmeans(core, x, S, d, d, { ...opts, nInit: 12, workers: 1 });
+    const two = kmeans(core, x, S, d, d, { ...opts, nInit: 12, workers: 2 });
+    expectSameBits(two, one);
+    expect(two.route).toBe('gram');
+    expect(two.restartsPerThread!.length).toBe(2);
+    expect(two.restartsPerThread![1]).toBeGreaterThan(0);
+    expect(two.restartsPerThread![0] + two.restartsPerThread![1]).toBe(12);
+  });
+
+  it('reports each restart as it starts (onRestart: 1 .. nInit on one thread)', () => {
+    const S = 200;
+    const x = blobs(S, 8, 6, 0.5, 2);
+    const started: number[] = [];
+    kmeans(core, x, S, 8, 6, {
+      nInit: 5,
+      seed: 0,
+      workers: 1,
+      route: 'gram',
+      onRestart: (n) => started.push(n),
+    });
+    expect(started).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('does not depend on the scale of the data (exact power-of-2 scaling inside), on either route', () => {
+    const S = 150;
+    const d = 6;
+    const x = blobs(S, d, 10, 0.4, 12);
+    for (const route of ['bounded', 'gram'] as const) {
+      const base = kmeans(core, x, S, d, 9, { nInit: 3, seed: 5, workers: 1, route });
+      for (const e of [70, -80, 200]) {
+        const f = 2 ** e;
+        const got = kmeans(
+          core,
+          x.map((v) => v * f),
+          S,
+          d,
+          9,
+          { nInit: 3, seed: 5, workers: 1, route },
+        );
+        expect(Array.from(got.labels)).toEqual(Array.from(base.labels));
+        expect(got.iterations).toBe(base.iterations);
+        expect(got.inertia).toBe(base.inertia * f * f);
+        expect(Array.from(got.centers)).toEqual(Array.from(base.centers).map((v) => v * f));
+      }
+    }
+  });
+
+  it('refuses a store of another core or a released one, and rebuilds F for data that only look alike', () => {
+    const S = 200;
+    const d = 5;
+    const x = blobs(S, d, 8, 0.5, 21);
+    const other = new Core();
+    const foreign = createGramStore(other, S);
+    expect(() => kmeans(core, x, S, d, 6, { nInit: 1, workers: 1, route: 'gram', gram: foreign })).toThrow(
+      /another Core/,
+    );
+    const mark = core.mark();
+    const store = createGramStore(core, S);
+    kmeans(core, x, S, d, 6, { nInit: 2, seed: 1, workers: 1, route: 'gram', gram: store });
+    // the same first, middle and last rows, the others reversed: not the folded data
+    const y = Float64Array.from(x);
+    for (let i = 1; i < 99; i++) y.set(x.subarray((99 - i) * d, (100 - i) * d), i * d);
+    const got = kmeans(core, y, S, d, 6, { nInit: 2, seed: 1, workers: 1, route: 'gram', gram: store });
+    const want = kmeans(core, y, S, d, 6, { nInit: 2, seed: 1, workers: 1, route: 'bounded' });
+    expectSameBits(got, want);
+    core.release(mark);
+    expect(() => kmeans(core, x, S, d, 6, { nInit: 1, workers: 1, route: 'gram', gram: store })).toThrow(
+      /released/,
+    );
+  });
+
+  it('builds F = X X^T (symmetric, equal to the direct products within f64 rounding)', () => {
+    const S = 37;
+    const d = 11;
+    const x = gaussians(S * d, 2);
+    const mark = core.mark();
+    try {
+      const X = core.allocF64(S * d);
+      core.f64(X, S * d).set(x);
+      const store = createGramStore(core, S);
+      extendGram(store, X, S, d);
+      const F = core.f64(store.ptr, S * S);
+      for (let i = 0; i < S; i++) {
+        for (let j = 0; j < S; j++) {
+          let dot = 0;
+          for (let c = 0; c < d; c++) dot += x[i * d + c] * x[j * d + c];
+          expect(Math.abs(F[i * S + j] - dot)).toBeLessThan(1e-13 * d);
+          expect(F[i * S + j]).toBe(F[j * S + i]);
+        }
+      }
+    } finally {
+      core.release(mark);
+    }
+  });
+
+  it('the cost model picks the Gram route for QDG-sized sweeps and the bounded route for few dimensions', () => {
+    expect(gramRoutePays(10000, 1500, 1500, 30)).toBe(true);
+    expect(gramRoutePays(10000, 200, 200, 30)).toBe(true);
+    expect(gramRoutePays(10000, 10, 10, 30)).toBe(false);
+    expect(gramRoutePays(100000, 20, 20, 30)).toBe(false);
+  });
+});
