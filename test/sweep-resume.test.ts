@@ -12,6 +12,7 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -71,6 +72,15 @@ function startQuanta(args: string[]): {
   return { done, kill: () => child.kill('SIGKILL') };
 }
 
+/** Whether a checkpoint in `dir` was written at or after `since` (ms since the epoch). */
+function newCheckpointSince(dir: string, since: number): boolean {
+  try {
+    return readdirSync(dir).some((f) => f.endsWith('.ckpt') && statSync(join(dir, f)).mtimeMs >= since - 5);
+  } catch {
+    return false; // the folder does not exist yet, or a file went away between the listing and the stat
+  }
+}
+
 let reference = '';
 async function referenceDir(): Promise<string> {
   if (reference) return reference;
@@ -98,9 +108,18 @@ describe('a sweep killed with SIGKILL at random moments', () => {
     let kills = 0;
     const outcomes: { trained: { id: string; resumedFrom: number }[] }[] = [];
     for (let attempt = 0; attempt < 10; attempt++) {
+      // kill at a random moment after this attempt's first checkpoint (a fixed delay from the start would,
+      // on a loaded machine, land before any checkpoint exists and test nothing)
+      const started = Date.now();
       const p = startQuanta(args);
-      const timer = setTimeout(p.kill, 500 + random() * 1500);
+      const delay = random() * 1000;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const poll = setInterval(() => {
+        if (timer === undefined && newCheckpointSince(join(out, 'runs'), started))
+          timer = setTimeout(p.kill, delay);
+      }, 25);
       const { code, stdout } = await p.done;
+      clearInterval(poll);
       clearTimeout(timer);
       if (code === null) {
         kills++;
