@@ -99,7 +99,7 @@ export function qdgConfig(options: QdgOptions, samples: number, sourceAlphaN?: n
     seed >= 0, `--seed must be an integer in [0, ${Number.MAX_SAFE_INTEGER}], got ${seed}`);
   const window = options.window ?? capWindowToClusters(defaultEnvelopeWindow(samples), maxClusters);
   if (!(Number.isInteger(window.first) && window.first >= 1 && window.last > window.first)) {
-    throw new ConfigError(`--window must satisfy 1 <= a < b, got ${window.first}:${window.last}`);
+    throw new ConfigError(`--window must satisfy 1 <= a < b, got '${window.first}:${window.last}'`);
   }
   if (options.alphaN !== undefined) {
     require(Number.isFinite(options.alphaN) &&

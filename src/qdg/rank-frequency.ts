@@ -10,7 +10,7 @@
 // ranks [round(S/100) + 1, round(S/10)] by default (defaultEnvelopeWindow), overridable by the caller
 // (`--window a:b`). For S = 10,000 this is exactly the paper's window. When the largest K is below the
 // window's end, the default window shrinks to the envelope (capWindowToClusters).
-import { ConfigError, require } from '../core/errors.js';
+import { ConfigError } from '../core/errors.js';
 import { linearFit } from '../scaling/fit.js';
 
 /** The paper's measured slope on pythia-70m (Figure 5): -1.237. */
@@ -94,14 +94,14 @@ export function capWindowToClusters(window: RankWindow, maxK: number): RankWindo
   return { first, last };
 }
 
-/** Parses `a:b` (1-based inclusive ranks, 1 <= a < b) into a window, or throws a ConfigError. */
+/**
+ * Parses `a:b` (1-based inclusive ranks) into a window, or throws a ConfigError. Syntax only: the ranks are
+ * checked (1 <= a < b) once, with every other option, by qdgConfig (./config.ts).
+ */
 export function parseWindow(text: string): RankWindow {
   const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(text);
   if (!m) throw new ConfigError(`--window must be 'a:b' with integer ranks 1 <= a < b, got '${text}'`);
-  const first = Number(m[1]);
-  const last = Number(m[2]);
-  require(first >= 1 && last > first, `--window must satisfy 1 <= a < b, got '${text}'`);
-  return { first, last };
+  return { first: Number(m[1]), last: Number(m[2]) };
 }
 
 /**
