@@ -63,7 +63,7 @@ export function similarityFromNpy(core: Core, path: string, kind: SimilarityKind
   }
 }
 
-function checkSimilarity(m: Float32Array, S: number, kind: SimilarityKind, path: string): void {
+export function checkSimilarity(m: Float32Array, S: number, kind: SimilarityKind, path: string): void {
   for (let i = 0; i < S; i++) {
     for (let j = 0; j < S; j++) {
       const v = m[i * S + j];

@@ -2,6 +2,7 @@
 // run or on gradients / similarities / affinities brought as .npy. Validates everything before any work,
 // then source -> cosine -> angular affinity -> one spectral embedding -> k-means per K -> rank-frequency
 // envelope and slope, written to --out as clusters.json, rank-frequency.csv, PNG pictures and report.html.
+import { CORPUS_PACKAGES, requireOptionalPackages } from '../../core/optional.js';
 import type { Command } from 'commander';
 import { resolve, join } from 'node:path';
 import { getCore } from '../../core/arena.js';
@@ -119,7 +120,10 @@ interface QdgCliOptions {
 
 export async function qdgCommand(o: QdgCliOptions): Promise<void> {
   // --- validation: nothing is computed or written before all of it passes ---
-  if (o.lmRun) return qdgOnLmRun({ ...o, lmRun: o.lmRun });
+  if (o.lmRun) {
+    requireOptionalPackages(CORPUS_PACKAGES, 'quanta qdg --lm-run');
+    return qdgOnLmRun({ ...o, lmRun: o.lmRun });
+  }
   const { kind, path } = chooseSource(o);
   // every output location is checked (kind, folders, a real write probe) before any work
   const out = checkOutputFolder(o.out);
