@@ -1,5 +1,6 @@
 // Sparse-parity batches in Wasm memory, as active input indices (CSR): see assembly/parity.ts for the layout.
 import type { Core } from '../core/arena.js';
+import { Allocation, DISPOSE } from '../core/disposable.js';
 import { seedKey, Stream } from '../core/rng.js';
 import { exactCounts, type SparseParityTask } from './task.js';
 
@@ -20,6 +21,7 @@ export class ParityBatch {
   private readonly cdf: number;
   private readonly subsetsPtr: number;
   private readonly key: [number, number];
+  private readonly allocation: Allocation;
 
   constructor(
     readonly core: Core,
@@ -28,6 +30,7 @@ export class ParityBatch {
     seed: number,
   ) {
     const { n, nTasks, k } = task.config;
+    const start = core.mark();
     this.offsets = core.allocI32(capacity + 1);
     this.indices = core.allocI32(capacity * (1 + n));
     this.labels = core.allocI32(capacity);
@@ -37,7 +40,20 @@ export class ParityBatch {
     core.f64(this.cdf, nTasks).set(task.cdf);
     this.subsetsPtr = core.allocI32(nTasks * k);
     core.i32(this.subsetsPtr, nTasks * k).set(task.subsets);
+    this.allocation = new Allocation(core, start);
     this.key = seedKey(seed);
+  }
+
+  /**
+   * Hands this batch's Wasm memory back to its core (newest object first: it refuses while newer allocations
+   * sit above it). Unusable afterwards; a second call does nothing.
+   */
+  dispose(): void {
+    this.allocation.release('ParityBatch');
+  }
+
+  [DISPOSE](): void {
+    this.dispose();
   }
 
   /** Bytes that a batch of `capacity` samples needs (for planning before allocation). */

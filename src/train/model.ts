@@ -7,6 +7,7 @@
 // b_l [out]; each piece starts on a 16-byte boundary and is padded with zeros to a multiple of 4 floats. The
 // padding stays exactly zero (no kernel writes it, so its gradient is zero and AdamW leaves it at zero).
 import type { Core } from '../core/arena.js';
+import { Allocation, DISPOSE } from '../core/disposable.js';
 import { ConfigError, require, requireInt } from '../core/errors.js';
 import { CounterRandom, Stream } from '../core/rng.js';
 
@@ -182,6 +183,8 @@ export class Mlp {
   /** Batch size of the last forward when it took the strip path, else 0. */
   private stripB = 0;
   private hiddenRowsStale = false;
+  /** This model's span of its core's memory (dispose()). */
+  private readonly allocation: Allocation;
   private gradRowsStale = false;
 
   constructor(
@@ -191,6 +194,7 @@ export class Mlp {
   ) {
     validateMlpConfig(cfg);
     requireInt(maxBatch, 'maxBatch', 1, 2 ** 26);
+    const start = core.mark();
     this.activation = cfg.activation ?? 'relu';
     this.shapes = layerShapes(cfg);
     this.parameterCount = parameterCount(cfg);
@@ -224,7 +228,20 @@ export class Mlp {
         this.gradStrips = core.allocF32(cfg.width * Math.min(maxBatch, SPARSE_CHUNK));
       }
     }
+    this.allocation = new Allocation(core, start);
     this.initialise(cfg.seed);
+  }
+
+  /**
+   * Hands this model's Wasm memory back to its core (newest object first: it refuses while newer allocations
+   * sit above it). Unusable afterwards; a second call does nothing.
+   */
+  dispose(): void {
+    this.allocation.release('Mlp');
+  }
+
+  [DISPOSE](): void {
+    this.dispose();
   }
 
   /** PyTorch nn.Linear default: W and b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), from CounterRandom(seed, Stream.init). */

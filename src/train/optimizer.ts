@@ -1,6 +1,7 @@
 // AdamW over a model's flat parameter buffer (assembly/adam.ts), exactly torch.optim.AdamW. The paper uses
 // AdamW(lr 1e-3, weight_decay 0), i.e. Adam with PyTorch's defaults (SPEC.md section 2).
 import type { Core } from '../core/arena.js';
+import { Allocation, DISPOSE } from '../core/disposable.js';
 import { ConfigError, requireNumber } from '../core/errors.js';
 import type { Mlp } from './model.js';
 
@@ -42,6 +43,7 @@ export class AdamW {
   readonly m: number;
   readonly v: number;
   private steps = 0;
+  private readonly allocation: Allocation;
 
   constructor(
     readonly core: Core,
@@ -50,8 +52,22 @@ export class AdamW {
   ) {
     this.cfg = { ...DEFAULT_ADAMW, ...cfg };
     validateAdamW(this.cfg);
+    const start = core.mark();
     this.m = core.allocF32(model.paramFloats);
     this.v = core.allocF32(model.paramFloats);
+    this.allocation = new Allocation(core, start);
+  }
+
+  /**
+   * Hands this optimiser state's Wasm memory back to its core (newest object first: it refuses while newer allocations
+   * sit above it). Unusable afterwards; a second call does nothing.
+   */
+  dispose(): void {
+    this.allocation.release('AdamW');
+  }
+
+  [DISPOSE](): void {
+    this.dispose();
   }
 
   /** Wasm bytes the optimiser state needs for a model of paramFloats floats. */
