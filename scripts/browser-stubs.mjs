@@ -47,3 +47,24 @@ export function viteBrowserStubs() {
     },
   };
 }
+
+/** Subpath -> [browser source, Node source] of each package entry (package.json's exports, from src/). */
+export const SOURCE_ENTRIES = {
+  quanta: ['src/index.ts', 'src/entries/index.node.ts'],
+  'quanta/qdg': ['src/entries/qdg.ts', 'src/entries/qdg.node.ts'],
+  'quanta/scaling': ['src/entries/scaling.ts', 'src/entries/scaling.node.ts'],
+  'quanta/theory': ['src/entries/theory.ts', 'src/entries/theory.ts'],
+  'quanta/tokens': ['src/entries/tokens.ts', 'src/entries/tokens.node.ts'],
+  'quanta/io': ['src/entries/io.ts', 'src/entries/io.node.ts'],
+};
+
+/**
+ * Vite aliases that resolve `quanta` and its subpaths to their TypeScript sources (the explorer's dev server and
+ * build, vitest), so that web/ imports the package entry as a user does but runs the current sources.
+ */
+export function sourceAliases(platform) {
+  return Object.entries(SOURCE_ENTRIES).map(([id, files]) => ({
+    find: new RegExp(`^${id.replace('/', '\\/')}$`),
+    replacement: resolve(ROOT, files[platform === 'node' ? 1 : 0]),
+  }));
+}
