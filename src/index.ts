@@ -1,6 +1,7 @@
 // The public API of quanta, for Node and browsers (no Node-only module is imported from here).
 export { Core, getCore, MemoryLimitError } from './core/arena.js';
 export { ConfigError } from './core/errors.js';
+export { CoreScope } from './core/disposable.js';
 export { CounterRandom, Stream, philox4x32 } from './core/rng.js';
 export { SparseParityTask, subtaskProbabilities, PAPER_TASK, type TaskConfig } from './parity/task.js';
 export { ParityBatch } from './parity/batch.js';

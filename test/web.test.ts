@@ -9,7 +9,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { build } from 'vite';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 import fc from 'fast-check';
 import { DEFAULT_RUN, Trainer, type RunConfig } from '../src/index.js';
 import {
@@ -26,17 +27,6 @@ import { copper } from '../web/src/heatmap.js';
 import { logTicks } from '../web/src/plots.js';
 import { parseRunConfig, validateRunConfig } from '../src/train/config.js';
 
-/**
- * The browser: QUANTA_CHROMIUM if set, else Debian's chromium when installed, else the build that the npm
- * package @sparticuz/chromium ships (a dev dependency; unpacked into the temp folder on first use), so that
- * `npm install && npm test` runs this test on a bare machine too.
- */
-async function chromiumPath(): Promise<string> {
-  if (process.env.QUANTA_CHROMIUM) return process.env.QUANTA_CHROMIUM;
-  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
-  const shipped = (await import('@sparticuz/chromium')).default;
-  return shipped.executablePath();
-}
 const ROOT = resolve(import.meta.dirname, '..');
 const SCREENSHOTS = join(ROOT, 'web', 'screenshots');
 /** The run the page trains: small enough for a few seconds, large enough to show emergence. */
@@ -197,9 +187,6 @@ describe('the page analysis (no browser)', () => {
 
 describe('the explorer page in Chromium', () => {
   beforeAll(async () => {
-    const executablePath = await chromiumPath();
-    if (!existsSync(executablePath))
-      throw new Error(`Chromium not found at ${executablePath} (QUANTA_CHROMIUM names another browser?)`);
     outDir = mkdtempSync(join(tmpdir(), 'quanta-web-'));
     await build({
       configFile: join(ROOT, 'web', 'vite.config.ts'),
@@ -207,17 +194,7 @@ describe('the explorer page in Chromium', () => {
       build: { outDir, emptyOutDir: true },
     });
     baseUrl = await serve(outDir);
-    browser = await chromium.launch({
-      executablePath,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--headless',
-      ],
-    });
+    browser = await launchChromium();
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 120_000);
 

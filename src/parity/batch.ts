@@ -1,6 +1,7 @@
 // Sparse-parity batches in Wasm memory, as active input indices (CSR): see assembly/parity.ts for the layout.
 import type { Core } from '../core/arena.js';
 import { allocatePlan, planBytes, type BufferSpec } from '../core/buffers.js';
+import { Allocation, DISPOSE } from '../core/disposable.js';
 import { seedKey, Stream } from '../core/rng.js';
 import { exactCounts, type SparseParityTask, type TaskConfig } from './task.js';
 
@@ -40,6 +41,7 @@ export class ParityBatch {
   private readonly cdf: number;
   private readonly subsetsPtr: number;
   private readonly key: [number, number];
+  private readonly allocation: Allocation;
 
   constructor(
     readonly core: Core,
@@ -48,6 +50,7 @@ export class ParityBatch {
     seed: number,
   ) {
     const { nTasks, k } = task.config;
+    const start = core.mark();
     const buf = allocatePlan(core, parityBatchPlan(task.config, capacity));
     [this.offsets, this.indices, this.labels, this.subtasks, this.ids] = [
       buf.offsets,
@@ -60,7 +63,20 @@ export class ParityBatch {
     core.f64(this.cdf, nTasks).set(task.cdf);
     this.subsetsPtr = buf.subsets;
     core.i32(this.subsetsPtr, nTasks * k).set(task.subsets);
+    this.allocation = new Allocation(core, start);
     this.key = seedKey(seed);
+  }
+
+  /**
+   * Hands this batch's Wasm memory back to its core (newest object first: it refuses while newer allocations
+   * sit above it). Unusable afterwards; a second call does nothing.
+   */
+  dispose(): void {
+    this.allocation.release('ParityBatch');
+  }
+
+  [DISPOSE](): void {
+    this.dispose();
   }
 
   /** Bytes that a batch of `capacity` samples of this task's sizes needs: the sum of parityBatchPlan. */

@@ -1,9 +1,20 @@
 // Vega-Lite to SVG without a browser or a canvas: compile the Vega-Lite spec to Vega, run a headless View
 // with renderer 'none', and serialise its scenegraph with toSVG(). Text widths are estimated (no canvas), which
 // is close enough for axis labels. Generic: any Vega-Lite spec works.
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+// Vega and Vega-Lite are optional peer dependencies (src/core/optional.ts), loaded on first use.
+import type * as VegaModule from 'vega';
+import type * as VegaLiteModule from 'vega-lite';
+import { PLOTTING_PACKAGES, requireOptionalPackages } from '../core/optional.js';
 import type { CsvValue } from './csv.js';
+
+let plotting: Promise<[typeof VegaModule, typeof VegaLiteModule]> | undefined;
+
+/** Vega and Vega-Lite, imported once; a ConfigError naming the install command if they are missing. */
+function loadPlotting(): Promise<[typeof VegaModule, typeof VegaLiteModule]> {
+  requireOptionalPackages(PLOTTING_PACKAGES, 'rendering figures');
+  plotting ??= Promise.all([import('vega'), import('vega-lite')]);
+  return plotting;
+}
 
 /** A Vega-Lite spec, untyped so that callers can build it as plain data. */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -32,7 +43,8 @@ export const FIGURE_CONFIG = {
 
 /** Renders a Vega-Lite spec to a standalone SVG string. */
 export async function vegaLiteToSvg(spec: VegaLiteSpec): Promise<string> {
-  const full = { config: FIGURE_CONFIG, ...spec } as vl.TopLevelSpec;
+  const [vega, vl] = await loadPlotting();
+  const full = { config: FIGURE_CONFIG, ...spec } as VegaLiteModule.TopLevelSpec;
   // Vega-Lite's and Vega's warnings (e.g. "Maximum optimization runs(5) reached.") are notes on their own
   // internals: kept off stderr, where they broke --quiet; errors still throw
   const compiled = vl.compile(full, { logger: vega.logger(vega.Error) }).spec;

@@ -7,6 +7,7 @@
 import type { Core } from '../core/arena.js';
 import { allocatePlan } from '../core/buffers.js';
 import { ConfigError } from '../core/errors.js';
+import { Allocation, DISPOSE } from '../core/disposable.js';
 import { CounterRandom, Stream } from '../core/rng.js';
 import {
   assertMlpConfig,
@@ -63,6 +64,8 @@ export class Mlp {
   private lastInput: ModelInput | undefined;
   /** After a strip-path batch, hidden[0] / outputGrad[0] are built from the strips only on demand. */
   private hiddenRowsStale = false;
+  /** This model's span of its core's memory (dispose()). */
+  private readonly allocation: Allocation;
   private gradRowsStale = false;
 
   constructor(
@@ -71,6 +74,7 @@ export class Mlp {
     readonly maxBatch: number,
   ) {
     assertMlpConfig(cfg, maxBatch);
+    const start = core.mark();
     this.activation = cfg.activation ?? 'relu';
     this.shapes = layerShapes(cfg);
     this.parameterCount = parameterCount(cfg);
@@ -88,7 +92,20 @@ export class Mlp {
       this.outputGrad.push(buf[`outputGrad${l}`]);
     }
     this.sparse = new SparseFirstLayer(core, cfg, buf);
+    this.allocation = new Allocation(core, start);
     this.initialise(cfg.seed);
+  }
+
+  /**
+   * Hands this model's Wasm memory back to its core (newest object first: it refuses while newer allocations
+   * sit above it). Unusable afterwards; a second call does nothing.
+   */
+  dispose(): void {
+    this.allocation.release('Mlp');
+  }
+
+  [DISPOSE](): void {
+    this.dispose();
   }
 
   /** PyTorch nn.Linear default: W and b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), from CounterRandom(seed, Stream.init). */

@@ -3,6 +3,7 @@
 import type { Core } from '../core/arena.js';
 import { allocatePlan, type BufferSpec } from '../core/buffers.js';
 import { ConfigError } from '../core/errors.js';
+import { Allocation, DISPOSE } from '../core/disposable.js';
 import type { Mlp } from './model.js';
 
 export interface AdamWConfig {
@@ -55,6 +56,7 @@ export class AdamW {
   readonly m: number;
   readonly v: number;
   private steps = 0;
+  private readonly allocation: Allocation;
 
   constructor(
     readonly core: Core,
@@ -63,7 +65,21 @@ export class AdamW {
   ) {
     this.cfg = { ...DEFAULT_ADAMW, ...cfg };
     assertAdamW(this.cfg);
+    const start = core.mark();
     ({ m: this.m, v: this.v } = allocatePlan(core, adamwPlan(model.paramFloats)));
+    this.allocation = new Allocation(core, start);
+  }
+
+  /**
+   * Hands this optimiser state's Wasm memory back to its core (newest object first: it refuses while newer allocations
+   * sit above it). Unusable afterwards; a second call does nothing.
+   */
+  dispose(): void {
+    this.allocation.release('AdamW');
+  }
+
+  [DISPOSE](): void {
+    this.dispose();
   }
 
   /** Steps taken so far (torch's `step`). */

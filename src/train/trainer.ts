@@ -12,6 +12,7 @@
 // impossible run is refused before work; a Trainer takes a ValidRunConfig and checks nothing again.
 import { Core, MemoryLimitError, getCore } from '../core/arena.js';
 import { allocatePlan } from '../core/buffers.js';
+import { DISPOSE } from '../core/disposable.js';
 import { Stream } from '../core/rng.js';
 import { ConfigError } from '../core/errors.js';
 import { ParityBatch, exactTestSubtasks, perSubtaskSubtasks } from '../parity/batch.js';
@@ -95,6 +96,8 @@ export class Trainer {
   /** The allocator positions before and after this trainer's buffers (dispose() hands them back). */
   private readonly startMark: number;
   private endMark = -1;
+  /** The allocator position before the trainer's own buffers (after its model, optimiser and batches). */
+  private readonly buffersMark: number = 0;
   private readonly train: ParityBatch;
   private readonly evalBatch: ParityBatch;
   private readonly lossPtr: number;
@@ -126,6 +129,7 @@ export class Trainer {
       this.optimizer = new AdamW(core, this.model, { lr: config.lr, weightDecay: config.weightDecay });
       this.train = new ParityBatch(core, this.task, this.trainBatchSize, config.seed);
       this.evalBatch = new ParityBatch(core, this.task, EVAL_CHUNK, config.seed);
+      this.buffersMark = core.mark();
       const own = allocatePlan(core, trainerOwnPlan(config));
       [this.lossPtr, this.correctPtr] = [own.loss, own.correct];
       [this.permutationPtr, this.shuffleWordsPtr] = [own.permutation ?? 0, own.shuffleWords ?? 0];
@@ -296,7 +300,8 @@ export class Trainer {
   /**
    * Frees this trainer's Wasm memory (its core's allocator is a stack: dispose trainers in the reverse order of
    * their creation; a trainer with newer allocations above it refuses). The trainer is unusable afterwards;
-   * a second call does nothing. trainRun() does this itself.
+   * a second call does nothing. Its model, optimiser and batches are disposed with it (newest first).
+   * trainRun() does this itself. `using trainer = new Trainer(config)` calls it at the end of the block.
    */
   dispose(): void {
     if (this.endMark < 0) return;
@@ -304,8 +309,17 @@ export class Trainer {
       throw new Error(
         'quanta: Trainer.dispose(): newer allocations sit above this trainer on its core; dispose those first',
       );
+    this.core.release(this.buffersMark);
+    this.evalBatch.dispose();
+    this.train.dispose();
+    this.optimizer.dispose();
+    this.model.dispose();
     this.core.release(this.startMark);
     this.endMark = -1;
+  }
+
+  [DISPOSE](): void {
+    this.dispose();
   }
 
   /** The run's state between two steps (copies of the Wasm buffers; the log is shared, not copied). */

@@ -2,9 +2,9 @@
 // (alpha_S from the learning curve, alpha_N from the width sweep) beside the theory's predictions
 // (SPEC.md 3.1: alpha_N = alpha, alpha_S = alpha/(alpha+1), learned subtasks n ~ S^(1/(alpha+1))).
 // The fit and the predictions are the library's own (src/scaling/fit.ts, src/theory/exponents.ts).
-import { powerLawFit, type PowerLawFit } from '../../src/scaling/fit.js';
+import { powerLawFit, type PowerLawFit } from 'quanta/scaling';
 
-export { predictedAlphaN, predictedAlphaS, predictedLearnedExponent } from '../../src/theory/exponents.js';
+export { predictedAlphaN, predictedAlphaS, predictedLearnedExponent } from 'quanta/theory';
 
 /** Nats to bits. */
 export const BITS_PER_NAT = 1 / Math.LN2;

@@ -1,8 +1,7 @@
 // The page's controls: the run config and the sweep widths, read from the form, seeded from the URL's query
 // (so a link, or the end-to-end test, can set any field: ?nTasks=20&steps=800&autostart=train), and validated
 // with the library's own rules before anything reaches the worker.
-import { DEFAULT_RUN, validateRunConfig, type RunConfig } from '../../src/train/config.js';
-import { ConfigError } from '../../src/core/errors.js';
+import { ConfigError, DEFAULT_RUN, validateRunConfig, type RunConfig } from 'quanta';
 import { geometricWidths } from './analysis.js';
 
 /** Numeric fields of RunConfig that the form edits. */

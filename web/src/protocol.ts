@@ -1,7 +1,7 @@
 // The messages between the page (main thread) and its training worker. The worker owns the Wasm core and
 // runs the trainer synchronously; the page only draws. Losses cross this boundary in nats, as the trainer
 // stores them; the page converts to bits for display.
-import type { RunConfig } from '../../src/train/config.js';
+import type { RunConfig } from 'quanta';
 
 /** Page -> worker: train one run and stream its log. */
 export interface TrainRequest {

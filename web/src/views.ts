@@ -1,6 +1,6 @@
 // The page's views of a live run and of an N sweep: the plots, the exponents table (theory beside measured)
 // and the status line. State that the end-to-end test reads is mirrored on <body data-*>.
-import type { RunConfig } from '../../src/train/config.js';
+import type { RunConfig } from 'quanta';
 import {
   emergenceSteps,
   fitPowerLaw,

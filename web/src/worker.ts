@@ -1,8 +1,7 @@
 // The training worker: owns one Wasm core (its own linear memory) and runs the trainer synchronously, so the
 // page's main thread only draws. It speaks the protocol in ./protocol.ts. A request cannot be interrupted:
 // the page stops a run by terminating this worker and starting a fresh one.
-import { ConfigError, Core, Trainer, validateRun } from '../../src/index.js';
-import type { RunConfig } from '../../src/train/config.js';
+import { ConfigError, Core, Trainer, validateRun, type RunConfig } from 'quanta';
 import type { WorkerMessage, WorkerRequest } from './protocol.js';
 
 /** Minimum milliseconds between two progress messages. */

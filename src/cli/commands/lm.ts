@@ -1,6 +1,7 @@
 // `quanta lm train`: trains the family of n-gram MLP language models on the Brown corpus and writes its
 // per-token loss matrices (src/lm/train-family.ts); `quanta lm qdg`: QDG on the low-loss test tokens of one
 // member (src/cli/lm-qdg.ts).
+import { CORPUS_PACKAGES, requireOptionalPackages } from '../../core/optional.js';
 import type { Command } from 'commander';
 import {
   DEFAULT_LM_FAMILY,
@@ -116,12 +117,22 @@ export function registerLm(program: Command): void {
     .option('--json', 'print the family record as JSON on stdout')
     .option('--quiet', 'no progress on stderr')
     .requiredOption('--out <DIR>', 'output folder (a finished member is reused when re-run)')
-    .action(async (o: LmTrainCliOptions) => runCommand(() => lmTrainCommand(o)));
+    .action(async (o: LmTrainCliOptions) =>
+      runCommand(() => {
+        requireOptionalPackages(CORPUS_PACKAGES, 'quanta lm train');
+        return lmTrainCommand(o);
+      }),
+    );
   registerLmQdgOptions(
     lm
       .command('qdg')
       .description(
         'QDG on tokens: spectral clusters of per-token gradients of low-loss test tokens of a trained family member',
       ),
-  ).action(async (o: LmQdgCliOptions) => runCommand(() => lmQdgCommand(o)));
+  ).action(async (o: LmQdgCliOptions) =>
+    runCommand(() => {
+      requireOptionalPackages(CORPUS_PACKAGES, 'quanta lm qdg');
+      return lmQdgCommand(o);
+    }),
+  );
 }

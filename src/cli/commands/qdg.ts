@@ -2,6 +2,7 @@
 // run or on gradients / similarities / affinities brought as .npy. Validates everything before any work,
 // then source -> cosine -> angular affinity -> one spectral embedding -> k-means per K -> rank-frequency
 // envelope and slope, written to --out as clusters.json, rank-frequency.csv, PNG pictures and report.html.
+import { CORPUS_PACKAGES, requireOptionalPackages } from '../../core/optional.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { getCore } from '../../core/arena.js';
@@ -54,6 +55,7 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
       Boolean,
     ), '--lm-run cannot be combined with another source');
     require(!o.labels, '--labels cannot be used with --lm-run');
+    requireOptionalPackages(CORPUS_PACKAGES, 'quanta qdg --lm-run');
     return lmQdgCommand({
       run: o.lmRun,
       samples: o.samples ?? LM_QDG_SAMPLES,

@@ -9,6 +9,7 @@ import { planSweep } from '../../scaling/plan.js';
 import { defaultWorkers } from '../../scaling/pool.js';
 import { writeSweepReport } from '../../report/sweep-report.js';
 import { parseIntOption, runCommand } from '../common.js';
+import { PLOTTING_PACKAGES, requireOptionalPackages } from '../../core/optional.js';
 import { formatFits } from './fit.js';
 import { formatSweepOutcome, sweepWithProgress } from './sweep.js';
 import { checkOutputFolder } from '../../io/output.js';
@@ -30,6 +31,7 @@ export function registerQuick(program: Command): void {
     .option('--quiet', 'no progress on stderr')
     .action(async (o: { out: string; workers?: number; json?: boolean; quiet?: boolean }) =>
       runCommand(async () => {
+        requireOptionalPackages(PLOTTING_PACKAGES, 'quanta quick');
         const start = performance.now();
         const out = checkOutputFolder(o.out);
         const plan = planSweep('all', 'quick');

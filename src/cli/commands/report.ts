@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { REPORT_DATA_DIR, writeSweepReport } from '../../report/sweep-report.js';
 import { checkOutputsIn } from '../../io/output.js';
 import { runCommand } from '../common.js';
+import { PLOTTING_PACKAGES, requireOptionalPackages } from '../../core/optional.js';
 import { loadSweepFolder } from '../../scaling/analysis.js';
 
 export function registerReport(program: Command): void {
@@ -17,6 +18,7 @@ export function registerReport(program: Command): void {
     .option('--quiet', 'no progress on stderr')
     .action((dir: string, opts: { json?: boolean; quiet?: boolean }) =>
       runCommand(async () => {
+        requireOptionalPackages(PLOTTING_PACKAGES, 'quanta report');
         // the folder is read and checked before the progress line: a bad folder is one line on stderr
         const folder = loadSweepFolder(dir);
         checkOutputsIn(dir, ['report.html'], [REPORT_DATA_DIR], 'quanta report');

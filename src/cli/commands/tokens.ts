@@ -8,6 +8,7 @@ import { require } from '../../core/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic.js';
 import { toCsv } from '../../report/csv.js';
 import { htmlPage } from '../../report/html.js';
+import { PLOTTING_PACKAGES, requireOptionalPackages } from '../../core/optional.js';
 import { vegaLiteToSvg } from '../../report/vega.js';
 import { analyseTokenLosses, POLYGENIC_ROWS } from '../../lm/token-analysis.js';
 import { readLossMatrix, readTokenInfo, validateAxis, type TokenInfo } from '../../lm/token-losses.js';
@@ -68,6 +69,7 @@ function resolveInputs(o: TokensCliOptions) {
 }
 
 export async function tokensCommand(o: TokensCliOptions): Promise<void> {
+  requireOptionalPackages(PLOTTING_PACKAGES, 'quanta tokens');
   // --- validation: nothing is written before all of it passes ---
   const inp = resolveInputs(o);
   // every output location is checked (kind, folders, a real write probe) before any work
