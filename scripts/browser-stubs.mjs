@@ -9,7 +9,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Node-only module (source path) -> browser stand-in (source path), both relative to the repository. */
 export const BROWSER_STUBS = {
-  'src/qdg/kmeans-parallel.ts': 'src/entries/browser/kmeans-threads.ts', // worker_threads, os, fs
+  'src/qdg/kmeans/threads.ts': 'src/entries/browser/kmeans-threads.ts', // worker_threads, os, fs
   'src/io/npy.ts': 'src/entries/browser/npy-file.ts', // fs (file reading and writing)
 };
 

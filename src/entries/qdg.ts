@@ -8,7 +8,7 @@ export {
   type ClusterMatrixOptions,
   type EmbeddingOf,
 } from '../qdg/arrays.js';
-export { angularAffinity, type SimilarityKind } from '../qdg/affinity.js';
+export { angularAffinity, checkSimilarity, type SimilarityKind } from '../qdg/affinity.js';
 export { cosineFromGram, mirrorGram, syrkAccumulate } from '../qdg/gram.js';
 export {
   perSampleGradientGram,
@@ -23,19 +23,29 @@ export {
   type SpectralEmbedding,
   type SpectralEmbeddingOptions,
 } from '../qdg/embedding.js';
-export { kmeans, type KMeansOptions, type KMeansResult } from '../qdg/kmeans.js';
+export { kmeans, type KMeansOptions, type KMeansResult } from '../qdg/kmeans/kmeans.js';
 export { adjustedRandIndex, normalizedMutualInfo } from '../qdg/metrics.js';
 export {
   affinityFromCosine,
   orderByCluster,
   spectralClusterings,
-  validateClusterCounts,
-  DEFAULT_N_INIT,
   type Clustering,
+  type ClusteringRun,
   type QdgAnalysis,
-  type SpectralClusteringOptions,
+  type QdgStage,
   type StageTiming,
 } from '../qdg/pipeline.js';
+export { DEFAULT_N_INIT, qdgConfig, type QdgConfig, type QdgOptions } from '../qdg/config.js';
+export {
+  matrixSource,
+  planQdg,
+  runQdg,
+  type LoadedMatrix,
+  type QdgPlan,
+  type QdgProgress,
+  type QdgResult,
+  type QdgSource,
+} from '../qdg/run.js';
 export {
   clusterSizes,
   defaultClusterCounts,

@@ -7,7 +7,8 @@ import { ConfigError, requireInt } from '../core/errors.js';
 import { angularAffinity, checkSimilarity, type SimilarityKind } from './affinity.js';
 import { spectralEmbedding, type SpectralEmbeddingOptions } from './embedding.js';
 import { cosineFromGram, mirrorGram, syrkAccumulate } from './gram.js';
-import { spectralClusterings, type QdgAnalysis, type SpectralClusteringOptions } from './pipeline.js';
+import { qdgConfig, type QdgOptions } from './config.js';
+import { spectralClusterings, type QdgAnalysis } from './pipeline.js';
 
 function requireMemory(core: Core, bytes: number, what: string): void {
   if (bytes > core.available)
@@ -108,9 +109,11 @@ export function spectralEmbeddingOf(
   });
 }
 
-export interface ClusterMatrixOptions extends SpectralClusteringOptions {
+export interface ClusterMatrixOptions extends QdgOptions {
   /** 'cosine' (values in [-1, 1], turned into the angular affinity) or 'affinity' (non-negative, as is). */
   kind: SimilarityKind;
+  /** True labels of the samples: each clustering then carries its ARI (and NMI) against them. */
+  trueLabels?: ArrayLike<number>;
 }
 
 /**
@@ -128,6 +131,6 @@ export function clusterMatrix(
   return withMatrix(core, matrix, S, (ptr) => {
     checkSimilarity(core.f32(ptr, S * S), S, opts.kind, opts.kind);
     if (opts.kind === 'cosine') angularAffinity(core, ptr, S);
-    return spectralClusterings(core, ptr, S, opts);
+    return spectralClusterings(core, ptr, qdgConfig(opts, S), { trueLabels: opts.trueLabels });
   });
 }

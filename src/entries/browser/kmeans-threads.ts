@@ -1,8 +1,7 @@
-// The browser build's ../qdg/kmeans-parallel.ts (substituted by scripts/browser-build.mjs and the explorer's
+// The browser build's ../qdg/kmeans/threads.ts (substituted by scripts/browser-build.mjs and the explorer's
 // Vite config): no helper threads, so k-means restarts run on the calling thread, with the same result.
 import type { Core } from '../../core/arena.js';
-import type { KMeansResult, KMeansSettings } from '../../qdg/kmeans.js';
-import type { GramStore } from '../../qdg/kmeans-gram.js';
+import type { GramStore, KMeansResult, KMeansSettings } from '../../qdg/kmeans/types.js';
 
 export function defaultKMeansWorkers(): number {
   return 1;

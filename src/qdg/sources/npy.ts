@@ -10,7 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { MemoryLimitError, formatBytes, type Core } from '../../core/arena.js';
 import { ConfigError, require } from '../../core/errors.js';
 import { NpyReader, readNpyLabels } from '../../io/npy.js';
-import { angularAffinity } from '../affinity.js';
+import { angularAffinity, checkSimilarity, type SimilarityKind } from '../affinity.js';
 import { allocatePlan, planBytes } from '../../core/buffers.js';
 import {
   cosineFromGram,
@@ -296,9 +296,6 @@ function badGradientRow(core: Core, reader: NpyReader, path: string, i: number, 
   );
 }
 
-/** What a user-supplied S x S matrix holds. */
-export type SimilarityKind = 'cosine' | 'affinity';
-
 export interface SimilarityMatrix {
   samples: number;
   /** f32 S x S affinity in Wasm memory (allocated on `core`). */
@@ -343,28 +340,5 @@ export function similarityFromNpy(core: Core, path: string, kind: SimilarityKind
     return { samples: S, affinityPtr: ptr };
   } finally {
     reader.close();
-  }
-}
-
-function checkSimilarity(m: Float32Array, S: number, kind: SimilarityKind, path: string): void {
-  for (let i = 0; i < S; i++) {
-    for (let j = 0; j < S; j++) {
-      const v = m[i * S + j];
-      if (!Number.isFinite(v)) throw new ConfigError(`${path}: entry (${i}, ${j}) is ${v}`);
-      if (kind === 'affinity' && v < 0) {
-        throw new ConfigError(`${path}: an affinity must be non-negative, entry (${i}, ${j}) is ${v}`);
-      }
-      if (kind === 'cosine' && Math.abs(v) > 1 + 1e-3) {
-        throw new ConfigError(`${path}: a cosine similarity must lie in [-1, 1], entry (${i}, ${j}) is ${v}`);
-      }
-      if (j < i) {
-        const w = m[j * S + i];
-        if (Math.abs(v - w) > 1e-4 * Math.max(1, Math.abs(v), Math.abs(w))) {
-          throw new ConfigError(
-            `${path}: not symmetric: entry (${i}, ${j}) is ${v}, entry (${j}, ${i}) is ${w}`,
-          );
-        }
-      }
-    }
   }
 }

@@ -6,19 +6,19 @@ import fc from 'fast-check';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Core } from '../src/core/arena.js';
+import { Core } from '../../src/core/arena.js';
 import {
   angularAffinityOf,
   clusterMatrix,
   cosineSimilarityOfRows,
   spectralEmbeddingOf,
-} from '../src/qdg/arrays.js';
-import { spectralClusterings } from '../src/qdg/pipeline.js';
-import { spectralEmbedding } from '../src/qdg/embedding.js';
-import { referenceAngularAffinity } from '../src/qdg/affinity.js';
-import { referenceCosine, referenceGram } from '../src/qdg/gram.js';
-import { decodeNpyF32, decodeNpyF64, encodeNpy } from '../src/io/npy-format.js';
-import { readNpyF64, writeNpy } from '../src/io/npy.js';
+} from '../../src/qdg/arrays.js';
+import { spectralClusterings } from '../../src/qdg/pipeline.js';
+import { qdgConfig } from '../../src/qdg/config.js';
+import { spectralEmbedding } from '../../src/qdg/embedding.js';
+import { referenceAngularAffinity, referenceCosine, referenceGram } from '../../src/qdg/reference.js';
+import { decodeNpyF32, decodeNpyF64, encodeNpy } from '../../src/io/npy-format.js';
+import { readNpyF64, writeNpy } from '../../src/io/npy.js';
 
 /** S points in `groups` noisy groups in P dimensions (deterministic). */
 function groupedRows(S: number, P: number, groups: number, seed: number): Float32Array {
@@ -66,7 +66,7 @@ describe('QDG on arrays', () => {
     const A = angularAffinityOf(C, S, core);
     const ptr = core.allocF32(S * S);
     core.f32(ptr, S * S).set(A);
-    const theirs = spectralClusterings(core, ptr, S, opts);
+    const theirs = spectralClusterings(core, ptr, qdgConfig(opts, S), { trueLabels: labels });
     expect(mine.clusterings.map((c) => Array.from(c.labels))).toEqual(
       theirs.clusterings.map((c) => Array.from(c.labels)),
     );

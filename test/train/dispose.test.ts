@@ -3,15 +3,15 @@
 // library example writes it, keeps the core's allocator where it started.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Core } from '../src/core/arena.js';
-import { CoreScope } from '../src/core/disposable.js';
-import { DEFAULT_RUN, type RunConfig } from '../src/train/config.js';
-import { Trainer, trainerBytes } from '../src/train/trainer.js';
-import { Mlp } from '../src/train/model.js';
-import { AdamW } from '../src/train/optimizer.js';
-import { ParityBatch } from '../src/parity/batch.js';
-import { SparseParityTask } from '../src/parity/task.js';
-import { LmBatch } from '../src/lm/data.js';
+import { Core } from '../../src/core/arena.js';
+import { CoreScope } from '../../src/core/disposable.js';
+import { DEFAULT_RUN, parseRunConfig, type RunConfig } from '../../src/train/config.js';
+import { Trainer, trainerBytes } from '../../src/train/trainer.js';
+import { Mlp } from '../../src/train/model.js';
+import { AdamW } from '../../src/train/optimizer.js';
+import { ParityBatch } from '../../src/parity/batch.js';
+import { SparseParityTask } from '../../src/parity/task.js';
+import { LmBatch } from '../../src/lm/data.js';
 
 /** The issue's loop: width 512, batch 20000 (about 91 MiB a trainer: 45 of them exceed wasm32's 4 GiB). */
 const BIG: RunConfig = { ...DEFAULT_RUN, nTasks: 20, n: 16, width: 512, batch: 20000, steps: 1, logEvery: 1 };
@@ -23,7 +23,10 @@ describe('dispose', () => {
     const core = new Core();
     const start = core.used;
     for (let i = 0; i < ITERATIONS; i++) {
-      const trainer = new Trainer({ ...BIG, testPoints: 500, testPointsPerTask: 5, seed: i }, core);
+      const trainer = new Trainer(
+        parseRunConfig({ ...BIG, testPoints: 500, testPointsPerTask: 5, seed: i }),
+        core,
+      );
       expect(core.used - start).toBeGreaterThan(trainerBytes(BIG) * 0.9);
       const record = trainer.run();
       expect(record.log.steps).toEqual([0]);
@@ -36,11 +39,11 @@ describe('dispose', () => {
     const core = new Core();
     const small = { ...BIG, width: 16, batch: 500 };
     const start = core.used;
-    new Trainer(small, core).run();
+    new Trainer(parseRunConfig(small), core).run();
     const one = core.used - start;
     expect(one).toBeGreaterThan(0);
     for (let i = 2; i <= 4; i++) {
-      new Trainer(small, core).run();
+      new Trainer(parseRunConfig(small), core).run();
       expect(core.used - start).toBe(i * one);
     }
   });
@@ -49,7 +52,7 @@ describe('dispose', () => {
     const core = new Core();
     const start = core.used;
     {
-      using trainer = new Trainer({ ...BIG, width: 16, batch: 200, steps: 2 }, core);
+      using trainer = new Trainer(parseRunConfig({ ...BIG, width: 16, batch: 200, steps: 2 }), core);
       trainer.run();
       expect(core.used).toBeGreaterThan(start);
     }
@@ -102,7 +105,7 @@ describe('dispose', () => {
   it("a trainer's dispose() disposes its parts; disposing them again does nothing; a part alone is refused", () => {
     const core = new Core();
     const start = core.used;
-    const trainer = new Trainer({ ...BIG, width: 16, batch: 200, steps: 1 }, core);
+    const trainer = new Trainer(parseRunConfig({ ...BIG, width: 16, batch: 200, steps: 1 }), core);
     expect(() => trainer.model.dispose()).toThrow(/Mlp\.dispose\(\): newer allocations/);
     trainer.dispose();
     expect(core.used).toBe(start);
