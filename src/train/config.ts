@@ -197,7 +197,19 @@ export function parseRunConfig(c: RunConfig, core?: Core): ValidRunConfig {
   const available = core ? core.available : FRESH_CORE_BYTES;
   require(need <=
     available, `this run needs about ${formatBytes(need)} of Wasm memory and only ${formatBytes(available)} is addressable; reduce --width, --batch or --data`);
+  parsed.add(c);
   return c as ValidRunConfig;
+}
+
+/** Configs that came through parseRunConfig (the library edge: a JavaScript caller may skip it). */
+const parsed = new WeakSet<RunConfig>();
+
+/**
+ * The config as a ValidRunConfig: as is when it came through parseRunConfig, else parsed now. For the public
+ * constructors (Trainer, trainRun), whose JavaScript callers the type system cannot hold to the edge.
+ */
+export function asValidRunConfig(c: RunConfig, core?: Core): ValidRunConfig {
+  return parsed.has(c) ? (c as ValidRunConfig) : parseRunConfig(c, core);
 }
 
 /** parseRunConfig as an assertion: after `validateRun(config)`, `config` is a ValidRunConfig. */

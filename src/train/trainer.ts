@@ -9,7 +9,8 @@
 //   ParityBatch (Philox counters (seed, stream, step, sample) -> CSR active indices + labels)
 //     -> Mlp.forward (sparse first layer) -> crossEntropy (dlogits) -> Mlp.backward -> AdamW.step
 // Every buffer is planned up front (./config.ts: trainerPlan, whose sum validateRun checks at the edge), so an
-// impossible run is refused before work; a Trainer takes a ValidRunConfig and checks nothing again.
+// impossible run is refused before work; a Trainer takes a ValidRunConfig (a plain config from a JavaScript caller
+// is parsed once, in its constructor) and checks nothing again.
 import { Core, MemoryLimitError, getCore } from '../core/arena.js';
 import { allocatePlan } from '../core/buffers.js';
 import { DISPOSE } from '../core/disposable.js';
@@ -18,7 +19,15 @@ import { ConfigError } from '../core/errors.js';
 import { ParityBatch, exactTestSubtasks, perSubtaskSubtasks } from '../parity/batch.js';
 import { SparseParityTask } from '../parity/task.js';
 import { VERSION } from '../version.js';
-import { EVAL_CHUNK, modelConfigOf, trainBatchSize, trainerOwnPlan, type ValidRunConfig } from './config.js';
+import {
+  asValidRunConfig,
+  EVAL_CHUNK,
+  modelConfigOf,
+  trainBatchSize,
+  trainerOwnPlan,
+  type RunConfig,
+  type ValidRunConfig,
+} from './config.js';
 import { Mlp } from './model.js';
 import { AdamW } from './optimizer.js';
 import type { RunLog, RunRecord } from './record.js';
@@ -111,10 +120,17 @@ export class Trainer {
   private epoch = -1;
   private epochPos = 0;
 
+  readonly config: ValidRunConfig;
+
+  /**
+   * A config that did not come through parseRunConfig (a JavaScript caller, a literal) is parsed here, once;
+   * an invalid one is a ConfigError before anything is allocated.
+   */
   constructor(
-    readonly config: ValidRunConfig,
+    config: RunConfig,
     readonly core: Core = getCore(),
   ) {
+    config = this.config = asValidRunConfig(config, core);
     this.startMark = core.mark();
     this.task = new SparseParityTask({
       nTasks: config.nTasks,
@@ -467,7 +483,7 @@ export class Trainer {
  * continues it from a checkpoint's state.
  */
 export function trainRun(
-  config: ValidRunConfig,
+  config: RunConfig,
   events: TrainerEvents = {},
   core: Core = getCore(),
   control: RunControl = {},
