@@ -3,6 +3,7 @@
 // (Figure 5 right; Figure 15 for sparse parity). Plots are plain inline SVG, no dependencies.
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
+import { recordJsonLayout } from '../train/record.js';
 import type { QdgAnalysis } from './pipeline.js';
 import { rankFrequencyCsv } from './rank-frequency.js';
 import { cmrmapCss } from './similarity-image.js';
@@ -51,13 +52,7 @@ export function qdgSummary(a: QdgAnalysis, out: string): QdgSummary {
 
 /** JSON with one key per line but number arrays kept on one line (labels of 10,000 samples stay readable). */
 export function compactJson(value: unknown): string {
-  const text = JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1);
-  return (
-    text.replace(
-      /\[\s*(-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*)\s*\]/g,
-      (_m, inner: string) => `[${inner.replace(/\s+/g, '')}]`,
-    ) + '\n'
-  );
+  return recordJsonLayout(value) + '\n';
 }
 
 /** The clusters.json document. */

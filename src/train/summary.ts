@@ -6,24 +6,6 @@ export const BITS_PER_NAT = 1 / Math.LN2;
 /** A subtask counts as learned when its loss is below 0.1 bits (paper Fig. 8). */
 export const LEARNED_BITS = 0.1;
 
-function round6(x: number): number {
-  return Number.isFinite(x) ? Number(x.toPrecision(6)) : x;
-}
-
-/** The record with every logged number rounded to 6 significant digits (f32 precision), to keep files small. */
-export function compactRecord(r: RunRecord): RunRecord {
-  return {
-    ...r,
-    log: {
-      steps: r.log.steps,
-      meanLoss: r.log.meanLoss.map(round6),
-      accuracy: r.log.accuracy.map(round6),
-      subtaskLoss: r.log.subtaskLoss.map((row) => row.map(round6)),
-      subtaskAccuracy: r.log.subtaskAccuracy.map((row) => row.map(round6)),
-    },
-  };
-}
-
 /** Subtasks whose loss is below 0.1 bits at log entry i. */
 export function learnedCount(r: RunRecord, i: number): number {
   return r.log.subtaskLoss[i].filter((l) => l * BITS_PER_NAT < LEARNED_BITS).length;
