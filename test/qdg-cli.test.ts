@@ -201,7 +201,7 @@ describe('quanta qdg: a planted-cluster similarity matrix', () => {
     expect(doc.envelope.window).toEqual([1, 8]);
     expect(doc.timing.embedding).toBeGreaterThanOrEqual(0);
     const csv = readFileSync(join(out, 'rank-frequency.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('K,rank,size');
+    expect(csv[0]).toBe('K,rank,size_samples');
     expect(csv.length).toBe(1 + 4 + 8 + doc.clusterings['12'].sizes.length);
     for (const f of ['similarity-by-cluster.png', 'similarity-by-subtask.png', 'report.html']) {
       expect(existsSync(join(out, f)), f).toBe(true);

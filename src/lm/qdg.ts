@@ -25,7 +25,7 @@ import {
   type StageTiming,
 } from '../qdg/pipeline.js';
 import { capWindowToClusters, defaultClusterCounts, defaultEnvelopeWindow } from '../qdg/rank-frequency.js';
-import { qdgSummary, rankFrequencySvg, writeClusterFiles } from '../qdg/report.js';
+import { qdgSummary, rankFrequencySvg, similaritySvgs, writeClusterFiles } from '../qdg/report.js';
 import { similarityPng } from '../qdg/similarity-image.js';
 import { requireFits } from '../qdg/sources.js';
 import { escapeHtml, htmlPage, htmlTable } from '../report/html.js';
@@ -409,7 +409,7 @@ export async function lmQdgCommand(o: LmQdgCliOptions): Promise<void> {
       sections: [
         {
           title: 'Rank-frequency of cluster sizes (Fig. 5 right)',
-          svgs: [rankFrequencySvg(analysis, 'Token clusters')],
+          svgs: [await rankFrequencySvg(analysis, { title: 'Token clusters' })],
           caption:
             `Envelope slope ${analysis.fit.envelopeSlope.toFixed(3)} over ranks ${analysis.fit.window.first}..${analysis.fit.window.last}; ` +
             `prediction -(1 + alpha_N) = ${analysis.predictedSlope.toFixed(3)} with this family's alpha_N = ${scaling.alphaN.toFixed(4)} ` +
@@ -417,7 +417,14 @@ export async function lmQdgCommand(o: LmQdgCliOptions): Promise<void> {
         },
         {
           title: `Similarity ordered by the K = ${Kshow} clusters (Fig. 5 left)`,
-          html: `<img src="similarity-by-cluster.png" width="440" height="440" alt="affinity ordered by cluster">`,
+          svgs: await similaritySvgs([
+            {
+              file: 'similarity-by-cluster.png',
+              caption: '',
+              image,
+              ordering: `the K = ${Kshow} clusters`,
+            },
+          ]),
         },
         {
           title: 'Are clusters skills? Purity in part-of-speech tag and predicted token',

@@ -82,14 +82,18 @@ export function writePictures(
     file: 'similarity-by-cluster.png',
     caption:
       `Affinity ordered by the K = ${K} clusters, largest first (${byCluster.n} x ${byCluster.n}` +
-      `${byCluster.n < S ? ' block means' : ''}; CMRmap from ${byCluster.min.toFixed(3)} to ${byCluster.max.toFixed(3)})`,
+      `${byCluster.n < S ? ' block means' : ''}; CMRmap from ${byCluster.min.toFixed(3)} to ${byCluster.max.toFixed(3)}).`,
+    image: byCluster,
+    ordering: `the K = ${K} clusters`,
   });
   if (trueLabels) {
     const bySubtask = similarityPng(affinity, S, orderByCluster(trueLabels));
     writeFileAtomic(join(out, 'similarity-by-subtask.png'), bySubtask.png);
     images.push({
       file: 'similarity-by-subtask.png',
-      caption: `Affinity ordered by true subtask, most frequent first (Fig. 15; ${bySubtask.n} x ${bySubtask.n})`,
+      caption: `Affinity ordered by true subtask, most frequent first (Fig. 15; ${bySubtask.n} x ${bySubtask.n}).`,
+      image: bySubtask,
+      ordering: 'true subtask',
     });
   }
   return images;
@@ -235,7 +239,7 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
     ];
     writeFileAtomic(
       join(out, 'report.html'),
-      qdgReportHtml(analysis, { title: 'QDG clusters', notes, images }),
+      await qdgReportHtml(analysis, { title: 'QDG clusters', notes, images }),
     );
     const summary: ReturnType<typeof qdgSummary> & { ariSubtaskAndLabel?: Record<string, number> } =
       qdgSummary(analysis, out);
