@@ -6,10 +6,12 @@ import { writeJsonAtomic } from '../../io/atomic.js';
 import {
   alphaFitsOf,
   analyseFolder,
+  fitWarnings,
   groupByAlpha,
   loadSweepFolder,
   type AlphaFits,
   type ExponentFit,
+  type FitsJson,
 } from '../../scaling/analysis.js';
 import { runCommand } from '../common.js';
 import { convergenceStudy, type ConvergenceStudy } from '../../scaling/convergence.js';
@@ -26,6 +28,16 @@ function exponentLine(name: string, e: ExponentFit): string {
     `  ${name}: ${e.measured.toFixed(3)}${ci}  theory ${e.predicted.toFixed(3)}${paper}  (${used} points, r2 ${e.r2!.toFixed(3)}, window ${e.window![0]}..${e.window![1]})` +
     (e.note ? `\n    WARNING: ${e.note}` : '')
   );
+}
+
+/**
+ * The fits with their warnings (fitWarnings: too few points, a window that leaves too few) as `warnings` in
+ * fits.json, each also written to stderr as `<who>: WARNING: ...`.
+ */
+export function fitsWithWarnings<T extends FitsJson>(fits: T, who: string): T & { warnings?: string[] } {
+  const warnings = fitWarnings(alphaFitsOf(fits));
+  for (const w of warnings) process.stderr.write(`${who}: WARNING: ${w}\n`);
+  return warnings.length > 0 ? { ...fits, warnings } : fits;
 }
 
 export function formatFits(fits: AlphaFits[]): string {
@@ -98,7 +110,7 @@ export function registerFit(program: Command): void {
           [],
           'quanta fit',
         );
-        const fitted = analyseFolder(folder);
+        const fitted = fitsWithWarnings(analyseFolder(folder), 'quanta fit');
         // an unfinished sweep's fits say so in the file too
         const fits =
           folder.missing.length > 0

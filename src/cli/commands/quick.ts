@@ -9,7 +9,7 @@ import { planSweep } from '../../scaling/plan.js';
 import { defaultWorkers } from '../../scaling/pool.js';
 import { writeSweepReport } from '../../report/sweep-report.js';
 import { parseIntOption, runCommand } from '../common.js';
-import { formatFits } from './fit.js';
+import { fitsWithWarnings, formatFits } from './fit.js';
 import { formatSweepOutcome, sweepWithProgress } from './sweep.js';
 import { checkOutputFolder } from '../../io/output.js';
 
@@ -43,7 +43,7 @@ export function registerQuick(program: Command): void {
           throw new Error(`${outcome.failed.length} run(s) failed; fix and re-run (finished runs are kept)`);
         }
         if (!o.quiet) process.stderr.write('quick: fitting ...\n');
-        const fits = analyseFolder(loadSweepFolder(out));
+        const fits = fitsWithWarnings(analyseFolder(loadSweepFolder(out)), 'quanta quick');
         const fitsPath = join(out, 'fits.json');
         writeJsonAtomic(fitsPath, fits);
         if (!o.quiet) process.stderr.write('quick: rendering the report ...\n');
