@@ -289,7 +289,7 @@ describe('quanta qdg --run: a trained sparse-parity model', () => {
     const inputs = dense.subarray(dense.length - 200 * width);
     expect(dense.subarray(0, 80).toString('latin1')).toContain(`'descr': '|u1'`);
     const rows = readFileSync(join(out, 'samples.csv'), 'utf8').trim().split('\n');
-    expect(rows[0]).toBe('sample,subtask_rank,parity_label,loss_nats');
+    expect(rows[0]).toBe('sample,subtask_rank,parity_label,loss_nats,cluster_K4,cluster_K8');
     expect(rows).toHaveLength(201);
     const task = new SparseParityTask({ ...config });
     for (let i = 0; i < 200; i++) {
@@ -316,6 +316,11 @@ describe('quanta qdg --run: a trained sparse-parity model', () => {
     expect(summary.ariSubtaskAndLabel['8']).toBeGreaterThan(summary.ari['8']);
     const doc = JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8'));
     expect(doc.source.kind).toBe('run');
+    // samples.csv's cluster columns are clusters.json's labels, sample by sample
+    for (const K of [4, 8])
+      expect(rows.slice(1).map((row) => Number(row.split(',')[K === 4 ? 4 : 5]))).toEqual(
+        doc.clusterings[String(K)].labels,
+      );
     expect(doc.source.candidates).toBeGreaterThanOrEqual(200);
     expect(existsSync(join(out, 'similarity-by-subtask.png'))).toBe(true);
 

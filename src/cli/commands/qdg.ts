@@ -206,12 +206,22 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
       files.push(join(out, 'affinity.npy'));
     }
     if (runSamples) {
-      // each sample's subtask, parity label and loss, so that ARI and clusters can be recomputed elsewhere
+      // each sample's subtask, parity label, loss and cluster at every K (the labels of clusters.json), so that
+      // ARI can be recomputed and clusters inspected elsewhere
       const csv = join(out, 'samples.csv');
-      const rows = ['sample,subtask_rank,parity_label,loss_nats'];
+      const cs = analysis.clusterings;
+      const rows = [
+        ['sample,subtask_rank,parity_label,loss_nats', ...cs.map((c) => `cluster_K${c.K}`)].join(','),
+      ];
       for (let i = 0; i < S; i++)
         rows.push(
-          `${i},${runSamples.trueLabels[i] + 1},${runSamples.parityLabels[i]},${runSamples.losses[i]}`,
+          [
+            i,
+            runSamples.trueLabels[i] + 1,
+            runSamples.parityLabels[i],
+            runSamples.losses[i],
+            ...cs.map((c) => c.labels[i]),
+          ].join(','),
         );
       writeFileAtomic(csv, rows.join('\n') + '\n');
       files.push(csv);
@@ -330,7 +340,7 @@ export function registerQdg(program: Command): void {
     .option(
       '--save-samples',
       "with --run: also write the samples' dense 0/1 inputs as samples.npy (uint8 S x (nTasks + n)); " +
-        'samples.csv (subtask, parity label, loss) is always written with --run',
+        'samples.csv (subtask, parity label, loss, cluster at each K) is always written with --run',
     )
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress on stderr')
