@@ -49,6 +49,9 @@ export function formatRunSummary(r: RunRecord, path: string): string {
   lines.push(
     `  ${r.timing.seconds.toFixed(1)} s (train ${r.timing.trainSeconds.toFixed(1)} s at ${Math.round(r.timing.samplesPerSecond).toLocaleString('en-US')} samples/s, eval ${r.timing.evalSeconds.toFixed(1)} s)`,
   );
-  lines.push(`  run record: ${path}${r.weights ? `, weights: ${r.weights.file}` : ''}`);
+  lines.push(
+    `  run record: ${path}${r.weights ? `, weights: ${r.weights.file}` : ''}` +
+      (r.subtaskLossFile ? `, per-subtask losses: ${r.subtaskLossFile}` : ''),
+  );
   return lines.join('\n');
 }
