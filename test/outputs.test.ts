@@ -14,6 +14,8 @@ import { heatmapFigures, lossScalingFigure, subtaskCurvesFigure } from '../src/r
 import { convergenceFigure, learnedVsDataFigure } from '../src/report/exponent-figures.js';
 import { theoryCurvesFigure } from '../src/report/theory-figures.js';
 import { rankFrequencyFigure, similarityFigure } from '../src/report/qdg-figures.js';
+import { cmrmap, colorBarLayout, similarityPng } from '../src/qdg/similarity-image.js';
+import { inflateSync } from 'node:zlib';
 import { tokenFigures } from '../src/lm/token-report.js';
 import { analyseTokenLosses } from '../src/lm/token-analysis.js';
 import { vegaLiteToSvg, type Figure, type VegaLiteSpec } from '../src/report/vega.js';
@@ -167,6 +169,25 @@ describe('quanta fit with too few points', () => {
 
 // ---- figures -----------------------------------------------------------------------------------------------
 
+/** RGB pixels of a PNG written by encodePng (8-bit RGB, filter 0 on every row). */
+function decodePng(png: Uint8Array, width: number, height: number): Uint8Array {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const idat: Uint8Array[] = [];
+  for (let o = 8; o < png.length;) {
+    const len = view.getUint32(o);
+    const type = String.fromCharCode(...png.subarray(o + 4, o + 8));
+    if (type === 'IDAT') idat.push(png.subarray(o + 8, o + 8 + len));
+    o += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const rgb = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    expect(raw[y * (1 + 3 * width)]).toBe(0);
+    rgb.set(raw.subarray(y * (1 + 3 * width) + 1, (y + 1) * (1 + 3 * width)), 3 * y * width);
+  }
+  return rgb;
+}
+
 interface Layer {
   data?: { values?: Record<string, unknown>[] };
   encoding?: Record<string, { field?: string; scale?: { domain?: unknown } }>;
@@ -263,7 +284,7 @@ describe('figures', () => {
       await checkFigure(f, f.id.startsWith('lm-loss-') ? ['N = 10k', 'N = 1.00M'] : []);
   }, 60_000);
 
-  it('QDG: rank-frequency with a K colour bar and named lines; the similarity picture with its colour bar', async () => {
+  it('QDG: rank-frequency with a K colour bar and named lines; the similarity PNG with its colour bar', async () => {
     const sizes = (K: number) =>
       Array.from({ length: K }, (_, i) => Math.max(1, Math.round(400 / (i + 1) ** 1.2)));
     const Ks = [5, 10, 20, 40];
@@ -292,21 +313,45 @@ describe('figures', () => {
     const svg = await vegaLiteToSvg(f.spec);
     expect(svg).toContain('>clusters at K</text>');
     for (const K of Ks) expect(svg).toContain(`>${K}</text>`);
-    const image = similarityFigure(
-      'similarity.png',
-      { n: 500, min: 0.25, max: 1 },
-      {
-        id: 'sim',
-        title: 'Affinity ordered by cluster',
-        caption: '',
-        ordering: 'cluster',
-      },
+    // the similarity PNG carries its colour bar: CMRmap from the largest (top) to the smallest (bottom) value,
+    // both ends labelled in black pixels
+    const S = 300;
+    const M = Float32Array.from(
+      { length: S * S },
+      (_, i) => 0.25 + (0.75 * ((i % S) + Math.floor(i / S))) / (2 * S - 2),
     );
+    const png = similarityPng(
+      M,
+      S,
+      Array.from({ length: S }, (_, i) => i),
+    );
+    expect(png.width).toBeGreaterThan(png.n + 20);
+    const rgb = decodePng(png.png, png.width, png.n);
+    const bar = colorBarLayout(png.n);
+    const at = (x: number, y: number) =>
+      Array.from(rgb.subarray(3 * (y * png.width + x), 3 * (y * png.width + x) + 3));
+    expect(at(bar.barX + 1, 0)).toEqual(cmrmap(1));
+    expect(at(bar.barX + 1, png.n - 1)).toEqual(cmrmap(0));
+    expect(at(bar.barX + 1, 100)).toEqual(cmrmap(1 - 100 / (png.n - 1)));
+    const labelPixels = (y0: number, y1: number) => {
+      let black = 0;
+      for (let y = y0; y < y1; y++)
+        for (let x = bar.labelX; x < png.width; x++) if (at(x, y).every((c) => c === 0)) black++;
+      return black;
+    };
+    expect(labelPixels(0, 5 * bar.scale)).toBeGreaterThan(10);
+    expect(labelPixels(png.n - 5 * bar.scale, png.n)).toBeGreaterThan(10);
+    const image = similarityFigure('similarity.png', png, {
+      id: 'sim',
+      title: 'Affinity ordered by cluster',
+      caption: '',
+      ordering: 'cluster',
+    });
     const isvg = await vegaLiteToSvg(image.spec);
     expect(isvg).toContain('xlink:href="similarity.png"');
-    expect(isvg).toContain('>affinity</text>');
-    expect(isvg).toContain('>0.250</text>');
-    expect(isvg).toContain('>1.000</text>');
     expect(Number(/<svg[^>]* width="([\d.]+)"/.exec(isvg)?.[1])).toBeGreaterThanOrEqual(500);
+    // shown at the PNG's aspect ratio
+    const shown = /<image[^>]* width="([\d.]+)" height="([\d.]+)"/.exec(isvg)!;
+    expect(Number(shown[1]) / Number(shown[2])).toBeCloseTo(png.width / png.n, 1);
   }, 60_000);
 });

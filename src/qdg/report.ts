@@ -110,8 +110,8 @@ const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) :
 export interface ReportImage {
   file: string;
   caption: string;
-  /** Block-mean pixels a side and the colour range (CMRmap from min to max). */
-  image: { n: number; min: number; max: number };
+  /** Block-mean pixels a side, the PNG's width (with its colour bar) and the colour range (CMRmap, min to max). */
+  image: { n: number; width: number; min: number; max: number };
   ordering: string;
 }
 

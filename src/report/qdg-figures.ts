@@ -155,50 +155,28 @@ export function rankFrequencyFigure(
 }
 
 /**
- * A similarity picture (the PNG `file`, relative to the report) with its colour bar: CMRmap from the smallest to
- * the largest block mean, as similarityPng coloured it.
+ * A similarity picture (the PNG `file`, relative to the report, with its own colour bar on the right: CMRmap
+ * from the smallest to the largest block mean, as similarityPng drew it), shown at its aspect ratio.
  */
 export function similarityFigure(
   file: string,
-  image: { n: number; min: number; max: number },
+  image: { n: number; width: number; min: number; max: number },
   opts: { id: string; title: string; caption: string; ordering: string },
 ): Figure {
-  const side = FIGURE_WIDTH - 80;
-  const stops = CMRMAP_STOPS.map((_, i) => image.min + ((image.max - image.min) * i) / 8);
+  const height = FIGURE_WIDTH - 60;
+  const width = Math.max(FIGURE_WIDTH, Math.round((height * image.width) / image.n));
+  const shownHeight = Math.round((width * image.n) / image.width);
   const spec: VegaLiteSpec = {
-    width: side,
-    height: side,
+    width,
+    height: shownHeight,
     title: opts.title,
-    layer: [
-      {
-        data: { values: [{ x: 0, y: 0, url: file }] },
-        mark: { type: 'image', width: side, height: side, align: 'left', baseline: 'top', aria: false },
-        encoding: {
-          x: { field: 'x', type: 'quantitative', scale: { domain: [0, 1] }, axis: null },
-          y: { field: 'y', type: 'quantitative', scale: { domain: [0, 1], reverse: true }, axis: null },
-          url: { field: 'url', type: 'nominal' },
-        },
-      },
-      {
-        // invisible points that carry the colour scale, so its colour bar is drawn
-        data: { values: [{ affinity: image.min }, { affinity: image.max }] },
-        mark: { type: 'point', opacity: 0 },
-        encoding: {
-          color: {
-            field: 'affinity',
-            type: 'quantitative',
-            scale: { domain: stops, range: CMRMAP_STOPS },
-            title: 'affinity',
-            legend: {
-              type: 'gradient',
-              gradientLength: side - 40,
-              values: [image.min, image.max],
-              format: '.3f',
-            },
-          },
-        },
-      },
-    ],
+    data: { values: [{ x: 0, y: 0, url: file }] },
+    mark: { type: 'image', width, height: shownHeight, align: 'left', baseline: 'top', aria: false },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', scale: { domain: [0, 1] }, axis: null },
+      y: { field: 'y', type: 'quantitative', scale: { domain: [0, 1], reverse: true }, axis: null },
+      url: { field: 'url', type: 'nominal' },
+    },
     config: { view: { stroke: null } },
   };
   return {
