@@ -1,6 +1,7 @@
 // The similarity matrix as a picture (Figure 5 left, Figure 15): rows and columns permuted (by cluster or by
 // true subtask), downsampled to at most `size` x `size` block means, coloured with matplotlib's 'CMRmap' (the
-// paper's colour map) and encoded as PNG with a tiny dependency-free encoder (node:zlib deflate + CRC-32).
+// paper's colour map), with its colour bar on the right, and encoded as PNG with a tiny dependency-free encoder
+// (node:zlib deflate + CRC-32).
 import { deflateSync } from 'node:zlib';
 
 /** Largest side of the picture; bigger matrices are shown as block means (SPEC: about 500 x 500). */
