@@ -322,6 +322,7 @@ function fewPointsNote(points: FitPoint[], distinctUsed: number, consequence: st
       `${MIN_FIT_POINTS}: ${consequence}`
     );
   }
+  if (distinctAll === 0) return 'no points to fit';
   return `only ${distinctUsed} distinct point(s) to fit, fewer than ${MIN_FIT_POINTS}: ${consequence}`;
 }
 

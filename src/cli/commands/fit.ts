@@ -32,12 +32,19 @@ function exponentLine(name: string, e: ExponentFit): string {
 
 /**
  * The fits with their warnings (fitWarnings: too few points, a window that leaves too few) as `warnings` in
- * fits.json, each also written to stderr as `<who>: WARNING: ...`.
+ * fits.json, and the one stderr line that names them (`WARNING: a; b`, after `note` when there is one), null
+ * when there is nothing to say: a finished command writes at most one line on stderr.
  */
-export function fitsWithWarnings<T extends FitsJson>(fits: T, who: string): T & { warnings?: string[] } {
+export function fitsWithWarnings<T extends FitsJson>(
+  fits: T,
+  note?: string,
+): { fits: T & { warnings?: string[] }; line: string | null } {
   const warnings = fitWarnings(alphaFitsOf(fits));
-  for (const w of warnings) process.stderr.write(`${who}: WARNING: ${w}\n`);
-  return warnings.length > 0 ? { ...fits, warnings } : fits;
+  const parts = [...(note ? [note] : []), ...(warnings.length ? [`WARNING: ${warnings.join('; ')}`] : [])];
+  return {
+    fits: warnings.length > 0 ? { ...fits, warnings } : fits,
+    line: parts.length ? parts.join(' ') : null,
+  };
 }
 
 export function formatFits(fits: AlphaFits[]): string {
@@ -110,14 +117,16 @@ export function registerFit(program: Command): void {
           [],
           'quanta fit',
         );
-        const fitted = fitsWithWarnings(analyseFolder(folder), 'quanta fit');
+        const { fits: fitted, line } = fitsWithWarnings(
+          analyseFolder(folder),
+          folder.missing.length > 0 ? unfinishedNote(folder.missing, folder.records.length) : undefined,
+        );
         // an unfinished sweep's fits say so in the file too
         const fits =
           folder.missing.length > 0
             ? { ...fitted, unfinished: { missingRuns: folder.missing, recordedRuns: folder.records.length } }
             : fitted;
-        if (folder.missing.length > 0)
-          process.stderr.write(`quanta fit: ${unfinishedNote(folder.missing, folder.records.length)}\n`);
+        if (line !== null) process.stderr.write(`quanta fit: ${line}\n`);
         const path = join(dir, 'fits.json');
         writeJsonAtomic(path, fits);
         let studies: ConvergenceStudy[] = [];

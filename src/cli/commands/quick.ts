@@ -43,7 +43,8 @@ export function registerQuick(program: Command): void {
           throw new Error(`${outcome.failed.length} run(s) failed; fix and re-run (finished runs are kept)`);
         }
         if (!o.quiet) process.stderr.write('quick: fitting ...\n');
-        const fits = fitsWithWarnings(analyseFolder(loadSweepFolder(out)), 'quanta quick');
+        const { fits, line } = fitsWithWarnings(analyseFolder(loadSweepFolder(out)));
+        if (line !== null) process.stderr.write(`quanta quick: ${line}\n`);
         const fitsPath = join(out, 'fits.json');
         writeJsonAtomic(fitsPath, fits);
         if (!o.quiet) process.stderr.write('quick: rendering the report ...\n');
