@@ -11,6 +11,7 @@ import {
   earlyStopIndex,
   learnedSubtaskCount,
   loadSweepFolder,
+  fitWarnings,
   widestRuns,
 } from '../src/scaling/analysis.js';
 import { ConfigError } from '../src/core/errors.js';
@@ -168,8 +169,29 @@ describe('fits with too few points', () => {
     const records = plantedSingleEpoch({ alpha: 0.4, nTasks: 30 }).slice(0, 2);
     const f = analyseAlpha(records, 0.4);
     expect(f.N.measured).not.toBeNull();
-    expect(f.N.note).toMatch(/only 2 distinct points in the fit window: a line through them, not a fit/);
+    expect(f.N.note).toMatch(
+      /only 2 distinct point\(s\) to fit, fewer than 3: a line through them, not a fit/,
+    );
     const three = analyseAlpha(plantedSingleEpoch({ alpha: 0.4, nTasks: 30 }).slice(0, 3), 0.4);
     expect(three.N.note).toBeUndefined();
+    expect(fitWarnings([three])).toEqual([]);
+    expect(fitWarnings([f])).toEqual([`alpha_N (alpha 0.4): ${f.N.note}`]);
+  });
+
+  it('flag a fit window that leaves fewer than 3 of the points there are', () => {
+    const records = plantedSingleEpoch({ alpha: 0.4, nTasks: 30 });
+    const Ns = records.map((r) => r.parameters).sort((a, b) => a - b);
+    // a window holding the two smallest N only
+    const f = analyseAlpha(records, 0.4, { N: [Ns[0], Ns[2]] });
+    expect(f.N.measured).not.toBeNull();
+    expect(f.N.note).toBe(
+      `the fit window leaves only 2 of ${Ns.length} distinct points (${Ns[0]}..${Ns[1]}), fewer than 3: ` +
+        'a line through them, not a fit (r2 and interval mean nothing)',
+    );
+    // a window holding one point: no fit, and the note says why
+    const one = analyseAlpha(records, 0.4, { N: [Ns[0], Ns[1]] });
+    expect(one.N.measured).toBeNull();
+    expect(one.N.note).toMatch(/^the fit window leaves only 1 of \d+ distinct points .*: no fit$/);
+    expect(fitWarnings([one])[0]).toMatch(/^alpha_N \(alpha 0.4\): the fit window leaves only 1/);
   });
 });

@@ -274,10 +274,11 @@ describe('quanta fit on a sweep folder', () => {
     for (const name of readdirSync(join(ref, 'runs')))
       writeFileSync(join(dir, 'runs', name), readFileSync(join(ref, 'runs', name)));
 
-    // every record there: fits, no flag
+    // every record there: fits, no flag (a fit through fewer than 3 points of this small sweep may warn, on
+    // one line)
     let r = quanta('fit', dir);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toMatch(/^(quanta fit: WARNING: [^\n]*\n)?$/);
 
     // one missing: fits what is there, and says so on stderr and in fits.json
     const victim = join(dir, 'runs', 'N-a0.4-w12-s0.json');

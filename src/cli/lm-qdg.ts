@@ -111,7 +111,7 @@ export async function lmQdgCommand(o: LmQdgCliOptions): Promise<void> {
 
   // --- outputs ---
   const { analysis, config } = result;
-  const { files, purity } = writeLmQdgOutputs(out, lm, result, o);
+  const { files, purity } = await writeLmQdgOutputs(out, lm, result, o);
   const summary = {
     ...qdgSummary(analysis, out),
     purity,

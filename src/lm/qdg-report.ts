@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { orderByCluster } from '../qdg/pipeline.js';
-import { rankFrequencySvg, writeClusterFiles } from '../qdg/report.js';
+import { rankFrequencySvg, similaritySvgs, writeClusterFiles } from '../qdg/report.js';
 import type { QdgResult } from '../qdg/run.js';
 import { similarityPng } from '../qdg/similarity-image.js';
 import { pictureClusterCount } from '../qdg/write.js';
@@ -75,12 +75,12 @@ export interface LmQdgPurity {
  * Writes clusters.json, rank-frequency.csv, similarity-by-cluster.png and report.html into the existing folder
  * `out`; returns the files written and the purity at the pictured K. `result` must have kept its affinity.
  */
-export function writeLmQdgOutputs(
+export async function writeLmQdgOutputs(
   out: string,
   lm: LmQdgSource,
   result: QdgResult,
   o: { lossThreshold: number; showClusters: number },
-): { files: string[]; purity: LmQdgPurity } {
+): Promise<{ files: string[]; purity: LmQdgPurity }> {
   const { analysis, config } = result;
   const { data, selection: sel, model, width } = lm;
   const S = config.samples;
@@ -145,7 +145,7 @@ export function writeLmQdgOutputs(
     sections: [
       {
         title: 'Rank-frequency of cluster sizes (Fig. 5 right)',
-        svgs: [rankFrequencySvg(analysis, 'Token clusters')],
+        svgs: [await rankFrequencySvg(analysis, { title: 'Token clusters' })],
         caption:
           `Envelope slope ${analysis.fit.envelopeSlope.toFixed(3)} over ranks ${analysis.fit.window.first}..${analysis.fit.window.last}; ` +
           `prediction -(1 + alpha_N) = ${analysis.predictedSlope.toFixed(3)} with alpha_N = ${config.alphaN.toFixed(4)} ` +
@@ -153,7 +153,9 @@ export function writeLmQdgOutputs(
       },
       {
         title: `Similarity ordered by the K = ${Kshow} clusters (Fig. 5 left)`,
-        html: `<img src="similarity-by-cluster.png" width="440" height="440" alt="affinity ordered by cluster">`,
+        svgs: await similaritySvgs([
+          { file: 'similarity-by-cluster.png', caption: '', image, ordering: `the K = ${Kshow} clusters` },
+        ]),
       },
       {
         title: 'Are clusters skills? Purity in part-of-speech tag and predicted token',

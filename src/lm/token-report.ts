@@ -1,7 +1,7 @@
 // Figures and the report section of the token analyses (Figs. 3, 4, 11, 12): Vega-Lite specs with the rows of
 // every series (for CSVs), and `languageModelSections` for report.html. Losses are shown in bits, as the paper.
 import { htmlTable, escapeHtml, type ReportSection } from '../report/html.js';
-import type { Figure } from '../report/vega.js';
+import { dataScale, FIGURE_HEIGHT, FIGURE_WIDTH, type Figure } from '../report/vega.js';
 import type { CsvValue } from '../report/csv.js';
 import type { LossHistogram, TokenScalingAnalysis } from './token-analysis.js';
 import { shownToken, tokenContext, type TokenInfo } from './token-losses.js';
@@ -31,16 +31,30 @@ export function meanLossFigure(a: TokenScalingAnalysis): Figure {
   const { scaling, parameters } = a;
   const rows: Record<string, CsvValue>[] = parameters.map((N, m) => ({
     parameters: N,
-    meanLossBits: bits(scaling.meanLoss[m]),
-    fitted: m < scaling.modelsFitted ? 'fitted' : 'left out',
-    fitBits: bits(Math.exp(scaling.fit.intercept) * Math.pow(N, scaling.fit.slope)),
+    mean_loss_bits: bits(scaling.meanLoss[m]),
+    series: m < scaling.modelsFitted ? 'measured (fitted)' : 'measured (left out)',
+    fit_bits: bits(Math.exp(scaling.fit.intercept) * Math.pow(N, scaling.fit.slope)),
   }));
-  // a log axis over the data only (a decade of padding would flatten small exponents)
-  const values = rows.flatMap((r) => [r.meanLossBits as number, r.fitBits as number]);
-  const yScale = {
-    type: 'log',
-    domain: [0.95 * Math.min(...values), 1.05 * Math.max(...values)],
-    nice: false,
+  // log axes over the data only (a decade of padding would flatten small exponents)
+  const x = {
+    field: 'parameters',
+    type: 'quantitative',
+    scale: dataScale(
+      rows.map((r) => r.parameters),
+      true,
+    ),
+    title: 'parameters N',
+  };
+  const yScale = dataScale(
+    rows.flatMap((r) => [r.mean_loss_bits, r.fit_bits]),
+    true,
+  );
+  const series = ['measured (fitted)', 'measured (left out)', 'power-law fit'];
+  const color = {
+    field: 'series',
+    type: 'nominal',
+    scale: { domain: series, range: ['#1f77b4', '#999999', '#d62728'] },
+    title: null,
   };
   return {
     id: 'lm-mean-loss-scaling',
@@ -49,30 +63,24 @@ export function meanLossFigure(a: TokenScalingAnalysis): Figure {
       `alpha_N = ${scaling.alphaN.toFixed(4)} (least squares of ln mean loss on ln N over ${scaling.modelsFitted} models, ` +
       `R^2 ${scaling.fit.r2.toFixed(3)}); Pythia: 0.083.`,
     rows,
+    x: 'parameters',
     spec: {
-      width: 320,
-      height: 260,
+      width: FIGURE_WIDTH,
+      height: FIGURE_HEIGHT,
       data: { values: rows },
       layer: [
         {
-          mark: { type: 'line', color: '#d62728', strokeDash: [5, 3] },
+          transform: [{ calculate: "'power-law fit'", as: 'line' }],
+          mark: { type: 'line', strokeDash: [5, 3] },
           encoding: {
-            x: { field: 'parameters', type: 'quantitative', scale: { type: 'log' }, title: 'parameters N' },
-            y: { field: 'fitBits', type: 'quantitative', scale: yScale, title: 'mean loss (bits)' },
+            x,
+            y: { field: 'fit_bits', type: 'quantitative', scale: yScale, title: 'mean loss (bits)' },
+            color: { ...color, field: 'line' },
           },
         },
         {
           mark: { type: 'point', filled: true, size: 60 },
-          encoding: {
-            x: { field: 'parameters', type: 'quantitative', scale: { type: 'log' } },
-            y: { field: 'meanLossBits', type: 'quantitative', scale: yScale },
-            color: {
-              field: 'fitted',
-              type: 'nominal',
-              scale: { domain: ['fitted', 'left out'], range: ['#1f77b4', '#999'] },
-              legend: null,
-            },
-          },
+          encoding: { x, y: { field: 'mean_loss_bits', type: 'quantitative', scale: yScale }, color },
         },
       ],
     },
@@ -89,36 +97,45 @@ export function histogramFigure(
   weighted: boolean,
 ): Figure {
   const width = h.edges.length > 1 ? h.edges[1] - h.edges[0] : 1;
+  // p(L) is a density per bit of loss; L p(L) is in bits per bit
+  const valueColumn = weighted ? 'loss_times_density' : 'density_per_bit';
   const rows: Record<string, CsvValue>[] = [];
   h.density.forEach((d, c) =>
     d.forEach((p, b) => {
       const x = h.edges[b] + width / 2;
-      rows.push({ series: labels[c], order: c, lossBits: x, value: weighted ? x * p : p });
+      rows.push({ series: labels[c], order: c, loss_bits: x, [valueColumn]: weighted ? x * p : p });
     }),
   );
-  const plotted = weighted ? rows : rows.filter((r) => (r.value as number) > 0);
+  const plotted = weighted ? rows : rows.filter((r) => (r[valueColumn] as number) > 0);
   return {
     id,
     title,
     caption,
     rows,
+    x: 'loss_bits',
     spec: {
-      width: 320,
-      height: 260,
+      width: FIGURE_WIDTH,
+      height: FIGURE_HEIGHT,
       data: { values: plotted },
       mark: { type: 'line', strokeWidth: 1.2 },
       encoding: {
         x: {
-          field: 'lossBits',
+          field: 'loss_bits',
           type: 'quantitative',
-          scale: weighted ? {} : { type: 'log' },
+          scale: dataScale(
+            plotted.map((r) => r.loss_bits),
+            !weighted,
+          ),
           title: 'loss (bits)',
         },
         y: {
-          field: 'value',
+          field: valueColumn,
           type: 'quantitative',
-          scale: weighted ? {} : { type: 'log' },
-          title: weighted ? 'L p(L)' : 'p(L)',
+          scale: dataScale(
+            plotted.map((r) => r[valueColumn]),
+            !weighted,
+          ),
+          title: weighted ? 'L p(L) (bits per bit)' : 'p(L) (per bit)',
         },
         color: { field: 'series', type: 'nominal', sort: labels, scale: { scheme: 'viridis' }, title: null },
         order: { field: 'order' },
@@ -133,15 +150,28 @@ export function trainingFigure(a: TokenScalingAnalysis): Figure | undefined {
   if (!t) return undefined;
   const rows: Record<string, CsvValue>[] = t.steps.map((s, i) => ({
     step: s,
-    meanLossBits: bits(t.meanLoss[i]),
-    inWindow: t.window !== null && s >= t.window[0] && s <= t.window[1],
-    fitBits: t.fit ? bits(Math.exp(t.fit.intercept) * Math.pow(s, t.fit.slope)) : null,
+    mean_loss_bits: bits(t.meanLoss[i]),
+    in_window: t.window !== null && s >= t.window[0] && s <= t.window[1],
+    fit_bits: t.fit ? bits(Math.exp(t.fit.intercept) * Math.pow(s, t.fit.slope)) : null,
   }));
-  const values = rows.map((r) => r.meanLossBits as number);
-  const yScale = {
-    type: 'log',
-    domain: [0.95 * Math.min(...values), 1.05 * Math.max(...values)],
-    nice: false,
+  const x = {
+    field: 'step',
+    type: 'quantitative',
+    scale: dataScale(
+      rows.map((r) => r.step),
+      true,
+    ),
+    title: 'step',
+  };
+  const yScale = dataScale(
+    rows.flatMap((r) => [r.mean_loss_bits, r.in_window ? r.fit_bits : null]),
+    true,
+  );
+  const color = {
+    field: 'series',
+    type: 'nominal',
+    scale: { domain: ['measured', 'alpha_S fit'], range: ['#1f77b4', '#d62728'] },
+    title: null,
   };
   return {
     id: 'lm-training-scaling',
@@ -152,30 +182,25 @@ export function trainingFigure(a: TokenScalingAnalysis): Figure | undefined {
         : `alpha_S = ${t.alphaS.toFixed(4)} over steps ${t.window![0]}..${t.window![1]} (the paper's 11k..100k of 143k); ` +
           'Pythia: 0.037 to 0.060.',
     rows,
+    x: 'step',
     spec: {
-      width: 320,
-      height: 260,
+      width: FIGURE_WIDTH,
+      height: FIGURE_HEIGHT,
       data: { values: rows },
       layer: [
         {
-          transform: [{ filter: 'datum.inWindow' }],
-          mark: { type: 'line', color: '#d62728', strokeDash: [5, 3] },
+          transform: [{ filter: 'datum.in_window' }, { calculate: "'alpha_S fit'", as: 'series' }],
+          mark: { type: 'line', strokeDash: [5, 3] },
           encoding: {
-            x: { field: 'step', type: 'quantitative', scale: { type: 'log' }, title: 'step' },
-            y: {
-              field: 'fitBits',
-              type: 'quantitative',
-              scale: yScale,
-              title: 'mean loss (bits)',
-            },
+            x,
+            y: { field: 'fit_bits', type: 'quantitative', scale: yScale, title: 'mean loss (bits)' },
+            color,
           },
         },
         {
+          transform: [{ calculate: "'measured'", as: 'series' }],
           mark: { type: 'line', point: true },
-          encoding: {
-            x: { field: 'step', type: 'quantitative', scale: { type: 'log' } },
-            y: { field: 'meanLossBits', type: 'quantitative', scale: yScale },
-          },
+          encoding: { x, y: { field: 'mean_loss_bits', type: 'quantitative', scale: yScale }, color },
         },
       ],
     },
@@ -196,21 +221,38 @@ export function tokenCurvesFigure(
   for (const r of examples) {
     const label = `row ${r}${tokens ? `: ${shownToken(tokens[r])}` : ''}`;
     for (let m = 0; m < M; m++)
-      rows.push({ token: label, parameters: a.parameters[m], lossBits: bits(losses[r * M + m]) });
+      rows.push({ token: label, parameters: a.parameters[m], loss_bits: bits(losses[r * M + m]) });
   }
   return {
     id,
     title,
     caption: 'Loss of single test tokens against model size.',
     rows,
+    x: 'parameters',
     spec: {
-      width: 320,
-      height: 260,
+      width: FIGURE_WIDTH,
+      height: FIGURE_HEIGHT,
       data: { values: rows },
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'parameters', type: 'quantitative', scale: { type: 'log' }, title: 'parameters N' },
-        y: { field: 'lossBits', type: 'quantitative', title: 'loss (bits)' },
+        x: {
+          field: 'parameters',
+          type: 'quantitative',
+          scale: dataScale(
+            rows.map((q) => q.parameters),
+            true,
+          ),
+          title: 'parameters N',
+        },
+        y: {
+          field: 'loss_bits',
+          type: 'quantitative',
+          scale: dataScale(
+            rows.map((q) => q.loss_bits),
+            false,
+          ),
+          title: 'loss (bits)',
+        },
         color: { field: 'token', type: 'nominal', title: null },
       },
     },

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { workerScript } from '../core/worker-script.js';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { serializeRecord } from '../train/record.js';
 import { isJsonObject, readJsonInput } from '../io/read.js';
 import { ConfigError } from '../core/errors.js';
 import { readNpyF32, writeNpy } from '../io/npy.js';
@@ -172,7 +173,7 @@ export async function trainLanguageModelFamily(
       vocabulary: 'vocabulary.txt',
     },
   };
-  writeJsonAtomic(join(dir, 'family.json'), record);
+  writeFileAtomic(join(dir, 'family.json'), serializeRecord(record));
   return record;
 }
 

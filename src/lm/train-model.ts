@@ -7,11 +7,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { getCore, type Core } from '../core/arena.js';
 import { CounterRandom, Stream } from '../core/rng.js';
-import { writeJsonAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { readNpyF32, writeNpy } from '../io/npy.js';
 import { Mlp } from '../train/model.js';
 import { AdamW } from '../train/optimizer.js';
-import type { SavedWeights } from '../train/record.js';
+import { serializeRecord, type SavedWeights } from '../train/record.js';
 import { loadBrownCorpus, splitTexts, Vocabulary } from './corpus.js';
 import { LmBatch, TokenStream } from './data.js';
 import { checkpointSteps, lmModelConfig, modelDirName, type LmFamilyConfig } from './family.js';
@@ -190,7 +190,7 @@ export function trainLanguageModel(
     opts.onProgress?.(cfg.steps);
     writeNpy(join(modelDir, record.testLossFile), testLosses, [data.test.length, stops.length]);
     record.seconds = (performance.now() - t0) / 1000;
-    writeJsonAtomic(join(modelDir, 'model.json'), record);
+    writeFileAtomic(join(modelDir, 'model.json'), serializeRecord(record));
     return record;
   } finally {
     core.release(mark);

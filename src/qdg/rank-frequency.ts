@@ -165,7 +165,7 @@ export const PAPER_CLUSTER_COUNTS: readonly number[] = [
 
 /** Rows (K, rank, size) of every rank-frequency curve, for rank-frequency.csv. */
 export function rankFrequencyCsv(curves: Map<number, ArrayLike<number>>): string {
-  const lines = ['K,rank,size'];
+  const lines = ['K,rank,size_samples'];
   for (const [K, sizes] of [...curves].sort((a, b) => a[0] - b[0])) {
     for (let r = 0; r < sizes.length; r++) lines.push(`${K},${r + 1},${sizes[r]}`);
   }

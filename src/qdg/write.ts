@@ -40,29 +40,43 @@ export function writePictures(
     file: 'similarity-by-cluster.png',
     caption:
       `Affinity ordered by the K = ${K} clusters, largest first (${byCluster.n} x ${byCluster.n}` +
-      `${byCluster.n < S ? ' block means' : ''}; CMRmap from ${byCluster.min.toFixed(3)} to ${byCluster.max.toFixed(3)})`,
+      `${byCluster.n < S ? ' block means' : ''}; CMRmap from ${byCluster.min.toFixed(3)} to ${byCluster.max.toFixed(3)}).`,
+    image: byCluster,
+    ordering: `the K = ${K} clusters`,
   });
   if (trueLabels) {
     const bySubtask = similarityPng(affinity, S, orderByCluster(trueLabels));
     writeFileAtomic(join(out, 'similarity-by-subtask.png'), bySubtask.png);
     images.push({
       file: 'similarity-by-subtask.png',
-      caption: `Affinity ordered by true subtask, most frequent first (Fig. 15; ${bySubtask.n} x ${bySubtask.n})`,
+      caption: `Affinity ordered by true subtask, most frequent first (Fig. 15; ${bySubtask.n} x ${bySubtask.n}).`,
+      image: bySubtask,
+      ordering: 'true subtask',
     });
   }
   return images;
 }
 
 /**
- * samples.csv (each sample's subtask rank, parity label and loss in nats) and, with `dense`, samples.npy (the
- * dense 0/1 inputs, control bits then task bits, uint8 S x inputs) of a sparse-parity run's samples.
+ * samples.csv (each sample's subtask rank, parity label, loss in nats and cluster at every K: the labels of
+ * clusters.json, so that ARI can be recomputed and clusters inspected elsewhere) and, with `dense`, samples.npy
+ * (the dense 0/1 inputs, control bits then task bits, uint8 S x inputs) of a sparse-parity run's samples.
  */
-export function writeRunSamples(out: string, run: LoadedRunSource, inputs: number, dense: boolean): string[] {
+export function writeRunSamples(
+  out: string,
+  run: LoadedRunSource,
+  analysis: QdgAnalysis,
+  inputs: number,
+  dense: boolean,
+): string[] {
   const S = run.samples;
   const csv = join(out, 'samples.csv');
-  const rows = ['sample,subtask_rank,parity_label,loss_nats'];
+  const cs = analysis.clusterings;
+  const rows = [['sample,subtask_rank,parity_label,loss_nats', ...cs.map((c) => `cluster_K${c.K}`)].join(',')];
   for (let i = 0; i < S; i++)
-    rows.push(`${i},${run.trueLabels[i] + 1},${run.parityLabels[i]},${run.losses[i]}`);
+    rows.push(
+      [i, run.trueLabels[i] + 1, run.parityLabels[i], run.losses[i], ...cs.map((c) => c.labels[i])].join(','),
+    );
   writeFileAtomic(csv, rows.join('\n') + '\n');
   if (!dense) return [csv];
   const bits = new Uint8Array(S * inputs);
@@ -86,7 +100,11 @@ export interface QdgOutputOptions {
  * Writes clusters.json, rank-frequency.csv, the pictures (when the result kept its affinity), affinity.npy and
  * embedding.npy on request, and report.html into the existing folder `out`. Returns the paths written.
  */
-export function writeQdgOutputs(out: string, result: QdgResult, o: QdgOutputOptions): string[] {
+export async function writeQdgOutputs(
+  out: string,
+  result: QdgResult,
+  o: QdgOutputOptions,
+): Promise<string[]> {
   const { analysis, affinity } = result;
   const S = analysis.samples;
   const files = writeClusterFiles(out, analysis, o.document);
@@ -101,7 +119,7 @@ export function writeQdgOutputs(out: string, result: QdgResult, o: QdgOutputOpti
   }
   writeFileAtomic(
     join(out, 'report.html'),
-    qdgReportHtml(analysis, { title: 'QDG clusters', notes: o.notes, images }),
+    await qdgReportHtml(analysis, { title: 'QDG clusters', notes: o.notes, images }),
   );
   return [...files, ...images.map((i) => join(out, i.file)), join(out, 'report.html')];
 }

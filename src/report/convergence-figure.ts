@@ -90,8 +90,8 @@ export function exponentConvergenceFigure(studies: ConvergenceStudy[]): Figure |
       columns: 3,
       resolve: { scale: { x: 'independent' } },
       spec: {
-        width: 220,
-        height: 200,
+        width: 240,
+        height: 220,
         layer: [
           {
             transform: [{ filter: "datum.kind === 'measured'" }],
@@ -104,7 +104,12 @@ export function exponentConvergenceFigure(studies: ConvergenceStudy[]): Figure |
             encoding: {
               x,
               y: { field: 'measured', type: 'quantitative', title: 'Measured exponent' },
-              color: { field: 'alpha', type: 'ordinal', scale: { scheme: 'viridis' } },
+              color: {
+                field: 'alpha',
+                type: 'ordinal',
+                scale: { scheme: 'viridis' },
+                title: 'measured, alpha',
+              },
             },
           },
           {
@@ -132,5 +137,6 @@ export function exponentConvergenceFigure(studies: ConvergenceStudy[]): Figure |
       },
     },
     rows: convergenceRows(studies),
+    x: 'core_hours',
   };
 }

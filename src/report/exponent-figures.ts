@@ -1,8 +1,8 @@
 // Figures of the fitted exponents: convergence step against subtask frequency (Fig. 8), learned subtasks n(D)
 // (Fig. 9) and the measured exponents against alpha beside theory and the paper (Fig. 10).
 import type { AlphaFits, ExponentFit } from '../scaling/analysis.js';
-import { AXIS_TITLE, fitLines, logScale, type Row } from './scaling-figures.js';
-import type { Figure } from './vega.js';
+import { AXIS_TITLE, fitLines, type Row } from './scaling-figures.js';
+import { dataScale, FIGURE_HEIGHT, FIGURE_WIDTH, type Figure } from './vega.js';
 
 /** Convergence step against subtask frequency p_k (Fig. 8 left), with the fit and a slope -1 line. */
 export function convergenceFigure(fits: AlphaFits[]): Figure | null {
@@ -11,7 +11,14 @@ export function convergenceFigure(fits: AlphaFits[]): Figure | null {
   for (const f of fits) {
     const c = f.convergence;
     for (const p of c.points)
-      rows.push({ alpha: f.alpha, series: 'measured', rank: p.rank, p: p.p, step: p.step, seed: p.seed });
+      rows.push({
+        alpha: f.alpha,
+        series: 'measured',
+        subtask_rank: p.rank,
+        p_k: p.p,
+        convergence_step: p.step,
+        seed: p.seed,
+      });
     if (c.slope !== null && c.points.length) {
       const ps = c.points.map((p) => p.p);
       const lo = Math.min(...ps);
@@ -21,28 +28,63 @@ export function convergenceFigure(fits: AlphaFits[]): Figure | null {
       const mx = lx.reduce((a, b) => a + b, 0) / lx.length;
       const my = ly.reduce((a, b) => a + b, 0) / ly.length;
       for (const p of [lo, hi]) {
-        lines.push({ alpha: f.alpha, series: 'fit', p, step: Math.exp(my + c.slope * (Math.log(p) - mx)) });
+        lines.push({
+          alpha: f.alpha,
+          series: 'fit',
+          p_k: p,
+          convergence_step: Math.exp(my + c.slope * (Math.log(p) - mx)),
+        });
         lines.push({
           alpha: f.alpha,
           series: 'theory (slope -1)',
-          p,
-          step: Math.exp(my - (Math.log(p) - mx)),
+          p_k: p,
+          convergence_step: Math.exp(my - (Math.log(p) - mx)),
         });
       }
     }
   }
   if (rows.length === 0) return null;
   const several = fits.length > 1;
-  const x = { field: 'p', type: 'quantitative', scale: logScale, title: 'Subtask frequency p_k' };
-  const y = {
-    field: 'step',
+  const all = [...rows, ...lines];
+  const x = {
+    field: 'p_k',
     type: 'quantitative',
-    scale: logScale,
+    scale: dataScale(
+      all.map((r) => r.p_k),
+      true,
+    ),
+    title: 'Subtask frequency p_k',
+  };
+  const y = {
+    field: 'convergence_step',
+    type: 'quantitative',
+    scale: dataScale(
+      all.map((r) => r.convergence_step),
+      true,
+    ),
     title: 'Convergence step (loss < 0.1 bits)',
   };
-  const color = several
-    ? { field: 'alpha', type: 'ordinal', scale: { scheme: 'viridis' } }
-    : { value: '#1f77b4' };
+  const series = ['measured', 'fit', 'theory (slope -1)'];
+  const seriesColor = {
+    field: 'series',
+    type: 'nominal',
+    scale: { domain: series, range: ['#1f77b4', '#000000', '#555555'] },
+    title: null,
+  };
+  const color = several ? { field: 'alpha', type: 'ordinal', scale: { scheme: 'viridis' } } : seriesColor;
+  const strokeDash = {
+    field: 'series',
+    type: 'nominal',
+    scale: {
+      domain: series,
+      range: [
+        [1, 0],
+        [1, 0],
+        [6, 4],
+      ],
+    },
+    title: null,
+  };
   const text = fits
     .map(
       (f) =>
@@ -55,8 +97,8 @@ export function convergenceFigure(fits: AlphaFits[]): Figure | null {
     group: 'Convergence and learned subtasks (Figs. 8, 9)',
     caption: `First log step with subtask loss below 0.1 bits against p_k. Solid: fit; dashed: theory S_k ∝ 1/p_k. Paper: slope -0.81 (theory -1). ${text}.`,
     spec: {
-      width: 320,
-      height: 260,
+      width: FIGURE_WIDTH,
+      height: FIGURE_HEIGHT,
       title: 'Convergence step against frequency',
       layer: [
         {
@@ -66,27 +108,19 @@ export function convergenceFigure(fits: AlphaFits[]): Figure | null {
         },
         {
           data: { values: lines },
-          mark: { type: 'line', color: '#000' },
+          mark: { type: 'line' },
           encoding: {
             x,
             y,
+            color: several ? { value: '#000' } : seriesColor,
             detail: { field: 'alpha' },
-            strokeDash: {
-              field: 'series',
-              type: 'nominal',
-              scale: {
-                range: [
-                  [1, 0],
-                  [6, 4],
-                ],
-              },
-              title: null,
-            },
+            strokeDash,
           },
         },
       ],
     },
-    rows: [...rows, ...lines],
+    rows: all,
+    x: 'p_k',
   };
 }
 
@@ -95,19 +129,47 @@ export function learnedVsDataFigure(fits: AlphaFits[]): Figure | null {
   const rows: Row[] = [];
   for (const f of fits) {
     for (const p of f.learnedVsData.points)
-      rows.push({ alpha: f.alpha, series: 'measured', D: p.x, learned: p.y, seed: p.seed, used: p.used });
+      rows.push({
+        alpha: f.alpha,
+        series: 'measured',
+        training_samples: p.x,
+        subtasks_learned: p.y,
+        seed: p.seed,
+        used: p.used,
+      });
     for (const l of fitLines(f.learnedVsData, f.alpha, 1))
-      if (l.series === 'fit') rows.push({ alpha: f.alpha, series: 'fit', D: l.x, learned: l.y });
+      if (l.series === 'fit')
+        rows.push({ alpha: f.alpha, series: 'fit', training_samples: l.x, subtasks_learned: l.y });
   }
-  if (!rows.some((r) => r.series === 'measured' && (r.learned as number) > 0)) return null;
-  const x = { field: 'D', type: 'quantitative', scale: logScale, title: AXIS_TITLE.D };
-  const y = {
-    field: 'learned',
+  const shown = rows.filter((r) => r.series === 'fit' || (r.subtasks_learned as number) > 0);
+  if (!shown.some((r) => r.series === 'measured')) return null;
+  const x = {
+    field: 'training_samples',
     type: 'quantitative',
-    scale: logScale,
+    scale: dataScale(
+      shown.map((r) => r.training_samples),
+      true,
+    ),
+    title: AXIS_TITLE.D,
+  };
+  const y = {
+    field: 'subtasks_learned',
+    type: 'quantitative',
+    scale: dataScale(
+      shown.map((r) => r.subtasks_learned),
+      true,
+    ),
     title: 'Subtasks learned n (loss < 0.1 nats)',
   };
   const color = { field: 'alpha', type: 'ordinal', scale: { scheme: 'viridis' }, title: 'alpha' };
+  const seriesLegend = (channel: 'shape' | 'strokeDash', domain: string[]) => ({
+    [channel]: {
+      field: 'series',
+      type: 'nominal',
+      scale: { domain, range: channel === 'shape' ? ['circle'] : [[1, 0]] },
+      title: null,
+    },
+  });
   const text = fits
     .map(
       (f) =>
@@ -120,19 +182,24 @@ export function learnedVsDataFigure(fits: AlphaFits[]): Figure | null {
     group: 'Convergence and learned subtasks (Figs. 8, 9)',
     caption: `Subtasks whose loss ever falls below 0.1 nats, against the training-set size; lines: fits from the first D with n > 0. Exponents: ${text}.`,
     spec: {
-      width: 320,
-      height: 260,
+      width: FIGURE_WIDTH,
+      height: FIGURE_HEIGHT,
       title: 'Learned subtasks n(D)',
       layer: [
         {
-          data: { values: rows.filter((r) => r.series === 'measured' && (r.learned as number) > 0) },
+          data: { values: shown.filter((r) => r.series === 'measured') },
           mark: { type: 'point', filled: true },
-          encoding: { x, y, color },
+          encoding: { x, y, color, ...seriesLegend('shape', ['measured']) },
         },
-        { data: { values: rows.filter((r) => r.series === 'fit') }, mark: 'line', encoding: { x, y, color } },
+        {
+          data: { values: shown.filter((r) => r.series === 'fit') },
+          mark: 'line',
+          encoding: { x, y, color, ...seriesLegend('strokeDash', ['fit']) },
+        },
       ],
     },
     rows,
+    x: 'training_samples',
   };
 }
 
@@ -162,24 +229,30 @@ export function exponentsFigure(fits: AlphaFits[]): Figure | null {
       if (e.paper !== null) rows.push({ alpha: f.alpha, quantity, series: 'paper', value: e.paper });
     }
   }
+  const seriesColor = {
+    field: 'series',
+    type: 'nominal',
+    scale: { domain: ['measured', 'paper', 'theory'], range: ['#d62728', '#888888', '#000000'] },
+    title: null,
+  };
   const panels = quantities.map(([quantity]) => {
     const data = rows.filter((r) => r.quantity === quantity);
     const x = { field: 'alpha', type: 'quantitative', title: 'alpha' };
     const y = { field: 'value', type: 'quantitative', title: quantity, scale: { zero: false } };
     return {
-      width: 200,
-      height: 180,
+      width: 220,
+      height: 200,
       title: quantity,
       layer: [
         {
           data: { values: data.filter((r) => r.series === 'theory') },
-          mark: { type: 'line', color: '#000', strokeDash: [6, 4] },
-          encoding: { x, y },
+          mark: { type: 'line', strokeDash: [6, 4] },
+          encoding: { x, y, color: seriesColor },
         },
         {
           data: { values: data.filter((r) => r.series === 'paper') },
-          mark: { type: 'point', color: '#888', size: 50 },
-          encoding: { x, y },
+          mark: { type: 'point', size: 50 },
+          encoding: { x, y, color: seriesColor },
         },
         {
           data: { values: data.filter((r) => r.series === 'measured') },
@@ -188,8 +261,8 @@ export function exponentsFigure(fits: AlphaFits[]): Figure | null {
         },
         {
           data: { values: data.filter((r) => r.series === 'measured') },
-          mark: { type: 'point', filled: true, color: '#d62728', size: 50 },
-          encoding: { x, y },
+          mark: { type: 'point', filled: true, size: 50 },
+          encoding: { x, y, color: seriesColor },
         },
       ],
     };
@@ -199,7 +272,8 @@ export function exponentsFigure(fits: AlphaFits[]): Figure | null {
     title: 'Scaling exponents against alpha (Fig. 10)',
     caption:
       'Red: measured here with 95% bootstrap intervals; grey circles: the paper’s measured values (read off its Fig. 10 and Fig. 9); dashed: theory (alpha, alpha/(alpha+1), alpha/(alpha+1), 1/(alpha+1)).',
-    spec: { hconcat: panels },
+    spec: { hconcat: panels, resolve: { scale: { color: 'shared' } } },
     rows,
+    x: 'alpha',
   };
 }

@@ -6,7 +6,7 @@ import type { RunRecord } from '../train/record.js';
 import type { AlphaFits, ExponentFit } from '../scaling/analysis.js';
 import { earlyStopIndex, multiEpochRuns, singleEpochRuns, widestRuns } from '../scaling/analysis.js';
 import type { CsvValue } from './csv.js';
-import type { Figure, VegaLiteSpec } from './vega.js';
+import { dataScale, FIGURE_HEIGHT, FIGURE_WIDTH, type Figure, type VegaLiteSpec } from './vega.js';
 import { NATS_PER_BIT as LN2 } from '../core/units.js';
 
 export type Row = Record<string, CsvValue>;
@@ -43,7 +43,8 @@ function thinLog(steps: number[], max: number): number[] {
   return [...picked].sort((a, b) => a - b);
 }
 
-export const logScale = { type: 'log' };
+/** A log scale over the data only (no padded decades), for facets whose panels each take their own domain. */
+export const logScale = { type: 'log', nice: false, padding: 6 };
 
 /** Fit and theory lines over a fit's window; the theory line is anchored to the fit at the window's middle. */
 export function fitLines(fit: ExponentFit, alpha: number, sign: 1 | -1): Row[] {
@@ -106,41 +107,105 @@ export function paperTheoryLine(variable: Variable, fit: ExponentFit, alpha: num
   return first ? line(first.x, first.y, first.x, xmax) : [];
 }
 
-/** Mean test loss against N, S or D, one colour per alpha, with fit (solid) and theory (dashed) lines. */
+/** The CSV column of each variable's x (named with its unit). */
+export const X_COLUMN: Record<Variable, string> = {
+  N: 'parameters',
+  S: 'steps',
+  D: 'training_samples',
+};
+/** The legend entries of a series legend: what each line or point is. */
+const SERIES_DASH: Record<string, number[]> = { measured: [1, 0], fit: [1, 0], theory: [6, 4] };
+
+/**
+ * Mean test loss against N, S or D: the measured points (S: the widest runs' curves), the least-squares fit
+ * over the window (solid) and the theory line (dashed), with a legend naming each, one colour per alpha when
+ * there are several. Both axes span the plotted values exactly (log, no padded decades).
+ */
 export function lossScalingFigure(variable: Variable, fits: AlphaFits[]): Figure | null {
+  const xc = X_COLUMN[variable];
+  const yc = 'mean_test_loss_bits';
   const measured: Row[] = [];
   const lines: Row[] = [];
   for (const f of fits) {
     const fit = f[variable];
     const pts = variable === 'S' ? fit.points.filter((p) => p.x > 0) : fit.points;
     for (const p of pts)
-      measured.push({ alpha: f.alpha, series: 'measured', x: p.x, y: p.y, seed: p.seed, used: p.used });
+      measured.push({ alpha: f.alpha, series: 'measured', [xc]: p.x, [yc]: p.y, seed: p.seed, used: p.used });
     // the fit over its window, and the theory line anchored as the paper anchors it
-    lines.push(...fitLines(fit, f.alpha, -1).filter((l) => l.series === 'fit'));
-    lines.push(...paperTheoryLine(variable, fit, f.alpha));
+    const drawn = [
+      ...fitLines(fit, f.alpha, -1).filter((l) => l.series === 'fit'),
+      ...paperTheoryLine(variable, fit, f.alpha),
+    ];
+    for (const l of drawn) lines.push({ alpha: l.alpha, series: l.series, [xc]: l.x, [yc]: l.y });
   }
   if (measured.length === 0) return null;
+  const all = [...measured, ...lines];
   const several = fits.length > 1;
+  const seriesDomain = ['measured', 'fit', 'theory'];
+  const seriesColor = {
+    field: 'series',
+    type: 'nominal',
+    scale: { domain: seriesDomain, range: ['#1fa8e0', '#000000', '#555555'] },
+    title: null,
+  };
   const color = several
     ? { field: 'alpha', type: 'ordinal', scale: { scheme: 'viridis' }, title: 'alpha' }
-    : { value: '#1fa8e0' };
-  const x = { field: 'x', type: 'quantitative', scale: logScale, title: AXIS_TITLE[variable] };
-  const y = { field: 'y', type: 'quantitative', scale: logScale, title: 'Mean test loss (bits)' };
+    : seriesColor;
+  const x = {
+    field: xc,
+    type: 'quantitative',
+    scale: dataScale(
+      all.map((r) => r[xc]),
+      true,
+    ),
+    title: AXIS_TITLE[variable],
+  };
+  const y = {
+    field: yc,
+    type: 'quantitative',
+    scale: dataScale(
+      all.map((r) => r[yc]),
+      true,
+    ),
+    title: 'Mean test loss (bits)',
+  };
+  const dashDomain = variable === 'S' ? seriesDomain : ['fit', 'theory'];
+  const strokeDash = {
+    field: 'series',
+    type: 'nominal',
+    scale: { domain: dashDomain, range: dashDomain.map((d) => SERIES_DASH[d]) },
+    title: null,
+  };
   const measuredLayer =
     variable === 'S'
       ? {
           data: { values: measured },
-          mark: { type: 'line', strokeWidth: 2 },
-          encoding: { x, y, color, detail: { field: 'seed' } },
+          mark: { type: 'line', strokeWidth: 2.5 },
+          encoding: { x, y, color, strokeDash, detail: { field: 'seed' } },
         }
       : {
           data: { values: measured },
-          mark: { type: 'point', filled: true, size: 40 },
-          encoding: { x, y, color, opacity: { condition: { test: 'datum.used', value: 1 }, value: 0.35 } },
+          mark: { type: 'point', filled: true, size: 50 },
+          encoding: {
+            x,
+            y,
+            color,
+            ...(several
+              ? {
+                  shape: {
+                    field: 'series',
+                    type: 'nominal',
+                    scale: { domain: ['measured'], range: ['circle'] },
+                    title: null,
+                  },
+                }
+              : {}),
+            opacity: { condition: { test: 'datum.used', value: 1 }, value: 0.35 },
+          },
         };
   const spec: VegaLiteSpec = {
-    width: 300,
-    height: 240,
+    width: FIGURE_WIDTH,
+    height: FIGURE_HEIGHT,
     title: `Mean test loss against ${variable}`,
     layer: [
       measuredLayer,
@@ -150,20 +215,9 @@ export function lossScalingFigure(variable: Variable, fits: AlphaFits[]): Figure
         encoding: {
           x,
           y,
-          color: several ? color : { value: '#000' },
+          color: several ? color : seriesColor,
           detail: { field: 'alpha' },
-          strokeDash: {
-            field: 'series',
-            type: 'nominal',
-            scale: {
-              domain: ['fit', 'theory'],
-              range: [
-                [1, 0],
-                [6, 4],
-              ],
-            },
-            title: null,
-          },
+          strokeDash,
         },
       },
     ],
@@ -182,7 +236,8 @@ export function lossScalingFigure(variable: Variable, fits: AlphaFits[]): Figure
     group: 'Mean test loss against N, S and D (Fig. 2 top, Fig. 10)',
     caption: `${variable}: solid: least-squares fit of log loss on log ${variable} over the fit window (faded points are outside it); dashed: ${THEORY_LABEL[variable]}, anchored as the paper's Fig. 2 anchors it (${PAPER_ANCHOR[variable]}): a reference slope, not a fit. Exponents: ${exps}.`,
     spec,
-    rows: [...measured, ...lines],
+    rows: all,
+    x: xc,
   };
 }
 
@@ -191,10 +246,16 @@ interface Column {
   losses: number[];
 }
 
-/** Per-subtask loss heatmap (Fig. 2 bottom): rank on y, N/S/D on a log x axis, colour = loss in bits. */
+/**
+ * Per-subtask loss heatmap (Fig. 2 bottom): rank on y, N/S/D on a log x axis spanning the columns, colour = loss
+ * in bits with its colour bar (gradient legend).
+ */
 function heatmap(variable: Variable, columns: Column[], alpha: number): Figure | null {
   const cols = columns.filter((c) => c.x > 0).sort((a, b) => a.x - b.x);
   if (cols.length === 0) return null;
+  const xc = X_COLUMN[variable];
+  const lo = `${xc}_lo`;
+  const hi = `${xc}_hi`;
   const rows: Row[] = [];
   cols.forEach((c, i) => {
     const prev = i > 0 ? cols[i - 1].x : c.x / (cols.length > 1 ? cols[1].x / c.x : 2);
@@ -202,58 +263,61 @@ function heatmap(variable: Variable, columns: Column[], alpha: number): Figure |
     const x0 = Math.sqrt(prev * c.x);
     const x1 = Math.sqrt(c.x * next);
     c.losses.slice(0, HEATMAP_RANKS).forEach((l, r) => {
-      rows.push({ alpha, x: c.x, x0, x1, rank: r + 1, lossBits: l / LN2 });
+      rows.push({ alpha, [xc]: c.x, [lo]: x0, [hi]: x1, subtask_rank: r + 1, loss_bits: l / LN2 });
     });
   });
+  const ranks = Math.max(...rows.map((r) => r.subtask_rank as number));
   const spec: VegaLiteSpec = {
-    width: 300,
-    height: 240,
+    width: FIGURE_WIDTH,
+    height: FIGURE_HEIGHT,
     title: `Per-subtask loss against ${variable}`,
     data: { values: rows },
     mark: { type: 'rect' },
     encoding: {
       x: {
-        field: 'x0',
+        field: lo,
         type: 'quantitative',
         // the columns' own extent: a 'nice' log axis would pad to whole decades and leave most of it empty
         scale: {
           type: 'log',
           nice: false,
           domain: [
-            Math.min(...rows.map((r) => r.x0 as number)),
-            Math.max(...rows.map((r) => r.x1 as number)),
+            Math.min(...rows.map((r) => r[lo] as number)),
+            Math.max(...rows.map((r) => r[hi] as number)),
           ],
         },
         title: AXIS_TITLE[variable],
       },
-      x2: { field: 'x1' },
+      x2: { field: hi },
       y: {
         field: 'rank0',
         type: 'quantitative',
         title: 'Subtask rank (decreasing frequency)',
-        scale: { nice: false },
+        scale: { nice: false, zero: false, domain: [0.5, ranks + 0.5] },
       },
       y2: { field: 'rank1' },
       color: {
-        field: 'lossBits',
+        field: 'loss_bits',
         type: 'quantitative',
         title: 'Test loss (bits)',
         // copper: black (learned) to light copper (chance), clipped to [0, 1] bits as in the paper
         scale: { domain: [0, 1], range: ['#000000', '#ffc77f'], clamp: true },
+        legend: { type: 'gradient', gradientLength: FIGURE_HEIGHT - 60, values: [0, 0.2, 0.4, 0.6, 0.8, 1] },
       },
     },
     transform: [
-      { calculate: 'datum.rank - 0.5', as: 'rank0' },
-      { calculate: 'datum.rank + 0.5', as: 'rank1' },
+      { calculate: 'datum.subtask_rank - 0.5', as: 'rank0' },
+      { calculate: 'datum.subtask_rank + 0.5', as: 'rank1' },
     ],
   };
   return {
     id: `heatmap-${variable}-alpha-${alpha}`,
     title: `Emergence against ${variable} (Fig. 2 bottom), alpha ${alpha}`,
     group: `Emergence: per-subtask loss against N, S and D (Fig. 2 bottom), alpha ${alpha}`,
-    caption: `Per-subtask test loss in bits (black = learned, copper = chance, clipped to [0, 1]) for the ${HEATMAP_RANKS} most frequent subtasks.`,
+    caption: `Per-subtask test loss in bits (black = learned, copper = chance, clipped to [0, 1]; colour bar beside each) for the ${HEATMAP_RANKS} most frequent subtasks.`,
     spec,
     rows,
+    x: xc,
   };
 }
 
@@ -302,8 +366,9 @@ export function heatmapFigures(records: RunRecord[], alpha: number): Figure[] {
 }
 
 /**
- * Per-subtask learning curves coloured by rank (magma) with the mean loss in lime on top (Fig. 7), for one
- * run. For a multi-epoch run a red dashed rule marks the early-stopping step.
+ * Per-subtask learning curves coloured by rank (magma, with its colour bar) with the mean loss in lime on top
+ * (Fig. 7), for one run. For a multi-epoch run a red dashed rule marks the early-stopping step. The legend names
+ * the mean curve and the early-stop line.
  */
 export function subtaskCurvesFigure(r: RunRecord, label: string): Figure {
   const idx = thinLog(r.log.steps, MAX_COLUMNS);
@@ -313,19 +378,60 @@ export function subtaskCurvesFigure(r: RunRecord, label: string): Figure {
     for (const i of idx)
       rows.push({
         series: 'subtask',
-        rank: k + 1,
+        subtask_rank: k + 1,
         step: r.log.steps[i],
-        lossBits: r.log.subtaskLoss[i][k] / LN2,
+        test_loss_bits: r.log.subtaskLoss[i][k] / LN2,
       });
   }
   const mean: Row[] = idx.map((i) => ({
-    series: 'mean',
-    rank: null,
+    series: 'mean test loss',
+    subtask_rank: null,
     step: r.log.steps[i],
-    lossBits: r.log.meanLoss[i] / LN2,
+    test_loss_bits: r.log.meanLoss[i] / LN2,
   }));
-  const x = { field: 'step', type: 'quantitative', scale: logScale, title: 'Step' };
-  const y = { field: 'lossBits', type: 'quantitative', title: 'Test loss (bits)' };
+  const stop = r.config.data !== null ? r.log.steps[earlyStopIndex(r)] : null;
+  const stopRows: Row[] =
+    stop !== null && stop > 0
+      ? [{ series: 'early stop', subtask_rank: null, step: stop, test_loss_bits: null }]
+      : [];
+  const plotted = [...rows, ...mean];
+  const x = {
+    field: 'step',
+    type: 'quantitative',
+    scale: dataScale(
+      plotted.map((q) => q.step),
+      true,
+    ),
+    title: 'Step',
+  };
+  const y = {
+    field: 'test_loss_bits',
+    type: 'quantitative',
+    scale: dataScale(
+      plotted.map((q) => q.test_loss_bits),
+      false,
+    ),
+    title: 'Test loss (bits)',
+  };
+  const lineSeries = ['mean test loss', ...(stopRows.length ? ['early stop'] : [])];
+  const stroke = {
+    field: 'series',
+    type: 'nominal',
+    scale: { domain: lineSeries, range: ['lime', 'red'].slice(0, lineSeries.length) },
+    title: null,
+  };
+  const strokeDash = {
+    field: 'series',
+    type: 'nominal',
+    scale: {
+      domain: lineSeries,
+      range: [
+        [1, 0],
+        [6, 4],
+      ].slice(0, lineSeries.length),
+    },
+    title: null,
+  };
   const layer: VegaLiteSpec[] = [
     {
       data: { values: rows },
@@ -333,18 +439,27 @@ export function subtaskCurvesFigure(r: RunRecord, label: string): Figure {
       encoding: {
         x,
         y,
-        color: { field: 'rank', type: 'quantitative', scale: { scheme: 'magma' }, title: 'Subtask rank' },
-        detail: { field: 'rank' },
+        color: {
+          field: 'subtask_rank',
+          type: 'quantitative',
+          scale: { scheme: 'magma' },
+          title: 'Subtask rank',
+          legend: { type: 'gradient' },
+        },
+        detail: { field: 'subtask_rank' },
       },
     },
-    { data: { values: mean }, mark: { type: 'line', color: 'lime', strokeWidth: 3 }, encoding: { x, y } },
+    {
+      data: { values: mean },
+      mark: { type: 'line', strokeWidth: 3 },
+      encoding: { x, y, stroke, strokeDash },
+    },
   ];
-  const stop = r.config.data !== null ? r.log.steps[earlyStopIndex(r)] : null;
-  if (stop !== null && stop > 0) {
+  if (stopRows.length) {
     layer.push({
-      data: { values: [{ step: stop }] },
-      mark: { type: 'rule', color: 'red', strokeDash: [6, 4], strokeWidth: 2 },
-      encoding: { x },
+      data: { values: stopRows },
+      mark: { type: 'rule', strokeWidth: 2 },
+      encoding: { x, stroke, strokeDash },
     });
   }
   return {
@@ -354,7 +469,14 @@ export function subtaskCurvesFigure(r: RunRecord, label: string): Figure {
     caption:
       `Each subtask's test loss against step, coloured by frequency rank; lime: mean test loss.` +
       (stop !== null ? ` Red dashed: early-stopping step ${stop} (minimum mean test loss).` : ''),
-    spec: { width: 420, height: 260, title: `Learning curves: ${label}`, layer },
-    rows: [...rows, ...mean],
+    spec: {
+      width: FIGURE_WIDTH,
+      height: FIGURE_HEIGHT,
+      title: `Learning curves: ${label}`,
+      layer,
+      resolve: { scale: { stroke: 'shared', strokeDash: 'shared' } },
+    },
+    rows: [...rows, ...mean, ...stopRows],
+    x: 'step',
   };
 }

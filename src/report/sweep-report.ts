@@ -20,7 +20,7 @@ import { htmlPage, htmlTable, type ReportSection } from './html.js';
 import { heatmapFigures, lossScalingFigure, subtaskCurvesFigure } from './scaling-figures.js';
 import { convergenceFigure, exponentsFigure, learnedVsDataFigure } from './exponent-figures.js';
 import { alphaRelationFigure, theoryCurvesFigure } from './theory-figures.js';
-import { vegaLiteToSvg, type Figure } from './vega.js';
+import { figureCsv, vegaLiteToSvg, type Figure } from './vega.js';
 import { checkOutputsIn } from '../io/output.js';
 
 /** Folder (inside the sweep folder) of the CSV files. */
@@ -45,7 +45,7 @@ export async function figureSections(
   let last: Figure | null = null;
   for (const f of figures) {
     const name = `${f.id}.csv`;
-    csvs.set(name, toCsv(f.rows));
+    csvs.set(name, figureCsv(f));
     const svg = await vegaLiteToSvg(f.spec);
     const link = { href: `${dataDir}/${name}`, label: `data: ${name}` };
     const current = sections[sections.length - 1];

@@ -3,7 +3,7 @@
 import { PUBLISHED_SCALING_LAWS, alphaDFromAlphaN } from '../theory/exponents.js';
 import { lossConstant, lossLogCase1 } from '../theory/quantization.js';
 import type { CsvValue } from './csv.js';
-import type { Figure, VegaLiteSpec } from './vega.js';
+import { dataScale, FIGURE_HEIGHT, FIGURE_WIDTH, type Figure, type VegaLiteSpec } from './vega.js';
 
 /** The alphas of Fig. 6. */
 export const FIG6_ALPHAS = [0.1, 0.3, 0.5, 1.0];
@@ -21,19 +21,35 @@ export function theoryCurvesFigure(alphas: number[] = FIG6_ALPHAS): Figure {
   const ns = [...new Set(logSpaced(1, 1e6, 61).map((n) => Math.round(n)))];
   for (const alpha of alphas) {
     for (const n of ns) {
-      rows.push({ alpha, n, law: 'b_k = -log p_k', lossNats: lossLogCase1(n, alpha) });
-      rows.push({ alpha, n, law: 'b_k = 1', lossNats: lossConstant(n, alpha, 0, 1) });
+      rows.push({ alpha, quanta_learned: n, law: 'b_k = -log p_k', loss_nats: lossLogCase1(n, alpha) });
+      rows.push({ alpha, quanta_learned: n, law: 'b_k = 1', loss_nats: lossConstant(n, alpha, 0, 1) });
     }
   }
   const spec: VegaLiteSpec = {
-    width: 380,
-    height: 280,
+    width: FIGURE_WIDTH,
+    height: FIGURE_HEIGHT,
     title: 'Quantization model: L_n against quanta learned',
     data: { values: rows },
     mark: { type: 'line', strokeWidth: 2 },
     encoding: {
-      x: { field: 'n', type: 'quantitative', scale: { type: 'log' }, title: 'Quanta learned n' },
-      y: { field: 'lossNats', type: 'quantitative', scale: { type: 'log' }, title: 'L_n (nats)' },
+      x: {
+        field: 'quanta_learned',
+        type: 'quantitative',
+        scale: dataScale(
+          rows.map((r) => r.quanta_learned),
+          true,
+        ),
+        title: 'Quanta learned n',
+      },
+      y: {
+        field: 'loss_nats',
+        type: 'quantitative',
+        scale: dataScale(
+          rows.map((r) => r.loss_nats),
+          true,
+        ),
+        title: 'L_n (nats)',
+      },
       color: { field: 'alpha', type: 'ordinal', scale: { scheme: 'viridis' }, title: 'alpha' },
       strokeDash: {
         field: 'law',
@@ -60,6 +76,7 @@ export function theoryCurvesFigure(alphas: number[] = FIG6_ALPHAS): Figure {
       'asymptotically (1/(alpha zeta(alpha+1))) n^-alpha.',
     spec,
     rows,
+    x: 'quanta_learned',
   };
 }
 
@@ -80,8 +97,8 @@ export function alphaRelationFigure(): Figure {
   }
   const onAxes = points.filter((p) => p.alphaN <= 1.2 && p.alphaD <= 1.2);
   const spec: VegaLiteSpec = {
-    width: 380,
-    height: 340,
+    width: FIGURE_WIDTH,
+    height: FIGURE_HEIGHT + 60,
     title: 'Published scaling exponents (alpha_N, alpha_D)',
     layer: [
       {
@@ -136,5 +153,6 @@ export function alphaRelationFigure(): Figure {
       (offAxes.length ? ` Off the axes: ${offAxes.join('; ')}.` : ''),
     spec,
     rows: [...points, ...curve],
+    x: 'alphaN',
   };
 }

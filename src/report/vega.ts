@@ -5,7 +5,7 @@
 import type * as VegaModule from 'vega';
 import type * as VegaLiteModule from 'vega-lite';
 import { PLOTTING_PACKAGES, requireOptionalPackages } from '../core/optional.js';
-import type { CsvValue } from './csv.js';
+import { toCsv, type CsvValue } from './csv.js';
 
 let plotting: Promise<[typeof VegaModule, typeof VegaLiteModule]> | undefined;
 
@@ -29,6 +29,47 @@ export interface Figure {
   rows: Record<string, CsvValue>[];
   /** Figures with the same group share one report section (side by side). */
   group?: string;
+  /** The x column of `rows` (named with its unit): the CSV's rows are sorted by it. */
+  x?: string;
+}
+
+/** Every figure is at least this wide (px), so that its labels can be read. */
+export const FIGURE_WIDTH = 520;
+/** The height of a single-panel figure (px). */
+export const FIGURE_HEIGHT = 340;
+
+/** [min, max] of the finite values (of the positive ones for a log axis), or null when there are none. */
+export function extent(values: Iterable<unknown>, positive = false): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || (positive && v <= 0)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo > hi) return null;
+  return lo === hi ? [lo, lo] : [lo, hi];
+}
+
+/**
+ * A scale spanning exactly the data (no whole-decade padding: nice off, zero off), with a few pixels of padding
+ * so that points at the ends are not cut; `log` for log axes.
+ */
+export function dataScale(values: Iterable<unknown>, log: boolean): Record<string, unknown> {
+  const e = extent(values, log);
+  const base = log ? { type: 'log' } : { zero: false };
+  return e === null ? base : { ...base, domain: e, nice: false, padding: 6 };
+}
+
+/** The CSV of a figure's rows, sorted by its x column when it has one (a stable sort: ties keep their order). */
+export function figureCsv(f: Figure): string {
+  if (!f.x) return toCsv(f.rows);
+  const x = f.x;
+  const key = (r: Record<string, CsvValue>) => {
+    const v = r[x];
+    return typeof v === 'number' && Number.isFinite(v) ? v : Infinity;
+  };
+  return toCsv([...f.rows].sort((a, b) => key(a) - key(b)));
 }
 
 /** Shared look for every figure: white background, readable fonts, no chart border. */

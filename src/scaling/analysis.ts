@@ -268,8 +268,9 @@ function fitPoints(
 ): ExponentFit {
   const used = points.filter((p) => p.used && p.x > 0 && p.y > 0);
   const empty = { measured: null, ci: null, predicted, paper, slope: null, intercept: null, r2: null };
-  if (used.length < 2 || new Set(used.map((p) => p.x)).size < 2)
-    return { ...empty, window: null, points, note: `only ${used.length} usable point(s) in the fit window` };
+  const distinctUsed = new Set(used.map((p) => p.x)).size;
+  if (used.length < 2 || distinctUsed < 2)
+    return { ...empty, window: null, points, note: fewPointsNote(points, distinctUsed, 'no fit') };
   const x = used.map((p) => p.x);
   const y = used.map((p) => p.y);
   const fit = powerLawFit(x, y);
@@ -291,12 +292,53 @@ function fitPoints(
     window: [Math.min(...x), Math.max(...x)],
     points,
     // two points make a line, not a fit: their r2 is 1 and their interval empty whatever the data
-    ...(new Set(x).size < MIN_FIT_POINTS
+    ...(distinctUsed < MIN_FIT_POINTS
       ? {
-          note: `only ${new Set(x).size} distinct points in the fit window: a line through them, not a fit (r2 and interval mean nothing)`,
+          note: fewPointsNote(
+            points,
+            distinctUsed,
+            'a line through them, not a fit (r2 and interval mean nothing)',
+          ),
         }
       : {}),
   };
+}
+
+/**
+ * The note of a fit through fewer than MIN_FIT_POINTS distinct x values: says whether the fit window left too
+ * few of the points there are (and which window), or there are too few points at all.
+ */
+function fewPointsNote(points: FitPoint[], distinctUsed: number, consequence: string): string {
+  const usable = points.filter((p) => p.x > 0 && p.y > 0);
+  const distinctAll = new Set(usable.map((p) => p.x)).size;
+  const outside = usable.filter((p) => !p.used);
+  if (outside.length > 0 && distinctAll > distinctUsed) {
+    const inside = usable.filter((p) => p.used).map((p) => p.x);
+    const span = inside.length ? ` (${Math.min(...inside)}..${Math.max(...inside)})` : '';
+    return (
+      `the fit window leaves only ${distinctUsed} of ${distinctAll} distinct points${span}, fewer than ` +
+      `${MIN_FIT_POINTS}: ${consequence}`
+    );
+  }
+  if (distinctAll === 0) return 'no points to fit';
+  return `only ${distinctUsed} distinct point(s) to fit, fewer than ${MIN_FIT_POINTS}: ${consequence}`;
+}
+
+/**
+ * One line per fit that is not to be trusted (too few points, a window that left too few, no D below the
+ * plateau), naming the exponent and alpha; fits of a kind the sweep has no runs of are left out.
+ */
+export function fitWarnings(fits: AlphaFits[]): string[] {
+  const out: string[] = [];
+  for (const f of fits)
+    for (const [name, e] of [
+      ['alpha_N', f.N],
+      ['alpha_S', f.S],
+      ['alpha_D', f.D],
+      ['n(D) exponent', f.learnedVsData],
+    ] as const)
+      if (e.note && e.points.length > 0) out.push(`${name} (alpha ${f.alpha}): ${e.note}`);
+  return out;
 }
 
 /** Fewer distinct x values than this in a fit window are flagged in the fit's note. */

@@ -6,10 +6,10 @@
 // Progress (steps done) goes back on a MessagePort.
 import { rmSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
-import { writeJsonAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { findCheckpoint, writeCheckpoint } from '../train/checkpoint.js';
 import type { ValidRunConfig } from '../train/config.js';
-import { compactRecord } from '../train/summary.js';
+import { serializeRecord } from '../train/record.js';
 import { RunInterrupted, trainRun } from '../train/trainer.js';
 import { getCore } from '../core/arena.js';
 
@@ -79,7 +79,7 @@ export default function runTrainJob(job: TrainJob): TrainJobResult {
         finalLoss: NaN,
       };
     }
-    writeJsonAtomic(job.recordPath, compactRecord(record));
+    writeFileAtomic(job.recordPath, serializeRecord(record));
     if (job.checkpointPath) rmSync(job.checkpointPath, { force: true });
     return {
       id: job.id,

@@ -29,11 +29,10 @@ import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { hostTag, processAlive, removeStaleTemps, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { hostTag, processAlive, removeStaleTemps, writeFileAtomic } from '../io/atomic.js';
 import { checkCheckpointHeader, readCheckpointHeader } from '../train/checkpoint.js';
 import type { RunConfig } from '../train/config.js';
-import { isRunRecord, type RunRecord } from '../train/record.js';
-import { compactRecord } from '../train/summary.js';
+import { isRunRecord, serializeRecord, type RunRecord } from '../train/record.js';
 import type { PlannedRun, SweepPlan } from './plan.js';
 import { checkOutputsIn } from '../io/output.js';
 
@@ -304,9 +303,9 @@ export class SweepStore {
     return JSON.parse(readFileSync(this.planPath, 'utf8')) as SweepPlan;
   }
 
-  /** Writes a run's record (compacted: 6 significant digits) atomically. */
+  /** Writes a run's record (serializeRecord: 6 significant digits, one line per log entry) atomically. */
   writeRecord(id: string, record: RunRecord): void {
-    writeJsonAtomic(this.recordPath(id), compactRecord(record));
+    writeFileAtomic(this.recordPath(id), serializeRecord(record));
   }
 
   /** The whole record, or null when it is missing or unreadable. */

@@ -5,24 +5,6 @@ import { natsToBits } from '../core/units.js';
 /** A subtask counts as learned when its loss is below 0.1 bits (paper Fig. 8). */
 export const LEARNED_BITS = 0.1;
 
-function round6(x: number): number {
-  return Number.isFinite(x) ? Number(x.toPrecision(6)) : x;
-}
-
-/** The record with every logged number rounded to 6 significant digits (f32 precision), to keep files small. */
-export function compactRecord(r: RunRecord): RunRecord {
-  return {
-    ...r,
-    log: {
-      steps: r.log.steps,
-      meanLoss: r.log.meanLoss.map(round6),
-      accuracy: r.log.accuracy.map(round6),
-      subtaskLoss: r.log.subtaskLoss.map((row) => row.map(round6)),
-      subtaskAccuracy: r.log.subtaskAccuracy.map((row) => row.map(round6)),
-    },
-  };
-}
-
 /** Subtasks whose loss is below 0.1 bits at log entry i. */
 export function learnedCount(r: RunRecord, i: number): number {
   return r.log.subtaskLoss[i].filter((l) => natsToBits(l) < LEARNED_BITS).length;
@@ -66,6 +48,9 @@ export function formatRunSummary(r: RunRecord, path: string): string {
   lines.push(
     `  ${r.timing.seconds.toFixed(1)} s (train ${r.timing.trainSeconds.toFixed(1)} s at ${Math.round(r.timing.samplesPerSecond).toLocaleString('en-US')} samples/s, eval ${r.timing.evalSeconds.toFixed(1)} s)`,
   );
-  lines.push(`  run record: ${path}${r.weights ? `, weights: ${r.weights.file}` : ''}`);
+  lines.push(
+    `  run record: ${path}${r.weights ? `, weights: ${r.weights.file}` : ''}` +
+      (r.subtaskLossFile ? `, per-subtask losses: ${r.subtaskLossFile}` : ''),
+  );
   return lines.join('\n');
 }

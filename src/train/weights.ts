@@ -1,12 +1,12 @@
-// Saving and loading a run's trained weights: one flat float32 .npy beside the run record (every layer's W
-// [inputs x outputs] row-major, then b [outputs]), and the layout in the record's `weights` field, so numpy
-// users can read them with np.load and a slice per layer.
+// Files beside a run record, for numpy users (np.load): the trained weights, one flat float32 .npy (every
+// layer's W [inputs x outputs] row-major, then b [outputs]) with the layout in the record's `weights` field,
+// and the per-subtask losses of the log as a float64 [log steps x nTasks] .npy (saveSubtaskLosses).
 import { basename, dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
 import { readNpyF32, writeNpy } from '../io/npy.js';
 import type { Mlp } from './model.js';
-import type { SavedWeights } from './record.js';
+import { roundRows, type RunRecord, type SavedWeights } from './record.js';
 import { insideFolder } from '../io/paths.js';
 
 /** Writes the model's weights to `<record without .json>.weights.npy` and returns the record's `weights` field. */
@@ -42,4 +42,19 @@ export function loadRunWeights(recordPath: string, weights: SavedWeights, model:
     };
   });
   model.setLayers(layers);
+}
+
+/**
+ * Writes log.subtaskLoss as `<record without .json>.subtask-loss.npy` beside the record: float64 [log steps x
+ * nTasks], nats, rounded as the record rounds them (so the file and the record hold the same numbers). Returns
+ * the file name for the record's `subtaskLossFile`.
+ */
+export function saveSubtaskLosses(recordPath: string, record: RunRecord): string {
+  const rows = roundRows(record.log.subtaskLoss);
+  const nTasks = record.config.nTasks;
+  const data = new Float64Array(rows.length * nTasks);
+  rows.forEach((row, i) => data.set(row, i * nTasks));
+  const file = basename(recordPath).replace(/\.json$/i, '') + '.subtask-loss.npy';
+  writeNpy(join(dirname(recordPath), file), data, [rows.length, nTasks]);
+  return file;
 }

@@ -208,7 +208,7 @@ describe('quanta qdg: a planted-cluster similarity matrix', () => {
     expect(doc.envelope.window).toEqual([1, 8]);
     expect(doc.timing.embedding).toBeGreaterThanOrEqual(0);
     const csv = readFileSync(join(out, 'rank-frequency.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('K,rank,size');
+    expect(csv[0]).toBe('K,rank,size_samples');
     expect(csv.length).toBe(1 + 4 + 8 + doc.clusterings['12'].sizes.length);
     for (const f of ['similarity-by-cluster.png', 'similarity-by-subtask.png', 'report.html']) {
       expect(existsSync(join(out, f)), f).toBe(true);
@@ -296,7 +296,7 @@ describe('quanta qdg --run: a trained sparse-parity model', () => {
     const inputs = dense.subarray(dense.length - 200 * width);
     expect(dense.subarray(0, 80).toString('latin1')).toContain(`'descr': '|u1'`);
     const rows = readFileSync(join(out, 'samples.csv'), 'utf8').trim().split('\n');
-    expect(rows[0]).toBe('sample,subtask_rank,parity_label,loss_nats');
+    expect(rows[0]).toBe('sample,subtask_rank,parity_label,loss_nats,cluster_K4,cluster_K8');
     expect(rows).toHaveLength(201);
     const task = new SparseParityTask({ ...config });
     for (let i = 0; i < 200; i++) {
@@ -323,6 +323,11 @@ describe('quanta qdg --run: a trained sparse-parity model', () => {
     expect(summary.ariSubtaskAndLabel['8']).toBeGreaterThan(summary.ari['8']);
     const doc = JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8'));
     expect(doc.source.kind).toBe('run');
+    // samples.csv's cluster columns are clusters.json's labels, sample by sample
+    for (const K of [4, 8])
+      expect(rows.slice(1).map((row) => Number(row.split(',')[K === 4 ? 4 : 5]))).toEqual(
+        doc.clusterings[String(K)].labels,
+      );
     expect(doc.source.candidates).toBeGreaterThanOrEqual(200);
     expect(existsSync(join(out, 'similarity-by-subtask.png'))).toBe(true);
 

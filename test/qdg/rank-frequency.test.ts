@@ -144,7 +144,7 @@ describe('window scaling and defaults', () => {
         [10, [4]],
       ]),
     );
-    expect(csv).toBe('K,rank,size\n10,1,4\n20,1,3\n20,2,1\n');
+    expect(csv).toBe('K,rank,size_samples\n10,1,4\n20,1,3\n20,2,1\n');
   });
 });
 

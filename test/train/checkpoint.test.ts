@@ -252,7 +252,19 @@ describe('quanta train killed with SIGKILL at random moments', () => {
       expect(code).toBe(0);
       expect(kills).toBeGreaterThanOrEqual(3);
       // the kills left checkpoints and half-written temp files: all gone at the end
-      expect(readdirSync(dir).sort()).toEqual(['ref.json', 'ref.weights.npy', 'run.json', 'run.weights.npy']);
+      expect(readdirSync(dir).sort()).toEqual([
+        'ref.json',
+        'ref.subtask-loss.npy',
+        'ref.weights.npy',
+        'run.json',
+        'run.subtask-loss.npy',
+        'run.weights.npy',
+      ]);
+      expect(
+        readFileSync(join(dir, 'run.subtask-loss.npy')).equals(
+          readFileSync(join(dir, 'ref.subtask-loss.npy')),
+        ),
+      ).toBe(true);
       expect(comparableRecord(readFileSync(out, 'utf8'))).toBe(
         comparableRecord(readFileSync(join(dir, 'ref.json'), 'utf8')),
       );

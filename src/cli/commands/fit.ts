@@ -6,10 +6,12 @@ import { writeJsonAtomic } from '../../io/atomic.js';
 import {
   alphaFitsOf,
   analyseFolder,
+  fitWarnings,
   groupByAlpha,
   loadSweepFolder,
   type AlphaFits,
   type ExponentFit,
+  type FitsJson,
 } from '../../scaling/analysis.js';
 import { runCommand } from '../common.js';
 import { convergenceStudy, type ConvergenceStudy } from '../../scaling/convergence.js';
@@ -26,6 +28,23 @@ function exponentLine(name: string, e: ExponentFit): string {
     `  ${name}: ${e.measured.toFixed(3)}${ci}  theory ${e.predicted.toFixed(3)}${paper}  (${used} points, r2 ${e.r2!.toFixed(3)}, window ${e.window![0]}..${e.window![1]})` +
     (e.note ? `\n    WARNING: ${e.note}` : '')
   );
+}
+
+/**
+ * The fits with their warnings (fitWarnings: too few points, a window that leaves too few) as `warnings` in
+ * fits.json, and the one stderr line that names them (`WARNING: a; b`, after `note` when there is one), null
+ * when there is nothing to say: a finished command writes at most one line on stderr.
+ */
+export function fitsWithWarnings<T extends FitsJson>(
+  fits: T,
+  note?: string,
+): { fits: T & { warnings?: string[] }; line: string | null } {
+  const warnings = fitWarnings(alphaFitsOf(fits));
+  const parts = [...(note ? [note] : []), ...(warnings.length ? [`WARNING: ${warnings.join('; ')}`] : [])];
+  return {
+    fits: warnings.length > 0 ? { ...fits, warnings } : fits,
+    line: parts.length ? parts.join(' ') : null,
+  };
 }
 
 export function formatFits(fits: AlphaFits[]): string {
@@ -98,14 +117,16 @@ export function registerFit(program: Command): void {
           [],
           'quanta fit',
         );
-        const fitted = analyseFolder(folder);
+        const { fits: fitted, line } = fitsWithWarnings(
+          analyseFolder(folder),
+          folder.missing.length > 0 ? unfinishedNote(folder.missing, folder.records.length) : undefined,
+        );
         // an unfinished sweep's fits say so in the file too
         const fits =
           folder.missing.length > 0
             ? { ...fitted, unfinished: { missingRuns: folder.missing, recordedRuns: folder.records.length } }
             : fitted;
-        if (folder.missing.length > 0)
-          process.stderr.write(`quanta fit: ${unfinishedNote(folder.missing, folder.records.length)}\n`);
+        if (line !== null) process.stderr.write(`quanta fit: ${line}\n`);
         const path = join(dir, 'fits.json');
         writeJsonAtomic(path, fits);
         let studies: ConvergenceStudy[] = [];

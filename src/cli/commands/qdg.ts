@@ -128,7 +128,7 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
     `k-means: ${config.nInit} seeded restarts per K (seed ${config.seed}); one Lanczos eigensolve for ` +
       `K = ${config.maxClusters} serves every K.`,
   ];
-  const files = writeQdgOutputs(out, result, {
+  const files = await writeQdgOutputs(out, result, {
     document: {
       source: sourceInfo,
       options: {
@@ -143,7 +143,7 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
   });
   if (run) {
     const inputs = runPlan!.record.config.nTasks + runPlan!.record.config.n;
-    files.push(...writeRunSamples(out, run, inputs, !!o.saveSamples));
+    files.push(...writeRunSamples(out, run, analysis, inputs, !!o.saveSamples));
   }
   const summary: ReturnType<typeof qdgSummary> & { ariSubtaskAndLabel?: Record<string, number> } = qdgSummary(
     analysis,
@@ -230,7 +230,7 @@ export function registerQdg(program: Command): void {
     .option(
       '--save-samples',
       "with --run: also write the samples' dense 0/1 inputs as samples.npy (uint8 S x (nTasks + n)); " +
-        'samples.csv (subtask, parity label, loss) is always written with --run',
+        'samples.csv (subtask, parity label, loss, cluster at each K) is always written with --run',
     )
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress on stderr')

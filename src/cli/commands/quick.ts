@@ -10,7 +10,7 @@ import { defaultWorkers } from '../../scaling/pool.js';
 import { writeSweepReport } from '../../report/sweep-report.js';
 import { parseIntOption, runCommand } from '../common.js';
 import { PLOTTING_PACKAGES, requireOptionalPackages } from '../../core/optional.js';
-import { formatFits } from './fit.js';
+import { fitsWithWarnings, formatFits } from './fit.js';
 import { formatSweepOutcome, sweepWithProgress } from './sweep.js';
 import { checkOutputFolder } from '../../io/output.js';
 
@@ -45,7 +45,8 @@ export function registerQuick(program: Command): void {
           throw new Error(`${outcome.failed.length} run(s) failed; fix and re-run (finished runs are kept)`);
         }
         if (!o.quiet) process.stderr.write('quick: fitting ...\n');
-        const fits = analyseFolder(loadSweepFolder(out));
+        const { fits, line } = fitsWithWarnings(analyseFolder(loadSweepFolder(out)));
+        if (line !== null) process.stderr.write(`quanta quick: ${line}\n`);
         const fitsPath = join(out, 'fits.json');
         writeJsonAtomic(fitsPath, fits);
         if (!o.quiet) process.stderr.write('quick: rendering the report ...\n');

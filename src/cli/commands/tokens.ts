@@ -6,10 +6,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { require } from '../../core/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic.js';
-import { toCsv } from '../../report/csv.js';
 import { htmlPage } from '../../report/html.js';
 import { PLOTTING_PACKAGES, requireOptionalPackages } from '../../core/optional.js';
-import { vegaLiteToSvg } from '../../report/vega.js';
+import { figureCsv, vegaLiteToSvg } from '../../report/vega.js';
 import { analyseTokenLosses, POLYGENIC_ROWS } from '../../lm/token-analysis.js';
 import { readLossMatrix, readTokenInfo, validateAxis, type TokenInfo } from '../../lm/token-losses.js';
 import {
@@ -113,7 +112,7 @@ export async function tokensCommand(o: TokensCliOptions): Promise<void> {
 
   // --- outputs ---
   mkdirSync(out, { recursive: true });
-  for (const f of figures) writeFileAtomic(join(out, `${f.id}.csv`), toCsv(f.rows));
+  for (const f of figures) writeFileAtomic(join(out, `${f.id}.csv`), figureCsv(f));
   const summary = {
     rows: a.rows,
     parameters: a.parameters,

@@ -11,7 +11,10 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { checkOutputFolder } from '../../io/output.js';
 import type { QdgAnalysis } from '../../qdg/pipeline.js';
 import { parseWindow } from '../../qdg/rank-frequency.js';
-import { compactJson, linearScatterSvg, rankFrequencySvg } from '../../qdg/report.js';
+import { compactJson, rankFrequencySvg } from '../../qdg/report.js';
+import { estimateScatterFigure } from '../../report/qdg-figures.js';
+import { htmlPage, type ReportSection } from '../../report/html.js';
+import { vegaLiteToSvg } from '../../report/vega.js';
 import { planQdg, runQdg, type QdgPlan, type QdgSource } from '../../qdg/run.js';
 import {
   TOY_CLUSTERS,
@@ -70,49 +73,60 @@ function runDocument(r: ToyRun): Record<string, unknown> {
   };
 }
 
-function toyReportHtml(runs: ToyRun[]): string {
-  const figures = runs.map((r) => {
+async function toyReportHtml(runs: ToyRun[]): Promise<string> {
+  const sections: ReportSection[] = [];
+  const alphas = new Set(runs.map((r) => r.config.alpha));
+  if (alphas.size > 1)
+    sections.push({
+      title: 'Envelope slope against alpha (Fig. 17)',
+      svgs: [
+        await vegaLiteToSvg(
+          estimateScatterFigure(
+            runs.map((r) => [r.config.alpha, -r.analysis.fit.envelopeSlope]),
+            {
+              id: 'toy-estimates',
+              title: 'Estimated against true exponent',
+              xTitle: 'true alpha (cluster-size exponent)',
+              yTitle: 'estimated alpha = -envelope slope',
+              caption: '',
+            },
+          ).spec,
+        ),
+      ],
+      caption: `Mean absolute estimation error ${meanAbsError(runs).toFixed(3)} (the paper: about 0.2).`,
+    });
+  for (const r of runs) {
     const c = r.config;
     const title = `alpha ${c.alpha}, d ${c.d}, sigma ${c.sigma}`;
     const truth = toyPointCounts(c.subtasks, c.alpha, c.scale).filter((n) => n > 0);
-    return (
-      `<figure>${rankFrequencySvg(
-        r.analysis,
-        title,
-        [
-          {
-            points: truth.map((n, i) => [i + 1, n]),
-            color: '#2ca02c',
-            width: 1.5,
-            label: 'true subtask sizes',
-          },
-        ],
-        'true slope -alpha',
-      )}<figcaption>${title}: ${r.analysis.samples} points; envelope slope ` +
-      `${r.analysis.fit.envelopeSlope.toFixed(3)} (true -${c.alpha}); ARI ` +
-      `${r.analysis.clusterings.map((k) => `K=${k.K}: ${(k.ari ?? NaN).toFixed(3)}`).join(', ')}</figcaption></figure>`
-    );
+    sections.push({
+      title,
+      svgs: [
+        await rankFrequencySvg(r.analysis, {
+          title,
+          predictionLabel: 'true slope -alpha',
+          extra: [
+            {
+              label: 'true subtask sizes',
+              points: truth.map((n, i) => [i + 1, n]),
+              color: '#2ca02c',
+            },
+          ],
+        }),
+      ],
+      caption:
+        `${r.analysis.samples} points; envelope slope ${r.analysis.fit.envelopeSlope.toFixed(3)} (true -${c.alpha}); ARI ` +
+        r.analysis.clusterings.map((k) => `K=${k.K}: ${(k.ari ?? NaN).toFixed(3)}`).join(', '),
+    });
+  }
+  return htmlPage({
+    title: 'QDG toy model (Figs. 16-17)',
+    intro:
+      `Subtask i has floor(${runs[0].config.scale ?? TOY_POINTS_SCALE} / i^alpha) points from N(m_i, sigma^2 I_d), ` +
+      'm_i ~ N(0, I_d); here alpha is the exponent of the cluster sizes themselves, so an unbiased clustering would ' +
+      'give an envelope slope of -alpha. Affinity 1 + cosine; one spectral embedding per configuration, k-means per K.',
+    sections,
   });
-  const alphas = new Set(runs.map((r) => r.config.alpha));
-  const scatter =
-    alphas.size > 1
-      ? `<h2>Envelope slope against alpha (Fig. 17)</h2><figure>${linearScatterSvg(
-          runs.map((r) => [r.config.alpha, -r.analysis.fit.envelopeSlope]),
-          'true alpha (cluster-size exponent)',
-          'estimated alpha = -envelope slope',
-        )}</figure><p>Mean absolute estimation error ${meanAbsError(runs).toFixed(3)} (the paper: about 0.2).</p>`
-      : '';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>QDG toy model</title>
-<style>body{font-family:sans-serif;max-width:1400px;margin:2em auto;color:#222}figure{display:inline-block;margin:1em;width:640px}</style>
-</head><body><h1>QDG toy model (Figs. 16-17)</h1>
-<p>Subtask i has floor(${runs[0].config.scale ?? TOY_POINTS_SCALE} / i^alpha) points from N(m_i, sigma^2 I_d), m_i ~ N(0, I_d); here alpha is the
-exponent of the cluster sizes themselves, so an unbiased clustering would give an envelope slope of -alpha.
-Affinity 1 + cosine; one spectral embedding per configuration, k-means per K.</p>
-${scatter}
-${figures.join('\n')}
-</body></html>
-`;
 }
 
 function meanAbsError(runs: ToyRun[]): number {
@@ -154,7 +168,7 @@ export async function toyClustersCommand(o: ToyCliOptions): Promise<void> {
     join(out, 'toy.json'),
     compactJson({ runs: docs, meanAbsoluteEstimationError: meanAbsError(runs), nInit: o.nInit }),
   );
-  const csv = ['alpha,d,sigma,K,rank,size'];
+  const csv = ['alpha,d,sigma,K,rank,size_samples'];
   for (const r of runs) {
     for (const c of r.analysis.clusterings) {
       c.sizes.forEach((s, i) =>
@@ -163,7 +177,7 @@ export async function toyClustersCommand(o: ToyCliOptions): Promise<void> {
     }
   }
   writeFileAtomic(join(out, 'rank-frequency.csv'), csv.join('\n') + '\n');
-  writeFileAtomic(join(out, 'report.html'), toyReportHtml(runs));
+  writeFileAtomic(join(out, 'report.html'), await toyReportHtml(runs));
 
   if (o.json) {
     const summary = docs.map((d) => {

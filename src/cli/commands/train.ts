@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { DEFAULT_RUN, parseRunConfig } from '../../train/config.js';
 import { RunInterrupted, Trainer } from '../../train/trainer.js';
-import { removeStaleTemps, writeJsonAtomic } from '../../io/atomic.js';
+import { removeStaleTemps, writeFileAtomic } from '../../io/atomic.js';
 import {
   checkpointPathOf,
   DEFAULT_CHECKPOINT_EVERY,
@@ -12,9 +12,10 @@ import {
   parseDuration,
   writeCheckpoint,
 } from '../../train/checkpoint.js';
-import { saveRunWeights } from '../../train/weights.js';
+import { saveRunWeights, saveSubtaskLosses } from '../../train/weights.js';
 import { parseFloatOption, parseIntOption, Progress, runCommand, stopSignals } from '../common.js';
-import { formatRunSummary, compactRecord } from '../../train/summary.js';
+import { formatRunSummary } from '../../train/summary.js';
+import { serializeRecord } from '../../train/record.js';
 import { checkOutputFile } from '../../io/output.js';
 import { natsToBits } from '../../core/units.js';
 
@@ -140,7 +141,8 @@ export function registerTrain(program: Command): void {
         }
         progress.stop();
         if (o.saveWeights) record.weights = saveRunWeights(out, trainer.model);
-        writeJsonAtomic(out, compactRecord(record));
+        record.subtaskLossFile = saveSubtaskLosses(out, record);
+        writeFileAtomic(out, serializeRecord(record));
         rmSync(checkpointPath, { force: true });
         if (o.json) process.stdout.write(JSON.stringify(record) + '\n');
         else process.stdout.write(formatRunSummary(record, out) + '\n');
