@@ -72,7 +72,9 @@ export function writeRunSamples(
   const S = run.samples;
   const csv = join(out, 'samples.csv');
   const cs = analysis.clusterings;
-  const rows = [['sample,subtask_rank,parity_label,loss_nats', ...cs.map((c) => `cluster_K${c.K}`)].join(',')];
+  const rows = [
+    ['sample,subtask_rank,parity_label,loss_nats', ...cs.map((c) => `cluster_K${c.K}`)].join(','),
+  ];
   for (let i = 0; i < S; i++)
     rows.push(
       [i, run.trueLabels[i] + 1, run.parityLabels[i], run.losses[i], ...cs.map((c) => c.labels[i])].join(','),
