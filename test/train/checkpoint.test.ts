@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/core/errors.js';
@@ -194,11 +194,28 @@ describe('resume from a checkpoint', () => {
 });
 
 /** Starts `node cli args`, SIGKILLs it after `ms` unless it ended first; resolves with its exit code (null: killed). */
-function runAndKill(args: string[], ms: number): Promise<number | null> {
+/**
+ * Runs the CLI and SIGKILLs it `ms` after `checkpoint` was first written by this attempt (after its start,
+ * when no checkpoint is given): a delay counted from the start would, on a fast or a loaded machine, land
+ * after the run ended or before any checkpoint existed, and test nothing.
+ */
+function runAndKill(args: string[], ms: number, checkpoint?: string): Promise<number | null> {
   return new Promise((resolve) => {
+    const started = Date.now();
     const child = spawn(process.execPath, [bundled.cli, ...args], { stdio: 'ignore' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => (timer = setTimeout(() => child.kill('SIGKILL'), ms));
+    const written = (): boolean => {
+      try {
+        return statSync(checkpoint!).mtimeMs >= started - 5;
+      } catch {
+        return false; // not written yet
+      }
+    };
+    const poll = checkpoint ? setInterval(() => timer === undefined && written() && arm(), 10) : undefined;
+    if (!checkpoint) arm();
     child.on('exit', (code) => {
+      clearInterval(poll);
       clearTimeout(timer);
       resolve(code);
     });
@@ -245,7 +262,7 @@ describe('quanta train killed with SIGKILL at random moments', () => {
       let kills = 0;
       let code: number | null = null;
       for (let attempt = 0; attempt < 8 && code !== 0; attempt++) {
-        code = await runAndKill(resumeArgs, 400 + random() * 1200);
+        code = await runAndKill(resumeArgs, random() * 300, join(dir, 'run.ckpt'));
         if (code === null) kills++;
       }
       if (code !== 0) code = await runAndKill(resumeArgs, 120_000);

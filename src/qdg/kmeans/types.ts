@@ -2,7 +2,6 @@
 // route, ./seeding.ts k-means++, ./threads.ts and ./worker.ts the helper threads): the result, the validated
 // settings of one call, the working state of one thread, and the Gram route's store and state. Types only, so
 // that no k-means file needs another one for its types (no import cycles).
-import type { MessagePort } from 'node:worker_threads';
 import type { Core } from '../../core/arena.js';
 
 export interface KMeansResult {
@@ -139,7 +138,8 @@ export interface KMeansJob {
    */
   shared: SharedArrayBuffer;
   helper: number;
-  port: MessagePort;
+  /** A worker_threads MessagePort (typed by what the helper uses, so these types need no Node types). */
+  port: { postMessage(value: unknown): void; close(): void };
   /** Record the (restart, iteration, inertia) trace for the caller's onIteration. */
   trace: boolean;
 }
