@@ -1,5 +1,5 @@
 // Bounded (exact) k-means kernels: Elkan's per-point lower bounds, one per centre, with blocked recomputation
-// (src/qdg/kmeans.ts). The plain f64 kernels of the same algorithm are in ./kmeans.ts.
+// (src/qdg/kmeans/). The plain f64 kernels of the same algorithm are in ./kmeans.ts.
 import { gemm_abt_f32 } from './gemm';
 import { dotTile, sqDist } from './kmeans-common';
 

@@ -1,5 +1,5 @@
 // Over 450 lines by choice: the Lanczos vector kernels (products, projections, Ritz vectors), one family.
-// Lanczos eigensolver kernels for QDG's spectral embedding (src/qdg/lanczos.ts drives them); the tridiagonal
+// Lanczos eigensolver kernels for QDG's spectral embedding (src/qdg/eigen/lanczos.ts drives them); the tridiagonal
 // eigensolver of its Ritz step is ./tridiagonal.ts.
 //
 // Shapes and storage (all pointers are byte offsets into the one linear memory):

@@ -84,13 +84,18 @@ describe('serializeRecord', () => {
     );
   });
 
-  it('re-serialises a committed old-format record (.json.gz) to the same numbers, much smaller', () => {
+  it('committed records (.json.gz) are in this layout; the old one-number-a-line layout re-serialises to them', () => {
     const runs = join('results', 'faithful-alpha-0.4', 'runs');
     const name = existsSync(runs) ? readdirSync(runs).find((n) => n.endsWith('.json.gz')) : undefined;
     if (!name) return; // a checkout without results/
-    const oldText = gunzipSync(readFileSync(join(runs, name))).toString('utf8');
+    const committed = gunzipSync(readFileSync(join(runs, name))).toString('utf8');
+    // scripts/reformat-records.mjs rewrote them: serialising the parsed record gives the file back
+    expect(serializeRecord(JSON.parse(committed))).toBe(committed);
+    // the layout the writers used before (JSON.stringify with indent 1: one number a line)
+    const oldText = JSON.stringify(JSON.parse(committed), null, 1);
     const old = JSON.parse(oldText) as RunRecord;
     const text = serializeRecord(old);
+    expect(text).toBe(committed);
     const back = JSON.parse(text) as RunRecord;
     expect(back.log.subtaskLoss).toEqual(old.log.subtaskLoss); // written rounded already: unchanged
     expect(back.log.meanLoss).toEqual(old.log.meanLoss);

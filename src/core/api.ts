@@ -306,7 +306,7 @@ export interface KernelExports {
     pots: number,
   ): void;
   kmeans_pp_accept(closest: number, dist: number, S: number, stride: number): void;
-  // bounded exact k-means (assembly/kmeans-bounded.ts, used by src/qdg/kmeans.ts)
+  // bounded exact k-means (assembly/kmeans-bounded.ts, used by src/qdg/kmeans/)
   kmeans_to_f32(src: number, dst: number, n: number): void;
   kmeans_label_distances(
     X: number,
@@ -381,7 +381,7 @@ export interface KernelExports {
     eta: number,
   ): void;
 
-  // Gram-route exact k-means (assembly/kmeans-gram.ts, used by src/qdg/kmeans-gram.ts)
+  // Gram-route exact k-means (assembly/kmeans-gram.ts, used by src/qdg/kmeans/gram.ts)
   gram_extend_f64(F: number, S: number, X: number, ld: number, c0: number, c1: number): void;
   kmeans_gram_trials(
     X: number,
@@ -430,7 +430,7 @@ export interface KernelExports {
     distances: number,
   ): number;
 
-  // assembly/lanczos.ts and tridiagonal.ts (tridiag_ql): QDG's spectral embedding (src/qdg/lanczos.ts)
+  // assembly/lanczos.ts and tridiagonal.ts (tridiag_ql): QDG's spectral embedding (src/qdg/eigen/lanczos.ts)
   lanczos_symv(a: number, S: number, x: number, y: number): void;
   lanczos_symv_upper(a: number, S: number, x: number, y: number): void;
   lanczos_symm8_upper(a: number, S: number, x: number, y: number): void;

@@ -5,7 +5,7 @@
 // eigenvectors of the m x m matrix (m about 2.5 K): tridiagonalEigenvectors finds them by inverse iteration in
 // O(K m) instead of QL's O(m^3) for all of them (about 70 CPU-s at m = 3839).
 //
-// symmetricTridiagonalEigen is the convenient form of the Wasm kernel tridiag_ql (assembly/lanczos.ts): sorted
+// symmetricTridiagonalEigen is the convenient form of the Wasm kernel tridiag_ql (assembly/tridiagonal.ts): sorted
 // values, eigenvectors as columns. Its plain TypeScript twin, statement for statement, is
 // referenceTridiagonalQL in ./reference.ts (a test oracle, passed here as `ql` by the tests).
 import type { Core } from '../../core/arena.js';

@@ -1,4 +1,4 @@
-// Planning a kmeans() call (./kmeans.ts): which route (bounded or Gram, ./kmeans-gram.ts) takes less time,
+// Planning a kmeans() call (./kmeans.ts): which route (bounded or Gram, ./gram.ts) takes less time,
 // and how much Wasm memory each needs, so that a call is refused before any work when it does not fit.
 import type { Core } from '../../core/arena.js';
 import { MemoryLimitError, formatBytes } from '../../core/arena.js';

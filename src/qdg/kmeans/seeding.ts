@@ -2,7 +2,7 @@
 // each centre the best (lowest potential) of 2 + floor(ln k) candidates drawn with probability proportional
 // to the squared distance to the nearest chosen centre. Exact, with fewer distance computations: the
 // potentials come from one of two routes with the same bits, kmeans_pp_trials_bounded
-// (assembly/kmeans-bounded.ts) or the Gram matrix (./kmeans-gram.ts).
+// (assembly/kmeans-bounded.ts) or the Gram matrix (./gram.ts).
 import type { CounterRandom } from '../../core/rng.js';
 import type { KMeansState } from './types.js';
 import { gramSeeded, gramTrials } from './gram.js';
