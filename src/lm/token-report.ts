@@ -1,3 +1,4 @@
+// Over 450 lines by choice: the token report's five figure families share their rows, units and captions here.
 // Figures and the report section of the token analyses (Figs. 3, 4, 11, 12): Vega-Lite specs with the rows of
 // every series (for CSVs), and `languageModelSections` for report.html. Losses are shown in bits, as the paper.
 import { htmlTable, escapeHtml, type ReportSection } from '../report/html.js';

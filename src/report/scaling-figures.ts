@@ -1,3 +1,4 @@
+// Over 450 lines by choice: every figure of the sweep report shares its axes, scales and anchoring rules here.
 // Figures of a sweep folder's runs and fits, drawn as the paper draws them: mean loss against N, S and D on
 // log-log axes with the fit and the theory line (Fig. 2 top, Fig. 10), per-subtask loss heatmaps (Fig. 2
 // bottom), per-subtask learning curves (Fig. 7), convergence step against frequency (Fig. 8), learned
