@@ -69,6 +69,12 @@ export interface QdgConfig {
   readonly keepEmbedding: boolean;
 }
 
+/** The one rule of a QDG seed (k-means++ and the Lanczos start; the toy's points use the same seed). */
+export function checkSeed(seed: number): void {
+  require(Number.isSafeInteger(seed) &&
+    seed >= 0, `--seed must be an integer in [0, ${Number.MAX_SAFE_INTEGER}], got ${seed}`);
+}
+
 /** The one check of the cluster counts (CLI, page and library alike); sorted and deduplicated. */
 function clusterCounts(clusters: QdgOptions['clusters'], S: number): number[] {
   const list =
@@ -95,8 +101,7 @@ export function qdgConfig(options: QdgOptions, samples: number, sourceAlphaN?: n
     nInit >= 1 &&
     nInit <= MAX_N_INIT, `--n-init must be an integer in [1, ${MAX_N_INIT}], got ${nInit}`);
   const seed = options.seed ?? 0;
-  require(Number.isSafeInteger(seed) &&
-    seed >= 0, `--seed must be an integer in [0, ${Number.MAX_SAFE_INTEGER}], got ${seed}`);
+  checkSeed(seed);
   const window = options.window ?? capWindowToClusters(defaultEnvelopeWindow(samples), maxClusters);
   if (!(Number.isInteger(window.first) && window.first >= 1 && window.last > window.first)) {
     throw new ConfigError(`--window must satisfy 1 <= a < b, got '${window.first}:${window.last}'`);

@@ -17,6 +17,7 @@
 import type { Core } from '../core/arena.js';
 import { require, requireInt, requireNumber } from '../core/errors.js';
 import { seedKey, Stream } from '../core/rng.js';
+import { checkSeed } from './config.js';
 import { mirrorGram, syrkAccumulate } from './gram.js';
 import type { QdgSource } from './run.js';
 import { allocatePlan, planBytes, type BufferPlan } from '../core/buffers.js';
@@ -72,7 +73,7 @@ export function validateToy(c: ToyConfig): void {
   requireNumber(c.alpha, '--alpha (the cluster-size exponent)', 0, 10, true);
   requireInt(c.d, '--d', 1, 1_000_000);
   requireNumber(c.sigma, '--sigma', 0, 1e6);
-  requireInt(c.seed, '--seed', 0, 2 ** 53 - 1);
+  checkSeed(c.seed); // the same rule as the clustering's seed (./config.ts)
   requireInt(c.scale ?? TOY_POINTS_SCALE, '--scale', 1, 1_000_000);
   const S = toySamples(c.subtasks, c.alpha, c.scale);
   require(S >=
