@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerTrain } from '../src/cli/commands/train.js';
+import { quantaProgram } from '../src/cli/program.js';
 
 let dir: string;
 beforeEach(() => {
@@ -47,4 +48,44 @@ describe('README', () => {
     const printed = stdout.trimEnd().split('\n');
     expect(comparable(printed)).toEqual(comparable(blockAfter('`npx quanta train` printed')));
   }, 180_000);
+});
+
+/** Every `npx quanta ...` command line in the README (inline code or a code block), up to a comment or `&&`. */
+function readmeCommands(): string[] {
+  const text = readFileSync('README.md', 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/npx quanta ([^`\n#&]*)/g)) out.push(m[1].trim());
+  return out;
+}
+
+describe("the README's commands", () => {
+  it('name commands that exist, with flags those commands take', () => {
+    const program = quantaProgram();
+    const commands = readmeCommands();
+    expect(commands.length).toBeGreaterThan(15);
+    const problems: string[] = [];
+    for (const line of commands) {
+      const words = line.split(/\s+/).filter(Boolean);
+      let cmd: Command = program;
+      let i = 0;
+      for (; i < words.length; i++) {
+        const sub = cmd.commands.find((c) => c.name() === words[i]);
+        if (!sub) break;
+        cmd = sub;
+      }
+      if (cmd === program) {
+        if (words.length && words[0] !== '...') problems.push(`${line}: no command "${words[0]}"`);
+        continue;
+      }
+      for (const w of words.slice(i)) {
+        if (!w.startsWith('--')) continue;
+        const flag = w.split('=')[0];
+        if (flag === '--help' || flag === '--version') continue;
+        const known = (c: Command | null): boolean =>
+          c !== null && (c.options.some((o) => o.long === flag) || known(c.parent));
+        if (!known(cmd)) problems.push(`${line}: ${cmd.name()} has no option ${flag}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 });

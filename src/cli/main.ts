@@ -1,44 +1,5 @@
 #!/usr/bin/env node
-// The quanta command line. Each command lives in src/cli/commands/<name>.ts and registers itself here.
-import { Command } from 'commander';
-import { VERSION } from '../version.js';
-import { registerTrain } from './commands/train.js';
-import { registerSweep } from './commands/sweep.js';
-import { registerQdg } from './commands/qdg.js';
-import { registerToyClusters } from './commands/toy-clusters.js';
-import { registerQuick } from './commands/quick.js';
-import { registerTheory } from './commands/theory.js';
-import { registerFit } from './commands/fit.js';
-import { registerReport } from './commands/report.js';
-import { registerLm } from './commands/lm.js';
-import { registerTokens } from './commands/tokens.js';
+// The quanta command line. Each command lives in src/cli/commands/<name>.ts and is registered in ./program.ts.
+import { quantaProgram } from './program.js';
 
-const program = new Command();
-program
-  .name('quanta')
-  .description('The quantization model of neural scaling on a SIMD WebAssembly core')
-  .version(VERSION)
-  .configureOutput({
-    // one line, as every other bad-input error: `quanta: error: <what> (run with --help for usage)`
-    outputError: (str, write) =>
-      write(str.startsWith('error:') ? `quanta: ${str.trimEnd()} (run with --help for usage)\n` : str),
-  })
-  .exitOverride((err) => {
-    // commander's usage errors (unknown option, bad value) are bad input: exit code 2.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)
-      process.exit(0);
-    process.exit(2);
-  });
-
-registerTrain(program);
-registerSweep(program);
-registerQdg(program);
-registerToyClusters(program);
-registerQuick(program);
-registerTheory(program);
-registerFit(program);
-registerReport(program);
-registerLm(program);
-registerTokens(program);
-
-await program.parseAsync(process.argv);
+await quantaProgram().parseAsync(process.argv);
