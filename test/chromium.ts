@@ -1,4 +1,4 @@
-// The browser of the Chromium tests (test/web.test.ts, test/package.test.ts): QUANTA_CHROMIUM if set, else
+// The browser of the Chromium tests (test/package/web.test.ts, test/package/package.test.ts): QUANTA_CHROMIUM if set, else
 // Debian's chromium when installed, else the build that the npm package @sparticuz/chromium ships (a dev
 // dependency; unpacked into the temp folder on first use), so that `npm install && npm test` runs these tests on
 // a bare machine too, with nothing installed by apt-get.

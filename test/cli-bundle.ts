@@ -1,5 +1,5 @@
 // The `quanta` CLI and its pool worker bundled from the sources with esbuild (packages stay external, resolved
-// from node_modules), as test/sweep.test.ts does: tests run the current sources, not a possibly stale dist/.
+// from node_modules), as test/scaling/sweep.test.ts does: tests run the current sources, not a possibly stale dist/.
 import { afterAll, beforeAll } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A one-node Slurm cluster started by hand (no systemd), for test/slurm.test.ts and for trying the scripts that
+# A one-node Slurm cluster started by hand (no systemd), for test/scaling/slurm.test.ts and for trying the scripts that
 # `quanta sweep ... --emit slurm` writes. Needs root and the Debian packages slurmctld, slurmd, slurm-client
 # and munge.
 #

@@ -1,4 +1,4 @@
-// Data of the k-means tests (test/kmeans.test.ts, test/kmeans-gram.test.ts): seeded Gaussians and blobs.
+// Data of the k-means tests (test/qdg/kmeans.test.ts, test/qdg/kmeans-gram.test.ts): seeded Gaussians and blobs.
 import { CounterRandom } from '../../src/core/rng.js';
 
 /** n independent N(0, 1) values. */

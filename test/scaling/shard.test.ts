@@ -10,9 +10,9 @@ import {
   shardRuns,
   longestFirst,
   type PlannedRun,
-} from '../src/scaling/plan.js';
-import { logSpacedInts } from '../src/scaling/presets.js';
-import { ConfigError } from '../src/core/errors.js';
+} from '../../src/scaling/plan.js';
+import { logSpacedInts } from '../../src/scaling/presets.js';
+import { ConfigError } from '../../src/core/errors.js';
 
 // SPEC.md 2 and 3.4, copied from the reference's logged grids
 const P15_WIDTHS = [

@@ -5,11 +5,11 @@ import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
-import { ConfigError } from '../src/core/errors.js';
-import { insideFolder } from '../src/io/paths.js';
-import { Mlp } from '../src/train/model.js';
-import { loadRunWeights } from '../src/train/weights.js';
-import { getCore } from '../src/core/arena.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { insideFolder } from '../../src/io/paths.js';
+import { Mlp } from '../../src/train/model.js';
+import { loadRunWeights } from '../../src/train/weights.js';
+import { getCore } from '../../src/core/arena.js';
 
 describe('insideFolder', () => {
   it('returns a path inside the folder or refuses (property)', () => {

@@ -4,10 +4,10 @@
 // whose N losses keep falling with steps at a width-dependent rate reports the exponent still moving.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { analyseAlpha } from '../src/scaling/analysis.js';
-import { budgetGrid, convergenceStudy, truncateRecord } from '../src/scaling/convergence.js';
-import { DEFAULT_RUN, type RunConfig } from '../src/train/config.js';
-import { plantedMultiEpoch, plantedSingleEpoch, syntheticRecord } from './synthetic-records.js';
+import { analyseAlpha } from '../../src/scaling/analysis.js';
+import { budgetGrid, convergenceStudy, truncateRecord } from '../../src/scaling/convergence.js';
+import { DEFAULT_RUN, type RunConfig } from '../../src/train/config.js';
+import { plantedMultiEpoch, plantedSingleEpoch, syntheticRecord } from '../synthetic-records.js';
 
 describe('convergence study', () => {
   it('at the full budget equals the ordinary fits', () => {

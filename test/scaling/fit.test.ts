@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CounterRandom } from '../src/core/rng.js';
-import { ConfigError } from '../src/core/errors.js';
+import { CounterRandom } from '../../src/core/rng.js';
+import { ConfigError } from '../../src/core/errors.js';
 import {
   averageRanks,
   bootstrapPowerLaw,
@@ -10,7 +10,7 @@ import {
   powerLawFit,
   quantileSorted,
   spearman,
-} from '../src/scaling/fit.js';
+} from '../../src/scaling/fit.js';
 
 describe('powerLawFit', () => {
   it('recovers a planted exponent exactly from exact data (property)', () => {

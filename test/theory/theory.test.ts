@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { existsSync, readFileSync } from 'node:fs';
-import { hurwitzZeta, zeta, zetaLogTail, zetaTail } from '../src/theory/zeta.js';
+import { hurwitzZeta, zeta, zetaLogTail, zetaTail } from '../../src/theory/zeta.js';
 import {
   lossConstant,
   lossConstantAsymptotic,
@@ -17,7 +17,7 @@ import {
   quantumFrequencies,
   quantumFrequency,
   unlearnedMass,
-} from '../src/theory/quantization.js';
+} from '../../src/theory/quantization.js';
 import {
   PUBLISHED_SCALING_LAWS,
   alphaDFromAlphaN,
@@ -25,9 +25,9 @@ import {
   predictedAlphaD,
   predictedAlphaN,
   predictedAlphaS,
-} from '../src/theory/exponents.js';
-import { powerLawFit } from '../src/scaling/fit.js';
-import { ConfigError } from '../src/core/errors.js';
+} from '../../src/theory/exponents.js';
+import { powerLawFit } from '../../src/scaling/fit.js';
+import { ConfigError } from '../../src/core/errors.js';
 
 /** Plain oracle: direct summation of k^-s up to K plus the integral tail, and the same for k^-s log k. */
 function directZeta(s: number, from = 1, K = 200_000): number {
@@ -237,7 +237,7 @@ describe('Fig. 18 published pairs', () => {
   });
 
   // shared/ sits beside the repository (the project's machines and CI lay it there); a plain clone lacks it
-  const csvPath = join(__dirname, '..', '..', 'shared', 'reference', 'scaling-laws.csv');
+  const csvPath = join(__dirname, '..', '..', '..', 'shared', 'reference', 'scaling-laws.csv');
   it.skipIf(!existsSync(csvPath))('the constants match the rows of scaling-laws.csv', () => {
     const rows = parseCsv(readFileSync(csvPath, 'utf8'));
     const header = rows[0];

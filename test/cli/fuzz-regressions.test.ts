@@ -1,4 +1,4 @@
-// Regressions of the defects test/fuzz-cli.test.ts found (issue 13): each input below used to end in an
+// Regressions of the defects test/cli/fuzz-cli.test.ts found (issue 13): each input below used to end in an
 // internal error with a stack trace, a hang, a second stderr line or a replaced device/pipe; now each is bad
 // input (a ConfigError: exit 2, one line, nothing written) or, for warnings of the figure library, silent.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -15,21 +15,21 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../src/core/errors.js';
-import { checkOutputFile } from '../src/io/output.js';
-import { readJsonInput, readTextInput } from '../src/io/read.js';
-import { writeNpy } from '../src/io/npy.js';
-import { loadSweepFolder } from '../src/scaling/analysis.js';
-import { planSweep } from '../src/scaling/plan.js';
-import { runSweep } from '../src/scaling/sweep.js';
-import { readFamilyRecord } from '../src/lm/train-family.js';
-import { readTokenInfo } from '../src/lm/token-losses.js';
-import { isLmQdgDocument } from '../src/lm/token-report.js';
-import { lmQdgCommand } from '../src/cli/lm-qdg.js';
-import { planRunSource } from '../src/qdg/sources/run.js';
-import { vegaLiteToSvg } from '../src/report/vega.js';
-import { runCommand } from '../src/cli/common.js';
-import { bundleCli } from './cli-bundle.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { checkOutputFile } from '../../src/io/output.js';
+import { readJsonInput, readTextInput } from '../../src/io/read.js';
+import { writeNpy } from '../../src/io/npy.js';
+import { loadSweepFolder } from '../../src/scaling/analysis.js';
+import { planSweep } from '../../src/scaling/plan.js';
+import { runSweep } from '../../src/scaling/sweep.js';
+import { readFamilyRecord } from '../../src/lm/train-family.js';
+import { readTokenInfo } from '../../src/lm/token-losses.js';
+import { isLmQdgDocument } from '../../src/lm/token-report.js';
+import { lmQdgCommand } from '../../src/cli/lm-qdg.js';
+import { planRunSource } from '../../src/qdg/sources/run.js';
+import { vegaLiteToSvg } from '../../src/report/vega.js';
+import { runCommand } from '../../src/cli/common.js';
+import { bundleCli } from '../cli-bundle.js';
 
 let dir = '';
 let sweep = '';

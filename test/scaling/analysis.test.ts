@@ -13,10 +13,10 @@ import {
   loadSweepFolder,
   fitWarnings,
   widestRuns,
-} from '../src/scaling/analysis.js';
-import { ConfigError } from '../src/core/errors.js';
-import { plantedMultiEpoch, plantedSingleEpoch, syntheticRecord } from './synthetic-records.js';
-import { DEFAULT_RUN } from '../src/train/config.js';
+} from '../../src/scaling/analysis.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { plantedMultiEpoch, plantedSingleEpoch, syntheticRecord } from '../synthetic-records.js';
+import { DEFAULT_RUN } from '../../src/train/config.js';
 
 describe('per-run measurements', () => {
   const config = { ...DEFAULT_RUN, nTasks: 3, logEvery: 10, data: 1000 };

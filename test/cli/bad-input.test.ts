@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeNpy } from '../src/io/npy.js';
-import { useBundledCli } from './cli-bundle.js';
+import { writeNpy } from '../../src/io/npy.js';
+import { useBundledCli } from '../cli-bundle.js';
 
 const bundled = useBundledCli();
 let dir = '';

@@ -20,8 +20,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { longestFirst, planSweep, shardRuns } from '../src/scaling/plan.js';
-import { bundleCli } from './cli-bundle.js';
+import { longestFirst, planSweep, shardRuns } from '../../src/scaling/plan.js';
+import { bundleCli } from '../cli-bundle.js';
 
 const TOOLS = ['sbatch', 'squeue', 'scontrol', 'slurmctld', 'slurmd', 'munged'];
 const missing = TOOLS.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);

@@ -6,12 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planSweep } from '../src/scaling/plan.js';
-import { SweepStore } from '../src/scaling/store.js';
-import { runSweep } from '../src/scaling/sweep.js';
-import { ConfigError } from '../src/core/errors.js';
-import type { SweepOverrides } from '../src/scaling/plan.js';
-import { bundleCli } from './cli-bundle.js';
+import { planSweep } from '../../src/scaling/plan.js';
+import { SweepStore } from '../../src/scaling/store.js';
+import { runSweep } from '../../src/scaling/sweep.js';
+import { ConfigError } from '../../src/core/errors.js';
+import type { SweepOverrides } from '../../src/scaling/plan.js';
+import { bundleCli } from '../cli-bundle.js';
 
 /** A tiny sweep (as in pool.test.ts): 3 widths and 2 dataset sizes of a 10-subtask task. */
 const TINY: SweepOverrides = {

@@ -7,8 +7,8 @@ import { Command } from 'commander';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeNpy } from '../src/io/npy.js';
-import { registerTokens } from '../src/cli/commands/tokens.js';
+import { writeNpy } from '../../src/io/npy.js';
+import { registerTokens } from '../../src/cli/commands/tokens.js';
 import {
   analyseTokenLosses,
   lossHistograms,
@@ -16,8 +16,8 @@ import {
   monogenicTokens,
   polygenicTokens,
   trainingScaling,
-} from '../src/lm/token-analysis.js';
-import { parseCsvLine, tokenContext } from '../src/lm/token-losses.js';
+} from '../../src/lm/token-analysis.js';
+import { parseCsvLine, tokenContext } from '../../src/lm/token-losses.js';
 
 const PARAMS = [1e5, 3e5, 1e6, 3e6, 1e7, 3e7];
 

@@ -4,9 +4,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planSweep, type SweepOverrides } from '../src/scaling/plan.js';
-import { runSweep } from '../src/scaling/sweep.js';
-import type { RunRecord } from '../src/train/record.js';
+import { planSweep, type SweepOverrides } from '../../src/scaling/plan.js';
+import { runSweep } from '../../src/scaling/sweep.js';
+import type { RunRecord } from '../../src/train/record.js';
 
 /** A tiny sweep: 3 widths and 2 dataset sizes of a 10-subtask task, a few hundred steps each. */
 const TINY: SweepOverrides = {

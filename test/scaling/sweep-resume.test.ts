@@ -19,13 +19,13 @@ import {
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { planSweep, type SweepOverrides } from '../src/scaling/plan.js';
-import { runSweep } from '../src/scaling/sweep.js';
-import { CLAIM_STALE_SECONDS, jsonDifferences, SweepStore } from '../src/scaling/store.js';
-import { hostTag } from '../src/io/atomic.js';
-import { useBundledCli } from './cli-bundle.js';
-import { comparableRecord } from './record-compare.js';
-import { mulberry as rng } from './mulberry.js';
+import { planSweep, type SweepOverrides } from '../../src/scaling/plan.js';
+import { runSweep } from '../../src/scaling/sweep.js';
+import { CLAIM_STALE_SECONDS, jsonDifferences, SweepStore } from '../../src/scaling/store.js';
+import { hostTag } from '../../src/io/atomic.js';
+import { useBundledCli } from '../cli-bundle.js';
+import { comparableRecord } from '../record-compare.js';
+import { mulberry as rng } from '../mulberry.js';
 
 const dirs: string[] = [];
 function freshDir(): string {

@@ -8,18 +8,23 @@ import { Command } from 'commander';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getCore } from '../src/core/arena.js';
-import { readNpyF32 } from '../src/io/npy.js';
-import { registerLm } from '../src/cli/commands/lm.js';
-import { registerTokens } from '../src/cli/commands/tokens.js';
-import { registerQdg } from '../src/cli/commands/qdg.js';
-import { BOS, loadBrownCorpus, splitTexts, UNK, Vocabulary } from '../src/lm/corpus.js';
-import { LmBatch, TokenStream } from '../src/lm/data.js';
-import { checkpointSteps, DEFAULT_LM_FAMILY, lmModelConfig, type LmFamilyConfig } from '../src/lm/family.js';
-import { inductionTokens, randomPurity, selectLowLossTokens, weightedPurity } from '../src/lm/qdg.js';
-import { trainLanguageModelFamily, type LmFamilyRecord } from '../src/lm/train-family.js';
-import { loadCheckpoint, prepareLmData, streamLosses, type LmModelRecord } from '../src/lm/train-model.js';
-import { Mlp } from '../src/train/model.js';
+import { getCore } from '../../src/core/arena.js';
+import { readNpyF32 } from '../../src/io/npy.js';
+import { registerLm } from '../../src/cli/commands/lm.js';
+import { registerTokens } from '../../src/cli/commands/tokens.js';
+import { registerQdg } from '../../src/cli/commands/qdg.js';
+import { BOS, loadBrownCorpus, splitTexts, UNK, Vocabulary } from '../../src/lm/corpus.js';
+import { LmBatch, TokenStream } from '../../src/lm/data.js';
+import {
+  checkpointSteps,
+  DEFAULT_LM_FAMILY,
+  lmModelConfig,
+  type LmFamilyConfig,
+} from '../../src/lm/family.js';
+import { inductionTokens, randomPurity, selectLowLossTokens, weightedPurity } from '../../src/lm/qdg.js';
+import { trainLanguageModelFamily, type LmFamilyRecord } from '../../src/lm/train-family.js';
+import { loadCheckpoint, prepareLmData, streamLosses, type LmModelRecord } from '../../src/lm/train-model.js';
+import { Mlp } from '../../src/train/model.js';
 
 const TINY: LmFamilyConfig = {
   ...DEFAULT_LM_FAMILY,

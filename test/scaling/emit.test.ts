@@ -9,10 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planFromCli, registerSweep, type SweepCliOptions } from '../src/cli/commands/sweep.js';
-import { emitSweep, parseTimeLimit, planArgs, shellQuote, taskMemoryMiB } from '../src/scaling/emit.js';
-import { taskResources } from '../src/scaling/resources.js';
-import { bundleCli } from './cli-bundle.js';
+import { planFromCli, registerSweep, type SweepCliOptions } from '../../src/cli/commands/sweep.js';
+import { emitSweep, parseTimeLimit, planArgs, shellQuote, taskMemoryMiB } from '../../src/scaling/emit.js';
+import { taskResources } from '../../src/scaling/resources.js';
+import { bundleCli } from '../cli-bundle.js';
 
 const CONTEXT = { node: '/opt/node 20/bin/node', cli: '/srv/quanta/dist/cli/main.js', version: '9.9.9' };
 

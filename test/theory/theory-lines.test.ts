@@ -2,8 +2,8 @@
 // largest N's loss / 0.9 with slope -alpha from N = 1e4; S starts at the loss at step 1000 with slope
 // -alpha/(alpha+1) and is drawn at half the steps; D starts at the loss at D = 6e4.
 import { describe, expect, it } from 'vitest';
-import type { ExponentFit } from '../src/scaling/analysis.js';
-import { paperTheoryLine } from '../src/report/scaling-figures.js';
+import type { ExponentFit } from '../../src/scaling/analysis.js';
+import { paperTheoryLine } from '../../src/report/scaling-figures.js';
 
 function fitOf(points: [number, number][], predicted: number): ExponentFit {
   return {

@@ -7,10 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { planSweep } from '../src/scaling/plan.js';
-import { runSweep } from '../src/scaling/sweep.js';
-import { writeNpy } from '../src/io/npy.js';
-import { useBundledCli } from './cli-bundle.js';
+import { planSweep } from '../../src/scaling/plan.js';
+import { runSweep } from '../../src/scaling/sweep.js';
+import { writeNpy } from '../../src/io/npy.js';
+import { useBundledCli } from '../cli-bundle.js';
 
 const bundled = useBundledCli();
 let dir = '';

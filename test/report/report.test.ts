@@ -3,13 +3,13 @@ import fc from 'fast-check';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toCsv } from '../src/report/csv.js';
-import { escapeHtml, htmlPage, htmlTable } from '../src/report/html.js';
-import { vegaLiteToSvg } from '../src/report/vega.js';
-import { alphaRelationFigure, theoryCurvesFigure } from '../src/report/theory-figures.js';
-import { writeSweepReport } from '../src/report/sweep-report.js';
-import { ConfigError } from '../src/core/errors.js';
-import { plantedMultiEpoch, plantedSingleEpoch } from './synthetic-records.js';
+import { toCsv } from '../../src/report/csv.js';
+import { escapeHtml, htmlPage, htmlTable } from '../../src/report/html.js';
+import { vegaLiteToSvg } from '../../src/report/vega.js';
+import { alphaRelationFigure, theoryCurvesFigure } from '../../src/report/theory-figures.js';
+import { writeSweepReport } from '../../src/report/sweep-report.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { plantedMultiEpoch, plantedSingleEpoch } from '../synthetic-records.js';
 
 /** Plain CSV reader (quotes, doubled quotes, embedded commas/newlines), the oracle for toCsv. */
 function readCsv(text: string): string[][] {

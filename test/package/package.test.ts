@@ -20,9 +20,9 @@ import {
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
-import { launchChromium } from './chromium.js';
+import { launchChromium } from '../chromium.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
+const ROOT = resolve(import.meta.dirname, '../..');
 const SUBPATHS = [
   'quanta',
   'quanta/qdg',

@@ -17,12 +17,12 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { isRunRecord, recordJsonLayout, serializeRecord, type RunRecord } from '../src/train/record.js';
-import { readNpyF64 } from '../src/io/npy.js';
-import { loadSweepFolder, analyseFolder } from '../src/scaling/analysis.js';
-import { registerTrain } from '../src/cli/commands/train.js';
-import { DEFAULT_RUN } from '../src/train/config.js';
-import { plantedSingleEpoch, syntheticRecord } from './synthetic-records.js';
+import { isRunRecord, recordJsonLayout, serializeRecord, type RunRecord } from '../../src/train/record.js';
+import { readNpyF64 } from '../../src/io/npy.js';
+import { loadSweepFolder, analyseFolder } from '../../src/scaling/analysis.js';
+import { registerTrain } from '../../src/cli/commands/train.js';
+import { DEFAULT_RUN } from '../../src/train/config.js';
+import { plantedSingleEpoch, syntheticRecord } from '../synthetic-records.js';
 
 const round6 = (x: number) => Number(x.toPrecision(6));
 

@@ -8,7 +8,7 @@
 // temporary `.*.tmp` files included; only stale temporary files of dead writers may go).
 //
 // The seed is fixed; each property spawns only a few processes (0.3-1 s each). A long run:
-//   QUANTA_FUZZ_RUNS=10 npx vitest run test/fuzz-cli.test.ts     (10x the cases; QUANTA_FUZZ_SEED=n reseeds)
+//   QUANTA_FUZZ_RUNS=10 npx vitest run test/cli/fuzz-cli.test.ts     (10x the cases; QUANTA_FUZZ_SEED=n reseeds)
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import fc from 'fast-check';
 import { spawn, spawnSync } from 'node:child_process';
@@ -27,10 +27,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planSweep } from '../src/scaling/plan.js';
-import { runSweep } from '../src/scaling/sweep.js';
-import { writeNpy } from '../src/io/npy.js';
-import { bundleCli } from './cli-bundle.js';
+import { planSweep } from '../../src/scaling/plan.js';
+import { runSweep } from '../../src/scaling/sweep.js';
+import { writeNpy } from '../../src/io/npy.js';
+import { bundleCli } from '../cli-bundle.js';
 
 const MULTIPLIER = Math.max(1, Math.floor(Number(process.env.QUANTA_FUZZ_RUNS ?? '1') || 1));
 const SEED = Number(process.env.QUANTA_FUZZ_SEED ?? '13013') || 13013;

@@ -12,11 +12,11 @@ import {
   formatDuration,
   lptSchedule,
   type TimedRun,
-} from '../src/scaling/estimate.js';
-import { planSweep, shardRuns, type PlannedRun } from '../src/scaling/plan.js';
-import { taskResources } from '../src/scaling/resources.js';
-import type { SweepEstimate } from '../src/scaling/calibrate.js';
-import { useBundledCli } from './cli-bundle.js';
+} from '../../src/scaling/estimate.js';
+import { planSweep, shardRuns, type PlannedRun } from '../../src/scaling/plan.js';
+import { taskResources } from '../../src/scaling/resources.js';
+import type { SweepEstimate } from '../../src/scaling/calibrate.js';
+import { useBundledCli } from '../cli-bundle.js';
 
 const runsArb = fc
   .array(fc.double({ min: 0, max: 1e7, noNaN: true, noDefaultInfinity: true }), { maxLength: 60 })

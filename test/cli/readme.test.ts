@@ -5,8 +5,8 @@ import { Command } from 'commander';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { registerTrain } from '../src/cli/commands/train.js';
-import { quantaProgram } from '../src/cli/program.js';
+import { registerTrain } from '../../src/cli/commands/train.js';
+import { quantaProgram } from '../../src/cli/program.js';
 
 let dir: string;
 beforeEach(() => {

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { build } from 'vite';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './chromium.js';
+import { launchChromium } from '../chromium.js';
 import fc from 'fast-check';
-import { DEFAULT_RUN, Trainer, type RunConfig } from '../src/index.js';
+import { DEFAULT_RUN, Trainer, type RunConfig } from '../../src/index.js';
 import {
   emergenceSteps,
   FIT_END_ABOVE_BITS,
@@ -21,13 +21,13 @@ import {
   geometricWidths,
   stepsFitWindow,
   theoryLine,
-} from '../web/src/analysis.js';
-import { parseWidths, PAGE_DEFAULTS } from '../web/src/controls.js';
-import { copper } from '../web/src/heatmap.js';
-import { logTicks } from '../web/src/plots.js';
-import { parseRunConfig, validateRunConfig } from '../src/train/config.js';
+} from '../../web/src/analysis.js';
+import { parseWidths, PAGE_DEFAULTS } from '../../web/src/controls.js';
+import { copper } from '../../web/src/heatmap.js';
+import { logTicks } from '../../web/src/plots.js';
+import { parseRunConfig, validateRunConfig } from '../../src/train/config.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
+const ROOT = resolve(import.meta.dirname, '../..');
 const SCREENSHOTS = join(ROOT, 'web', 'screenshots');
 /** The run the page trains: small enough for a few seconds, large enough to show emergence. */
 const SMALL_RUN = { nTasks: 20, n: 16, k: 3, alpha: 0.4, width: 64, batch: 1000, steps: 2500, logEvery: 50 };

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../src/core/errors.js';
+import { ConfigError } from '../../src/core/errors.js';
 import {
   NpyReader,
   encodeNpy,
@@ -12,7 +12,7 @@ import {
   readNpyF64,
   readNpyLabels,
   writeNpy,
-} from '../src/io/npy.js';
+} from '../../src/io/npy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'quanta-npy-'));
 let fileNo = 0;
