@@ -38,6 +38,8 @@ export interface ClusteringRun {
   onProgress?: (stage: QdgStage, done: number, total: number) => void;
   /** Timing to extend (earlier stages of the caller, e.g. load and gram). */
   timing?: StageTiming;
+  /** Threads for k-means restarts (default: every core in Node, 1 in a page or a pool worker). */
+  threads?: number;
 }
 
 /** One clustering of the sweep. */
@@ -122,7 +124,7 @@ export function spectralClusterings(
     t0 = now();
     let gram: GramStore | undefined;
     const gramFits = gramStoreBytes(S) + kmeansBytes(S, maxK, maxK, 'gram') + 8 * S * maxK < core.available;
-    const threads = Math.min(defaultKMeansWorkers(), nInit);
+    const threads = Math.min(run.threads ?? defaultKMeansWorkers(), nInit);
     if (gramFits && clusters.some((K) => gramRoutePays(S, K, K, nInit, 0, threads))) {
       gram = createGramStore(core, S);
     }
@@ -139,6 +141,7 @@ export function spectralClusterings(
         nInit,
         seed,
         gram,
+        workers: threads,
         // progress within a K: restarts started so far (by every thread)
         onRestart: (started) =>
           progress('kmeans', done + Math.floor((work[i] * (started - 1)) / nInit), totalWork),
