@@ -1,6 +1,7 @@
 // The explorer page: reads the controls, runs training jobs in Web Workers (one for the live run, one for the
 // N sweep, so the page stays responsive and both can run at once), and redraws the plots and the measured
-// exponents as logs arrive (./views.ts draws them).
+// exponents as logs arrive (./views.ts draws them). A finished run's weights go to the QDG panel
+// (./qdg-panel.ts), which clusters the model's samples, or a dropped .npy, in a third worker.
 import { BITS_PER_NAT, learnedCount } from './analysis.js';
 import { initialiseForm, readForm, sweepRunConfig } from './controls.js';
 import type { WorkerMessage, WorkerRequest } from './protocol.js';
