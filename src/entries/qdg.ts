@@ -25,6 +25,7 @@ export {
 } from '../qdg/embedding.js';
 export { kmeans, type KMeansOptions, type KMeansResult } from '../qdg/kmeans/kmeans.js';
 export { adjustedRandIndex, normalizedMutualInfo } from '../qdg/metrics.js';
+export { blockMeans, cmrmap, cmrmapCss, IMAGE_SIZE } from '../qdg/block-image.js';
 export {
   affinityFromCosine,
   orderByCluster,

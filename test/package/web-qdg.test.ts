@@ -13,9 +13,8 @@ import { Trainer } from '../../src/train/trainer.js';
 import { saveRunWeights } from '../../src/train/weights.js';
 import { runQdg } from '../../src/qdg/run.js';
 import { loadRunSource, planRunSource, runSource } from '../../src/qdg/sources/run.js';
-import { blockMeans as cliBlockMeans, cmrmap as cliCmrmap } from '../../src/qdg/similarity-image.js';
 import { modelSamplesSource } from '../../web/src/qdg-model.js';
-import { blockMeans, cmrmap, truthOrder } from '../../web/src/similarity.js';
+import { truthOrder } from '../../web/src/similarity.js';
 import { parseClusterCounts, QDG_DEFAULTS } from '../../web/src/qdg-controls.js';
 import { defaultOrderingK } from '../../web/src/qdg-view.js';
 import type { QdgResultMessage } from '../../web/src/qdg-protocol.js';
@@ -118,39 +117,6 @@ describe("the page's QDG source of a trained model", () => {
 });
 
 describe("the page's similarity pictures", () => {
-  const matrixAndOrder = fc.integer({ min: 1, max: 40 }).chain((S) =>
-    fc.tuple(
-      fc.constant(S),
-      fc.array(fc.float({ min: -1, max: 1, noNaN: true }), { minLength: S * S, maxLength: S * S }),
-      fc.shuffledSubarray(
-        Array.from({ length: S }, (_, i) => i),
-        { minLength: S, maxLength: S },
-      ),
-      fc.integer({ min: 1, max: 50 }),
-    ),
-  );
-
-  it("has the CLI's block means (src/qdg/similarity-image.ts) for any matrix, order and side", () => {
-    fc.assert(
-      fc.property(matrixAndOrder, ([S, values, order, side]) => {
-        const m = Float32Array.from(values);
-        const page = blockMeans(m, S, order, side);
-        const cli = cliBlockMeans(m, S, order, side);
-        expect(page.n).toBe(cli.n);
-        expect(Array.from(page.pixels)).toEqual(Array.from(Float32Array.from(cli.pixels)));
-      }),
-    );
-  });
-
-  it("colours with the CLI's CMRmap", () => {
-    fc.assert(
-      fc.property(fc.double({ min: -0.5, max: 1.5, noNaN: true }), (t) => {
-        expect(cmrmap(t)).toEqual(cliCmrmap(t));
-      }),
-    );
-    expect(cmrmap(Number.NaN)).toEqual(cliCmrmap(Number.NaN));
-  });
-
   it('orders by true label, largest group first, label 0 before label 1 inside a subtask', () => {
     fc.assert(
       fc.property(

@@ -74,7 +74,7 @@ function resultMessage<L extends LoadedMatrix>(
     sizes: c.sizes,
     ...(c.ari !== undefined ? { ari: c.ari, nmi: c.nmi } : {}),
     ...(pairs ? { ariSubtaskAndLabel: adjustedRandIndex(pairs, c.labels) } : {}),
-    image: blockMeans(affinity!, S, orderByCluster(c.labels), IMAGE_SIDE).pixels,
+    image: Float32Array.from(blockMeans(affinity!, S, orderByCluster(c.labels), IMAGE_SIDE).pixels),
   }));
   const { fit } = analysis;
   return {
@@ -99,7 +99,9 @@ function resultMessage<L extends LoadedMatrix>(
     ...(trueLabels
       ? {
           trueLabels,
-          truthImage: blockMeans(affinity!, S, truthOrder(trueLabels, extra.parityLabels), IMAGE_SIDE).pixels,
+          truthImage: Float32Array.from(
+            blockMeans(affinity!, S, truthOrder(trueLabels, extra.parityLabels), IMAGE_SIDE).pixels,
+          ),
         }
       : {}),
     ...(extra.candidates !== undefined ? { candidates: extra.candidates } : {}),

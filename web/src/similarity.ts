@@ -1,41 +1,14 @@
 // The similarity matrix as the paper draws it (Figure 5 left, Figure 15): rows and columns permuted (by cluster
 // or by true subtask, largest group first), shown as block means of at most IMAGE_SIDE x IMAGE_SIDE, coloured
 // with matplotlib's 'CMRmap' between the smallest and the largest block mean, with a colour bar on the right.
-// The same picture `quanta qdg` writes as PNG (src/qdg/similarity-image.ts, which also encodes the PNG with
-// node:zlib and so is not part of the browser entry); test/package/web-qdg.test.ts checks that the block means
-// and the colours here are the CLI's.
-import { orderByCluster } from 'quanta/qdg';
+// The same picture `quanta qdg` writes as PNG: the block means and colours are the library's
+// (src/qdg/block-image.ts, in the browser entry); only the PNG encoding (node:zlib) stays CLI-side.
+import { blockMeans, cmrmap, orderByCluster } from 'quanta/qdg';
+
+export { blockMeans, cmrmap };
 
 /** Largest side of the picture in blocks (the worker sends at most IMAGE_SIDE^2 block means per ordering). */
 export const IMAGE_SIDE = 300;
-
-/**
- * Block means of the permuted matrix: out[u * n + v] = mean of M[order[i], order[j]] over the rows i with
- * floor(i n / S) = u and the columns j with floor(j n / S) = v, n = min(S, side). M is S x S row-major.
- */
-export function blockMeans(
-  matrix: ArrayLike<number>,
-  S: number,
-  order: ArrayLike<number>,
-  side = IMAGE_SIDE,
-): { n: number; pixels: Float32Array } {
-  const n = Math.min(S, side);
-  const sums = new Float64Array(n * n);
-  const counts = new Float64Array(n * n);
-  const bin = new Int32Array(S);
-  for (let i = 0; i < S; i++) bin[i] = Math.floor((i * n) / S);
-  for (let i = 0; i < S; i++) {
-    const row = order[i] * S;
-    const u = bin[i] * n;
-    for (let j = 0; j < S; j++) {
-      sums[u + bin[j]] += matrix[row + order[j]];
-      counts[u + bin[j]]++;
-    }
-  }
-  const pixels = new Float32Array(n * n);
-  for (let p = 0; p < n * n; p++) pixels[p] = sums[p] / counts[p];
-  return { n, pixels };
-}
 
 /**
  * The order of the picture by true label: groups by size, largest first, samples by index inside a group
@@ -53,20 +26,6 @@ export function truthOrder(trueLabels: ArrayLike<number>, parityLabels?: ArrayLi
       (a, b) =>
         rank.get(trueLabels[a])! - rank.get(trueLabels[b])! || parityLabels[a] - parityLabels[b] || a - b,
     );
-}
-
-// matplotlib 'CMRmap': r, g, b at t = 0, 1/8, ..., 1
-const CMR_RED = [0, 0.15, 0.3, 0.6, 1, 0.9, 0.9, 0.9, 1];
-const CMR_GREEN = [0, 0.15, 0.15, 0.2, 0.25, 0.5, 0.75, 0.9, 1];
-const CMR_BLUE = [0, 0.5, 0.75, 0.5, 0.15, 0, 0.1, 0.5, 1];
-
-/** CMRmap colour of t in [0, 1] as 8-bit RGB (t outside is clipped, NaN is 0). */
-export function cmrmap(t: number): [number, number, number] {
-  const x = Math.max(0, Math.min(1, Number.isFinite(t) ? t : 0)) * 8;
-  const i = Math.min(7, Math.floor(x));
-  const f = x - i;
-  const lerp = (c: number[]) => Math.round(255 * (c[i] + f * (c[i + 1] - c[i])));
-  return [lerp(CMR_RED), lerp(CMR_GREEN), lerp(CMR_BLUE)];
 }
 
 export interface SimilarityImage {
