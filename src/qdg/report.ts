@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { recordJsonLayout } from '../train/record.js';
+import type { QdgConfig } from './config.js';
 import type { QdgAnalysis } from './pipeline.js';
 import { rankFrequencyCsv } from './rank-frequency.js';
 import { htmlPage, htmlTable, type ReportSection } from '../report/html.js';
@@ -15,6 +16,13 @@ import { vegaLiteToSvg } from '../report/vega.js';
 export const WINDOW_RULE =
   'ranks [round(S/100)+1, round(S/10)] by default (the paper fits ranks 101..1000 of S = 10,000 samples), ' +
   'shrunk to end at round(2K/3) when the largest K is below round(S/10) (the paper: 1000 of K up to 1500)';
+
+/** What a model's per-sample gradients are, in words (report.html's notes): "per-sample gradients of ...". */
+export function gradientDescription(config: Pick<QdgConfig, 'gradientOf' | 'layers'>): string {
+  const of = config.gradientOf === 'logit' ? 'the logit difference z_1 - z_0' : 'the loss';
+  const wrt = config.layers === null ? 'every weight and bias' : config.layers.join(', ');
+  return `per-sample gradients of ${of} with respect to ${wrt}`;
+}
 
 /** The machine-readable summary (`--json` on stdout). */
 export interface QdgSummary {
