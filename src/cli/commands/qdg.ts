@@ -251,7 +251,9 @@ export function registerQdg(program: Command): void {
     .option(
       '--save-samples',
       "with --run: also write the samples' dense 0/1 inputs as samples.npy (uint8 S x (nTasks + n)); " +
-        'samples.csv (subtask, parity label, loss, cluster at each K) is always written with --run',
+        'samples.csv (subtask, parity label, loss, cluster at each K) is always written with --run, and ' +
+        "clusters.json's options name the gradient (gradientOf, layers, cosine): with the run's weights, " +
+        'enough to recompute the Gram elsewhere',
     )
     .option('--gradient-of <loss|logit>', `--run: ${GRADIENT_OF_HELP} (default: loss)`)
     .option('--layers <list>', `--run, --lm-run: ${LAYERS_HELP}`, parseLayers)
