@@ -47,20 +47,6 @@ export function acos_f32(c: f32): f32 {
  * tiers the kernel up to optimised code after the first few: a Wasm call never switches tier mid-call.)
  */
 export function affinity_angular(C: usize, S: i32, row0: i32, rows: i32): void {
-  angular(C, S, row0, rows, false);
-}
-
-/**
- * As affinity_angular, of the absolute cosine: A_ij = 1 - arccos(|C_ij|)/pi after clipping |C_ij| to [0, 1], so A
- * is in [1/2, 1] and a gradient and its negative count as one direction. NaN entries stay NaN.
- */
-export function affinity_angular_abs(C: usize, S: i32, row0: i32, rows: i32): void {
-  angular(C, S, row0, rows, true);
-}
-
-// @inline: `absolute` is a constant at each call site, so each export compiles to its own branch-free loop
-@inline
-function angular(C: usize, S: i32, row0: i32, rows: i32, absolute: bool): void {
   const begin = <usize>row0 * <usize>S;
   const end = begin + <usize>rows * <usize>S;
   const one = f32x4.splat(1);
@@ -68,14 +54,32 @@ function angular(C: usize, S: i32, row0: i32, rows: i32, absolute: bool): void {
   let e: usize = begin;
   for (; e + 4 <= end; e += 4) {
     const p = C + (e << 2);
-    const c = absolute ? f32x4.abs(v128.load(p)) : v128.load(p);
-    v128.store(p, f32x4.sub(one, f32x4.mul(acosVec(c), invPi)));
+    v128.store(p, f32x4.sub(one, f32x4.mul(acosVec(v128.load(p)), invPi)));
   }
   for (; e < end; e++) {
     const p = C + (e << 2);
-    const c = absolute ? Mathf.abs(load<f32>(p)) : load<f32>(p);
-    store<f32>(p, 1 - acos_f32(c) * INV_PI);
+    store<f32>(p, 1 - acos_f32(load<f32>(p)) * INV_PI);
   }
   const diagStep = (<usize>S + 1) << 2;
   for (let i = row0; i < row0 + rows; i++) store<f32>(C + <usize>i * diagStep, 1);
+}
+
+/**
+ * As affinity_angular, of the absolute cosine: A_ij = 1 - arccos(|C_ij|)/pi after clipping |C_ij| to [0, 1], so A
+ * is in [1/2, 1] and a gradient and its negative count as one direction. The rows are made |C| in place, then
+ * affinity_angular runs over them (the rows of one call are few: the second pass reads them from cache).
+ */
+export function affinity_angular_abs(C: usize, S: i32, row0: i32, rows: i32): void {
+  const begin = <usize>row0 * <usize>S;
+  const end = begin + <usize>rows * <usize>S;
+  let e: usize = begin;
+  for (; e + 4 <= end; e += 4) {
+    const p = C + (e << 2);
+    v128.store(p, f32x4.abs(v128.load(p)));
+  }
+  for (; e < end; e++) {
+    const p = C + (e << 2);
+    store<f32>(p, Mathf.abs(load<f32>(p)));
+  }
+  affinity_angular(C, S, row0, rows);
 }
