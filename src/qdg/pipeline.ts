@@ -8,7 +8,7 @@
 // (runQdg) loads a source, plans memory and calls it; ./write.ts writes outputs. Every stage is timed.
 import type { Core } from '../core/arena.js';
 import { angularAffinity } from './affinity.js';
-import type { QdgConfig } from './config.js';
+import type { CosineKind, QdgConfig } from './config.js';
 import { embeddingColumns, spectralEmbedding } from './embedding.js';
 import { kmeans } from './kmeans/kmeans.js';
 import { gramRoutePays, kmeansBytes } from './kmeans/plan.js';
@@ -80,11 +80,18 @@ const now = () => performance.now() / 1000;
 
 /**
  * Turns cosine similarities into the angular affinity 1 - arccos(clip(C, -1, 1))/pi, in place over the f32
- * S x S matrix at `matrixPtr` (SPEC.md 4.1 item 8). Records the stage's time in `timing.affinity`.
+ * S x S matrix at `matrixPtr` (SPEC.md 4.1 item 8); with `cosine` 'abs', of |C| (beyond the paper: a gradient
+ * and its negative are one direction). Records the stage's time in `timing.affinity`.
  */
-export function affinityFromCosine(core: Core, matrixPtr: number, S: number, timing: StageTiming = {}): void {
+export function affinityFromCosine(
+  core: Core,
+  matrixPtr: number,
+  S: number,
+  timing: StageTiming = {},
+  cosine: CosineKind = 'signed',
+): void {
   const t0 = now();
-  angularAffinity(core, matrixPtr, S);
+  angularAffinity(core, matrixPtr, S, cosine === 'abs');
   timing.affinity = (timing.affinity ?? 0) + now() - t0;
 }
 

@@ -1,7 +1,9 @@
 // QDG on a sparse-parity model trained by `quanta train` (paper Fig. 15, Appendix "QDG on multitask sparse
 // parity"; SPEC.md 4.3): samples drawn from the run's task distribution, kept where the model's loss is below
 // a threshold, up to S of them; the cosine similarities of their per-sample gradients (every weight and
-// bias, as the paper) from the factored Gram (DESIGN.md lever 2); true labels = the subtask of each sample.
+// bias, as the paper, or the groups of --layers) from the factored Gram (DESIGN.md lever 2), of the loss (the
+// paper's) or of the label-independent logit difference z_1 - z_0 (--gradient-of logit); true labels = the subtask
+// of each sample.
 //
 // Loss threshold: the paper takes "10,000 samples with approximately 0 loss" (SPEC.md 4.3). The default
 // 0.01 nats (99% probability on the right label) keeps only samples of learned subtasks: an unlearned
@@ -19,8 +21,9 @@ import { Mlp, mlpBytes } from '../../train/model.js';
 import { isRunRecord, type RunRecord } from '../../train/record.js';
 import { modelConfigOf } from '../../train/trainer.js';
 import { loadRunWeights } from '../../train/weights.js';
+import { mlpParameterGroups, type QdgConfig, type SourceChoices } from '../config.js';
 import { cosineFromGram } from '../gram.js';
-import { perSampleGradientGram } from '../factored-gram.js';
+import { parameterGroupMask, perSampleGradientGram } from '../factored-gram.js';
 import type { StageTiming } from '../pipeline.js';
 import type { LoadedMatrix, QdgSource } from '../run.js';
 
@@ -112,6 +115,7 @@ export function loadRunSource(
   plan: RunPlan,
   timing: StageTiming,
   onProgress: (stage: 'load' | 'gram', done: number, total: number) => void = () => {},
+  gradient: Pick<QdgConfig, 'gradientOf' | 'layers'> = { gradientOf: 'loss', layers: null },
 ): LoadedRunSource {
   const t0 = performance.now();
   const { record, samples: S, lossThreshold } = plan;
@@ -178,7 +182,11 @@ export function loadRunSource(
     { kind: 'sparse', offsets: offsetsPtr, indices: indicesPtr },
     labelsPtr,
     S,
-    { onProgress: (done: number, total: number) => onProgress('gram', done, total) },
+    {
+      onProgress: (done: number, total: number) => onProgress('gram', done, total),
+      gradientOf: gradient.gradientOf,
+      groups: parameterGroupMask(gradient.layers, config.depth),
+    },
   );
   cosineFromGram(core, gramPtr, S);
   timing.gram = (performance.now() - t1) / 1000;
@@ -205,6 +213,12 @@ export function runSource(plan: RunPlan): QdgSource<LoadedRunSource> {
     persistentBytes: plan.persistentBytes,
     scratchBytes: plan.scratchBytes,
     alphaN: plan.record.config.alpha,
-    load: (core, timing, progress) => loadRunSource(core, plan, timing, progress),
+    choices: runChoices(plan.record.config.depth),
+    load: (core, timing, progress, config) => loadRunSource(core, plan, timing, progress, config),
   };
+}
+
+/** A sparse-parity model (two classes): the loss or the logit difference; W1, b1, ..., W<depth>, b<depth>. */
+export function runChoices(depth: number): SourceChoices {
+  return { cosine: true, gradient: { outputs: ['loss', 'logit'], groups: mlpParameterGroups(depth) } };
 }
