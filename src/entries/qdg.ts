@@ -27,6 +27,16 @@ export { kmeans, type KMeansOptions, type KMeansResult } from '../qdg/kmeans/kme
 export { adjustedRandIndex, normalizedMutualInfo } from '../qdg/metrics.js';
 export { blockMeans, cmrmap, cmrmapCss, IMAGE_SIZE } from '../qdg/block-image.js';
 export {
+  CANDIDATE_CHUNK,
+  checkModelSamples,
+  MAX_CANDIDATES_PER_SAMPLE,
+  MODEL_LOSS_THRESHOLD,
+  modelSamples,
+  runChoices,
+  type ModelSamples,
+  type ModelSamplesOptions,
+} from '../qdg/sources/model.js';
+export {
   affinityFromCosine,
   orderByCluster,
   spectralClusterings,

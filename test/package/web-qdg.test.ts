@@ -1,7 +1,7 @@
 // The explorer's QDG, without a browser: the page's source of a trained model (web/src/qdg-model.ts) takes the
-// samples `quanta qdg --run` takes from the same weights and gives the same cosine matrix, bit for bit; the
-// page's pictures use the CLI's block means and colour map; the orders, the K of the picture and the form's
-// parsing. test/package/web.test.ts drives the same code in Chromium.
+// samples `quanta qdg --run` takes from the same weights and gives the same cosine matrix, bit for bit, for
+// each gradient choice (both call src/qdg/sources/model.ts, one on weights read from files, one on the model the
+// page trained); the orders, the K of the picture and the form's parsing. test/package/web.test.ts drives the same code in Chromium.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { DEFAULT_RUN, parseRunConfig, type RunConfig } from '../../src/train/con
 import { Trainer } from '../../src/train/trainer.js';
 import { saveRunWeights } from '../../src/train/weights.js';
 import { runQdg } from '../../src/qdg/run.js';
+import { qdgConfig } from '../../src/qdg/config.js';
 import { loadRunSource, planRunSource, runSource } from '../../src/qdg/sources/run.js';
 import { modelSamplesSource } from '../../web/src/qdg-model.js';
 import { truthOrder } from '../../web/src/similarity.js';
@@ -58,28 +59,37 @@ function pageModel(core: Core): Trainer {
 }
 
 describe("the page's QDG source of a trained model", () => {
-  it('takes the samples `quanta qdg --run` takes and gives the same cosine matrix, bit for bit', () => {
-    const S = 120;
-    const threshold = 0.05;
-    const cli = (() => {
+  it.each([
+    ['loss', null],
+    ['logit', ['W1', 'b1']],
+  ] as const)(
+    'takes the samples `quanta qdg --run` takes and gives the same cosine matrix, bit for bit (gradient of the %s, groups %j)',
+    (gradientOf, layers) => {
+      const S = 120;
+      const threshold = 0.05;
+      const options = { clusters: [2], gradientOf, layers: layers ? [...layers] : undefined };
+      const cli = (() => {
+        const core = new Core();
+        const plan = planRunSource(recordPath, S, threshold);
+        const config = qdgConfig(options, S, undefined, runSource(plan).choices);
+        const loaded = loadRunSource(core, plan, {}, () => {}, config);
+        return { ...loaded, matrix: core.f32(loaded.matrixPtr, S * S).slice() };
+      })();
       const core = new Core();
-      const loaded = loadRunSource(core, planRunSource(recordPath, S, threshold), {});
-      return { ...loaded, matrix: core.f32(loaded.matrixPtr, S * S).slice() };
-    })();
-    const core = new Core();
-    const trainer = pageModel(core);
-    const source = modelSamplesSource(trainer.model, trainer.task, RUN.seed, S, threshold);
-    const timing = {};
-    const page = source.load(core, timing, () => {});
-    const matrix = core.f32(page.matrixPtr, S * S).slice();
-    expect(Array.from(page.trueLabels)).toEqual(Array.from(cli.trueLabels));
-    expect(Array.from(page.parityLabels)).toEqual(Array.from(cli.parityLabels));
-    expect(Array.from(page.losses)).toEqual(Array.from(cli.losses));
-    expect(page.candidates).toBe(cli.candidates);
-    expect(Buffer.from(matrix.buffer).equals(Buffer.from(cli.matrix.buffer))).toBe(true);
-    expect(Object.keys(timing)).toEqual(['load', 'gram']);
-    expect(source.alphaN).toBe(RUN.alpha);
-  });
+      const trainer = pageModel(core);
+      const source = modelSamplesSource(trainer.model, trainer.task, RUN.seed, S, threshold);
+      const timing = {};
+      const page = source.load(core, timing, () => {}, qdgConfig(options, S, undefined, source.choices));
+      const matrix = core.f32(page.matrixPtr, S * S).slice();
+      expect(Array.from(page.trueLabels)).toEqual(Array.from(cli.trueLabels));
+      expect(Array.from(page.parityLabels)).toEqual(Array.from(cli.parityLabels));
+      expect(Array.from(page.losses)).toEqual(Array.from(cli.losses));
+      expect(page.candidates).toBe(cli.candidates);
+      expect(Buffer.from(matrix.buffer).equals(Buffer.from(cli.matrix.buffer))).toBe(true);
+      expect(Object.keys(timing)).toEqual(['load', 'gram']);
+      expect(source.alphaN).toBe(RUN.alpha);
+    },
+  );
 
   it('clusters as `quanta qdg --run` does: the same labels, envelope and slope for every K', () => {
     const options = { clusters: [2, 4, 8, 12], nInit: 3 };
