@@ -394,6 +394,21 @@ describe('the explorer page in Chromium', () => {
     // choosing another K redraws the picture by cluster
     await page.selectOption('#qdg-k', '8');
     expect(await page.evaluate(() => document.body.dataset.qdgOrderK)).toBe('8');
+    // the label-free gradient (z_1 - z_0) clusters the same samples differently: another best ARI
+    await page.selectOption('select[name=qdgGradientOf]', 'logit');
+    await page.click('#qdg-model-run');
+    await page.waitForFunction(
+      (before) =>
+        document.body.dataset.qdgState === 'error' ||
+        (document.body.dataset.qdgState === 'done' && document.body.dataset.qdgAri !== before),
+      seen.body.qdgAri,
+      { timeout: 120_000 },
+    );
+    const logit = await page.evaluate(() => ({ ...document.body.dataset }));
+    expect(logit.qdgState).toBe('done');
+    expect(Number(logit.qdgSamples)).toBe(600);
+    expect(Number(logit.qdgSlope)).toBeLessThan(0);
+    expect(Math.abs(Number(logit.qdgAri))).toBeLessThanOrEqual(1);
     expect((page as Page & { errors?: string[] }).errors).toEqual([]);
     await page.close();
   });

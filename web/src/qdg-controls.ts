@@ -9,6 +9,8 @@ export interface QdgPageSettings {
   nInit: number;
   samples: number;
   lossThreshold: number;
+  /** The model's gradients: of the loss (the paper's) or of the logit difference z_1 - z_0 (label-free). */
+  gradientOf: 'loss' | 'logit';
   kind: 'cosine' | 'affinity';
   /** A matrix's alpha_N for the prediction; undefined: the library's default (the paper's, for LLMs). */
   alphaN?: number;
@@ -25,6 +27,7 @@ export const QDG_DEFAULTS: QdgPageSettings = {
   nInit: 10,
   samples: 600,
   lossThreshold: DEFAULT_LOSS_THRESHOLD,
+  gradientOf: 'loss',
   kind: 'cosine',
 };
 
@@ -33,6 +36,7 @@ const FIELDS = {
   qdgNInit: (s: QdgPageSettings) => String(s.nInit),
   qdgSamples: (s: QdgPageSettings) => String(s.samples),
   qdgLossThreshold: (s: QdgPageSettings) => String(s.lossThreshold),
+  qdgGradientOf: (s: QdgPageSettings) => s.gradientOf,
   qdgKind: (s: QdgPageSettings) => s.kind,
   qdgAlphaN: (s: QdgPageSettings) => (s.alphaN === undefined ? '' : String(s.alphaN)),
 } as const;
@@ -99,6 +103,7 @@ export function readQdgForm(form: HTMLFormElement, forModel: boolean): QdgPageSe
     lossThreshold: forModel
       ? positive(element(form, 'qdgLossThreshold').value, 'the loss threshold (nats)')
       : QDG_DEFAULTS.lossThreshold,
+    gradientOf: element(form, 'qdgGradientOf').value === 'logit' ? 'logit' : 'loss',
     kind: kind === 'affinity' ? 'affinity' : 'cosine',
     ...(alphaN !== '' && !forModel ? { alphaN: Number(alphaN) } : {}),
   };

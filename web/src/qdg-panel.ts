@@ -147,6 +147,7 @@ export class QdgPanel {
         layers,
         samples: s.samples,
         lossThreshold: s.lossThreshold,
+        gradientOf: s.gradientOf,
         clusters: s.clusters,
         nInit: s.nInit,
       },

@@ -20,6 +20,8 @@ export interface QdgModelRequest extends QdgClusterSettings {
   samples: number;
   /** Samples are kept when their loss is below this (nats). */
   lossThreshold: number;
+  /** The gradients clustered: of the loss (the paper's) or of the logit difference z_1 - z_0. */
+  gradientOf: 'loss' | 'logit';
 }
 
 /** A file the user gave the page: its name and bytes. */

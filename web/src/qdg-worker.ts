@@ -132,7 +132,7 @@ function clusterModel(r: QdgModelRequest): QdgResultMessage {
     );
     const result = runQdg(
       source,
-      { clusters: r.clusters, nInit: r.nInit, keepAffinity: true },
+      { clusters: r.clusters, nInit: r.nInit, gradientOf: r.gradientOf, keepAffinity: true },
       progressOf(r.id),
       c,
     );
