@@ -1,7 +1,6 @@
 // The qdg and toy-clusters commands through commander, with process.exit and the output streams captured:
 // bad input exits 2 with one line and writes nothing; good input writes every output file.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Command } from 'commander';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   existsSync,
   mkdtempSync,
@@ -23,42 +22,9 @@ import { SparseParityTask } from '../../src/parity/task.js';
 import { plantedAffinity } from './planted.js';
 import { parameterGroupMask } from '../../src/qdg/factored-gram.js';
 import { referenceCosine, referencePerSampleGradient } from '../../src/qdg/reference.js';
+import { inProcessCli } from '../cli-in-process.js';
 
-class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
-
-/** Runs `quanta <args>` in process: the exit code (0 when the action returns), stdout and stderr. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
-    throw new Exit(Number(code ?? 0));
-  });
-  const program = new Command()
-    .exitOverride((e) => {
-      throw new Exit(e.exitCode === 0 ? 0 : 2); // as src/cli/main.ts: usage errors are bad input
-    })
-    .configureOutput({ writeErr: (s) => (stderr += s), writeOut: (s) => (stdout += s) });
-  registerQdg(program);
-  registerToyClusters(program);
-  let code = 0;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof Exit)) throw e;
-    code = e.code;
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    exit.mockRestore();
-  }
-  return { code, stdout, stderr };
-}
+const cli = inProcessCli(registerQdg, registerToyClusters);
 
 let dir: string;
 beforeEach(() => {

@@ -1,8 +1,7 @@
 // The recovery study: its scores on planted clusters (ARI 1 at K = the subtasks present), and
 // `quanta qdg-recovery` end to end on a tiny run: snapshots that `qdg --run` takes, recovery.json, recovery.csv,
 // report.html with the figure; bad input exits 2 with one line and writes nothing.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Command } from 'commander';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,41 +12,9 @@ import { presentSubtasks, recoveryScore, type RecoveryPoint } from '../../src/qd
 import { matrixSource, runQdg } from '../../src/qdg/run.js';
 import { recoveryFigure } from '../../src/report/qdg-figures.js';
 import { plantedAffinity } from './planted.js';
+import { inProcessCli } from '../cli-in-process.js';
 
-class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
-    throw new Exit(Number(code ?? 0));
-  });
-  const program = new Command()
-    .exitOverride((e) => {
-      throw new Exit(e.exitCode === 0 ? 0 : 2);
-    })
-    .configureOutput({ writeErr: (s) => (stderr += s), writeOut: (s) => (stdout += s) });
-  registerQdgRecovery(program);
-  registerQdg(program);
-  let code = 0;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof Exit)) throw e;
-    code = e.code;
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    exit.mockRestore();
-  }
-  return { code, stdout, stderr };
-}
+const cli = inProcessCli(registerQdgRecovery, registerQdg);
 
 let dir: string;
 beforeEach(() => {
