@@ -2,11 +2,15 @@
 // monogenic and polygenic criteria per seed and on the seed-mean losses, seed agreement, monogenic transition
 // widths, and alpha_N against the skills' Zipf exponent.
 import { htmlTable, type ReportSection } from '../report/html.js';
-import type { ClassScore, GroundTruthScore } from './ground-truth.js';
+import { dataScale, FIGURE_HEIGHT, FIGURE_WIDTH, type Figure } from '../report/vega.js';
+import type { CsvValue } from '../report/csv.js';
+import { natsToBits as bits } from '../core/units.js';
+import { trueMonogenicRows, type ClassScore, type GroundTruthScore, type TruthLabels } from './ground-truth.js';
+import { TokenClass } from './skills.js';
 
 const row = (what: string, c: ClassScore) => [what, c.precision, c.recall, c.found, c.correct, c.trueTokens, c.trueFound];
 
-export function groundTruthSection(g: GroundTruthScore): ReportSection {
+export function groundTruthSection(g: GroundTruthScore, svgs: string[] = []): ReportSection {
   const header = ['criterion on', 'precision', 'recall', 'found', 'found of the class', 'true tokens', 'true found'];
   const table = (pick: (s: { monogenic: ClassScore; polygenic: ClassScore }) => ClassScore) =>
     htmlTable(
@@ -23,6 +27,8 @@ export function groundTruthSection(g: GroundTruthScore): ReportSection {
   const t = g.transitions;
   return {
     title: 'Ground truth: the criteria against the skills language',
+    svgs,
+    links: svgs.length > 0 ? [{ href: 'lm-truth-examples.csv', label: 'lm-truth-examples.csv' }] : undefined,
     html:
       `<p>${g.counts.rows} test tokens: ${g.counts.monogenic} monogenic, ${g.counts.polygenic} polygenic and ` +
       `${g.counts.irreducible} irreducible by construction. True monogenic tokens: those of skills learned inside the ` +
@@ -54,11 +60,96 @@ export function groundTruthSection(g: GroundTruthScore): ReportSection {
             'alpha_N, mean loss of the monogenic tokens',
             s.monogenic ? `${fmt(s.monogenic.alphaN)} (R^2 ${fmt(s.monogenic.r2, 3)})` : 'n/a',
           ],
+          [
+            `monogenic skills learned per size (of ${s.skillsWithTokens})`,
+            s.learnedSkills.join(', ') +
+              (s.learnedExponent
+                ? `; n ~ N^${fmt(s.learnedExponent.beta, 3)}, so alpha beta = ${fmt(s.predicted * s.learnedExponent.beta, 3)}`
+                : ''),
+          ],
         ],
       ),
     caption:
       'Precision: share of the tokens a criterion finds whose class is that criterion\'s. Recall: share of the true ' +
       'tokens it finds. A monogenic transition can only pass the criterion when its loss goes from above 5.0 to below ' +
       '0.3 nats between two adjacent sizes; the transition widths say how often that can happen.',
+  };
+}
+
+/**
+ * Figs. 4 and 12 with seed bands: a few true monogenic tokens (of different skills) and true polygenic tokens,
+ * one line per seed, so that a transition that only one seed shows is visible as such.
+ */
+export function groundTruthExamplesFigure(
+  losses: Float32Array[],
+  seeds: number[],
+  rows: number,
+  parameters: number[],
+  truth: TruthLabels,
+  perKind = 3,
+): Figure {
+  const M = parameters.length;
+  const mono: number[] = [];
+  const skills = new Set<number>();
+  for (const r of [...trueMonogenicRows(losses[0], rows, M, truth)]) {
+    if (skills.has(truth.skill[r])) continue;
+    skills.add(truth.skill[r]);
+    mono.push(r);
+  }
+  // spread over the skills found (their rows come in stream order)
+  const pick = (xs: number[]) =>
+    xs.length <= perKind ? xs : Array.from({ length: perKind }, (_, i) => xs[Math.floor(((i + 0.5) * xs.length) / perKind)]);
+  const poly: number[] = [];
+  for (let r = 0; r < rows && poly.length < perKind; r++) if (truth.cls[r] === TokenClass.polygenic) poly.push(r);
+  const out: Record<string, CsvValue>[] = [];
+  for (const [kind, list] of [
+    ['monogenic', pick(mono)],
+    ['polygenic', poly],
+  ] as const) {
+    for (const r of list) {
+      const token = `${kind} row ${r}${kind === 'monogenic' ? ` (skill ${truth.skill[r]})` : ''}`;
+      losses.forEach((l, s) => {
+        for (let m = 0; m < M; m++)
+          out.push({ token, kind, seed: seeds[s], parameters: parameters[m], loss_bits: bits(l[r * M + m]) });
+      });
+    }
+  }
+  return {
+    id: 'lm-truth-examples',
+    title: 'True monogenic and polygenic tokens, one line per seed (Figs. 4, 12)',
+    caption:
+      'Loss of single test tokens against model size, every seed. The monogenic criterion needs a drop from above ' +
+      '7.2 bits (5 nats) to below 0.43 bits (0.3 nats) between two adjacent sizes, in every seed.',
+    rows: out,
+    x: 'parameters',
+    spec: {
+      width: FIGURE_WIDTH,
+      height: FIGURE_HEIGHT,
+      data: { values: out },
+      mark: { type: 'line', point: true, opacity: 0.8 },
+      encoding: {
+        x: {
+          field: 'parameters',
+          type: 'quantitative',
+          scale: dataScale(
+            out.map((q) => q.parameters),
+            true,
+          ),
+          title: 'parameters N',
+        },
+        y: {
+          field: 'loss_bits',
+          type: 'quantitative',
+          scale: dataScale(
+            out.map((q) => q.loss_bits),
+            false,
+          ),
+          title: 'loss (bits)',
+        },
+        color: { field: 'token', type: 'nominal', title: null },
+        detail: { field: 'seed', type: 'nominal' },
+        strokeDash: { field: 'kind', type: 'nominal', title: null },
+      },
+    },
   };
 }

@@ -70,6 +70,15 @@ export interface ScalingAgainstZipf {
   /** The same on the mean loss of the monogenic tokens (their Bayes loss is 0). */
   monogenic: (PowerLawFit & { alphaN: number }) | null;
   bayesLoss: number;
+  /**
+   * Monogenic skills learned by each size (mean loss of their tokens at most ln|Y| / 10, seed-mean losses), of
+   * the skills with test tokens, and the exponent beta of n ~ N^beta over the sizes where 0 < n < all: the
+   * quantization model assumes beta = 1 (n = N / C), and with beta it predicts alpha_N = alpha beta on the
+   * monogenic tokens (SPEC.md 3.1).
+   */
+  learnedSkills: number[];
+  skillsWithTokens: number;
+  learnedExponent: (PowerLawFit & { beta: number }) | null;
 }
 
 export interface GroundTruthScore {
@@ -273,7 +282,30 @@ export function scoreGroundTruth(input: GroundTruthInput): GroundTruthScore {
   const monoRows: number[] = [];
   for (let r = 0; r < rows; r++) if (truth.cls[r] === TokenClass.monogenic) monoRows.push(r);
   const monoLoss = parameters.map((_, m) => monoRows.reduce((a, r) => a + mean[r * M + m], 0) / monoRows.length);
+  // skills learned per size
+  const bySkill = new Map<number, number[]>();
+  for (const r of monoRows) {
+    const k = truth.skill[r];
+    const sums = bySkill.get(k) ?? new Array<number>(M + 1).fill(0);
+    for (let m = 0; m < M; m++) sums[m] += mean[r * M + m];
+    sums[M]++;
+    bySkill.set(k, sums);
+  }
+  const learnedSkills = parameters.map(
+    (_, m) => [...bySkill.values()].filter((v) => v[m] / v[M] <= lnA / 10).length,
+  );
+  const inside = parameters.map((_, m) => m).filter((m) => learnedSkills[m] > 0 && learnedSkills[m] < bySkill.size);
+  const learnedFit =
+    inside.length >= 2
+      ? powerLawFit(
+          inside.map((m) => parameters[m]),
+          inside.map((m) => learnedSkills[m]),
+        )
+      : null;
   const scaling: ScalingAgainstZipf = {
+    learnedSkills,
+    skillsWithTokens: bySkill.size,
+    learnedExponent: learnedFit ? { ...learnedFit, beta: learnedFit.slope } : null,
     predicted: truth.language.alpha,
     raw: withAlpha(powerLawFit(parameters, meanLoss)),
     reducible: reducible.every((x) => x > 0) ? withAlpha(powerLawFit(parameters, reducible)) : null,

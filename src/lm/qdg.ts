@@ -151,6 +151,8 @@ export function planLmQdgSource(o: LmQdgSourceOptions): LmQdgSource {
     if (!(e instanceof ConfigError)) throw e;
     throw new ConfigError(`--run: ${join(dir, 'family.json')}: config: ${e.message}`);
   }
+  require(family.config.corpus !==
+    'skills', `--run: ${o.run} is a skills family: QDG on its tokens is not supported yet (a Brown family is)`);
   const width = o.width ?? family.widths[family.widths.length - 1];
   require(family.widths.includes(
     width,

@@ -2,14 +2,14 @@
 // quantum, a stand-in for the Pile in the paper's language-model analyses (SPEC.md section 5). The README's
 // "The skills language" section is its specification; in short:
 //
-//   vocabulary   <pad> | answers Y_0..Y_{A-1} | triggers T_0..T_{K-1} | cue tokens C_j- and C_j+ for each family j
+//   vocabulary   <pad> | answers Y_0..Y_{A-1} | skill answers M_0..M_{K-1} | triggers T_0..T_{K-1} | cue tokens
 //   stream       blocks of `block` tokens; block b is a pure function of (language seed, b): episodes drawn one
 //                after another until the block is full (an episode that does not fit becomes one filler token)
-//   episodes     monogenic  T_k a_k                     skill k ~ Zipf: p_k proportional to k^-(alpha+1)
+//   episodes     monogenic  T_k M_k                     skill k ~ Zipf: p_k proportional to k^-(alpha+1)
 //                polygenic  C_{j1} ... C_{jG} y         y uniform over Y; cue g from band g; C_j+ iff y in H_j
 //                filler     f                           f uniform over Y
 //
-// A monogenic answer a_k is a function of its trigger alone (one skill: the fact "T_k -> a_k"); a polygenic answer
+// A monogenic answer M_k is a function of its trigger alone (one skill: the fact "T_k -> M_k"); a polygenic answer
 // is narrowed by G cue facts ("C_j+ -> y in H_j", H_j a random half of Y), one from each band, the bands holding
 // families of geometrically falling use, so that each polygenic token depends on G partial skills spread over a wide
 // range of frequencies. Everything else (filler, triggers, cues) is irreducible. Every token carries its class, its
@@ -24,9 +24,9 @@ export interface SkillsLanguageConfig {
   seed: number;
   /** The paper's alpha: monogenic skill k is used with probability proportional to k^-(alpha + 1). */
   alpha: number;
-  /** Answer alphabet |Y| (also the filler alphabet). */
+  /** Answer alphabet |Y| of polygenic answers (also the filler alphabet). */
   answers: number;
-  /** Monogenic skills K (each has its own trigger and its own answer, so K <= answers). */
+  /** Monogenic skills K, each with its own trigger T_k and its own answer token M_k. */
   monogenic: number;
   /** Cue bands G: a polygenic answer is preceded by one cue from each band. */
   bands: number;
@@ -44,12 +44,12 @@ export const DEFAULT_SKILLS_LANGUAGE: SkillsLanguageConfig = Object.freeze({
   seed: 0,
   alpha: 0.4,
   answers: 256,
-  monogenic: 256,
-  bands: 6,
+  monogenic: 128,
+  bands: 8,
   firstBand: 1,
-  bandGrowth: 2.5,
-  monogenicShare: 0.4,
-  polygenicShare: 0.15,
+  bandGrowth: 2,
+  monogenicShare: 0.3,
+  polygenicShare: 0.35,
   block: 32,
 });
 
@@ -67,7 +67,7 @@ export function validateSkillsLanguage(c: SkillsLanguageConfig): void {
   requireNumber(c.alpha, '--alpha', 0, 10, true);
   requireInt(c.answers, '--answers', 4, 4096);
   require(Number.isInteger(Math.log2(c.answers)), `--answers must be a power of 2 (cue halves are parities of its bits), got ${c.answers}`);
-  requireInt(c.monogenic, '--monogenic-skills', 1, c.answers);
+  requireInt(c.monogenic, '--monogenic-skills', 1, 4096);
   requireInt(c.bands, '--bands', 1, 16);
   requireInt(c.firstBand, '--first-band', 1, 4096);
   requireNumber(c.bandGrowth, '--band-growth', 1, 16);
@@ -119,7 +119,7 @@ const unit = (w: number) => w / 4294967296;
 // --- the language ---
 
 /** Streams of the hash that build the language's fixed parts (block streams use the block index instead). */
-const BUILD = { answers: 0xa0000001, halves: 0xa0000002 } as const;
+const BUILD = { halves: 0xa0000002 } as const;
 
 /** Per-token record of a generated block (or a whole stream slice). */
 export interface SkillsTokens {
@@ -141,14 +141,13 @@ export class SkillsLanguage {
   /** Token ids: 0 = <pad> (context before the stream's start). */
   readonly pad = 0;
   readonly answerBase = 1;
+  readonly skillAnswerBase: number;
   readonly triggerBase: number;
   readonly cueBase: number;
   readonly vocabSize: number;
   /** p_k of monogenic skill k (0-based). */
   readonly skillProbabilities: Float64Array;
   private readonly skillCdf: Float64Array;
-  /** Answer (index into Y) of each monogenic skill: distinct. */
-  readonly skillAnswer: Int32Array;
   /** Families per band, the first family of each band, and the band of each family. Family (g, j), the j-th of
    * band g, is spoken by the cue tokens C_j-/C_j+ at band g's place in a polygenic episode: the cue tokens are shared
    * by the bands (a model's per-slot input weights tell them apart), so there are max(bandSizes) pairs. */
@@ -173,9 +172,6 @@ export class SkillsLanguage {
     let acc = 0;
     for (let k = 0; k < K; k++) this.skillCdf[k] = acc += this.skillProbabilities[k];
     this.skillCdf[K - 1] = 1;
-    // distinct answers: the first K entries of a seeded permutation of Y
-    const perm = shuffled(A, seed, BUILD.answers, 0);
-    this.skillAnswer = Int32Array.from(perm.subarray(0, K));
     this.bandSizes = bandSizes(config);
     this.bandStart = [];
     let f = 0;
@@ -204,7 +200,8 @@ export class SkillsLanguage {
     }
     this.inHalf = new Uint8Array(f * A);
     for (let j = 0; j < f; j++) for (let y = 0; y < A; y++) this.inHalf[j * A + y] = this.side(j, y);
-    this.triggerBase = this.answerBase + A;
+    this.skillAnswerBase = this.answerBase + A;
+    this.triggerBase = this.skillAnswerBase + K;
     this.cueBase = this.triggerBase + K;
     this.cuePairs = Math.max(...this.bandSizes);
     this.vocabSize = this.cueBase + 2 * this.cuePairs;
@@ -215,9 +212,12 @@ export class SkillsLanguage {
     return (popcount(this.parity[j] & y) + this.paritySign[j]) & 1;
   }
 
-  /** Token id of answer y, trigger k, cue (family j, side: 1 = C_j+ "y in H_j", 0 = C_j-). */
+  /** Token id of answer y, skill k's answer M_k, trigger T_k, cue (family j, side: 1 = C_j+ "y in H_j", 0 = C_j-). */
   answerId(y: number): number {
     return this.answerBase + y;
+  }
+  skillAnswerId(k: number): number {
+    return this.skillAnswerBase + k;
   }
   triggerId(k: number): number {
     return this.triggerBase + k;
@@ -226,10 +226,11 @@ export class SkillsLanguage {
     return this.cueBase + 2 * (family - this.bandStart[this.familyBand[family]]) + side;
   }
 
-  /** A readable name of every token id: <pad>, Y017, T005, C012+ / C012-. */
+  /** A readable name of every token id: <pad>, Y017, M003, T005, C012+ / C012-. */
   tokenName(id: number): string {
     if (id === this.pad) return '<pad>';
-    if (id < this.triggerBase) return `Y${String(id - this.answerBase).padStart(3, '0')}`;
+    if (id < this.skillAnswerBase) return `Y${String(id - this.answerBase).padStart(3, '0')}`;
+    if (id < this.triggerBase) return `M${String(id - this.skillAnswerBase).padStart(3, '0')}`;
     if (id < this.cueBase) return `T${String(id - this.triggerBase).padStart(3, '0')}`;
     const c = id - this.cueBase;
     return `C${String(c >> 1).padStart(3, '0')}${c & 1 ? '+' : '-'}`;
@@ -273,7 +274,7 @@ export class SkillsLanguage {
         out.skill[o] = k;
         out.bayes[o] = -Math.log(pm * this.skillProbabilities[k]);
         out.families.fill(-1, o * G, (o + 2) * G);
-        out.ids[o + 1] = this.answerId(this.skillAnswer[k]);
+        out.ids[o + 1] = this.skillAnswerId(k);
         out.cls[o + 1] = TokenClass.monogenic;
         out.kind[o + 1] = TokenKind.monogenic;
         out.skill[o + 1] = k;
@@ -375,7 +376,7 @@ function shuffled(n: number, seed: number, a: number, salt: number): Int32Array 
   return p;
 }
 
-/** The vocabulary size of a language config (without building it): <pad> + answers + triggers + cue pairs. */
+/** The vocabulary size of a language config (without building it): <pad>, answers, skill answers, triggers, cues. */
 export function skillsVocabSize(c: SkillsLanguageConfig): number {
-  return 1 + c.answers + c.monogenic + 2 * Math.max(...bandSizes(c));
+  return 1 + c.answers + 2 * c.monogenic + 2 * Math.max(...bandSizes(c));
 }

@@ -98,6 +98,10 @@ describe('ground-truth scoring', () => {
     expect(Number.isFinite(g.scaling.raw.alphaN)).toBe(true);
     expect(g.scaling.raw.alphaN).toBeGreaterThan(0);
     expect(g.scaling.monogenic!.alphaN).toBeGreaterThan(g.scaling.raw.alphaN);
+    // skill 1 is learned (seed-mean) from size 2 on, skill 2 at every size
+    expect(g.scaling.learnedSkills).toEqual([1, 1, 2, 2, 2]);
+    expect(g.scaling.skillsWithTokens).toBe(2);
+    expect(g.scaling.learnedExponent!.beta).toBeCloseTo(0, 12);
   });
 
   it('readTruthLabels refuses files that are not a ground truth for the matrix', () => {

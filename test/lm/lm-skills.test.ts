@@ -220,5 +220,8 @@ describe('quanta lm train --corpus skills', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(existsSync(out)).toBe(false);
     }
+    const qdg = await cli(['lm', 'qdg', '--run', join(dir, 'family'), '--out', join(dir, 'qdg')]);
+    expect(qdg.code).toBe(2);
+    expect(qdg.stderr).toMatch(/is a skills family: QDG on its tokens is not supported yet/);
   });
 });

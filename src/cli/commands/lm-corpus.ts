@@ -50,8 +50,8 @@ export function registerLanguageOptions(cmd: Command): Command {
   return cmd
     .option('--language-seed <int>', 'seed of the skills language (its answers, cue halves and stream)', parseIntOption('--language-seed'), d.seed)
     .option('--alpha <num>', "the paper's alpha: monogenic skill k is used with probability ~ k^-(alpha+1)", parseFloatOption('--alpha'), d.alpha)
-    .option('--answers <int>', 'answer alphabet |Y| (a power of 2; also the filler alphabet)', parseIntOption('--answers'), d.answers)
-    .option('--monogenic-skills <int>', 'monogenic skills K (each its own trigger and answer; <= --answers)', parseIntOption('--monogenic-skills'), d.monogenic)
+    .option('--answers <int>', 'polygenic answer alphabet |Y| (a power of 2; also the filler alphabet)', parseIntOption('--answers'), d.answers)
+    .option('--monogenic-skills <int>', 'monogenic skills K (each its own trigger T_k and answer token M_k)', parseIntOption('--monogenic-skills'), d.monogenic)
     .option('--bands <int>', 'cue bands G: a polygenic answer follows one cue of each band', parseIntOption('--bands'), d.bands)
     .option('--first-band <int>', 'cue families in band 0', parseIntOption('--first-band'), d.firstBand)
     .option('--band-growth <num>', 'band g holds first-band * growth^g families (each used 1/size as often)', parseFloatOption('--band-growth'), d.bandGrowth)
@@ -108,12 +108,12 @@ export function languageSummary(lang: SkillsLanguage) {
     vocabSize: lang.vocabSize,
     tokenIds: {
       pad: lang.pad,
-      answers: [lang.answerBase, lang.triggerBase - 1],
+      answers: [lang.answerBase, lang.skillAnswerBase - 1],
+      skillAnswers: [lang.skillAnswerBase, lang.triggerBase - 1],
       triggers: [lang.triggerBase, lang.cueBase - 1],
       cues: [lang.cueBase, lang.vocabSize - 1],
     },
     skillProbabilities: Array.from(lang.skillProbabilities),
-    skillAnswers: Array.from(lang.skillAnswer, (y) => lang.tokenName(lang.answerId(y))),
     bandSizes: lang.bandSizes,
     cueFamilies: Array.from({ length: lang.families }, (_, j) => ({
       family: j,

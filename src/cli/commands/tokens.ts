@@ -20,7 +20,7 @@ import {
 } from '../../lm/token-report.js';
 import { readFamilyRecord } from '../../lm/train-family.js';
 import { readTruthLabels, scoreGroundTruth, type GroundTruthScore } from '../../lm/ground-truth.js';
-import { groundTruthSection } from '../../lm/ground-truth-report.js';
+import { groundTruthExamplesFigure, groundTruthSection } from '../../lm/ground-truth-report.js';
 import { parseIntOption, parseListOption, runCommand } from '../common.js';
 import { insideFolder } from '../../io/paths.js';
 import { checkOutputFolder } from '../../io/output.js';
@@ -150,6 +150,9 @@ export async function tokensCommand(o: TokensCliOptions): Promise<void> {
     });
   }
   const figures = tokenFigures(a, m.losses, tokens);
+  if (truth) {
+    figures.push(groundTruthExamplesFigure(truth.losses, truth.seeds, m.rows, inp.parameters, truth.labels));
+  }
   const svgs = new Map<string, string>();
   for (const f of figures) svgs.set(f.id, await vegaLiteToSvg({ title: f.title, ...f.spec }));
 
@@ -181,7 +184,9 @@ export async function tokensCommand(o: TokensCliOptions): Promise<void> {
       title: 'Per-token losses across model sizes',
       intro: `Source: ${inp.losses} (${m.rows} tokens x ${inp.parameters.length} models). Losses in nats are shown in bits.`,
       sections: [
-        ...(groundTruth ? [groundTruthSection(groundTruth)] : []),
+        ...(groundTruth
+          ? [groundTruthSection(groundTruth, svgs.has('lm-truth-examples') ? [svgs.get('lm-truth-examples')!] : [])]
+          : []),
         ...languageModelSections(a, m.losses, svgs, tokens),
         ...(qdgDoc ? [lmQdgSection(qdgDoc, relative(out, join(resolve(o.qdg!), 'report.html')))] : []),
       ],
@@ -220,7 +225,10 @@ function groundTruthLines(g: GroundTruthScore): string {
     `  alpha_N ${g.scaling.raw.alphaN.toFixed(4)} raw, ` +
     `${g.scaling.reducible ? g.scaling.reducible.alphaN.toFixed(4) : 'n/a'} above the Bayes loss ${g.scaling.bayesLoss.toFixed(3)}, ` +
     `${g.scaling.monogenic ? g.scaling.monogenic.alphaN.toFixed(4) : 'n/a'} on monogenic tokens; ` +
-    `the skills' alpha ${g.scaling.predicted}\n`
+    `the skills' alpha ${g.scaling.predicted}\n` +
+    `  monogenic skills learned per size: ${g.scaling.learnedSkills.join(', ')} of ${g.scaling.skillsWithTokens}` +
+    (g.scaling.learnedExponent ? ` (n ~ N^${g.scaling.learnedExponent.beta.toFixed(3)})` : '') +
+    '\n'
   );
 }
 
