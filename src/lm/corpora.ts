@@ -107,4 +107,3 @@ export class SkillsCorpus implements LmCorpus {
 export function lmCorpus(cfg: LmFamilyConfig, corpusDir?: string): LmCorpus {
   return cfg.corpus === 'skills' ? new SkillsCorpus(cfg) : new BrownCorpus(prepareLmData(cfg, corpusDir));
 }
-

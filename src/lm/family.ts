@@ -136,20 +136,27 @@ export function validateLmFamily(cfg: LmFamilyConfig): void {
   requireInt(cfg.checkpoints, '--checkpoints', 1, 200);
   require(cfg.checkpoints <= cfg.steps, '--checkpoints cannot exceed --steps');
   requireInt(cfg.texts, '--texts', 10, 500);
-  require(cfg.corpus === undefined || cfg.corpus === 'skills', `--corpus must be brown or skills, got ${String(cfg.corpus)}`);
+  require(cfg.corpus === undefined ||
+    cfg.corpus === 'skills', `--corpus must be brown or skills, got ${String(cfg.corpus)}`);
   if (cfg.corpus === 'skills') {
     require(typeof cfg.language === 'object' && cfg.language !== null, 'a skills family needs its language');
     validateSkillsLanguage(cfg.language);
     const seeds = familySeeds(cfg);
-    require(Array.isArray(seeds) && seeds.length >= 1 && seeds.length <= 16, '--seeds must list 1 to 16 seeds');
+    require(Array.isArray(seeds) &&
+      seeds.length >= 1 &&
+      seeds.length <= 16, '--seeds must list 1 to 16 seeds');
     for (const s of seeds) requireInt(s, '--seeds values', 0, 32767);
     require(new Set(seeds).size === seeds.length, '--seeds must not repeat a seed');
     requireInt(cfg.testTokens ?? NaN, '--test-tokens', 64, 1_000_000);
     // every skill must be solvable from the window: a polygenic answer needs its `bands` cues in view
-    require(cfg.context >= cfg.language.bands, `--context must be at least the language's cue bands (${cfg.language.bands}): a polygenic answer needs all its cues in view`);
-    require(cfg.context <= cfg.language.block, `--context must be at most the language's block (${cfg.language.block})`);
+    require(cfg.context >=
+      cfg.language
+        .bands, `--context must be at least the language's cue bands (${cfg.language.bands}): a polygenic answer needs all its cues in view`);
+    require(cfg.context <=
+      cfg.language.block, `--context must be at most the language's block (${cfg.language.block})`);
   } else {
-    require(cfg.seeds === undefined && cfg.language === undefined, 'seeds and a language belong to a skills family');
+    require(cfg.seeds === undefined &&
+      cfg.language === undefined, 'seeds and a language belong to a skills family');
   }
   // f32 parameters, gradients and two Adam moments of the largest member must fit in Wasm's 4 GiB with room
   const largest = lmParameterCount(cfg, cfg.widths[cfg.widths.length - 1]);

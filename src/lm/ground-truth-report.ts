@@ -5,13 +5,34 @@ import { htmlTable, type ReportSection } from '../report/html.js';
 import { dataScale, FIGURE_HEIGHT, FIGURE_WIDTH, type Figure } from '../report/vega.js';
 import type { CsvValue } from '../report/csv.js';
 import { natsToBits as bits } from '../core/units.js';
-import { trueMonogenicRows, type ClassScore, type GroundTruthScore, type TruthLabels } from './ground-truth.js';
+import {
+  trueMonogenicRows,
+  type ClassScore,
+  type GroundTruthScore,
+  type TruthLabels,
+} from './ground-truth.js';
 import { TokenClass } from './skills.js';
 
-const row = (what: string, c: ClassScore) => [what, c.precision, c.recall, c.found, c.correct, c.trueTokens, c.trueFound];
+const row = (what: string, c: ClassScore) => [
+  what,
+  c.precision,
+  c.recall,
+  c.found,
+  c.correct,
+  c.trueTokens,
+  c.trueFound,
+];
 
 export function groundTruthSection(g: GroundTruthScore, svgs: string[] = []): ReportSection {
-  const header = ['criterion on', 'precision', 'recall', 'found', 'found of the class', 'true tokens', 'true found'];
+  const header = [
+    'criterion on',
+    'precision',
+    'recall',
+    'found',
+    'found of the class',
+    'true tokens',
+    'true found',
+  ];
   const table = (pick: (s: { monogenic: ClassScore; polygenic: ClassScore }) => ClassScore) =>
     htmlTable(
       header,
@@ -51,7 +72,10 @@ export function groundTruthSection(g: GroundTruthScore, svgs: string[] = []): Re
           ],
           ['share of crossings narrower than one step', fmt(t.narrowerThanStep, 3)],
           ["the skills' Zipf exponent alpha (predicted alpha_N)", String(s.predicted)],
-          ['alpha_N, mean loss (the paper\'s fit, no offset)', `${fmt(s.raw.alphaN)} (R^2 ${fmt(s.raw.r2, 3)})`],
+          [
+            "alpha_N, mean loss (the paper's fit, no offset)",
+            `${fmt(s.raw.alphaN)} (R^2 ${fmt(s.raw.r2, 3)})`,
+          ],
           [
             `alpha_N, mean loss minus the Bayes loss ${s.bayesLoss.toFixed(4)} nats`,
             s.reducible ? `${fmt(s.reducible.alphaN)} (R^2 ${fmt(s.reducible.r2, 3)})` : 'n/a',
@@ -67,10 +91,16 @@ export function groundTruthSection(g: GroundTruthScore, svgs: string[] = []): Re
                 ? `; n ~ N^${fmt(s.learnedExponent.beta, 3)}, so alpha beta = ${fmt(s.predicted * s.learnedExponent.beta, 3)}`
                 : ''),
           ],
+          [
+            'the quantization model given those sets: alpha_N of the unlearned use share sum p_k',
+            s.unlearnedShareFit
+              ? `${fmt(s.unlearnedShareFit.alphaN)} (R^2 ${fmt(s.unlearnedShareFit.r2, 3)})`
+              : 'n/a',
+          ],
         ],
       ),
     caption:
-      'Precision: share of the tokens a criterion finds whose class is that criterion\'s. Recall: share of the true ' +
+      "Precision: share of the tokens a criterion finds whose class is that criterion's. Recall: share of the true " +
       'tokens it finds. A monogenic transition can only pass the criterion when its loss goes from above 5.0 to below ' +
       '0.3 nats between two adjacent sizes; the transition widths say how often that can happen.',
   };
@@ -98,9 +128,12 @@ export function groundTruthExamplesFigure(
   }
   // spread over the skills found (their rows come in stream order)
   const pick = (xs: number[]) =>
-    xs.length <= perKind ? xs : Array.from({ length: perKind }, (_, i) => xs[Math.floor(((i + 0.5) * xs.length) / perKind)]);
+    xs.length <= perKind
+      ? xs
+      : Array.from({ length: perKind }, (_, i) => xs[Math.floor(((i + 0.5) * xs.length) / perKind)]);
   const poly: number[] = [];
-  for (let r = 0; r < rows && poly.length < perKind; r++) if (truth.cls[r] === TokenClass.polygenic) poly.push(r);
+  for (let r = 0; r < rows && poly.length < perKind; r++)
+    if (truth.cls[r] === TokenClass.polygenic) poly.push(r);
   const out: Record<string, CsvValue>[] = [];
   for (const [kind, list] of [
     ['monogenic', pick(mono)],

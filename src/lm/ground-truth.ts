@@ -30,6 +30,8 @@ export interface TruthLabels {
   cls: ArrayLike<number>;
   skill: ArrayLike<number>;
   bayes: ArrayLike<number>;
+  /** p_k of every monogenic skill (the language's Zipf law), when known. */
+  skillProbabilities?: ArrayLike<number>;
 }
 
 export interface ClassScore {
@@ -79,6 +81,13 @@ export interface ScalingAgainstZipf {
   learnedSkills: number[];
   skillsWithTokens: number;
   learnedExponent: (PowerLawFit & { beta: number }) | null;
+  /**
+   * The quantization model's prediction given what each size learned: the use share sum_k p_k of the skills not
+   * learned (L_mono would be b times it, SPEC.md 3.1), and -slope of its log on ln N. It differs from alpha when
+   * n(N) is not proportional to N or the Zipf law is truncated (K skills).
+   */
+  unlearnedShare: number[] | null;
+  unlearnedShareFit: (PowerLawFit & { alphaN: number }) | null;
 }
 
 export interface GroundTruthScore {
@@ -212,7 +221,12 @@ export function scoreGroundTruth(input: GroundTruthInput): GroundTruthScore {
   const perSeedFound = input.losses.map(classify);
   const perSeed: SeedGroundTruth[] = input.losses.map((losses, i) => ({
     seed: input.seeds[i],
-    monogenic: score(perSeedFound[i].mono, truth.cls, TokenClass.monogenic, trueMonogenicRows(losses, rows, M, truth)),
+    monogenic: score(
+      perSeedFound[i].mono,
+      truth.cls,
+      TokenClass.monogenic,
+      trueMonogenicRows(losses, rows, M, truth),
+    ),
     polygenic: score(perSeedFound[i].poly, truth.cls, TokenClass.polygenic, polyTruth),
   }));
 
@@ -222,7 +236,12 @@ export function scoreGroundTruth(input: GroundTruthInput): GroundTruthScore {
   for (const l of input.losses) for (let i = 0; i < mean.length; i++) mean[i] += l[i] / S;
   const meanFound = classify(mean);
   const seedMean = {
-    monogenic: score(meanFound.mono, truth.cls, TokenClass.monogenic, trueMonogenicRows(mean, rows, M, truth)),
+    monogenic: score(
+      meanFound.mono,
+      truth.cls,
+      TokenClass.monogenic,
+      trueMonogenicRows(mean, rows, M, truth),
+    ),
     polygenic: score(meanFound.poly, truth.cls, TokenClass.polygenic, polyTruth),
   };
 
@@ -281,7 +300,9 @@ export function scoreGroundTruth(input: GroundTruthInput): GroundTruthScore {
   const reducible = meanLoss.map((l) => l - bayes);
   const monoRows: number[] = [];
   for (let r = 0; r < rows; r++) if (truth.cls[r] === TokenClass.monogenic) monoRows.push(r);
-  const monoLoss = parameters.map((_, m) => monoRows.reduce((a, r) => a + mean[r * M + m], 0) / monoRows.length);
+  const monoLoss = parameters.map(
+    (_, m) => monoRows.reduce((a, r) => a + mean[r * M + m], 0) / monoRows.length,
+  );
   // skills learned per size
   const bySkill = new Map<number, number[]>();
   for (const r of monoRows) {
@@ -294,7 +315,9 @@ export function scoreGroundTruth(input: GroundTruthInput): GroundTruthScore {
   const learnedSkills = parameters.map(
     (_, m) => [...bySkill.values()].filter((v) => v[m] / v[M] <= lnA / 10).length,
   );
-  const inside = parameters.map((_, m) => m).filter((m) => learnedSkills[m] > 0 && learnedSkills[m] < bySkill.size);
+  const inside = parameters
+    .map((_, m) => m)
+    .filter((m) => learnedSkills[m] > 0 && learnedSkills[m] < bySkill.size);
   const learnedFit =
     inside.length >= 2
       ? powerLawFit(
@@ -302,14 +325,42 @@ export function scoreGroundTruth(input: GroundTruthInput): GroundTruthScore {
           inside.map((m) => learnedSkills[m]),
         )
       : null;
+  let unlearnedShare: number[] | null = null;
+  let unlearnedShareFit: (PowerLawFit & { alphaN: number }) | null = null;
+  const pk = truth.skillProbabilities;
+  if (pk && pk.length > 0) {
+    unlearnedShare = parameters.map((_, m) => {
+      let tail = 0;
+      for (let k = 0; k < pk.length; k++) {
+        const v = bySkill.get(k);
+        // a skill without test tokens counts by what the sizes around it did: unlearned unless every seen skill is
+        const learned = v ? v[m] / v[M] <= lnA / 10 : learnedSkills[m] === bySkill.size;
+        if (!learned) tail += pk[k];
+      }
+      return tail;
+    });
+    const pos = parameters.map((_, m) => m).filter((m) => unlearnedShare![m] > 0);
+    if (pos.length >= 2)
+      unlearnedShareFit = withAlpha(
+        powerLawFit(
+          pos.map((m) => parameters[m]),
+          pos.map((m) => unlearnedShare![m]),
+        ),
+      );
+  }
   const scaling: ScalingAgainstZipf = {
+    unlearnedShare,
+    unlearnedShareFit,
     learnedSkills,
     skillsWithTokens: bySkill.size,
     learnedExponent: learnedFit ? { ...learnedFit, beta: learnedFit.slope } : null,
     predicted: truth.language.alpha,
     raw: withAlpha(powerLawFit(parameters, meanLoss)),
     reducible: reducible.every((x) => x > 0) ? withAlpha(powerLawFit(parameters, reducible)) : null,
-    monogenic: monoRows.length > 0 && monoLoss.every((x) => x > 0) ? withAlpha(powerLawFit(parameters, monoLoss)) : null,
+    monogenic:
+      monoRows.length > 0 && monoLoss.every((x) => x > 0)
+        ? withAlpha(powerLawFit(parameters, monoLoss))
+        : null,
     bayesLoss: bayes,
   };
 
@@ -338,7 +389,8 @@ export function scoreGroundTruth(input: GroundTruthInput): GroundTruthScore {
  */
 export function readTruthLabels(path: string, rows: number, readJson: (p: string) => unknown): TruthLabels {
   const t = readJson(path) as Record<string, unknown> | null;
-  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  const isObj = (x: unknown): x is Record<string, unknown> =>
+    typeof x === 'object' && x !== null && !Array.isArray(x);
   const numbers = (x: unknown, n: number) =>
     Array.isArray(x) && x.length === n && x.every((v) => typeof v === 'number' && Number.isFinite(v));
   const lang = isObj(t) ? t.language : undefined;
@@ -353,6 +405,7 @@ export function readTruthLabels(path: string, rows: number, readJson: (p: string
           : !numbers(t.bayes, rows)
             ? `bayes is not ${rows} numbers`
             : null;
-  if (problem !== null) throw new ConfigError(`${path} is not a skills ground truth (${problem}): run quanta lm train again`);
+  if (problem !== null)
+    throw new ConfigError(`${path} is not a skills ground truth (${problem}): run quanta lm train again`);
   return t as unknown as TruthLabels;
 }

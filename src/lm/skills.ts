@@ -66,20 +66,24 @@ export function validateSkillsLanguage(c: SkillsLanguageConfig): void {
   requireInt(c.seed, '--language-seed', 0, 2 ** 31 - 1);
   requireNumber(c.alpha, '--alpha', 0, 10, true);
   requireInt(c.answers, '--answers', 4, 4096);
-  require(Number.isInteger(Math.log2(c.answers)), `--answers must be a power of 2 (cue halves are parities of its bits), got ${c.answers}`);
+  require(Number.isInteger(
+    Math.log2(c.answers),
+  ), `--answers must be a power of 2 (cue halves are parities of its bits), got ${c.answers}`);
   requireInt(c.monogenic, '--monogenic-skills', 1, 4096);
   requireInt(c.bands, '--bands', 1, 16);
   requireInt(c.firstBand, '--first-band', 1, 4096);
   requireNumber(c.bandGrowth, '--band-growth', 1, 16);
   requireNumber(c.monogenicShare, '--monogenic-share', 0, 1);
   requireNumber(c.polygenicShare, '--polygenic-share', 0, 1);
-  require(c.monogenicShare + c.polygenicShare <= 1 + 1e-12, '--monogenic-share + --polygenic-share must be <= 1');
+  require(c.monogenicShare + c.polygenicShare <=
+    1 + 1e-12, '--monogenic-share + --polygenic-share must be <= 1');
   requireInt(c.block, '--block', c.bands + 1, 4096);
   const bits = Math.log2(c.answers);
   require(c.bands <= bits, `--bands must be at most log2(--answers) = ${bits}, got ${c.bands}`);
   bandSizes(c).forEach((s, g) => {
     const room = 2 ** (bits - c.bands + g);
-    require(s <= room, `cue band ${g} needs ${s} families but --answers ${c.answers} with --bands ${c.bands} has room for ${room}`);
+    require(s <=
+      room, `cue band ${g} needs ${s} families but --answers ${c.answers} with --bands ${c.bands} has room for ${room}`);
   });
 }
 

@@ -61,7 +61,12 @@ export interface LmFamilyRecord {
   };
 }
 
-function existingMember(dir: string, cfg: LmFamilyConfig, width: number, seed: number): LmModelRecord | undefined {
+function existingMember(
+  dir: string,
+  cfg: LmFamilyConfig,
+  width: number,
+  seed: number,
+): LmModelRecord | undefined {
   const path = join(dir, memberDirName(cfg, width, seed), 'model.json');
   if (!existsSync(path)) return undefined;
   try {

@@ -2,7 +2,12 @@
 // answers are worked out by hand: precision, recall, the truth definitions, seed agreement, transition widths.
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
-import { readTruthLabels, scoreGroundTruth, trueMonogenicRows, type TruthLabels } from '../../src/lm/ground-truth.js';
+import {
+  readTruthLabels,
+  scoreGroundTruth,
+  trueMonogenicRows,
+  type TruthLabels,
+} from '../../src/lm/ground-truth.js';
 import { TokenClass } from '../../src/lm/skills.js';
 
 const N = [1e3, 2e3, 4e3, 8e3, 16e3];
@@ -55,9 +60,23 @@ describe('ground-truth scoring', () => {
     expect(s0.monogenic).toMatchObject({ found: 5, correct: 4, trueTokens: 5, trueFound: 4 });
     expect(s0.monogenic.precision).toBeCloseTo(0.8, 12);
     expect(s0.monogenic.recall).toBeCloseTo(0.8, 12);
-    expect(s0.polygenic).toMatchObject({ found: 2, correct: 1, trueTokens: 2, trueFound: 1, precision: 0.5, recall: 0.5 });
+    expect(s0.polygenic).toMatchObject({
+      found: 2,
+      correct: 1,
+      trueTokens: 2,
+      trueFound: 1,
+      precision: 0.5,
+      recall: 0.5,
+    });
     expect(s1.monogenic).toMatchObject({ found: 5, correct: 4, trueTokens: 5, trueFound: 4 });
-    expect(s1.polygenic).toMatchObject({ found: 1, correct: 0, trueTokens: 2, trueFound: 0, precision: 0, recall: 0 });
+    expect(s1.polygenic).toMatchObject({
+      found: 1,
+      correct: 0,
+      trueTokens: 2,
+      trueFound: 0,
+      precision: 0,
+      recall: 0,
+    });
     expect(g.monogenic.precision).toBeCloseTo(0.8, 12);
     expect(g.monogenic.recall).toBeCloseTo(0.8, 12);
     expect(g.polygenic.precision).toBeCloseTo(0.25, 12);
@@ -83,7 +102,14 @@ describe('ground-truth scoring', () => {
 
   it('precision is null when a criterion finds nothing, recall when nothing is true', () => {
     const flat = new Float32Array(R * M).fill(4);
-    const h = scoreGroundTruth({ seeds: [0], losses: [flat], rows: R, parameters: N, truth, polygenicRows: 100_000 });
+    const h = scoreGroundTruth({
+      seeds: [0],
+      losses: [flat],
+      rows: R,
+      parameters: N,
+      truth,
+      polygenicRows: 100_000,
+    });
     expect(h.monogenic.precision).toBeNull();
     expect(h.monogenic.recall).toBeNull(); // no skill learned inside the range
     expect(h.polygenic.precision).toBeNull();

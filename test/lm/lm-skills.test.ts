@@ -71,18 +71,32 @@ describe('quanta lm corpus --kind skills', () => {
   it('prints any slice with its ground truth, the same as the language gives', async () => {
     const r = await cli(['lm', 'corpus', '--kind', 'skills', '--start', '100', '--length', '30', '--json']);
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout) as { language: { vocabSize: number }; tokens: { id: number; class: string; position: number }[] };
+    const doc = JSON.parse(r.stdout) as {
+      language: { vocabSize: number };
+      tokens: { id: number; class: string; position: number }[];
+    };
     const lang = new SkillsLanguage(skillsPreset('quick').language!);
     const t = lang.slice(100, 30);
     expect(doc.language.vocabSize).toBe(lang.vocabSize);
     expect(doc.tokens.map((x) => x.id)).toEqual(Array.from(t.ids));
     expect(doc.tokens.map((x) => x.position)).toEqual(Array.from({ length: 30 }, (_, i) => 100 + i));
-    expect(doc.tokens.map((x) => x.class)).toEqual(Array.from(t.cls, (c) => ['irreducible', 'monogenic', 'polygenic'][c]));
+    expect(doc.tokens.map((x) => x.class)).toEqual(
+      Array.from(t.cls, (c) => ['irreducible', 'monogenic', 'polygenic'][c]),
+    );
     const text = await cli(['lm', 'corpus', '--kind', 'skills', '--length', '12']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/skills language \(seed 0, alpha 0.4\)/);
     expect(text.stdout.trim().split('\n')).toHaveLength(12 + 3);
-    const files = await cli(['lm', 'corpus', '--kind', 'skills', '--length', '12', '--out', join(dir, 'corpus')]);
+    const files = await cli([
+      'lm',
+      'corpus',
+      '--kind',
+      'skills',
+      '--length',
+      '12',
+      '--out',
+      join(dir, 'corpus'),
+    ]);
     expect(files.code).toBe(0);
     expect(readFileSync(join(dir, 'corpus', 'corpus.csv'), 'utf8').split('\n')[0]).toBe(
       'position,id,token,class,kind,skill,families,bayes',
@@ -113,7 +127,9 @@ describe('quanta lm train --corpus skills', () => {
     const T = family.testTokens;
     expect(T).toBe(1024);
     for (const file of family.files.seedLosses!) expect(readNpyF32(join(f, file)).shape).toEqual([T, 3]);
-    for (const s of [0, 1]) for (const w of [2, 4, 8]) expect(existsSync(join(f, `seed-${s}`, `width-${w}`, 'model.json'))).toBe(true);
+    for (const s of [0, 1])
+      for (const w of [2, 4, 8])
+        expect(existsSync(join(f, `seed-${s}`, `width-${w}`, 'model.json'))).toBe(true);
     const cfg = skillsPreset('quick');
     expect(family.parameters).toEqual([2, 4, 8].map((w) => lmParameterCount(cfg, w)));
     // different seeds train different models
@@ -184,7 +200,9 @@ describe('quanta lm train --corpus skills', () => {
     expect(g.agreement.overall).toBeGreaterThan(0);
     const html = readFileSync(join(dir, 'report', 'report.html'), 'utf8');
     expect(html).toContain('Ground truth: the criteria against the skills language');
-    const saved = JSON.parse(readFileSync(join(dir, 'report', 'analysis.json'), 'utf8')) as { groundTruth: unknown };
+    const saved = JSON.parse(readFileSync(join(dir, 'report', 'analysis.json'), 'utf8')) as {
+      groundTruth: unknown;
+    };
     expect(saved.groundTruth).toEqual(g);
     // a Brown family has no ground truth: the key is absent (checked on a user's matrix)
     const plain = await cli([

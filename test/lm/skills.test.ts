@@ -45,7 +45,9 @@ describe('the skills language', () => {
           expect(Array.from(s.skill)).toEqual(Array.from(long.skill.subarray(at, at + length)));
           expect(Array.from(s.bayes)).toEqual(Array.from(long.bayes.subarray(at, at + length)));
           const G = SMALL.bands;
-          expect(Array.from(s.families)).toEqual(Array.from(long.families.subarray(at * G, (at + length) * G)));
+          expect(Array.from(s.families)).toEqual(
+            Array.from(long.families.subarray(at * G, (at + length) * G)),
+          );
         },
       ),
       { numRuns: 60 },
@@ -62,12 +64,16 @@ describe('the skills language', () => {
 
   it("uses the paper's alpha: p_k is proportional to k^-(alpha+1), sums to 1 and falls", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 500 }), fc.double({ min: 0.05, max: 3, noNaN: true }), (K, alpha) => {
-        const p = zipfProbabilities(K, alpha);
-        expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
-        for (let k = 1; k < K; k++) expect(p[k]).toBeLessThan(p[k - 1]);
-        expect(p[0] / p[1]).toBeCloseTo(2 ** (alpha + 1), 9);
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 500 }),
+        fc.double({ min: 0.05, max: 3, noNaN: true }),
+        (K, alpha) => {
+          const p = zipfProbabilities(K, alpha);
+          expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+          for (let k = 1; k < K; k++) expect(p[k]).toBeLessThan(p[k - 1]);
+          expect(p[0] / p[1]).toBeCloseTo(2 ** (alpha + 1), 9);
+        },
+      ),
     );
     // and the stream uses them: the share of skill-0 triggers among triggers is p_1
     const lang = new SkillsLanguage(SMALL);

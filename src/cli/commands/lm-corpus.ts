@@ -48,16 +48,61 @@ export const LANGUAGE_FLAGS: Record<keyof LanguageCliOptions, string> = {
 export function registerLanguageOptions(cmd: Command): Command {
   const d = DEFAULT_SKILLS_LANGUAGE;
   return cmd
-    .option('--language-seed <int>', 'seed of the skills language (its answers, cue halves and stream)', parseIntOption('--language-seed'), d.seed)
-    .option('--alpha <num>', "the paper's alpha: monogenic skill k is used with probability ~ k^-(alpha+1)", parseFloatOption('--alpha'), d.alpha)
-    .option('--answers <int>', 'polygenic answer alphabet |Y| (a power of 2; also the filler alphabet)', parseIntOption('--answers'), d.answers)
-    .option('--monogenic-skills <int>', 'monogenic skills K (each its own trigger T_k and answer token M_k)', parseIntOption('--monogenic-skills'), d.monogenic)
-    .option('--bands <int>', 'cue bands G: a polygenic answer follows one cue of each band', parseIntOption('--bands'), d.bands)
+    .option(
+      '--language-seed <int>',
+      'seed of the skills language (its answers, cue halves and stream)',
+      parseIntOption('--language-seed'),
+      d.seed,
+    )
+    .option(
+      '--alpha <num>',
+      "the paper's alpha: monogenic skill k is used with probability ~ k^-(alpha+1)",
+      parseFloatOption('--alpha'),
+      d.alpha,
+    )
+    .option(
+      '--answers <int>',
+      'polygenic answer alphabet |Y| (a power of 2; also the filler alphabet)',
+      parseIntOption('--answers'),
+      d.answers,
+    )
+    .option(
+      '--monogenic-skills <int>',
+      'monogenic skills K (each its own trigger T_k and answer token M_k)',
+      parseIntOption('--monogenic-skills'),
+      d.monogenic,
+    )
+    .option(
+      '--bands <int>',
+      'cue bands G: a polygenic answer follows one cue of each band',
+      parseIntOption('--bands'),
+      d.bands,
+    )
     .option('--first-band <int>', 'cue families in band 0', parseIntOption('--first-band'), d.firstBand)
-    .option('--band-growth <num>', 'band g holds first-band * growth^g families (each used 1/size as often)', parseFloatOption('--band-growth'), d.bandGrowth)
-    .option('--monogenic-share <num>', 'probability that an episode is monogenic', parseFloatOption('--monogenic-share'), d.monogenicShare)
-    .option('--polygenic-share <num>', 'probability that an episode is polygenic', parseFloatOption('--polygenic-share'), d.polygenicShare)
-    .option('--block <int>', 'tokens per block (a block is a pure function of the seed and its index)', parseIntOption('--block'), d.block);
+    .option(
+      '--band-growth <num>',
+      'band g holds first-band * growth^g families (each used 1/size as often)',
+      parseFloatOption('--band-growth'),
+      d.bandGrowth,
+    )
+    .option(
+      '--monogenic-share <num>',
+      'probability that an episode is monogenic',
+      parseFloatOption('--monogenic-share'),
+      d.monogenicShare,
+    )
+    .option(
+      '--polygenic-share <num>',
+      'probability that an episode is polygenic',
+      parseFloatOption('--polygenic-share'),
+      d.polygenicShare,
+    )
+    .option(
+      '--block <int>',
+      'tokens per block (a block is a pure function of the seed and its index)',
+      parseIntOption('--block'),
+      d.block,
+    );
 }
 
 export function languageConfig(o: LanguageCliOptions): SkillsLanguageConfig {
@@ -175,9 +220,12 @@ export function registerLmCorpus(lm: Command): void {
     lm
       .command('corpus')
       .description(
-        'print or write a slice of a generated corpus with every token\'s ground truth (class, skill, Bayes loss)',
+        "print or write a slice of a generated corpus with every token's ground truth (class, skill, Bayes loss)",
       )
-      .requiredOption('--kind <kind>', 'the corpus: skills (a language whose every token has a known quantum)'),
+      .requiredOption(
+        '--kind <kind>',
+        'the corpus: skills (a language whose every token has a known quantum)',
+      ),
   )
     .option('--start <int>', 'first stream position', parseIntOption('--start', 0), 0)
     .option('--length <int>', 'tokens to show', parseIntOption('--length', 0), 64)

@@ -52,7 +52,8 @@ const PRESET_FIELDS = ['context', 'widths', 'steps', 'batch', 'lr', 'checkpoints
 
 /** The family config of the command line: Brown from the flags, skills from a preset and the flags given. */
 export function lmFamilyFromFlags(o: LmTrainCliOptions, given: (name: string) => boolean): LmFamilyConfig {
-  require(o.corpus === 'brown' || o.corpus === 'skills', `--corpus must be brown or skills, got '${o.corpus}'`);
+  require(o.corpus === 'brown' ||
+    o.corpus === 'skills', `--corpus must be brown or skills, got '${o.corpus}'`);
   const languageGiven = (Object.keys(LANGUAGE_FLAGS) as (keyof LanguageCliOptions)[]).filter((k) => given(k));
   if (o.corpus === 'brown') {
     for (const [k, flag] of [
@@ -81,7 +82,8 @@ export function lmFamilyFromFlags(o: LmTrainCliOptions, given: (name: string) =>
   ])
     require(!given(k), `${flag} is for --corpus brown (a skills family takes --seeds and --language-seed)`);
   const preset = o.preset ?? 'full';
-  require(preset in SKILLS_PRESETS, `--preset must be one of ${Object.keys(SKILLS_PRESETS).join(', ')}, got '${preset}'`);
+  require(preset in
+    SKILLS_PRESETS, `--preset must be one of ${Object.keys(SKILLS_PRESETS).join(', ')}, got '${preset}'`);
   const cfg = skillsPreset(preset as SkillsPreset);
   for (const k of PRESET_FIELDS) if (given(k)) (cfg as unknown as Record<string, unknown>)[k] = o[k];
   if (given('seeds')) cfg.seeds = o.seeds;
@@ -129,7 +131,8 @@ async function lmTrainCommand(o: LmTrainCliOptions, given: (name: string) => boo
       : `lm train: ${record.testTokens} test tokens, ${record.trainTokens} training tokens, V = ${record.vocabularySize} ` +
         `(${(100 * record.unknownShare).toFixed(1)}% of test tokens <unk>)`;
   process.stdout.write(
-    `${head}\n${lines.join('\n')}\n` + `total ${record.seconds.toFixed(0)} s on ${record.workers} workers; wrote ${out}\n`,
+    `${head}\n${lines.join('\n')}\n` +
+      `total ${record.seconds.toFixed(0)} s on ${record.workers} workers; wrote ${out}\n`,
   );
 }
 
@@ -146,14 +149,25 @@ export function registerLm(program: Command): void {
     .description(
       'train the family of n-gram MLP language models and write per-token test-loss matrices (.npy) for `quanta tokens`',
     )
-    .option('--corpus <name>', 'brown (the Brown corpus) or skills (the skills language, known quanta)', 'brown')
-    .option('--preset <name>', `skills: ${Object.keys(SKILLS_PRESETS).join(' or ')} (default full); flags given override it`)
+    .option(
+      '--corpus <name>',
+      'brown (the Brown corpus) or skills (the skills language, known quanta)',
+      'brown',
+    )
+    .option(
+      '--preset <name>',
+      `skills: ${Object.keys(SKILLS_PRESETS).join(' or ')} (default full); flags given override it`,
+    )
     .option(
       '--seeds <list>',
       'skills: model seeds, each size trained once per seed (default 0,1,2)',
       parseListOption('--seeds', parseIntOption('--seeds')),
     )
-    .option('--test-tokens <int>', 'skills: test tokens, the first positions of the stream', parseIntOption('--test-tokens'))
+    .option(
+      '--test-tokens <int>',
+      'skills: test tokens, the first positions of the stream',
+      parseIntOption('--test-tokens'),
+    )
     .option(
       '--vocab <int>',
       'vocabulary: the V most frequent training words (+ <s>, <unk>)',

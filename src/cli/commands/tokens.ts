@@ -52,7 +52,9 @@ function resolveInputs(o: TokensCliOptions) {
     if (f.files.truth !== undefined) {
       const nums = (x: unknown) => Array.isArray(x) && x.every((v) => typeof v === 'number');
       require(nums(f.seeds), `--lm-run: family.json seeds must be a list of numbers`);
-      require(Array.isArray(f.files.seedLosses), `--lm-run: family.json files.seedLosses must be a list of file names`);
+      require(Array.isArray(
+        f.files.seedLosses,
+      ), `--lm-run: family.json files.seedLosses must be a list of file names`);
     }
     const truth =
       f.files.truth === undefined
@@ -108,16 +110,22 @@ export async function tokensCommand(o: TokensCliOptions): Promise<void> {
   const tokens: TokenInfo[] | undefined = inp.tokens ? readTokenInfo(inp.tokens, m.rows) : undefined;
   require(!(o.excludeLargest && inp.parameters.length < 3), '--exclude-largest needs at least 3 models');
   // a skills family: every seed's matrix and the ground truth, checked before any output
-  let truth: { labels: ReturnType<typeof readTruthLabels>; seeds: number[]; losses: Float32Array[] } | undefined;
+  let truth:
+    { labels: ReturnType<typeof readTruthLabels>; seeds: number[]; losses: Float32Array[] } | undefined;
   if (inp.truth) {
     const t = inp.truth;
     require(t.seedLosses.length >= 1 &&
-      t.seedLosses.length === t.seeds.length, `--lm-run: family.json lists ${t.seedLosses.length} seed loss files for ${t.seeds.length} seeds`);
+      t.seedLosses.length ===
+        t.seeds
+          .length, `--lm-run: family.json lists ${t.seedLosses.length} seed loss files for ${t.seeds.length} seeds`);
     const losses = t.seedLosses.map((file, i) =>
-      i === 0 ? m.losses : readLossMatrix(file, inp.parameters.length, 'models in family.json parameters', '--lm-run').losses,
+      i === 0
+        ? m.losses
+        : readLossMatrix(file, inp.parameters.length, 'models in family.json parameters', '--lm-run').losses,
     );
     for (const [i, l] of losses.entries())
-      require(l.length === m.losses.length, `--lm-run: ${t.seedLosses[i]} has a different number of rows from ${inp.losses}`);
+      require(l.length ===
+        m.losses.length, `--lm-run: ${t.seedLosses[i]} has a different number of rows from ${inp.losses}`);
     truth = { labels: readTruthLabels(t.path, m.rows, readJsonInput), seeds: t.seeds, losses };
   }
   let qdgDoc: LmQdgDocument | undefined;
@@ -185,7 +193,12 @@ export async function tokensCommand(o: TokensCliOptions): Promise<void> {
       intro: `Source: ${inp.losses} (${m.rows} tokens x ${inp.parameters.length} models). Losses in nats are shown in bits.`,
       sections: [
         ...(groundTruth
-          ? [groundTruthSection(groundTruth, svgs.has('lm-truth-examples') ? [svgs.get('lm-truth-examples')!] : [])]
+          ? [
+              groundTruthSection(
+                groundTruth,
+                svgs.has('lm-truth-examples') ? [svgs.get('lm-truth-examples')!] : [],
+              ),
+            ]
           : []),
         ...languageModelSections(a, m.losses, svgs, tokens),
         ...(qdgDoc ? [lmQdgSection(qdgDoc, relative(out, join(resolve(o.qdg!), 'report.html')))] : []),
@@ -228,6 +241,9 @@ function groundTruthLines(g: GroundTruthScore): string {
     `the skills' alpha ${g.scaling.predicted}\n` +
     `  monogenic skills learned per size: ${g.scaling.learnedSkills.join(', ')} of ${g.scaling.skillsWithTokens}` +
     (g.scaling.learnedExponent ? ` (n ~ N^${g.scaling.learnedExponent.beta.toFixed(3)})` : '') +
+    (g.scaling.unlearnedShareFit
+      ? `; their unlearned use share falls as N^-${g.scaling.unlearnedShareFit.alphaN.toFixed(3)}`
+      : '') +
     '\n'
   );
 }
