@@ -122,6 +122,9 @@ export function languageConfig(o: LanguageCliOptions): SkillsLanguageConfig {
   return c;
 }
 
+/** Tokens `lm corpus` shows or writes at once. */
+export const MAX_CORPUS_LENGTH = 200_000;
+
 interface CorpusCliOptions extends LanguageCliOptions {
   kind: string;
   start: number;
@@ -172,7 +175,8 @@ export function languageSummary(lang: SkillsLanguage) {
 
 async function corpusCommand(o: CorpusCliOptions): Promise<void> {
   require(o.kind === 'skills', `--kind must be skills (the one generated corpus), got '${o.kind}'`);
-  require(o.length <= 10_000_000, `--length must be at most 10000000, got ${o.length}`);
+  // the generator makes any slice (src/lm/skills.ts); the command keeps what it prints or writes in memory
+  require(o.length <= MAX_CORPUS_LENGTH, `--length must be at most ${MAX_CORPUS_LENGTH}, got ${o.length}`);
   const lang = new SkillsLanguage(languageConfig(o));
   const out = o.out === undefined ? undefined : checkOutputFolder(o.out);
   const rows = corpusRows(lang, o.start, o.length);
