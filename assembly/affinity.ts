@@ -1,4 +1,5 @@
-// Angular affinity (SPEC.md 4.1 step 8): A = 1 - arccos(clip(C, -1, 1)) / pi, in place over f32.
+// Angular affinity (SPEC.md 4.1 step 8): A = 1 - arccos(clip(C, -1, 1)) / pi, in place over f32; and the same
+// of |C| (QDG's --cosine abs, beyond the paper).
 //
 // arccos on [0, 1] is Abramowitz & Stegun 4.4.46: acos(x) = sqrt(1 - x) (a0 + a1 x + ... + a7 x^7), with
 // absolute error <= 2e-8 rad; for x < 0, acos(x) = pi - acos(-x). In f32 arithmetic the result is within
@@ -61,4 +62,24 @@ export function affinity_angular(C: usize, S: i32, row0: i32, rows: i32): void {
   }
   const diagStep = (<usize>S + 1) << 2;
   for (let i = row0; i < row0 + rows; i++) store<f32>(C + <usize>i * diagStep, 1);
+}
+
+/**
+ * As affinity_angular, of the absolute cosine: A_ij = 1 - arccos(|C_ij|)/pi after clipping |C_ij| to [0, 1], so A
+ * is in [1/2, 1] and a gradient and its negative count as one direction. The rows are made |C| in place, then
+ * affinity_angular runs over them (the rows of one call are few: the second pass reads them from cache).
+ */
+export function affinity_angular_abs(C: usize, S: i32, row0: i32, rows: i32): void {
+  const begin = <usize>row0 * <usize>S;
+  const end = begin + <usize>rows * <usize>S;
+  let e: usize = begin;
+  for (; e + 4 <= end; e += 4) {
+    const p = C + (e << 2);
+    v128.store(p, f32x4.abs(v128.load(p)));
+  }
+  for (; e < end; e++) {
+    const p = C + (e << 2);
+    store<f32>(p, Mathf.abs(load<f32>(p)));
+  }
+  affinity_angular(C, S, row0, rows);
 }

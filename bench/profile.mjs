@@ -2,7 +2,8 @@
 // Where our time goes: runs one of our hot paths for a few seconds under the V8 profiler and prints the
 // functions with the most self time (Wasm kernels by export name). Usage:
 //   node bench/profile.mjs train-step [width] [batch]     (default width 500, batch 2000)
-//   node bench/profile.mjs spectral [S]                    (QDG clustering, K 10/20/50/100, default S 2000)
+//   node bench/profile.mjs spectral [S] [full]             (QDG clustering on one thread, K 10/20/50/100 or
+//                                                          with `full` the 30-value list; default S 2000)
 // The .cpuprofile is kept in bench/results/ for Chrome DevTools.
 import { Session } from 'node:inspector/promises';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -160,26 +161,33 @@ async function trainStep(width = 500, batch = 2000) {
   };
 }
 
-async function spectral(S = 2000) {
+async function spectral(S = 2000, full = '') {
   const kernels = await loadAffinityKernels();
   const pipe = await loadOurs('qdg/pipeline.js', ['spectralClusterings'], 'src/qdg/pipeline.ts');
   const config = await loadOurs('qdg/config.js', ['qdgConfig'], 'src/qdg/config.ts');
-  if (kernels.skipped || pipe.skipped || config.skipped)
-    throw new Error(kernels.skipped ?? pipe.skipped ?? config.skipped);
+  const rf = await loadOurs('qdg/rank-frequency.js', ['defaultClusterCounts'], 'src/qdg/rank-frequency.ts');
+  if (kernels.skipped || pipe.skipped || config.skipped || rf.skipped)
+    throw new Error(kernels.skipped ?? pipe.skipped ?? config.skipped ?? rf.skipped);
+  const clusters = full === 'full' ? rf.mod.defaultClusterCounts(S) : [10, 20, 50, 100];
   const core = new kernels.mods.Core();
   const { affinityPtr } = qdgLikeAffinity(kernels.mods, core, { S, clusters: Math.round(S / 40) });
   return () => {
+    // one thread: the profiler samples this thread only
     const a = pipe.mod.spectralClusterings(
       core,
       affinityPtr,
-      config.mod.qdgConfig({ clusters: [10, 20, 50, 100], nInit: 30, seed: 0 }, S),
+      config.mod.qdgConfig({ clusters, nInit: 30, seed: 0 }, S),
+      { threads: 1 },
     );
     console.log('stages (s):', JSON.stringify(a.timing));
   };
 }
 
 const [what = 'train-step', ...args] = process.argv.slice(2);
-const work = what === 'spectral' ? await spectral(...args.map(Number)) : await trainStep(...args.map(Number));
+const work =
+  what === 'spectral'
+    ? await spectral(Number(args[0] ?? 2000), args[1])
+    : await trainStep(...args.map(Number));
 const session = new Session();
 session.connect();
 await session.post('Profiler.enable');

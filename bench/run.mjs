@@ -28,15 +28,23 @@ const BENCHES = {
   scaling: './scaling.mjs',
 };
 
-const USAGE = `usage: npm run bench -- [name ...] [--full] [--reps N] [--warmup N] [--out FILE]
+const USAGE = `usage: npm run bench -- [name ...] [--full] [--reps N] [--warmup N] [--threads N] [--out FILE]
   names: ${Object.keys(BENCHES).join(', ')} (default: all)
   --full     the paper's full sizes (slow: tens of minutes)
   --reps N   timed repetitions per contender (default 3, 5 with --full); the median is reported
   --warmup N untimed rounds first (default 1)
+  --threads N threads for both sides where a bench offers a choice (spectral; default 1)
   --out FILE results file (default bench/results/latest.json)`;
 
 function parseArgs(argv) {
-  const opts = { names: [], full: false, reps: null, warmup: 1, out: join(here, 'results', 'latest.json') };
+  const opts = {
+    names: [],
+    full: false,
+    reps: null,
+    warmup: 1,
+    threads: 1,
+    out: join(here, 'results', 'latest.json'),
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -52,6 +60,7 @@ function parseArgs(argv) {
     if (a === '--full') opts.full = true;
     else if (a === '--reps') opts.reps = int(value(), 1);
     else if (a === '--warmup') opts.warmup = int(value(), 0);
+    else if (a === '--threads') opts.threads = int(value(), 1);
     else if (a === '--out') opts.out = value();
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
@@ -114,6 +123,7 @@ async function main() {
     full: opts.full,
     reps: opts.reps,
     warmup: opts.warmup,
+    threads: opts.threads,
     machine,
     /** Prints one measurement (key order fixed, machine appended) and keeps it for the results file. */
     emit(record) {

@@ -7,12 +7,20 @@ import { getCore } from '../core/arena.js';
 import { checkOutputFolder } from '../io/output.js';
 import { LM_QDG_LOSS_THRESHOLD, LM_QDG_SAMPLES, planLmQdgSource } from '../lm/qdg.js';
 import { writeLmQdgOutputs } from '../lm/qdg-report.js';
-import { DEFAULT_N_INIT } from '../qdg/config.js';
+import { DEFAULT_N_INIT, type CosineKind, type GradientOf } from '../qdg/config.js';
 import { parseWindow } from '../qdg/rank-frequency.js';
 import { qdgSummary } from '../qdg/report.js';
 import { planQdg, runQdg } from '../qdg/run.js';
 import { parseFloatOption, parseIntOption } from './common.js';
-import { parseClusters, parseInteger, parseNumber, stageProgress } from './qdg-options.js';
+import {
+  COSINE_HELP,
+  LAYERS_HELP,
+  parseClusters,
+  parseInteger,
+  parseLayers,
+  parseNumber,
+  stageProgress,
+} from './qdg-options.js';
 
 export { LM_QDG_SAMPLES };
 
@@ -27,6 +35,10 @@ export interface LmQdgCliOptions {
   seed: number;
   window?: string;
   alphaN?: number;
+  /** Only `qdg --lm-run` passes it (loss is the only choice for a language model: qdgConfig says so). */
+  gradientOf?: GradientOf;
+  layers?: string[];
+  cosine?: CosineKind;
   showClusters: number;
   json?: boolean;
   quiet?: boolean;
@@ -76,6 +88,8 @@ export function registerLmQdgOptions(cmd: Command): Command {
       "alpha_N of the predicted slope -(1 + alpha_N) (default: the family's mean-loss scaling exponent)",
       parseNumber('--alpha-n'),
     )
+    .option('--layers <list>', LAYERS_HELP, parseLayers)
+    .option('--cosine <signed|abs>', `${COSINE_HELP} (default: signed)`)
     .option(
       '--show-clusters <int>',
       'clusters listed with their contexts in the report',
@@ -101,6 +115,9 @@ export async function lmQdgCommand(o: LmQdgCliOptions): Promise<void> {
       seed: o.seed,
       window: o.window !== undefined ? parseWindow(o.window) : undefined,
       alphaN: o.alphaN,
+      gradientOf: o.gradientOf,
+      layers: o.layers,
+      cosine: o.cosine,
       keepAffinity: true,
     },
     core,

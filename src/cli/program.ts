@@ -6,6 +6,7 @@ import { registerTrain } from './commands/train.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerQdg } from './commands/qdg.js';
 import { registerToyClusters } from './commands/toy-clusters.js';
+import { registerQdgRecovery } from './commands/qdg-recovery.js';
 import { registerQuick } from './commands/quick.js';
 import { registerTheory } from './commands/theory.js';
 import { registerFit } from './commands/fit.js';
@@ -36,6 +37,7 @@ export function quantaProgram(): Command {
   registerSweep(program);
   registerQdg(program);
   registerToyClusters(program);
+  registerQdgRecovery(program);
   registerQuick(program);
   registerTheory(program);
   registerFit(program);

@@ -250,6 +250,7 @@ export interface KernelExports {
   gram_cosine_rows(G: number, S: number, scratch: number, row0: number, rows: number): void;
   acos_f32(c: number): number;
   affinity_angular(C: number, S: number, row0: number, rows: number): void;
+  affinity_angular_abs(C: number, S: number, row0: number, rows: number): void;
   gemm_abt_f64(
     C: number,
     ldc: number,

@@ -25,6 +25,17 @@ export {
 } from '../qdg/embedding.js';
 export { kmeans, type KMeansOptions, type KMeansResult } from '../qdg/kmeans/kmeans.js';
 export { adjustedRandIndex, normalizedMutualInfo } from '../qdg/metrics.js';
+export { blockMeans, cmrmap, cmrmapCss, IMAGE_SIZE } from '../qdg/block-image.js';
+export {
+  CANDIDATE_CHUNK,
+  checkModelSamples,
+  MAX_CANDIDATES_PER_SAMPLE,
+  MODEL_LOSS_THRESHOLD,
+  modelSamples,
+  runChoices,
+  type ModelSamples,
+  type ModelSamplesOptions,
+} from '../qdg/sources/model.js';
 export {
   affinityFromCosine,
   orderByCluster,

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { orderByCluster } from '../qdg/pipeline.js';
-import { rankFrequencySvg, similaritySvgs, writeClusterFiles } from '../qdg/report.js';
+import { gradientDescription, rankFrequencySvg, similaritySvgs, writeClusterFiles } from '../qdg/report.js';
 import type { QdgResult } from '../qdg/run.js';
 import { similarityPng } from '../qdg/similarity-image.js';
 import { pictureClusterCount } from '../qdg/write.js';
@@ -107,6 +107,8 @@ export async function writeLmQdgOutputs(
     every: sel.every,
     rows: sel.rows,
     inductionExcluded: lm.inductionExcluded,
+    layers: config.layers ?? 'all',
+    cosine: config.cosine,
   };
   const files = writeClusterFiles(out, analysis, {
     source,
@@ -140,7 +142,8 @@ export async function writeLmQdgOutputs(
     title: `QDG on tokens: width-${width} language model (${model.parameters} parameters)`,
     intro:
       `${S} test tokens with loss below ${o.lossThreshold} nats, not completing a trigram seen earlier in their text ` +
-      `(${S} of ${sel.candidates} candidates, spread evenly); gradients of every weight and bias (factored Gram); ` +
+      `(${S} of ${sel.candidates} candidates, spread evenly); ${gradientDescription(config)} (factored Gram)` +
+      `${config.cosine === 'abs' ? ', affinity of |cos|' : ''}; ` +
       `${config.nInit} k-means restarts per K; one Lanczos eigensolve for K = ${config.maxClusters}.`,
     sections: [
       {

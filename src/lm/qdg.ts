@@ -16,7 +16,8 @@ import { CounterRandom, Stream } from '../core/rng.js';
 import { readNpyF32 } from '../io/npy.js';
 import { insideFolder } from '../io/paths.js';
 import { isJsonObject, readJsonInput } from '../io/read.js';
-import { perSampleGradientGram } from '../qdg/factored-gram.js';
+import { mlpParameterGroups } from '../qdg/config.js';
+import { parameterGroupMask, perSampleGradientGram } from '../qdg/factored-gram.js';
 import { cosineFromGram } from '../qdg/gram.js';
 import type { LoadedMatrix, QdgSource } from '../qdg/run.js';
 import { Mlp } from '../train/model.js';
@@ -198,7 +199,10 @@ export function planLmQdgSource(o: LmQdgSourceOptions): LmQdgSource {
       4 * S * (cfg.width * 2 + cfg.outputs) + 8 * S * Math.ceil(cfg.inputSize / 64) + 64 * 2 ** 20,
     persistentBytes: 16 * (cfg.inputSize + cfg.outputs) * (cfg.width + 1),
     alphaN: scaling.alphaN,
-    load(core, timing, progress): LoadedMatrix {
+    // the loss only (thousands of classes: no logit difference); --layers W1, b1 (the embedding side), W2, b2
+    // (the unembedding)
+    choices: { cosine: true, gradient: { outputs: ['loss'], groups: mlpParameterGroups(cfg.depth) } },
+    load(core, timing, progress, config): LoadedMatrix {
       let t = performance.now();
       const mlp = new Mlp(core, cfg, 512);
       loadCheckpoint(mlp, weights, model.weightLayout);
@@ -212,7 +216,10 @@ export function planLmQdgSource(o: LmQdgSourceOptions): LmQdgSource {
         { kind: 'sparse', offsets: batch.offsets, indices: batch.indices },
         batch.labels,
         S,
-        { onProgress: (done, total) => progress('gram', done, total) },
+        {
+          onProgress: (done, total) => progress('gram', done, total),
+          groups: parameterGroupMask(config.layers, cfg.depth),
+        },
       );
       cosineFromGram(core, gramPtr, S);
       timing.gram = (performance.now() - t) / 1000;

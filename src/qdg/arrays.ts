@@ -130,7 +130,8 @@ export function clusterMatrix(
   requireSquare(matrix, S, opts.kind);
   return withMatrix(core, matrix, S, (ptr) => {
     checkSimilarity(core.f32(ptr, S * S), S, opts.kind, opts.kind);
-    if (opts.kind === 'cosine') angularAffinity(core, ptr, S);
-    return spectralClusterings(core, ptr, qdgConfig(opts, S), { trueLabels: opts.trueLabels });
+    const config = qdgConfig(opts, S, undefined, { cosine: opts.kind === 'cosine' });
+    if (opts.kind === 'cosine') angularAffinity(core, ptr, S, config.cosine === 'abs');
+    return spectralClusterings(core, ptr, config, { trueLabels: opts.trueLabels });
   });
 }

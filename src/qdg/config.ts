@@ -45,10 +45,58 @@ export interface QdgOptions {
    * language-model family's measured alpha_N, the toy's alpha - 1), else the paper's PAPER_ALPHA_N for LLMs.
    */
   alphaN?: number;
+  /**
+   * What the per-sample gradients are the gradient of (a source of a model's gradients only): 'loss' (default,
+   * the paper's) or 'logit', the logit difference z_1 - z_0 of a two-class model, which does not depend on the
+   * label (the loss gradient of a two-class model is this one times -+p_wrong: it flips sign with the label).
+   */
+  gradientOf?: GradientOf;
+  /**
+   * The parameter groups the gradient is taken with respect to (a source of a model's gradients only): names
+   * of the source's groups (`W1`, `b1`, `W2`, `b2`, ...) or layer numbers (`2` = `W2` and `b2`). Default: every
+   * weight and bias (the paper's).
+   */
+  layers?: readonly string[];
+  /**
+   * 'signed' (default, the paper's): the angular affinity of the cosine; 'abs': of its absolute value, so that a
+   * gradient and its negative are one direction (a source of cosines only, not an affinity used as is).
+   */
+  cosine?: CosineKind;
   /** Return the affinity matrix (a copy, f32 S x S) with the result: for pictures and affinity.npy. */
   keepAffinity?: boolean;
   /** Return the spectral embedding (S x largest K, f64) with the result. */
   keepEmbedding?: boolean;
+}
+
+/** The output whose per-sample gradients QDG clusters (QdgOptions.gradientOf). */
+export type GradientOf = 'loss' | 'logit';
+export const GRADIENT_OF: readonly GradientOf[] = ['loss', 'logit'];
+/** How cosines become the affinity (QdgOptions.cosine). */
+export type CosineKind = 'signed' | 'abs';
+export const COSINE_KINDS: readonly CosineKind[] = ['signed', 'abs'];
+
+/** One parameter group of a model: its name (`W2`) and the number of its Linear layer (2; 1 = the first). */
+export interface ParameterGroup {
+  name: string;
+  layer: number;
+}
+
+/**
+ * What a source lets the user choose beyond the clustering, checked by qdgConfig before any work. A source
+ * without `gradient` has no model (a matrix brought from elsewhere): --gradient-of and --layers are refused.
+ */
+export interface SourceChoices {
+  /** The source gives cosine similarities (so --cosine abs applies), not an affinity used as is. */
+  cosine: boolean;
+  /** A model's per-sample gradients: the outputs they may be of, and the parameter groups (in model order). */
+  gradient?: { outputs: readonly GradientOf[]; groups: readonly ParameterGroup[] };
+}
+
+/** The parameter groups of an MLP of `depth` Linear layers: W1, b1, ..., W<depth>, b<depth>. */
+export function mlpParameterGroups(depth: number): ParameterGroup[] {
+  const groups: ParameterGroup[] = [];
+  for (let l = 1; l <= depth; l++) groups.push({ name: `W${l}`, layer: l }, { name: `b${l}`, layer: l });
+  return groups;
 }
 
 declare const validated: unique symbol;
@@ -67,6 +115,14 @@ export interface QdgConfig {
   readonly alphaN: number;
   readonly keepAffinity: boolean;
   readonly keepEmbedding: boolean;
+  /** 'loss' unless the user chose otherwise (and the source offers it). */
+  readonly gradientOf: GradientOf;
+  /**
+   * The chosen parameter groups, by name in model order, without duplicates; null = every parameter (the
+   * default, and the only value for a source without a model).
+   */
+  readonly layers: readonly string[] | null;
+  readonly cosine: CosineKind;
 }
 
 /** The one rule of a QDG seed (k-means++ and the Lanczos start; the toy's points use the same seed). */
@@ -88,11 +144,55 @@ function clusterCounts(clusters: QdgOptions['clusters'], S: number): number[] {
   return [...new Set(list)].sort((a, b) => a - b);
 }
 
+/** The one check of --gradient-of against what the source offers. */
+function gradientOfFor(gradientOf: GradientOf | undefined, choices: SourceChoices): GradientOf {
+  if (gradientOf === undefined) return 'loss';
+  require(GRADIENT_OF.includes(gradientOf), `--gradient-of must be loss or logit, got '${gradientOf}'`);
+  const outputs = choices.gradient?.outputs;
+  require(outputs !==
+    undefined, '--gradient-of needs a model whose per-sample gradients QDG computes (--run or --lm-run)');
+  require(outputs.includes(gradientOf), gradientOf === 'logit'
+    ? '--gradient-of logit needs a two-class model (the gradient of the logit difference z_1 - z_0); ' +
+        `this source offers ${outputs.join(', ')}`
+    : `--gradient-of ${gradientOf} is not offered by this source (${outputs.join(', ')})`);
+  return gradientOf;
+}
+
+/**
+ * The one check of --layers against the source's parameter groups: each item a group's name or a layer number
+ * (all that layer's groups). Returns the names in model order, deduplicated; null when every group is chosen
+ * by default.
+ */
+function layersFor(layers: readonly string[] | undefined, choices: SourceChoices): string[] | null {
+  if (layers === undefined) return null;
+  const groups = choices.gradient?.groups;
+  require(groups !==
+    undefined, '--layers needs a model whose per-sample gradients QDG computes (--run or --lm-run)');
+  require(layers.length > 0, '--layers must name at least one parameter group');
+  const names = groups.map((g) => g.name);
+  const chosen = new Set<string>();
+  for (const item of layers) {
+    const byName = groups.filter((g) => g.name === item);
+    const byLayer = /^\d+$/.test(item) ? groups.filter((g) => g.layer === Number(item)) : [];
+    const hit = byName.length > 0 ? byName : byLayer;
+    require(hit.length >
+      0, `--layers: unknown parameter group '${item}': this model has ${names.join(', ')} (a number l means W<l> and b<l>)`);
+    for (const g of hit) chosen.add(g.name);
+  }
+  return names.filter((n) => chosen.has(n));
+}
+
 /**
  * Validates `options` for a source of `samples` samples and works out the defaults (see QdgOptions);
- * `sourceAlphaN` is the source's own alpha_N. Throws a ConfigError (one line) on bad input.
+ * `sourceAlphaN` is the source's own alpha_N, `choices` what it lets the user choose (default: cosines, no
+ * model). Throws a ConfigError (one line) on bad input.
  */
-export function qdgConfig(options: QdgOptions, samples: number, sourceAlphaN?: number): QdgConfig {
+export function qdgConfig(
+  options: QdgOptions,
+  samples: number,
+  sourceAlphaN?: number,
+  choices: SourceChoices = { cosine: true },
+): QdgConfig {
   require(Number.isInteger(samples) && samples >= 3, `QDG needs at least 3 samples, got ${samples}`);
   const clusters = clusterCounts(options.clusters, samples);
   const maxClusters = clusters[clusters.length - 1];
@@ -111,6 +211,12 @@ export function qdgConfig(options: QdgOptions, samples: number, sourceAlphaN?: n
       options.alphaN >= 0, `--alpha-n must be a number >= 0, got ${options.alphaN}`);
   }
   const alphaN = options.alphaN ?? sourceAlphaN ?? PAPER_ALPHA_N;
+  const gradientOf = gradientOfFor(options.gradientOf, choices);
+  const layers = layersFor(options.layers, choices);
+  const cosine = options.cosine ?? 'signed';
+  require(COSINE_KINDS.includes(cosine), `--cosine must be signed or abs, got '${cosine}'`);
+  require(cosine === 'signed' ||
+    choices.cosine, '--cosine abs needs cosine similarities (a model, --gradients or --similarity), not an affinity');
   return {
     samples,
     clusters,
@@ -121,5 +227,8 @@ export function qdgConfig(options: QdgOptions, samples: number, sourceAlphaN?: n
     alphaN,
     keepAffinity: options.keepAffinity ?? false,
     keepEmbedding: options.keepEmbedding ?? false,
+    gradientOf,
+    layers,
+    cosine,
   } as unknown as QdgConfig;
 }

@@ -6,6 +6,10 @@
 // layer's width, without ever forming a gradient: for the paper's width-500 QDG run about 1,100 multiply-adds
 // per pair instead of P = 301,502.
 //
+// A selection of parameter groups (--layers) is a selection of terms: a layer's weights alone drop the "+ 1", its
+// bias alone keeps only the "1", and a layer left out drops its term. The gradient of another output than the
+// loss (--gradient-of logit: z_1 - z_0) changes only the last layer's delta, dOut/dlogits, before the backward.
+//
 // Work is done in row tiles (rows [r0, r0 + m) of the lower triangle), so the temporaries are two m x S
 // matrices, not S x S. A sparse 0/1 input (layer 0 of sparse parity: CSR active indices) is packed into u64
 // bitsets and its Gram is popcount(a & b): (nTasks + n) / 64 words per pair (10 for 500 + 100) instead of
@@ -13,6 +17,7 @@
 import type { Core } from '../core/arena.js';
 import { MemoryLimitError, formatBytes } from '../core/arena.js';
 import type { Mlp, ModelInput } from '../train/model.js';
+import type { GradientOf } from './config.js';
 import { mirrorGram } from './gram.js';
 
 /** A layer's input for every sample, in Wasm memory. */
@@ -31,8 +36,10 @@ export interface FactoredLayerPtrs {
   /** f32 S x outWidth: delta_l = dL_a/dz_l of each sample (per-sample, not scaled by 1/B). */
   deltaPtr: number;
   outWidth: number;
-  /** Whether the layer has a bias (its input is extended by a constant 1). Default true. */
+  /** Whether the layer's bias is in the gradient (its input is extended by a constant 1). Default true. */
   bias?: boolean;
+  /** Whether the layer's weights are in the gradient. Default true. */
+  weights?: boolean;
 }
 
 export interface FactoredGramOptions {
@@ -88,26 +95,22 @@ function fillFactoredGram(
       const m = Math.min(tileRows, S - r0);
       const n = r0 + m; // columns of the lower triangle of these rows
       for (const layer of layers) {
+        const bias = layer.bias !== false;
+        if (layer.weights === false && !bias) continue; // the layer is not in the gradient
         const O = layer.outWidth;
         core.f32(deltaGram, m * S).fill(0);
         K.gemm_abt_f32(deltaGram, S, layer.deltaPtr + 4 * r0 * O, O, layer.deltaPtr, O, m, n, O, r0);
         const input = layer.input;
-        if (input.kind === 'dense') {
+        if (layer.weights === false) {
+          core.f32(inputGram, m * S).fill(0); // the bias alone: (delta_a . delta_b) (0 + 1)
+        } else if (input.kind === 'dense') {
           const W = input.width;
           core.f32(inputGram, m * S).fill(0);
           K.gemm_abt_f32(inputGram, S, input.ptr + 4 * r0 * W, W, input.ptr, W, m, n, W, r0);
         } else {
           K.bits_gram(inputGram, S, input.ptr + 8 * r0 * input.words, input.ptr, input.words, m, n, r0);
         }
-        K.gram_hadamard_add(
-          gramPtr + 4 * r0 * S,
-          deltaGram,
-          inputGram,
-          S,
-          m,
-          n,
-          layer.bias === false ? 0 : 1,
-        );
+        K.gram_hadamard_add(gramPtr + 4 * r0 * S, deltaGram, inputGram, S, m, n, bias ? 1 : 0);
       }
       onProgress?.(n, S);
     }
@@ -132,7 +135,10 @@ export interface FactoredLayer {
   /** f32 S x outWidth per-sample dL/dz. */
   delta: Float32Array;
   outWidth: number;
+  /** Whether the bias is in the gradient (default true). */
   bias?: boolean;
+  /** Whether the weights are in the gradient (default true). */
+  weights?: boolean;
 }
 
 /** u64 words per row of a bitset of `width` bits. */
@@ -186,12 +192,19 @@ export function factoredGram(
           deltaPtr,
           outWidth: layer.outWidth,
           bias: layer.bias,
+          weights: layer.weights,
         };
       }
       const words = bitsetWords(layer.inWidth);
       const ptr = core.alloc(8 * S * words);
       packBits(core, ptr, words, layer.input, S, 0, layer.inWidth);
-      return { input: { kind: 'bits', ptr, words }, deltaPtr, outWidth: layer.outWidth, bias: layer.bias };
+      return {
+        input: { kind: 'bits', ptr, words },
+        deltaPtr,
+        outWidth: layer.outWidth,
+        bias: layer.bias,
+        weights: layer.weights,
+      };
     });
     fillFactoredGram(core, gramPtr, S, ptrs, tileRowsOf(S, opts), opts.onProgress);
   } finally {
@@ -208,6 +221,33 @@ export interface PerSampleGramOptions extends FactoredGramOptions {
    * G_ab = gram_ab / (c_a c_b), with c in `sampleScales`.
    */
   rescale?: boolean;
+  /**
+   * The output whose per-sample gradient is taken: 'loss' (default: the cross-entropy of the sample's label)
+   * or 'logit', the logit difference z_1 - z_0 of a two-class model (dOut/dlogits = (-1, 1) for every sample;
+   * its scale c_a is 1).
+   */
+  gradientOf?: GradientOf;
+  /**
+   * The parameter groups in the gradient, per Linear layer (parameterGroupMask): default every weight and bias.
+   */
+  groups?: readonly LayerGroups[];
+}
+
+/** Which of a Linear layer's parameters are in the gradient. */
+export interface LayerGroups {
+  weights: boolean;
+  bias: boolean;
+}
+
+/**
+ * Per-layer groups from the names qdgConfig resolved (`W1`, `b1`, ...; the names of mlpParameterGroups in
+ * ./config.ts); null = every weight and bias of the `depth` layers.
+ */
+export function parameterGroupMask(names: readonly string[] | null, depth: number): LayerGroups[] {
+  return Array.from({ length: depth }, (_, l) => ({
+    weights: names === null || names.includes(`W${l + 1}`),
+    bias: names === null || names.includes(`b${l + 1}`),
+  }));
 }
 
 export interface PerSampleGramResult extends FactoredGramResult {
@@ -234,9 +274,10 @@ export function logitGradient(logits: ArrayLike<number>, y: number, out: Float64
 }
 
 /**
- * The Gram of per-sample gradients of every weight and bias of `mlp` on B samples (S = B): runs the model's
- * forward and backward in chunks of mlp.maxBatch, with each sample's dL/dlogits computed here in f64 (see
- * logitGradient; optionally rescaled, see PerSampleGramOptions.rescale), collects each layer's input and
+ * The Gram of per-sample gradients of every weight and bias of `mlp` (or of the chosen groups, opts.groups) on
+ * B samples (S = B), of the loss or of the logit difference (opts.gradientOf): runs the model's forward and
+ * backward in chunks of mlp.maxBatch, with each sample's dL/dlogits computed here in f64 (see logitGradient;
+ * optionally rescaled, see PerSampleGramOptions.rescale), collects each layer's input and
  * per-sample dL/dz, and fills the f32 B x B Gram in Wasm memory (allocated on `core`; working buffers are
  * released). `input` holds all B samples (CSR offsets absolute into indices, as ParityBatch writes them; or
  * dense f32 B x inputSize); `labels` is i32[B] in Wasm memory. The model's grads buffer is overwritten.
@@ -253,6 +294,10 @@ export function perSampleGradientGram(
   const L = shapes.length;
   const C = shapes[L - 1][1];
   const rescale = opts.rescale ?? true;
+  const logit = (opts.gradientOf ?? 'loss') === 'logit';
+  if (logit && C !== 2) throw new RangeError(`the logit difference needs 2 classes, the model has ${C}`);
+  const groups = opts.groups ?? parameterGroupMask(null, L);
+  if (groups.length !== L) throw new RangeError(`${groups.length} layer groups for ${L} layers`);
   let need = 4 * B * B + 256 * (2 * L + 2);
   for (const [I, O] of shapes) need += 4 * B * (O + I);
   if (need > core.available) {
@@ -289,6 +334,12 @@ export function perSampleGradientGram(
       const lab = core.i32(labels + 4 * s0, c);
       const dlogits = core.f32(mlp.layerOutputGradPtr(L - 1), c * C);
       for (let s = 0; s < c; s++) {
+        if (logit) {
+          // d(z_1 - z_0)/dlogits, the same for every sample
+          dlogits[s * C] = -1;
+          dlogits[s * C + 1] = 1;
+          continue;
+        }
         logitGradient(logits.subarray(s * C, s * C + C), lab[s], d);
         let big = 0;
         for (let o = 0; o < C; o++) big = Math.max(big, Math.abs(d[o]));
@@ -312,6 +363,8 @@ export function perSampleGradientGram(
             : { kind: 'dense', ptr: input.data, width: I },
       deltaPtr: deltas[l],
       outWidth: O,
+      weights: groups[l].weights,
+      bias: groups[l].bias,
     }));
     fillFactoredGram(core, gramPtr, B, layers, tileRowsOf(B, opts), opts.onProgress);
   } finally {

@@ -8,7 +8,7 @@
 // (runQdg) loads a source, plans memory and calls it; ./write.ts writes outputs. Every stage is timed.
 import type { Core } from '../core/arena.js';
 import { angularAffinity } from './affinity.js';
-import type { QdgConfig } from './config.js';
+import type { CosineKind, QdgConfig } from './config.js';
 import { embeddingColumns, spectralEmbedding } from './embedding.js';
 import { kmeans } from './kmeans/kmeans.js';
 import { gramRoutePays, kmeansBytes } from './kmeans/plan.js';
@@ -38,6 +38,8 @@ export interface ClusteringRun {
   onProgress?: (stage: QdgStage, done: number, total: number) => void;
   /** Timing to extend (earlier stages of the caller, e.g. load and gram). */
   timing?: StageTiming;
+  /** Threads for k-means restarts (default: every core in Node, 1 in a page or a pool worker). */
+  threads?: number;
 }
 
 /** One clustering of the sweep. */
@@ -78,11 +80,18 @@ const now = () => performance.now() / 1000;
 
 /**
  * Turns cosine similarities into the angular affinity 1 - arccos(clip(C, -1, 1))/pi, in place over the f32
- * S x S matrix at `matrixPtr` (SPEC.md 4.1 item 8). Records the stage's time in `timing.affinity`.
+ * S x S matrix at `matrixPtr` (SPEC.md 4.1 item 8); with `cosine` 'abs', of |C| (beyond the paper: a gradient
+ * and its negative are one direction). Records the stage's time in `timing.affinity`.
  */
-export function affinityFromCosine(core: Core, matrixPtr: number, S: number, timing: StageTiming = {}): void {
+export function affinityFromCosine(
+  core: Core,
+  matrixPtr: number,
+  S: number,
+  timing: StageTiming = {},
+  cosine: CosineKind = 'signed',
+): void {
   const t0 = now();
-  angularAffinity(core, matrixPtr, S);
+  angularAffinity(core, matrixPtr, S, cosine === 'abs');
   timing.affinity = (timing.affinity ?? 0) + now() - t0;
 }
 
@@ -122,7 +131,7 @@ export function spectralClusterings(
     t0 = now();
     let gram: GramStore | undefined;
     const gramFits = gramStoreBytes(S) + kmeansBytes(S, maxK, maxK, 'gram') + 8 * S * maxK < core.available;
-    const threads = Math.min(defaultKMeansWorkers(), nInit);
+    const threads = Math.min(run.threads ?? defaultKMeansWorkers(), nInit);
     if (gramFits && clusters.some((K) => gramRoutePays(S, K, K, nInit, 0, threads))) {
       gram = createGramStore(core, S);
     }
@@ -139,6 +148,7 @@ export function spectralClusterings(
         nInit,
         seed,
         gram,
+        workers: threads,
         // progress within a K: restarts started so far (by every thread)
         onRestart: (started) =>
           progress('kmeans', done + Math.floor((work[i] * (started - 1)) / nInit), totalWork),

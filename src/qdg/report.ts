@@ -4,17 +4,27 @@
 // and laid out as the sweep report's.
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
+import type { RunConfig } from '../train/config.js';
 import { recordJsonLayout } from '../train/record.js';
+import type { QdgConfig } from './config.js';
 import type { QdgAnalysis } from './pipeline.js';
+import { choiceName, type RecoveryChoice, type RecoveryPoint } from './recovery.js';
 import { rankFrequencyCsv } from './rank-frequency.js';
 import { htmlPage, htmlTable, type ReportSection } from '../report/html.js';
-import { rankFrequencyFigure, similarityFigure } from '../report/qdg-figures.js';
+import { rankFrequencyFigure, recoveryFigure, similarityFigure } from '../report/qdg-figures.js';
 import { vegaLiteToSvg } from '../report/vega.js';
 
 /** What the envelope window rule is, in words (for clusters.json and the report). */
 export const WINDOW_RULE =
   'ranks [round(S/100)+1, round(S/10)] by default (the paper fits ranks 101..1000 of S = 10,000 samples), ' +
   'shrunk to end at round(2K/3) when the largest K is below round(S/10) (the paper: 1000 of K up to 1500)';
+
+/** What a model's per-sample gradients are, in words (report.html's notes): "per-sample gradients of ...". */
+export function gradientDescription(config: Pick<QdgConfig, 'gradientOf' | 'layers'>): string {
+  const of = config.gradientOf === 'logit' ? 'the logit difference z_1 - z_0' : 'the loss';
+  const wrt = config.layers === null ? 'every weight and bias' : config.layers.join(', ');
+  return `per-sample gradients of ${of} with respect to ${wrt}`;
+}
 
 /** The machine-readable summary (`--json` on stdout). */
 export interface QdgSummary {
@@ -198,5 +208,106 @@ export async function qdgReportHtml(
       `Envelope slope ${fmt(a.fit.envelopeSlope)} against the predicted ${fmt(a.predictedSlope)}. ` +
       opts.notes.join(' '),
     sections,
+  });
+}
+
+/** What the recovery study ran (recovery.json beside its points). */
+export interface RecoveryStudy {
+  run: RunConfig;
+  choices: readonly RecoveryChoice[];
+  layers: readonly string[] | 'all';
+  samples: number;
+  lossThreshold: number;
+  /** K from clusters[0] to clusters[1]. */
+  clusters: [number, number];
+  nInit: number;
+  seed: number;
+  points: RecoveryPoint[];
+}
+
+/**
+ * The choices whose clusterings scored the same at every snapshot, in words (their lines coincide). For a
+ * one-hidden-layer ReLU net logit/signed, logit/abs and loss/abs are one choice: the Gram of the logit
+ * difference has no negative entry, and the loss gradient is it times a label sign.
+ */
+function sameScores(study: RecoveryStudy): string {
+  const key = (c: RecoveryChoice) =>
+    study.points
+      .map((p) => p.scores.find((s) => choiceName(s) === choiceName(c)))
+      .map((s) => (s ? `${s.K}:${s.ari}:${s.bestAri}` : '-'))
+      .join(',');
+  const groups = new Map<string, string[]>();
+  for (const c of study.choices) groups.set(key(c), [...(groups.get(key(c)) ?? []), choiceName(c)]);
+  const same = [...groups.values()].filter((g) => g.length > 1);
+  return same.length
+    ? ` Identical at every snapshot (one line hides the others): ${same.map((g) => g.join(' = ')).join('; ')}.`
+    : '';
+}
+
+/** The recovery study's page: the figure of ARI against subtasks learned, and a table of every score. */
+export async function recoveryReportHtml(study: RecoveryStudy): Promise<string> {
+  const figure = recoveryFigure(study.points);
+  const r = study.run;
+  const table = htmlTable(
+    [
+      'step',
+      'learned',
+      'samples',
+      'present',
+      'choice',
+      'K',
+      'ARI',
+      'NMI',
+      'best ARI (K)',
+      'ARI (subtask, label) at 2K',
+      'slope',
+    ],
+    study.points.flatMap((p) =>
+      p.scores.length
+        ? p.scores.map((s) => [
+            p.step,
+            p.learned,
+            p.samples,
+            p.presentSubtasks,
+            choiceName(s),
+            s.K,
+            s.ari,
+            s.nmi,
+            `${fmt(s.bestAri)} (${s.bestK})`,
+            s.ariSubtaskAndLabel,
+            s.envelopeSlope,
+          ])
+        : [[p.step, p.learned, p.samples, p.presentSubtasks, p.note ?? '', '', '', '', '', '', '']],
+    ),
+    3,
+  );
+  return htmlPage({
+    title: 'QDG recovery: do the clusters find the subtasks?',
+    intro:
+      `One run (${r.nTasks} subtasks, n ${r.n}, k ${r.k}, alpha ${r.alpha}, width ${r.width}, ` +
+      `${r.steps} steps of ${r.batch}, lr ${r.lr}, seed ${r.seed}) snapshotted at ` +
+      `${study.points.length} steps. At each snapshot ${study.samples} samples with loss below ` +
+      `${study.lossThreshold} nats are clustered (per-sample gradients with respect to ` +
+      `${study.layers === 'all' ? 'every weight and bias' : study.layers.join(', ')}; ${study.nInit} k-means ` +
+      `restarts for every K from ${study.clusters[0]} to ${study.clusters[1]}) and scored against their true subtasks.`,
+    sections: [
+      {
+        title: 'ARI against the subtasks learned',
+        svgs: [await vegaLiteToSvg(figure.spec)],
+        caption: figure.caption + sameScores(study),
+        links: [
+          { href: 'recovery.csv', label: 'data: recovery.csv' },
+          { href: 'recovery.json', label: 'recovery.json' },
+        ],
+      },
+      {
+        title: 'Every snapshot and choice',
+        html: table,
+        caption:
+          'present: subtasks holding at least 1% of the samples; K: the clusters scored (= present); ARI (subtask, ' +
+          'label): against (subtask, parity label) pairs at twice that K; slope: the envelope slope of the sweep. ' +
+          'Each snapshot is a run record under snapshots/ that `quanta qdg --run` takes.',
+      },
+    ],
   });
 }

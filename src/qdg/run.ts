@@ -10,7 +10,7 @@
 // Browser-safe: no file system here. Sources that read files live in ./sources/ (Node only), and writing the
 // outputs to disk in ./write.ts (Node only); a page builds a source from arrays (matrixSource).
 import { getCore, type Core } from '../core/arena.js';
-import { qdgConfig, type QdgConfig, type QdgOptions } from './config.js';
+import { qdgConfig, type QdgConfig, type QdgOptions, type SourceChoices } from './config.js';
 import { allocatePlan } from '../core/buffers.js';
 import { qdgMatrixPlan, requireQdgMemory } from './memory.js';
 import {
@@ -44,8 +44,16 @@ export interface QdgSource<L extends LoadedMatrix = LoadedMatrix> {
   scratchBytes?: number;
   /** The source's own alpha_N for the predicted slope (the default when the options give none). */
   alphaN?: number;
-  /** Allocates the matrix on `core` (the run releases it) and fills it; times its stages into `timing`. */
-  load(core: Core, timing: StageTiming, progress: QdgProgress): L;
+  /**
+   * What the user may choose for this source (qdgConfig checks the options against it): cosines or an
+   * affinity, and for a model its gradient outputs and parameter groups. Default: cosines, no model.
+   */
+  choices?: SourceChoices;
+  /**
+   * Allocates the matrix on `core` (the run releases it) and fills it; times its stages into `timing`. A model's
+   * source takes its gradient choices (gradientOf, layers) from `config`.
+   */
+  load(core: Core, timing: StageTiming, progress: QdgProgress, config: QdgConfig): L;
 }
 
 declare const planned: unique symbol;
@@ -58,7 +66,7 @@ export interface QdgPlan {
 
 /** Validates `options` for `source` (./config.ts) and plans its memory; throws a ConfigError on bad input. */
 export function planQdg(source: QdgSource, options: QdgOptions, core: Core = getCore()): QdgPlan {
-  const config = qdgConfig(options, source.samples, source.alphaN);
+  const config = qdgConfig(options, source.samples, source.alphaN, source.choices);
   requireQdgMemory(
     core,
     config.samples,
@@ -98,10 +106,10 @@ export function runQdg<L extends LoadedMatrix>(
   const timing: StageTiming = {};
   const mark = core.mark();
   try {
-    const loaded = source.load(core, timing, progress);
+    const loaded = source.load(core, timing, progress, config);
     if (!loaded.isAffinity) {
       progress('affinity', 0, 1);
-      affinityFromCosine(core, loaded.matrixPtr, S, timing);
+      affinityFromCosine(core, loaded.matrixPtr, S, timing, config.cosine);
       progress('affinity', 1, 1);
     }
     // the embedding overwrites the affinity: a copy (outside Wasm memory) for pictures and affinity.npy
@@ -134,6 +142,7 @@ export function matrixSource(
   }
   return {
     samples,
+    choices: { cosine: kind === 'cosine' },
     load(core) {
       const { matrix: matrixPtr } = allocatePlan(core, qdgMatrixPlan(samples));
       core.f32(matrixPtr, samples * samples).set(matrix);

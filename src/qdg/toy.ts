@@ -184,6 +184,7 @@ export function toySource(c: ToyConfig): QdgSource {
     // the points, freed before the clustering
     scratchBytes: planBytes(toyPointsPlan(S, c.d)),
     alphaN: c.alpha - 1,
+    choices: { cosine: false },
     load(core, timing) {
       const t0 = performance.now();
       const { matrix: affinityPtr } = allocatePlan(core, qdgMatrixPlan(S));

@@ -6,7 +6,16 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeNpy } from '../io/npy.js';
 import { orderByCluster, type QdgAnalysis } from './pipeline.js';
-import { qdgReportHtml, writeClusterFiles, type ReportImage } from './report.js';
+import {
+  compactJson,
+  qdgReportHtml,
+  recoveryReportHtml,
+  writeClusterFiles,
+  type RecoveryStudy,
+  type ReportImage,
+} from './report.js';
+import { recoveryFigure } from '../report/qdg-figures.js';
+import { toCsv } from '../report/csv.js';
 import type { QdgResult } from './run.js';
 import { similarityPng } from './similarity-image.js';
 import type { LoadedRunSource } from './sources/run.js';
@@ -124,4 +133,15 @@ export async function writeQdgOutputs(
     await qdgReportHtml(analysis, { title: 'QDG clusters', notes: o.notes, images }),
   );
   return [...files, ...images.map((i) => join(out, i.file)), join(out, 'report.html')];
+}
+
+/** The recovery study's recovery.json, recovery.csv (the figure's rows) and report.html; returns the paths. */
+export async function writeRecoveryOutputs(out: string, study: RecoveryStudy): Promise<string[]> {
+  const json = join(out, 'recovery.json');
+  const csv = join(out, 'recovery.csv');
+  const html = join(out, 'report.html');
+  writeFileAtomic(json, compactJson(study));
+  writeFileAtomic(csv, toCsv(recoveryFigure(study.points).rows));
+  writeFileAtomic(html, await recoveryReportHtml(study));
+  return [json, csv, html];
 }

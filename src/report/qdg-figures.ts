@@ -1,8 +1,10 @@
 // The figures of QDG reports, as Vega-Lite specs drawn like the sweep report's: the cluster rank-frequency
 // curves of every K (labelled by a K colour bar), their envelope, its fit and the predicted slope (Figure 5
 // right, Figure 15); the similarity picture (a PNG written beside the report) with its CMRmap colour bar
-// (Figure 5 left); and the toy model's estimated against true exponent (Figure 17).
+// (Figure 5 left); the toy model's estimated against true exponent (Figure 17); and the recovery study's ARI
+// against subtasks learned (beyond the paper).
 import type { QdgAnalysis } from '../qdg/pipeline.js';
+import { choiceName, type RecoveryPoint } from '../qdg/recovery.js';
 import { cmrmapCss } from '../qdg/similarity-image.js';
 import type { CsvValue } from './csv.js';
 import { dataScale, FIGURE_HEIGHT, FIGURE_WIDTH, type Figure, type VegaLiteSpec } from './vega.js';
@@ -240,5 +242,93 @@ export function estimateScatterFigure(
     },
     rows: [...rows, ...line],
     x: 'true_alpha',
+  };
+}
+
+const CHOICE_COLORS = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
+
+/**
+ * The recovery study (src/qdg/recovery.ts): ARI of the clusters against the true subtasks as a function of the
+ * subtasks the model has learned, one colour per gradient choice; solid at K = the subtasks present among the
+ * samples, dashed the best ARI over every K. Snapshots that could not be clustered are left out.
+ */
+export function recoveryFigure(
+  points: readonly RecoveryPoint[],
+  opts: { id?: string; title?: string } = {},
+): Figure {
+  const title = opts.title ?? 'Do the clusters recover the subtasks?';
+  const rows: Row[] = [];
+  const names: string[] = [];
+  for (const p of points)
+    for (const s of p.scores) {
+      const name = choiceName(s);
+      if (!names.includes(name)) names.push(name);
+      for (const [measure, ari] of [
+        ['K = subtasks present', s.ari],
+        ['best K', s.bestAri],
+      ] as const)
+        rows.push({
+          choice: name,
+          measure,
+          series: `${name}, ${measure}`,
+          subtasks_learned: p.learned,
+          step: p.step,
+          K: measure === 'best K' ? s.bestK : s.K,
+          ari,
+        });
+    }
+  const x = {
+    field: 'subtasks_learned',
+    type: 'quantitative',
+    title: 'Subtasks learned (test loss < 0.1 bits)',
+    axis: { tickMinStep: 1 },
+  };
+  const y = { field: 'ari', type: 'quantitative', title: 'ARI against the true subtasks' };
+  const color = {
+    field: 'choice',
+    type: 'nominal',
+    scale: { domain: names, range: CHOICE_COLORS.slice(0, Math.max(1, names.length)) },
+    title: 'gradient / cosine',
+  };
+  const strokeDash = {
+    field: 'measure',
+    type: 'nominal',
+    scale: {
+      domain: ['K = subtasks present', 'best K'],
+      range: [
+        [1, 0],
+        [5, 3],
+      ],
+    },
+    title: 'ARI at',
+    legend: { labelLimit: 300 },
+  };
+  const spec: VegaLiteSpec = {
+    width: FIGURE_WIDTH,
+    height: FIGURE_HEIGHT,
+    title,
+    data: { values: rows },
+    layer: [
+      {
+        mark: { type: 'line', strokeWidth: 2 },
+        encoding: { x, y, color, strokeDash, detail: { field: 'series' } },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 40 },
+        encoding: { x, y, color, tooltip: [{ field: 'step' }, { field: 'K' }, { field: 'ari' }] },
+      },
+    ],
+  };
+  return {
+    id: opts.id ?? 'recovery',
+    title,
+    caption:
+      'Adjusted Rand index between the spectral clusters of per-sample gradients and the true subtasks, at ' +
+      'snapshots along one training run, against the number of subtasks learned by then. Solid: K = the ' +
+      'subtasks present among the clustered samples (each holding at least 1% of them), the K at which clusters ' +
+      'that were the quanta would give ARI 1; dashed: the best ARI over every K clustered.',
+    spec,
+    rows,
+    x: 'subtasks_learned',
   };
 }

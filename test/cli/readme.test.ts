@@ -1,53 +1,65 @@
-// The README's sample `npx quanta train` output is what the code prints today: the default run is trained and
-// its summary compared with the README's block line by line (the timing line and the record's folder aside).
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+// The README is true: the outputs it shows are what their commands print today (scripts/readme-outputs.mjs runs
+// each shown command from a scratch folder with the CLI bundled from the sources and compares the marked
+// blocks, timings aside), and every `npx quanta ...` it shows names a real command with real flags.
+import { describe, expect, it } from 'vitest';
 import { Command } from 'commander';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { registerTrain } from '../../src/cli/commands/train.js';
+import { readFileSync } from 'node:fs';
 import { quantaProgram } from '../../src/cli/program.js';
+import {
+  differences,
+  formatDifferences,
+  freshOutputs,
+  OUTPUTS,
+  README,
+  readmeBlocks,
+  withOutputs,
+} from '../../scripts/readme-outputs.mjs';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'quanta-readme-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+describe("the README's shown outputs", () => {
+  it('are what their commands print today', async () => {
+    const outputs = await freshOutputs();
+    expect([...outputs.keys()]).toEqual(OUTPUTS.map((o) => o.id));
+    const found = differences(readFileSync(README, 'utf8'), outputs);
+    expect(found, `${formatDifferences(found)}\n(node scripts/readme-outputs.mjs rewrites them)`).toEqual([]);
+  }, 240_000);
 
-/** The code block that follows the README's line holding `marker`. */
-function blockAfter(marker: string): string[] {
-  const lines = readFileSync('README.md', 'utf8').split('\n');
-  const at = lines.findIndex((l) => l.includes(marker));
-  expect(at, `README line with ${marker}`).toBeGreaterThanOrEqual(0);
-  const open = lines.findIndex((l, i) => i > at && l.startsWith('```'));
-  const close = lines.findIndex((l, i) => i > open && l.startsWith('```'));
-  return lines.slice(open + 1, close);
-}
+  it('differ on a changed line but not on a timing, and are rewritten in place', () => {
+    const text = readFileSync(README, 'utf8');
+    const blocks = readmeBlocks(text);
+    expect(blocks.map((b) => b.id).sort()).toEqual(OUTPUTS.map((o) => o.id).sort());
+    const shown = new Map(blocks.map((b) => [b.id, b.body]));
+    expect(differences(text, shown)).toEqual([]);
+    expect(withOutputs(text, shown)).toBe(text);
 
-/** Lines that differ by machine or folder: the timing line, and the record's path. */
-const comparable = (lines: string[]) =>
-  lines
-    .filter((l) => !/^ {2}[\d.]+ s \(train /.test(l))
-    .map((l) => l.replace(/run record: .*\/quanta-out\/run\.json/, 'run record: DIR/quanta-out/run.json'));
+    const train = [...shown.get('train')!];
+    const timing = train.findIndex((l) => / s \(train [\d.]+ s at /.test(l));
+    expect(timing).toBeGreaterThan(0);
+    train[timing] = '  99.9 s (train 88.8 s at 1,234 samples/s, eval 11.1 s)';
+    const qdg = [...shown.get('qdg')!];
+    qdg[1] = qdg[1].replace(/-\d\.\d+/, '-9.999');
+    const changed = new Map([...shown, ['train', train], ['qdg', qdg]]);
+    const found = differences(text, changed);
+    expect(found).toEqual([{ id: 'qdg', lines: [{ line: 2, readme: shown.get('qdg')![1], fresh: qdg[1] }] }]);
+    expect(formatDifferences(found)).toContain('readme-output qdg:\n  line 2');
 
-describe('README', () => {
-  it('shows the output `npx quanta train` prints today', async () => {
-    let stdout = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      const program = new Command().exitOverride();
-      registerTrain(program);
-      await program.parseAsync(['train', '--quiet', '--out', join(dir, 'quanta-out', 'run.json')], {
-        from: 'user',
-      });
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-    const printed = stdout.trimEnd().split('\n');
-    expect(comparable(printed)).toEqual(comparable(blockAfter('`npx quanta train` printed')));
-  }, 180_000);
+    const rewritten = withOutputs(text, changed);
+    const again = new Map(readmeBlocks(rewritten).map((b) => [b.id, b.body]));
+    expect(again.get('train')).toEqual(train); // the measured timing is written
+    expect(again.get('qdg')).toEqual(qdg);
+    expect(rewritten.split('\n').length).toBe(text.split('\n').length);
+    // a longer or shorter output replaces the whole block
+    const longer = withOutputs(text, new Map([['k8s', ['a', 'b']]]));
+    expect(readmeBlocks(longer).find((b) => b.id === 'k8s')!.body).toEqual(['a', 'b']);
+    expect(readmeBlocks(longer).find((b) => b.id === 'k8s')!.info).toBe('yaml');
+  });
+
+  it('are marked blocks: a marker without its fenced block is refused', () => {
+    expect(() => readmeBlocks('<!-- readme-output: x -->\ntext\n<!-- /readme-output -->\n')).toThrow(
+      /readme-output x is not a fenced block between its markers/,
+    );
+    expect(() => readmeBlocks('<!-- readme-output: x -->\n```\nout\n```\n')).toThrow(/not a fenced block/);
+    expect(differences('', new Map([['x', ['out']]]))[0].id).toBe('x');
+  });
 });
 
 /** Every `npx quanta ...` command line in the README (inline code or a code block), up to a comment or `&&`. */

@@ -259,6 +259,30 @@ describe('the trained family', () => {
       );
       expect(existsSync(join(dir, 'q4', 'clusters.json'))).toBe(false);
     }
+    // --layers: the gradient without the output layer; clusters.json names the groups
+    const noOutput = [...args, '--clusters', '3,5', '--n-init', '1', '--layers', '1', '--cosine', 'abs'];
+    const layered = await cli([...noOutput, '--json', '--quiet', '--out', join(dir, 'q5')]);
+    expect(layered.stderr).toBe('');
+    expect(layered.code).toBe(0);
+    const doc = JSON.parse(readFileSync(join(dir, 'q5', 'clusters.json'), 'utf8'));
+    expect([doc.source.layers, doc.source.cosine]).toEqual([['W1', 'b1'], 'abs']);
+    // a language model has thousands of classes: no logit difference; unknown groups are named
+    const refused: [string[], string][] = [
+      [
+        [...via, '--gradient-of', 'logit'],
+        'quanta: error: --gradient-of logit needs a two-class model (the gradient of the logit difference z_1 - z_0); this source offers loss',
+      ],
+      [
+        [...args, '--layers', 'W3'],
+        "quanta: error: --layers: unknown parameter group 'W3': this model has W1, b1, W2, b2 (a number l means W<l> and b<l>)",
+      ],
+    ];
+    for (const [cmd, line] of refused) {
+      const r = await cli([...cmd, '--quiet', '--out', join(dir, 'q6')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe(line);
+      expect(existsSync(join(dir, 'q6'))).toBe(false);
+    }
   }, 30_000);
 });
 

@@ -68,6 +68,37 @@ describe('angularAffinity', () => {
     );
   });
 
+  it('of |C| (--cosine abs): equals the f64 twin, in [1/2, 1], and is the signed one of |C|, to the bit', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 23 }),
+        fc.array(fc.double({ min: -1.001, max: 1.001, noNaN: true }), { minLength: 600, maxLength: 600 }),
+        (S, values) => {
+          const c = new Float32Array(S * S);
+          let t = 0;
+          for (let i = 0; i < S; i++)
+            for (let j = 0; j <= i; j++) c[i * S + j] = c[j * S + i] = values[t++ % values.length];
+          const mark = core.mark();
+          const ptr = core.allocF32(S * S);
+          core.f32(ptr, S * S).set(c);
+          angularAffinity(core, ptr, S, true);
+          const a = core.f32(ptr, S * S).slice();
+          core.f32(ptr, S * S).set(c.map(Math.abs));
+          angularAffinity(core, ptr, S);
+          expect(Array.from(a)).toEqual(Array.from(core.f32(ptr, S * S)));
+          const want = referenceAngularAffinity(c, S, true);
+          for (let e = 0; e < S * S; e++) {
+            expect(a[e]).toBeGreaterThanOrEqual(0.5);
+            expect(a[e]).toBeLessThanOrEqual(1);
+            expect(Math.abs(a[e] - want[e])).toBeLessThan(2e-7);
+          }
+          core.release(mark);
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
   it('covers every row block of a larger matrix (S = 1100: several kernel calls)', () => {
     const S = 1100;
     const mark = core.mark();

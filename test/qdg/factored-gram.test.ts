@@ -10,7 +10,11 @@ import {
 } from '../../src/qdg/factored-gram.js';
 import { Mlp } from '../../src/train/model.js';
 import { cosineFromGram } from '../../src/qdg/gram.js';
-import { referenceCosine, referenceFactoredGram } from '../../src/qdg/reference.js';
+import {
+  referenceCosine,
+  referenceFactoredGram,
+  referencePerSampleGradient,
+} from '../../src/qdg/reference.js';
 import { gramFromNpy } from '../../src/qdg/sources/npy.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { mkdtempSync } from 'node:fs';
@@ -351,5 +355,150 @@ describe('perSampleGradientGram on the Mlp', () => {
     const b = core.f32(factored.gramPtr, S * S);
     for (let e = 0; e < S * S; e++) expect(Math.abs(a[e] - b[e])).toBeLessThan(2e-5);
     core.release(mark);
+  });
+});
+
+/** The Wasm copies of a sparse 0/1 batch and its labels; the dense rows for the twin. */
+function batchInWasm(S: number, inputSize: number, rng: CounterRandom, classes = 2) {
+  const { csr, dense } = sparseInputs(S, inputSize, rng);
+  const offsets = core.allocI32(S + 1);
+  const indices = core.allocI32(Math.max(1, csr.indices.length));
+  core.i32(offsets, S + 1).set(csr.offsets as number[]);
+  core.i32(indices, Math.max(1, csr.indices.length)).set(csr.indices as number[]);
+  const data = core.allocF32(S * inputSize);
+  for (let s = 0; s < S; s++) core.f32(data + 4 * s * inputSize, inputSize).set(dense[s]);
+  const labelsArr = Array.from({ length: S }, () => rng.nextInt(classes));
+  const labels = core.allocI32(S);
+  core.i32(labels, S).set(labelsArr);
+  return { offsets, indices, data, labels, labelsArr, dense };
+}
+
+/** The Gram of the twin's materialised per-sample gradients, in f64. */
+function twinGram(grads: Float64Array[]): Float64Array {
+  const S = grads.length;
+  const g = new Float64Array(S * S);
+  for (let a = 0; a < S; a++)
+    for (let b = 0; b < S; b++) {
+      let t = 0;
+      for (let e = 0; e < grads[a].length; e++) t += grads[a][e] * grads[b][e];
+      g[a * S + b] = t;
+    }
+  return g;
+}
+
+describe('gradient choices: --gradient-of and --layers keep the factored Gram exact', () => {
+  it('factoredGram with weights or biases left out equals the Gram of the materialised chosen parts', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 16 }),
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 2, maxLength: 4 }),
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 4, maxLength: 4 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 10000 }),
+        (S, hidden, flags, sparse, seed) => {
+          const rng = new CounterRandom(seed, 55);
+          const widths = [3 + (seed % 40), ...hidden.slice(1), 2];
+          const net = tinyMlp(widths, rng);
+          const { csr, dense } = sparseInputs(S, widths[0], rng);
+          const labels = Array.from({ length: S }, () => rng.nextInt(2));
+          const { layers } = layersOf(net, S, csr, dense, labels, sparse);
+          // per layer: 0 = both, 1 = weights only, 2 = bias only, 3 = left out
+          const chosen = layers.map((l, i) => ({
+            ...l,
+            weights: flags[i] === 0 || flags[i] === 1,
+            bias: flags[i] === 0 || flags[i] === 2,
+          }));
+          const mark = core.mark();
+          const { gramPtr } = factoredGram(core, S, chosen, { tileRows: 1 + (seed % 4) });
+          expectGramClose(core.f32(gramPtr, S * S), referenceFactoredGram(S, chosen), S, 2e-6);
+          core.release(mark);
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('perSampleGradientGram equals the twin: gradients of the loss or of z_1 - z_0, any groups, any activation', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 14 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 2, max: 3 }),
+        fc.constantFrom('relu', 'tanh', 'sigmoid'),
+        fc.constantFrom('loss', 'logit'),
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 3, maxLength: 3 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 10000 }),
+        (S, width, depth, activation, gradientOf, flags, sparse, seed) => {
+          const rng = new CounterRandom(seed, 56);
+          const inputSize = 4 + (seed % 50);
+          const mark = core.mark();
+          const mlp = new Mlp(
+            core,
+            { inputSize, width, depth, outputs: 2, activation, seed },
+            1 + (seed % 6),
+          );
+          const b = batchInWasm(S, inputSize, rng);
+          // at least one group: flags 3 (left out) on every layer falls back to the last layer's bias
+          let groups = flags.slice(0, depth).map((f) => ({ weights: f <= 1, bias: f === 0 || f === 2 }));
+          if (groups.every((g) => !g.weights && !g.bias))
+            groups = groups.map((g, l) => ({ ...g, bias: l === depth - 1 }));
+          const rescale = seed % 3 !== 0;
+          const { gramPtr, sampleScales } = perSampleGradientGram(
+            core,
+            mlp,
+            sparse
+              ? { kind: 'sparse', offsets: b.offsets, indices: b.indices }
+              : { kind: 'dense', data: b.data },
+            b.labels,
+            S,
+            { gradientOf, groups, rescale, tileRows: 1 + (seed % 5) },
+          );
+          if (gradientOf === 'logit') expect(Array.from(sampleScales)).toEqual(new Array(S).fill(1));
+          const layers = mlp.getLayers();
+          const grads = b.dense.map((x, s) =>
+            referencePerSampleGradient(layers, activation, x, b.labelsArr[s], gradientOf, groups),
+          );
+          const want = twinGram(grads);
+          for (let a = 0; a < S; a++)
+            for (let c = 0; c < S; c++) want[a * S + c] *= sampleScales[a] * sampleScales[c];
+          expectGramClose(core.f32(gramPtr, S * S), want, S, 1e-5);
+          core.release(mark);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('two classes: the logit-difference Gram is the loss Gram (rescaled) with each sample signed by its label, to the bit; with one ReLU hidden layer every entry is >= 0', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 16 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 0, max: 10000 }),
+        (S, width, seed) => {
+          const rng = new CounterRandom(seed, 57);
+          const inputSize = 5 + (seed % 40);
+          const mark = core.mark();
+          const mlp = new Mlp(core, { inputSize, width, depth: 2, outputs: 2, seed }, 8);
+          const b = batchInWasm(S, inputSize, rng);
+          const input = { kind: 'sparse', offsets: b.offsets, indices: b.indices } as const;
+          const loss = perSampleGradientGram(core, mlp, input, b.labels, S);
+          const lossGram = core.f32(loss.gramPtr, S * S).slice();
+          const logit = perSampleGradientGram(core, mlp, input, b.labels, S, { gradientOf: 'logit' });
+          const logitGram = core.f32(logit.gramPtr, S * S);
+          // dL/dz = p_wrong (-1, 1) for label 0 and -p_wrong (-1, 1) for label 1: rescaled, exactly -+(-1, 1)
+          const sign = b.labelsArr.map((y) => (y === 0 ? 1 : -1));
+          for (let i = 0; i < S; i++)
+            for (let j = 0; j < S; j++) {
+              expect(logitGram[i * S + j]).toBe(sign[i] * sign[j] * lossGram[i * S + j]);
+              // (delta . delta)(x . x + 1) per layer, each factor a sum of non-negative terms for ReLU
+              expect(logitGram[i * S + j]).toBeGreaterThanOrEqual(0);
+            }
+          core.release(mark);
+        },
+      ),
+      { numRuns: 30 },
+    );
   });
 });

@@ -12,6 +12,7 @@ import { kmeans } from '../../src/qdg/kmeans/kmeans.js';
 import { gramStoreBytes } from '../../src/qdg/kmeans/gram.js';
 import { kmeansBytes } from '../../src/qdg/kmeans/plan.js';
 import { qdgBytes } from '../../src/qdg/memory.js';
+import { qdgConfig } from '../../src/qdg/config.js';
 import { toySamples, toySource } from '../../src/qdg/toy.js';
 
 const core = new Core();
@@ -100,7 +101,9 @@ describe('QDG memory plans bound the allocations', () => {
     const config = { subtasks: 6, alpha: 1, d: 7, sigma: 0.5, seed: 3, scale: 12 };
     const S = toySamples(config.subtasks, config.alpha, config.scale);
     const source = toySource(config);
-    const peak = peakBytes(() => source.load(core, {}, () => {}));
+    const peak = peakBytes(() =>
+      source.load(core, {}, () => {}, qdgConfig({}, S, undefined, source.choices)),
+    );
     expect(peak).toBeLessThanOrEqual(qdgBytes(S, 2, source.scratchBytes));
   });
 });

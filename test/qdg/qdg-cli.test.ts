@@ -1,7 +1,6 @@
 // The qdg and toy-clusters commands through commander, with process.exit and the output streams captured:
 // bad input exits 2 with one line and writes nothing; good input writes every output file.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Command } from 'commander';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   existsSync,
   mkdtempSync,
@@ -21,42 +20,11 @@ import { Trainer } from '../../src/train/trainer.js';
 import { saveRunWeights } from '../../src/train/weights.js';
 import { SparseParityTask } from '../../src/parity/task.js';
 import { plantedAffinity } from './planted.js';
+import { parameterGroupMask } from '../../src/qdg/factored-gram.js';
+import { referenceCosine, referencePerSampleGradient } from '../../src/qdg/reference.js';
+import { inProcessCli } from '../cli-in-process.js';
 
-class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
-
-/** Runs `quanta <args>` in process: the exit code (0 when the action returns), stdout and stderr. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
-    throw new Exit(Number(code ?? 0));
-  });
-  const program = new Command()
-    .exitOverride((e) => {
-      throw new Exit(e.exitCode === 0 ? 0 : 2); // as src/cli/main.ts: usage errors are bad input
-    })
-    .configureOutput({ writeErr: (s) => (stderr += s), writeOut: (s) => (stdout += s) });
-  registerQdg(program);
-  registerToyClusters(program);
-  let code = 0;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof Exit)) throw e;
-    code = e.code;
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    exit.mockRestore();
-  }
-  return { code, stdout, stderr };
-}
+const cli = inProcessCli(registerQdg, registerToyClusters);
 
 let dir: string;
 beforeEach(() => {
@@ -106,6 +74,14 @@ describe('quanta qdg: bad input exits 2, one line, nothing written', () => {
       [['qdg', '--similarity', sim, '--labels', labels, '--out', out], /labels/],
       [['qdg', '--similarity', sim, '--samples', '41', '--out', out], /--samples 41 is more than/],
       [['qdg', '--similarity', sim, '--n-init', '0', '--out', out], /--n-init/],
+      [['qdg', '--similarity', sim, '--gradient-of', 'logit', '--out', out], /--gradient-of needs a model/],
+      [['qdg', '--similarity', sim, '--layers', 'W1', '--out', out], /--layers needs a model/],
+      [['qdg', '--similarity', sim, '--cosine', 'both', '--out', out], /--cosine must be signed or abs/],
+      [['qdg', '--affinity', sim, '--cosine', 'abs', '--out', out], /--cosine abs needs cosine similarities/],
+      [
+        ['qdg', '--similarity', sim, '--layers', 'W1,,b1', '--out', out],
+        /--layers must be a comma-separated/,
+      ],
       [['qdg', '--similarity', sim], /--out/],
       [['toy-clusters', '--alpha', '0', '--out', out], /--alpha/],
       [['toy-clusters', '--sigma', '-1', '--out', out], /--sigma/],
@@ -316,6 +292,14 @@ describe('quanta qdg --run: a trained sparse-parity model', () => {
     const cases: [string[], RegExp][] = [
       [['qdg', '--run', noWeights, '--out', out2], /no saved weights/],
       [['qdg', '--run', notJson, '--out', out2], /not a JSON run record/],
+      [
+        ['qdg', '--run', path, '--layers', 'W1,W3', '--out', out2],
+        /unknown parameter group 'W3': this model has W1, b1, W2, b2/,
+      ],
+      [
+        ['qdg', '--run', path, '--gradient-of', 'margin', '--out', out2],
+        /--gradient-of must be loss or logit/,
+      ],
       [['qdg', '--run', path, '--labels', labels, '--out', out2], /--labels cannot be used with --run/],
       [
         [
@@ -341,6 +325,104 @@ describe('quanta qdg --run: a trained sparse-parity model', () => {
       expect(existsSync(out2)).toBe(false);
     }
   });
+});
+
+describe('quanta qdg --run --save-samples: the Gram recomputed elsewhere from the files alone', () => {
+  it('samples.npy, samples.csv and the run weights give our cosines back through the twin, for every gradient choice', async () => {
+    const config: RunConfig = {
+      ...DEFAULT_RUN,
+      nTasks: 4,
+      n: 10,
+      k: 2,
+      width: 24,
+      batch: 256,
+      steps: 300,
+      lr: 3e-3,
+      logEvery: 100,
+      testPoints: 1000,
+      testPointsPerTask: 20,
+    };
+    const trainer = new Trainer(parseRunConfig(config));
+    const record = trainer.run({});
+    const path = join(dir, 'run.json');
+    record.weights = saveRunWeights(path, trainer.model);
+    writeFileSync(path, JSON.stringify(record));
+    const S = 60;
+    const choices: string[][] = [
+      [],
+      ['--gradient-of', 'logit'],
+      ['--gradient-of', 'logit', '--layers', '2', '--cosine', 'abs'],
+      ['--layers', 'W1,b2', '--cosine', 'abs'],
+    ];
+    for (const choice of choices) {
+      const out = join(dir, `out-${choice.join('')}`);
+      const args = [
+        'qdg',
+        '--run',
+        path,
+        '--samples',
+        String(S),
+        '--loss-threshold',
+        '0.6',
+        '--clusters',
+        '3',
+      ];
+      const r = await cli([
+        ...args,
+        ...choice,
+        '--n-init',
+        '1',
+        '--save-samples',
+        '--save-affinity',
+        '--quiet',
+        '--out',
+        out,
+      ]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      // everything below comes from files: the record and its weights, samples.npy, samples.csv, clusters.json
+      const run = JSON.parse(readFileSync(path, 'utf8')) as typeof record;
+      const flat = readNpyF32(join(dir, run.weights!.file)).data;
+      const layers = run.weights!.layers.map((l) => ({
+        W: flat.subarray(l.offset, l.offset + l.inputs * l.outputs),
+        b: flat.subarray(l.offset + l.inputs * l.outputs, l.offset + l.inputs * l.outputs + l.outputs),
+        inputs: l.inputs,
+        outputs: l.outputs,
+      }));
+      const width = run.config.nTasks + run.config.n;
+      const npy = readFileSync(join(out, 'samples.npy'));
+      expect(npy.subarray(0, 80).toString('latin1')).toContain(`'shape': (${S}, ${width})`);
+      const inputs = npy.subarray(npy.length - S * width);
+      const labels = readFileSync(join(out, 'samples.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((row) => Number(row.split(',')[2]));
+      const options = JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8')).options;
+      expect(options.gradientOf).toBe(choice.includes('logit') ? 'logit' : 'loss');
+      const groups = options.layers === 'all' ? undefined : parameterGroupMask(options.layers, layers.length);
+      const grads = labels.map((y, i) =>
+        referencePerSampleGradient(
+          layers,
+          run.config.activation,
+          inputs.subarray(i * width, (i + 1) * width),
+          y,
+          options.gradientOf,
+          groups,
+        ),
+      );
+      const gram = new Float64Array(S * S);
+      for (let a = 0; a < S; a++)
+        for (let b = 0; b < S; b++) gram[a * S + b] = grads[a].reduce((t, v, e) => t + v * grads[b][e], 0);
+      const cosine = referenceCosine(gram, S);
+      // ours: the affinity 1 - arccos(c)/pi written by --save-affinity, back to c = cos(pi (1 - A))
+      const affinity = readNpyF32(join(out, 'affinity.npy')).data;
+      for (let e = 0; e < S * S; e++) {
+        const want = options.cosine === 'abs' ? Math.abs(cosine[e]) : cosine[e];
+        expect(Math.abs(Math.cos(Math.PI * (1 - affinity[e])) - want)).toBeLessThan(5e-5);
+      }
+    }
+  }, 60_000);
 });
 
 describe('quanta qdg --gradients', () => {

@@ -13,7 +13,14 @@ import { blockMeans, cmrmap, crc32, encodePng, similarityPng } from '../../src/q
 import { Core } from '../../src/core/arena.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { orderByCluster, spectralClusterings } from '../../src/qdg/pipeline.js';
-import { qdgConfig } from '../../src/qdg/config.js';
+import {
+  mlpParameterGroups,
+  qdgConfig,
+  type CosineKind,
+  type GradientOf,
+  type QdgOptions,
+  type SourceChoices,
+} from '../../src/qdg/config.js';
 import { matrixSource, planQdg, runQdg } from '../../src/qdg/run.js';
 import { PAPER_ALPHA_N, PAPER_CLUSTER_COUNTS } from '../../src/qdg/rank-frequency.js';
 import { toyAffinity, toyPoints } from '../../src/qdg/toy.js';
@@ -170,6 +177,72 @@ describe('spectral clustering pipeline', () => {
     expect(qdgConfig({ clusters: [12] }, 200).window).toEqual({ first: 1, last: 8 });
     expect(qdgConfig({}, 700).clusters.at(-1)).toBe(100);
     expect(() => qdgConfig({ window: { first: 5, last: 5 } }, 100)).toThrow(/--window/);
+  });
+
+  it('qdgConfig: --gradient-of, --layers and --cosine checked once against what the source offers', () => {
+    const model: SourceChoices = {
+      cosine: true,
+      gradient: { outputs: ['loss', 'logit'], groups: mlpParameterGroups(3) },
+    };
+    // defaults: the paper's loss gradient of every parameter, signed cosine; any source
+    for (const c of [qdgConfig({}, 10), qdgConfig({}, 10, undefined, model)]) {
+      expect([c.gradientOf, c.layers, c.cosine]).toEqual(['loss', null, 'signed']);
+    }
+    const c = qdgConfig(
+      { gradientOf: 'logit', layers: ['b3', '1', 'W1', 'W3'], cosine: 'abs' },
+      10,
+      0,
+      model,
+    );
+    expect([c.gradientOf, c.cosine]).toEqual(['logit', 'abs']);
+    expect(c.layers).toEqual(['W1', 'b1', 'W3', 'b3']); // a number is both groups; model order, no duplicates
+    const bad: [QdgOptions, SourceChoices, RegExp][] = [
+      [
+        { layers: ['W4'] },
+        model,
+        /^--layers: unknown parameter group 'W4': this model has W1, b1, W2, b2, W3, b3/,
+      ],
+      [{ layers: ['0'] }, model, /unknown parameter group '0'/],
+      [{ layers: [] }, model, /--layers must name at least one parameter group/],
+      [{ layers: ['W1'] }, { cosine: true }, /--layers needs a model/],
+      [{ gradientOf: 'logit' }, { cosine: true }, /--gradient-of needs a model/],
+      [{ gradientOf: 'margin' as GradientOf }, model, /--gradient-of must be loss or logit, got 'margin'/],
+      [
+        { gradientOf: 'logit' },
+        { cosine: true, gradient: { outputs: ['loss'], groups: mlpParameterGroups(2) } },
+        /--gradient-of logit needs a two-class model/,
+      ],
+      [{ cosine: 'abs' }, { cosine: false }, /--cosine abs needs cosine similarities/],
+      [{ cosine: 'squared' as CosineKind }, model, /--cosine must be signed or abs, got 'squared'/],
+    ];
+    for (const [options, choices, message] of bad) {
+      expect(() => qdgConfig(options, 10, undefined, choices)).toThrow(ConfigError);
+      expect(() => qdgConfig(options, 10, undefined, choices)).toThrow(message);
+    }
+    // an affinity source refuses --cosine abs before any work
+    const affinity = matrixSource(new Float32Array(9).fill(0.5), 3, 'affinity');
+    expect(() => planQdg(affinity, { clusters: [2], cosine: 'abs' }, core)).toThrow(/--cosine abs/);
+  });
+
+  it('--cosine abs: the pipeline clusters the affinity of |cos| (a planted sign flip within each cluster is ignored)', () => {
+    // two planted clusters whose members' vectors point either way: signed cosines split each cluster in two
+    const S = 40;
+    const cosine = new Float32Array(S * S);
+    const cluster = (i: number) => i % 2;
+    const sign = (i: number) => (Math.floor(i / 2) % 2 === 0 ? 1 : -1);
+    for (let i = 0; i < S; i++)
+      for (let j = 0; j < S; j++)
+        cosine[i * S + j] = i === j ? 1 : cluster(i) === cluster(j) ? 0.9 * sign(i) * sign(j) : 0.05;
+    const labels = Array.from({ length: S }, (_, i) => cluster(i));
+    const ari = (c: CosineKind) =>
+      runQdg(
+        matrixSource(cosine, S, 'cosine', labels),
+        { clusters: [2], nInit: 3, cosine: c },
+        () => {},
+        core,
+      ).analysis.clusterings[0].ari;
+    expect(ari('abs')).toBe(1);
+    expect(ari('signed')!).toBeLessThan(0.5);
   });
 
   it('planQdg refuses K >= S before any work, with the same line for every source', () => {

@@ -1,8 +1,7 @@
 // Outputs a researcher reuses, read back: the CSVs beside a report (columns named with units, rows sorted by
 // x), fits with too few points (warned on stderr and listed in fits.json), and every figure (at least 500 px
 // wide, x and y domains equal to the plotted data's extent, legends naming every series).
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Command } from 'commander';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import { analyseTokenLosses } from '../../src/lm/token-analysis.js';
 import { vegaLiteToSvg, type Figure, type VegaLiteSpec } from '../../src/report/vega.js';
 import { registerFit } from '../../src/cli/commands/fit.js';
 import type { QdgAnalysis } from '../../src/qdg/pipeline.js';
+import { inProcessCli } from '../cli-in-process.js';
 
 let dir: string;
 beforeEach(() => {
@@ -101,37 +101,9 @@ describe('report CSVs', () => {
   }, 120_000);
 });
 
-class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
-
-async function fit(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
-    throw new Exit(Number(code ?? 0));
-  });
-  const program = new Command().exitOverride((e) => {
-    throw new Exit(e.exitCode === 0 ? 0 : 2);
-  });
-  registerFit(program);
-  let code = 0;
-  try {
-    await program.parseAsync(['fit', ...args], { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof Exit)) throw e;
-    code = e.code;
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    exit.mockRestore();
-  }
-  return { code, stdout, stderr };
-}
+const run = inProcessCli(registerFit);
+/** `quanta fit ...args` in this process. */
+const fit = (args: string[]) => run(['fit', ...args]);
 
 describe('quanta fit with too few points', () => {
   it('warns on stderr and lists the warnings in fits.json (2 points; a window that leaves 2)', async () => {

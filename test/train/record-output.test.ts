@@ -2,9 +2,8 @@
 // rounds the log to 6 significant digits, lays one log entry on one line and is idempotent; old-format records
 // (one number a line, gzipped or not) and new ones are read alike by `quanta fit`; `quanta train --out` writes
 // the per-subtask losses as a .npy equal to the record's log.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Command } from 'commander';
 import {
   existsSync,
   mkdirSync,
@@ -23,6 +22,7 @@ import { loadSweepFolder, analyseFolder } from '../../src/scaling/analysis.js';
 import { registerTrain } from '../../src/cli/commands/train.js';
 import { DEFAULT_RUN } from '../../src/train/config.js';
 import { plantedSingleEpoch, syntheticRecord } from '../synthetic-records.js';
+import { inProcessCli } from '../cli-in-process.js';
 
 const round6 = (x: number) => Number(x.toPrecision(6));
 
@@ -127,37 +127,9 @@ describe('quanta fit reads old-format and new-format records alike', () => {
   });
 });
 
-class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
-
-async function train(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
-    throw new Exit(Number(code ?? 0));
-  });
-  const program = new Command().exitOverride((e) => {
-    throw new Exit(e.exitCode === 0 ? 0 : 2);
-  });
-  registerTrain(program);
-  let code = 0;
-  try {
-    await program.parseAsync(['train', ...args], { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof Exit)) throw e;
-    code = e.code;
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    exit.mockRestore();
-  }
-  return { code, stdout, stderr };
-}
+const run = inProcessCli(registerTrain);
+/** `quanta train ...args` in this process. */
+const train = (args: string[]) => run(['train', ...args]);
 
 describe('quanta train --out', () => {
   it('writes the per-subtask losses as a .npy beside a compact record, equal to its log', async () => {

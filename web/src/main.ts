@@ -1,9 +1,11 @@
 // The explorer page: reads the controls, runs training jobs in Web Workers (one for the live run, one for the
 // N sweep, so the page stays responsive and both can run at once), and redraws the plots and the measured
-// exponents as logs arrive (./views.ts draws them).
+// exponents as logs arrive (./views.ts draws them). A finished run's weights go to the QDG panel
+// (./qdg-panel.ts), which clusters the model's samples, or a dropped .npy, in a third worker.
 import { BITS_PER_NAT, learnedCount } from './analysis.js';
 import { initialiseForm, readForm, sweepRunConfig } from './controls.js';
 import type { WorkerMessage, WorkerRequest } from './protocol.js';
+import { QdgPanel } from './qdg-panel.js';
 import { detectSupport } from './support.js';
 import { renderLive, renderSweep, type LiveRun, type SweepRun } from './views.js';
 
@@ -17,6 +19,7 @@ const buttons = {
 };
 
 let live: LiveRun | null = null;
+let qdg: QdgPanel | null = null;
 let sweep: SweepRun | null = null;
 let requestId = 0;
 /** The request each worker is serving; messages of older requests are ignored. */
@@ -62,7 +65,7 @@ function updateButtons(): void {
   const sweeping = sweep !== null && !sweep.done;
   buttons.train.disabled = !ready || training;
   buttons.sweep.disabled = !ready || sweeping;
-  buttons.stop.disabled = !training && !sweeping;
+  buttons.stop.disabled = !training && !sweeping && !qdg?.busy;
 }
 
 function handleMessage(kind: 'train' | 'sweep', m: WorkerMessage): void {
@@ -101,6 +104,7 @@ function handleMessage(kind: 'train' | 'sweep', m: WorkerMessage): void {
       live.samplesPerSecond = m.samplesPerSecond;
       body.dataset.state = 'done';
       body.dataset.trainSeconds = m.trainSeconds.toFixed(3);
+      if (m.layers) qdg?.setModel({ config: live.config, layers: m.layers });
       updateButtons();
     }
   } else if (kind === 'sweep' && sweep) {
@@ -167,6 +171,7 @@ function startTraining(): void {
   for (const key of ['meanLossBits', 'emerged', 'everEmerged', 'alphaS', 'logs', 'logsDrawnWhileTraining'])
     delete body.dataset[key];
   body.dataset.state = 'training';
+  qdg?.setModel(null);
   currentId.train = ++requestId;
   post('train', { type: 'train', id: requestId, config: s.config });
   updateButtons();
@@ -195,6 +200,7 @@ function startSweep(): void {
 }
 
 function stopAll(): void {
+  qdg?.stop();
   for (const kind of ['train', 'sweep'] as const) {
     workers[kind]?.terminate();
     workers[kind] = undefined;
@@ -213,7 +219,8 @@ function stopAll(): void {
 }
 
 function main(): void {
-  const autostart = initialiseForm(form, new URLSearchParams(location.search));
+  const query = new URLSearchParams(location.search);
+  const autostart = initialiseForm(form, query);
   const support = detectSupport();
   if (!support.ok) {
     const banner = $<HTMLDivElement>('#unsupported');
@@ -230,6 +237,7 @@ function main(): void {
   });
   buttons.sweep.addEventListener('click', startSweep);
   buttons.stop.addEventListener('click', stopAll);
+  qdg = new QdgPanel(query, updateButtons);
   // The first worker proves the core loads here (a missing SIMD shows up as an error message).
   startWorker('train', () => {
     body.dataset.state = 'ready';

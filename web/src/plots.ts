@@ -9,6 +9,10 @@ export interface Series {
   markers?: boolean;
   /** Draw a line through the points (default true). */
   line?: boolean;
+  /** Give the series a legend entry (default true). */
+  legend?: boolean;
+  /** Line width (default 2, dashed 1.6). */
+  strokeWidth?: number;
 }
 
 export interface LogLogChart {
@@ -139,7 +143,7 @@ export function renderLogLog(svg: SVGSVGElement, chart: LogLogChart): void {
     const coords = pts.map((p) => `${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`);
     if (s.line !== false && pts.length > 1) {
       parts.push(
-        `<polyline class="series" fill="none" stroke="${s.color}" stroke-width="${s.dashed ? 1.6 : 2}"` +
+        `<polyline class="series" fill="none" stroke="${s.color}" stroke-width="${s.strokeWidth ?? (s.dashed ? 1.6 : 2)}"` +
           `${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${coords.join(' ')}"/>`,
       );
     }
@@ -157,16 +161,18 @@ export function renderLogLog(svg: SVGSVGElement, chart: LogLogChart): void {
       `<text class="empty" x="${MARGIN.left + pw / 2}" y="${MARGIN.top + ph / 2}" text-anchor="middle">${escapeXml(chart.emptyText)}</text>`,
     );
   }
-  drawn.forEach((s, i) => {
-    const y = MARGIN.top + 14 + i * 17;
-    const x = MARGIN.left + pw - 8;
-    parts.push(
-      `<line x1="${x - 22}" x2="${x - 4}" y1="${y}" y2="${y}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
-    );
-    parts.push(
-      `<text class="legend" x="${x - 28}" y="${y}" dy="0.32em" text-anchor="end">${escapeXml(s.label)}</text>`,
-    );
-  });
+  drawn
+    .filter((s) => s.legend !== false)
+    .forEach((s, i) => {
+      const y = MARGIN.top + 14 + i * 17;
+      const x = MARGIN.left + pw - 8;
+      parts.push(
+        `<line x1="${x - 22}" x2="${x - 4}" y1="${y}" y2="${y}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+      );
+      parts.push(
+        `<text class="legend" x="${x - 28}" y="${y}" dy="0.32em" text-anchor="end">${escapeXml(s.label)}</text>`,
+      );
+    });
   svg.setAttribute('viewBox', `0 0 ${WIDTH} ${HEIGHT}`);
   svg.innerHTML = parts.join('');
   svg.dataset.series = String(drawn.length);

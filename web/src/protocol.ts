@@ -60,6 +60,12 @@ export interface SweepPointMessage {
   samplesPerSecond: number;
 }
 
+/** A layer's trained weights: W [inputs x outputs] row-major and b [outputs] (Mlp.getLayers()). */
+export interface LayerWeights {
+  W: Float32Array;
+  b: Float32Array;
+}
+
 /** Worker -> page: a request finished. */
 export interface DoneMessage {
   type: 'done';
@@ -69,6 +75,8 @@ export interface DoneMessage {
   evalSeconds: number;
   samplesPerSecond: number;
   stepsPerSecond: number;
+  /** A train request's trained weights (for QDG on the model); absent for a sweep. */
+  layers?: LayerWeights[];
 }
 
 /** Worker -> page: a request failed; `kind` 'config' is bad input (the message is for the user as is). */

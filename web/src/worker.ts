@@ -2,7 +2,7 @@
 // page's main thread only draws. It speaks the protocol in ./protocol.ts. A request cannot be interrupted:
 // the page stops a run by terminating this worker and starting a fresh one.
 import { ConfigError, Core, Trainer, validateRun, type RunConfig } from 'quanta';
-import type { WorkerMessage, WorkerRequest } from './protocol.js';
+import type { LayerWeights, WorkerMessage, WorkerRequest } from './protocol.js';
 
 /** Minimum milliseconds between two progress messages. */
 const PROGRESS_INTERVAL_MS = 150;
@@ -24,7 +24,10 @@ function workerCore(): Core {
   return core;
 }
 
-/** Trains one run on a fresh arena region (released afterwards) and streams its log. */
+/**
+ * Trains one run on a fresh arena region (released afterwards) and streams its log; returns its record and
+ * its trained weights (copies, for QDG on the model).
+ */
 function train(id: number, config: RunConfig, onLog: boolean, run?: number) {
   const c = workerCore();
   validateRun(config, c);
@@ -53,7 +56,8 @@ function train(id: number, config: RunConfig, onLog: boolean, run?: number) {
         post({ type: 'progress', id, stepsDone, steps, samplesPerSecond, run });
       },
     });
-    return record;
+    const layers: LayerWeights[] = trainer.model.getLayers().map(({ W, b }) => ({ W, b }));
+    return { record, layers };
   } finally {
     c.release(mark);
   }
@@ -61,16 +65,20 @@ function train(id: number, config: RunConfig, onLog: boolean, run?: number) {
 
 function handle(request: WorkerRequest): void {
   if (request.type === 'train') {
-    const record = train(request.id, request.config, true);
-    post({
-      type: 'done',
-      id: request.id,
-      parameters: record.parameters,
-      trainSeconds: record.timing.trainSeconds,
-      evalSeconds: record.timing.evalSeconds,
-      samplesPerSecond: record.timing.samplesPerSecond,
-      stepsPerSecond: record.timing.stepsPerSecond,
-    });
+    const { record, layers } = train(request.id, request.config, true);
+    post(
+      {
+        type: 'done',
+        id: request.id,
+        parameters: record.parameters,
+        trainSeconds: record.timing.trainSeconds,
+        evalSeconds: record.timing.evalSeconds,
+        samplesPerSecond: record.timing.samplesPerSecond,
+        stepsPerSecond: record.timing.stepsPerSecond,
+        layers,
+      },
+      layers.flatMap((l) => [l.W.buffer, l.b.buffer]),
+    );
     return;
   }
   // A sweep: validate every width before the first run starts.
@@ -82,7 +90,7 @@ function handle(request: WorkerRequest): void {
   let steps = 0;
   let parameters = 0;
   configs.forEach((config, run) => {
-    const record = train(request.id, config, false, run);
+    const { record } = train(request.id, config, false, run);
     const losses = record.log.meanLoss;
     post({
       type: 'sweep-point',

@@ -7,9 +7,9 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { getCore } from '../../core/arena.js';
 import { require } from '../../core/errors.js';
-import { DEFAULT_N_INIT } from '../../qdg/config.js';
+import { DEFAULT_N_INIT, type CosineKind, type GradientOf } from '../../qdg/config.js';
 import { parseWindow, type RankWindow } from '../../qdg/rank-frequency.js';
-import { qdgSummary } from '../../qdg/report.js';
+import { gradientDescription, qdgSummary } from '../../qdg/report.js';
 import { planQdg, runQdg, type QdgSource } from '../../qdg/run.js';
 import { chooseSource, loadLabels, npySource, planNpySource } from '../../qdg/sources/npy.js';
 import {
@@ -24,7 +24,16 @@ import { adjustedRandIndex } from '../../qdg/metrics.js';
 import { checkOutputFolder } from '../../io/output.js';
 import { parseFloatOption, parseIntOption, runCommand } from '../common.js';
 import { lmQdgCommand, LM_QDG_SAMPLES } from '../lm-qdg.js';
-import { parseClusters, parseInteger, parseNumber, stageProgress } from '../qdg-options.js';
+import {
+  COSINE_HELP,
+  GRADIENT_OF_HELP,
+  LAYERS_HELP,
+  parseClusters,
+  parseInteger,
+  parseLayers,
+  parseNumber,
+  stageProgress,
+} from '../qdg-options.js';
 
 interface QdgCliOptions {
   run?: string;
@@ -43,6 +52,9 @@ interface QdgCliOptions {
   saveAffinity?: boolean;
   saveEmbedding?: boolean;
   saveSamples?: boolean;
+  gradientOf?: GradientOf;
+  layers?: string[];
+  cosine?: CosineKind;
   json?: boolean;
   quiet?: boolean;
   out: string;
@@ -65,6 +77,9 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
       seed: o.seed,
       window: o.window,
       alphaN: o.alphaN,
+      gradientOf: o.gradientOf,
+      layers: o.layers,
+      cosine: o.cosine,
       showClusters: 12,
       json: o.json,
       quiet: o.quiet,
@@ -97,6 +112,9 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
       seed: o.seed,
       window,
       alphaN: o.alphaN,
+      gradientOf: o.gradientOf,
+      layers: o.layers,
+      cosine: o.cosine,
       keepAffinity: true,
       keepEmbedding: !!o.saveEmbedding,
     },
@@ -123,8 +141,9 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
   const notes = [
     run
       ? `Source: --run ${path}: ${S} samples with loss below ${o.lossThreshold} nats (of ` +
-        `${run.candidates} drawn); per-sample gradients of every weight and bias, factored Gram.`
+        `${run.candidates} drawn); ${gradientDescription(config)}, factored Gram.`
       : `Source: --${kind} ${path} (${npyPlan!.fileSamples} samples in the file, ${S} used).`,
+    ...(config.cosine === 'abs' ? ['Affinity: 1 - arccos(|cos|)/pi (--cosine abs).'] : []),
     `k-means: ${config.nInit} seeded restarts per K (seed ${config.seed}); one Lanczos eigensolve for ` +
       `K = ${config.maxClusters} serves every K.`,
   ];
@@ -136,6 +155,8 @@ export async function qdgCommand(o: QdgCliOptions): Promise<void> {
         seed: config.seed,
         alphaN: config.alphaN,
         labels: o.labels ? resolve(o.labels) : null,
+        ...(run ? { gradientOf: config.gradientOf, layers: config.layers ?? 'all' } : {}),
+        cosine: config.cosine,
       },
     },
     notes,
@@ -230,8 +251,13 @@ export function registerQdg(program: Command): void {
     .option(
       '--save-samples',
       "with --run: also write the samples' dense 0/1 inputs as samples.npy (uint8 S x (nTasks + n)); " +
-        'samples.csv (subtask, parity label, loss, cluster at each K) is always written with --run',
+        'samples.csv (subtask, parity label, loss, cluster at each K) is always written with --run, and ' +
+        "clusters.json's options name the gradient (gradientOf, layers, cosine): with the run's weights, " +
+        'enough to recompute the Gram elsewhere',
     )
+    .option('--gradient-of <loss|logit>', `--run: ${GRADIENT_OF_HELP} (default: loss)`)
+    .option('--layers <list>', `--run, --lm-run: ${LAYERS_HELP}`, parseLayers)
+    .option('--cosine <signed|abs>', `${COSINE_HELP} (default: signed)`)
     .option('--json', 'print a JSON summary on stdout')
     .option('--quiet', 'no progress on stderr')
     .requiredOption('--out <DIR>', 'output directory')

@@ -205,6 +205,8 @@ export function npySource(plan: SourcePlan, trueLabels?: Int32Array): QdgSource 
   return {
     samples: plan.samples,
     scratchBytes: plan.kind === 'gradients' ? gradientScratchBytes(plan.samples, plan.columns) : 0,
+    // gradients or cosines: --cosine abs applies; no model here, so neither --gradient-of nor --layers
+    choices: { cosine: plan.kind !== 'affinity' },
     load(core: Core, timing: StageTiming, progress: QdgProgress): LoadedMatrix {
       return { ...loadNpySource(core, plan, timing, progress), ...(trueLabels ? { trueLabels } : {}) };
     },

@@ -1,7 +1,9 @@
 // QDG on a sparse-parity model trained by `quanta train` (paper Fig. 15, Appendix "QDG on multitask sparse
 // parity"; SPEC.md 4.3): samples drawn from the run's task distribution, kept where the model's loss is below
 // a threshold, up to S of them; the cosine similarities of their per-sample gradients (every weight and
-// bias, as the paper) from the factored Gram (DESIGN.md lever 2); true labels = the subtask of each sample.
+// bias, as the paper, or the groups of --layers) from the factored Gram (DESIGN.md lever 2), of the loss (the
+// paper's) or of the label-independent logit difference z_1 - z_0 (--gradient-of logit); true labels = the subtask
+// of each sample.
 //
 // Loss threshold: the paper takes "10,000 samples with approximately 0 loss" (SPEC.md 4.3). The default
 // 0.01 nats (99% probability on the right label) keeps only samples of learned subtasks: an unlearned
@@ -11,7 +13,6 @@
 import { isJsonObject, readTextInput } from '../../io/read.js';
 import type { Core } from '../../core/arena.js';
 import { ConfigError, require } from '../../core/errors.js';
-import { Stream } from '../../core/rng.js';
 import { ParityBatch } from '../../parity/batch.js';
 import { SparseParityTask } from '../../parity/task.js';
 import { validateRunConfig } from '../../train/config.js';
@@ -19,19 +20,24 @@ import { Mlp, mlpBytes } from '../../train/model.js';
 import { isRunRecord, type RunRecord } from '../../train/record.js';
 import { modelConfigOf } from '../../train/trainer.js';
 import { loadRunWeights } from '../../train/weights.js';
-import { cosineFromGram } from '../gram.js';
-import { perSampleGradientGram } from '../factored-gram.js';
+import type { QdgConfig } from '../config.js';
 import type { StageTiming } from '../pipeline.js';
-import type { LoadedMatrix, QdgSource } from '../run.js';
+import type { QdgSource } from '../run.js';
+import {
+  CANDIDATE_CHUNK,
+  checkModelSamples,
+  MODEL_LOSS_THRESHOLD,
+  modelSamples,
+  runChoices,
+  type ModelSamples,
+} from './model.js';
+
+export { runChoices };
 
 /** Default loss threshold for --run, nats (see the file comment). */
-export const RUN_LOSS_THRESHOLD = 0.01;
+export const RUN_LOSS_THRESHOLD = MODEL_LOSS_THRESHOLD;
 /** Default number of samples for --run (the paper: 10,000). */
 export const RUN_SAMPLES = 2000;
-/** Candidates per forward pass while searching for low-loss samples. */
-const CANDIDATE_CHUNK = 4096;
-/** Give up after this many candidates per wanted sample (the model must solve enough of the data). */
-const MAX_CANDIDATES_PER_SAMPLE = 200;
 
 export interface RunPlan {
   path: string;
@@ -68,8 +74,7 @@ export function planRunSource(
         [l.inputs, l.outputs, l.offset].every((v) => Number.isSafeInteger(v) && (v as number) >= 0),
     ), `--run: ${path}: weights.layers is not a list of { inputs, outputs, offset } (non-negative integers)`);
   validateRunConfig(record.config);
-  require(Number.isInteger(samples) && samples >= 3, `--samples must be an integer >= 3, got ${samples}`);
-  require(lossThreshold > 0, `--loss-threshold must be > 0 nats, got ${lossThreshold}`);
+  checkModelSamples(samples, lossThreshold);
   const cfg = modelConfigOf(record.config);
   const widths = [cfg.inputSize, ...Array(cfg.depth - 1).fill(cfg.width), cfg.outputs];
   let layerBytes = 0;
@@ -86,36 +91,25 @@ export function planRunSource(
   return { path, record, samples, lossThreshold, persistentBytes, scratchBytes };
 }
 
-export interface LoadedRunSource extends LoadedMatrix {
-  samples: number;
-  /** Subtask (0-based rank) of each kept sample. */
-  trueLabels: Int32Array;
-  /** The parity label (0/1, the model's target) of each kept sample. */
-  parityLabels: Int32Array;
-  /** Each kept sample's loss (nats) under the run's weights. */
-  losses: Float32Array;
-  /** Each kept sample's active inputs (CSR: sample i's are indices[offsets[i]..offsets[i + 1]]). */
-  inputs: { offsets: Int32Array; indices: Int32Array };
-  /** Candidates drawn to find the S samples. */
-  candidates: number;
+export interface LoadedRunSource extends ModelSamples {
   /** The run's alpha (the predicted envelope slope is -(1 + alpha)). */
   alpha: number;
 }
 
 /**
- * Draws candidates from the run's task (Stream.qdgSamples, c1 = chunk index, c0 = sample in the chunk),
- * keeps the first S whose loss is below the threshold, and fills the cosine matrix of their gradients.
- * Allocates on `core` (the model and the matrix stay allocated; the caller releases with a mark).
+ * Reads the run's weights into a model and draws its samples (./model.ts: Stream.qdgSamples, c1 = chunk
+ * index, c0 = sample in the chunk; the first S below the threshold), filling the cosine matrix of their
+ * gradients. Allocates on `core` (the model and the matrix stay allocated; the caller releases with a mark).
  */
 export function loadRunSource(
   core: Core,
   plan: RunPlan,
   timing: StageTiming,
   onProgress: (stage: 'load' | 'gram', done: number, total: number) => void = () => {},
+  gradient: Pick<QdgConfig, 'gradientOf' | 'layers'> = { gradientOf: 'loss', layers: null },
 ): LoadedRunSource {
   const t0 = performance.now();
-  const { record, samples: S, lossThreshold } = plan;
-  const config = record.config;
+  const config = plan.record.config;
   const task = new SparseParityTask({
     nTasks: config.nTasks,
     n: config.n,
@@ -124,75 +118,18 @@ export function loadRunSource(
     seed: config.seed,
   });
   const mlp = new Mlp(core, modelConfigOf(config), CANDIDATE_CHUNK);
-  loadRunWeights(plan.path, record.weights!, mlp);
-  const batch = new ParityBatch(core, task, CANDIDATE_CHUNK, config.seed);
-  const lossPtr = core.allocF32(CANDIDATE_CHUNK);
-  const offsets = new Int32Array(S + 1);
-  const indices: number[] = [];
-  const labels = new Int32Array(S);
-  const subtasks = new Int32Array(S);
-  const losses = new Float32Array(S);
-  let kept = 0;
-  let candidates = 0;
-  const maxCandidates = MAX_CANDIDATES_PER_SAMPLE * S;
-  for (let chunk = 0; kept < S; chunk++) {
-    if (candidates >= maxCandidates) {
-      throw new ConfigError(
-        `--run: only ${kept} of ${candidates} samples drawn have loss below ${lossThreshold} nats, ` +
-          `${S} wanted: train longer, raise --loss-threshold or lower --samples`,
-      );
-    }
-    const B = CANDIDATE_CHUNK;
-    batch.sample(B, Stream.qdgSamples, chunk);
-    const input = { kind: 'sparse', offsets: batch.offsets, indices: batch.indices } as const;
-    mlp.forward(input, B);
-    mlp.crossEntropy(batch.labels, B, { grad: false, perSampleLoss: lossPtr });
-    const loss = core.f32(lossPtr, B);
-    const off = core.i32(batch.offsets, B + 1);
-    const idx = core.i32(batch.indices, off[B]);
-    const lab = core.i32(batch.labels, B);
-    const sub = core.i32(batch.subtasks, B);
-    for (let s = 0; s < B && kept < S; s++) {
-      if (!(loss[s] < lossThreshold)) continue;
-      for (let e = off[s]; e < off[s + 1]; e++) indices.push(idx[e]);
-      labels[kept] = lab[s];
-      subtasks[kept] = sub[s];
-      losses[kept] = loss[s];
-      offsets[++kept] = indices.length;
-    }
-    candidates += B;
-    onProgress('load', kept, S);
-  }
-  timing.load = (performance.now() - t0) / 1000;
-
-  const t1 = performance.now();
-  const offsetsPtr = core.allocI32(S + 1);
-  core.i32(offsetsPtr, S + 1).set(offsets);
-  const indicesPtr = core.allocI32(Math.max(1, indices.length));
-  core.i32(indicesPtr, indices.length).set(indices);
-  const labelsPtr = core.allocI32(S);
-  core.i32(labelsPtr, S).set(labels);
-  const { gramPtr } = perSampleGradientGram(
-    core,
-    mlp,
-    { kind: 'sparse', offsets: offsetsPtr, indices: indicesPtr },
-    labelsPtr,
-    S,
-    { onProgress: (done: number, total: number) => onProgress('gram', done, total) },
-  );
-  cosineFromGram(core, gramPtr, S);
-  timing.gram = (performance.now() - t1) / 1000;
-  return {
-    matrixPtr: gramPtr,
-    isAffinity: false,
-    samples: S,
-    trueLabels: subtasks,
-    parityLabels: labels,
-    losses,
-    inputs: { offsets, indices: Int32Array.from(indices) },
-    candidates,
-    alpha: config.alpha,
-  };
+  loadRunWeights(plan.path, plan.record.weights!, mlp);
+  const weightsSeconds = (performance.now() - t0) / 1000;
+  const loaded = modelSamples(core, mlp, task, config.seed, {
+    samples: plan.samples,
+    lossThreshold: plan.lossThreshold,
+    gradient,
+    remedy: 'train longer, raise --loss-threshold or lower --samples',
+    timing,
+    onProgress,
+  });
+  timing.load = (timing.load ?? 0) + weightsSeconds;
+  return { ...loaded, alpha: config.alpha };
 }
 
 /**
@@ -205,6 +142,7 @@ export function runSource(plan: RunPlan): QdgSource<LoadedRunSource> {
     persistentBytes: plan.persistentBytes,
     scratchBytes: plan.scratchBytes,
     alphaN: plan.record.config.alpha,
-    load: (core, timing, progress) => loadRunSource(core, plan, timing, progress),
+    choices: runChoices(plan.record.config.depth),
+    load: (core, timing, progress, config) => loadRunSource(core, plan, timing, progress, config),
   };
 }
