@@ -1,8 +1,7 @@
 // The skills family end to end at a tiny scale (3 widths, 2 seeds, 40 steps, 1024 test tokens): `lm corpus`,
 // `lm train --corpus skills`, its files and ground truth, online batches from the stream, `quanta tokens --lm-run`
 // with `groundTruth`, and bad input (exit 2, one line, nothing written).
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,46 +9,14 @@ import { getCore } from '../../src/core/arena.js';
 import { readNpyF32 } from '../../src/io/npy.js';
 import { registerLm } from '../../src/cli/commands/lm.js';
 import { registerTokens } from '../../src/cli/commands/tokens.js';
+import { inProcessCli } from '../cli-in-process.js';
 import { SkillsCorpus } from '../../src/lm/corpora.js';
 import { LmBatch } from '../../src/lm/data.js';
 import { lmParameterCount, skillsPreset, validateLmFamily } from '../../src/lm/family.js';
 import { SkillsLanguage, TokenClass } from '../../src/lm/skills.js';
 import type { LmFamilyRecord, SkillsTruth } from '../../src/lm/train-family.js';
 
-class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
-    throw new Exit(Number(code ?? 0));
-  });
-  const program = new Command()
-    .exitOverride((e) => {
-      throw new Exit(e.exitCode === 0 ? 0 : 2);
-    })
-    .configureOutput({ writeErr: (s) => (stderr += s), writeOut: (s) => (stdout += s) });
-  registerLm(program);
-  registerTokens(program);
-  let code = 0;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof Exit)) throw e;
-    code = e.code;
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    exit.mockRestore();
-  }
-  return { code, stdout, stderr };
-}
+const cli = inProcessCli(registerLm, registerTokens);
 
 const TINY = [
   ...['--corpus', 'skills', '--preset', 'quick', '--widths', '2,4,8', '--steps', '40', '--checkpoints', '2'],
