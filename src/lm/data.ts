@@ -55,6 +55,22 @@ export class TokenStream implements ContextSource {
     return this.ids.length;
   }
 
+  /**
+   * One text made from ids, shown words and tags directly (the skills language's test stream, whose tags are
+   * the tokens' true skills): the same object the Brown corpus gives, for the code that shows tokens.
+   */
+  static fromTokens(name: string, ids: Int32Array, words: string[], tags: string[]): TokenStream {
+    const s = Object.create(TokenStream.prototype) as TokenStream;
+    return Object.assign(s, {
+      ids,
+      words,
+      tags,
+      textOf: new Int32Array(ids.length),
+      positionOf: Int32Array.from({ length: ids.length }, (_, p) => p),
+      textNames: [name],
+    });
+  }
+
   /** The context ids of token p (oldest first), <s> where the context runs past the text's start. */
   context(p: number, context: number): number[] {
     const out: number[] = [];

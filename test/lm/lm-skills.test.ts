@@ -205,8 +205,34 @@ describe('quanta lm train --corpus skills', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(existsSync(out)).toBe(false);
     }
-    const qdg = await cli(['lm', 'qdg', '--run', join(dir, 'family'), '--out', join(dir, 'qdg')]);
-    expect(qdg.code).toBe(2);
-    expect(qdg.stderr).toMatch(/is a skills family: QDG on its tokens is not supported yet/);
+  });
+
+  it('quanta lm qdg clusters a skills member and scores the clusters against the true skills', async () => {
+    const args = ['lm', 'qdg', '--run', join(dir, 'family'), '--samples', '60', '--loss-threshold', '7'];
+    const r = await cli([
+      ...args,
+      '--clusters',
+      '3,5',
+      '--n-init',
+      '1',
+      '--json',
+      '--quiet',
+      '--out',
+      join(dir, 'qdg'),
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      ariSkills: number;
+      nmiSkills: number;
+      skills: { byK: { K: number; ari: number }[]; skillsPresent: number };
+    };
+    expect(doc.skills.byK.map((b) => b.K)).toEqual([3, 5]);
+    expect(doc.ariSkills).toBeLessThanOrEqual(1);
+    expect(doc.nmiSkills).toBeGreaterThanOrEqual(0);
+    expect(doc.skills.skillsPresent).toBeGreaterThan(1);
+    expect(readFileSync(join(dir, 'qdg', 'report.html'), 'utf8')).toContain(
+      'Clusters against the true skills',
+    );
   });
 });
