@@ -128,10 +128,11 @@ export async function lmQdgCommand(o: LmQdgCliOptions): Promise<void> {
 
   // --- outputs ---
   const { analysis, config } = result;
-  const { files, purity } = await writeLmQdgOutputs(out, lm, result, o);
+  const { files, purity, skills } = await writeLmQdgOutputs(out, lm, result, o);
   const summary = {
     ...qdgSummary(analysis, out),
     purity,
+    ...(skills ? { ariSkills: skills.ariSkills, nmiSkills: skills.nmiSkills, skills } : {}),
     candidates: lm.selection.candidates,
     width: lm.width,
     files,
@@ -145,6 +146,10 @@ export async function lmQdgCommand(o: LmQdgCliOptions): Promise<void> {
       `envelope slope ${analysis.fit.envelopeSlope.toFixed(3)}; predicted -(1 + alpha_N) = ${analysis.predictedSlope.toFixed(3)}\n` +
       `purity at K = ${purity.K}: tag ${purity.tag.toFixed(3)} (random ${purity.tagRandom.toFixed(3)}), ` +
       `predicted token ${purity.token.toFixed(3)} (random ${purity.tokenRandom.toFixed(3)})\n` +
+      (skills
+        ? `against the true skills at K = ${skills.K}: ARI ${skills.ariSkills.toFixed(3)}, NMI ${skills.nmiSkills.toFixed(3)} ` +
+          `(${skills.skillsPresent} skills among the tokens; best ARI ${Math.max(...skills.byK.map((b) => b.ari)).toFixed(3)})\n`
+        : '') +
       `wrote ${out}\n`,
   );
 }

@@ -6,8 +6,18 @@ import type { Core } from '../core/arena.js';
 import { Allocation, DISPOSE } from '../core/disposable.js';
 import { BOS, type CorpusText, type Vocabulary } from './corpus.js';
 
+/**
+ * What a batch needs of a token stream: the ids and, per position, its offset in its text (the context before a
+ * text's start is <s> padding, id 0). TokenStream (Brown) and the skills language's test slice provide it.
+ */
+export interface ContextSource {
+  readonly ids: Int32Array;
+  readonly positionOf: Int32Array;
+  readonly length: number;
+}
+
 /** A set of texts encoded as one token stream plus, per position, the text it belongs to and its offset. */
-export class TokenStream {
+export class TokenStream implements ContextSource {
   /** Token ids of all texts, concatenated. */
   readonly ids: Int32Array;
   /** Part-of-speech tag of each token. */
@@ -43,6 +53,22 @@ export class TokenStream {
 
   get length(): number {
     return this.ids.length;
+  }
+
+  /**
+   * One text made from ids, shown words and tags directly (the skills language's test stream, whose tags are
+   * the tokens' true skills): the same object the Brown corpus gives, for the code that shows tokens.
+   */
+  static fromTokens(name: string, ids: Int32Array, words: string[], tags: string[]): TokenStream {
+    const s = Object.create(TokenStream.prototype) as TokenStream;
+    return Object.assign(s, {
+      ids,
+      words,
+      tags,
+      textOf: new Int32Array(ids.length),
+      positionOf: Int32Array.from({ length: ids.length }, (_, p) => p),
+      textNames: [name],
+    });
   }
 
   /** The context ids of token p (oldest first), <s> where the context runs past the text's start. */
@@ -87,8 +113,28 @@ export class LmBatch {
     this.dispose();
   }
 
+  /**
+   * Fills the batch from windows: sample s has context windows[s * (context + 1) + j] for j < context (oldest
+   * first) and label windows[s * (context + 1) + context].
+   */
+  fillWindows(windows: Int32Array, B: number): void {
+    if (B > this.capacity) throw new RangeError(`batch of ${B} exceeds capacity ${this.capacity}`);
+    const c = this.context;
+    const V = this.vocabSize;
+    const off = this.core.i32(this.offsets, B + 1);
+    const idx = this.core.i32(this.indices, B * c);
+    const lab = this.core.i32(this.labels, B);
+    for (let s = 0; s < B; s++) {
+      off[s] = s * c;
+      for (let j = 0; j < c; j++) idx[s * c + j] = j * V + windows[s * (c + 1) + j];
+      lab[s] = windows[s * (c + 1) + c];
+    }
+    off[B] = B * c;
+    this.size = B;
+  }
+
   /** Fills the batch with the samples at stream positions `positions`. */
-  fill(stream: TokenStream, positions: ArrayLike<number>): void {
+  fill(stream: ContextSource, positions: ArrayLike<number>): void {
     const B = positions.length;
     if (B > this.capacity) throw new RangeError(`batch of ${B} exceeds capacity ${this.capacity}`);
     const c = this.context;

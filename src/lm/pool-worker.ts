@@ -7,6 +7,8 @@ import { trainLanguageModel } from './train-model.js';
 export interface LmTrainJob {
   config: LmFamilyConfig;
   width: number;
+  /** Model seed (default: the family's first). */
+  seed?: number;
   dir: string;
   corpusDir?: string;
   progress?: MessagePort;
@@ -23,6 +25,7 @@ export default function runLmTrainJob(job: LmTrainJob): LmTrainJobResult {
   try {
     const r = trainLanguageModel(job.config, job.width, job.dir, {
       corpusDir: job.corpusDir,
+      seed: job.seed,
       onProgress: (steps) => job.progress?.postMessage(steps),
     });
     return {

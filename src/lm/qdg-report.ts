@@ -10,6 +10,7 @@ import { similarityPng } from '../qdg/similarity-image.js';
 import { pictureClusterCount } from '../qdg/write.js';
 import { escapeHtml, htmlPage, htmlTable } from '../report/html.js';
 import type { TokenStream } from './data.js';
+import { adjustedRandIndex, normalizedMutualInfo } from '../qdg/metrics.js';
 import { randomPurity, weightedPurity, type LmQdgSource } from './qdg.js';
 
 interface ClusterView {
@@ -71,16 +72,29 @@ export interface LmQdgPurity {
   tokenRandom: number;
 }
 
+/** A skills family's clusters against the true skills (monogenic skill k; polygenic; irreducible kinds). */
+export interface LmQdgSkillScores {
+  /** ARI and NMI at the pictured K. */
+  K: number;
+  ariSkills: number;
+  nmiSkills: number;
+  /** Every K of the run. */
+  byK: { K: number; ari: number; nmi: number }[];
+  /** Distinct true skills among the clustered tokens. */
+  skillsPresent: number;
+}
+
 /**
  * Writes clusters.json, rank-frequency.csv, similarity-by-cluster.png and report.html into the existing folder
- * `out`; returns the files written and the purity at the pictured K. `result` must have kept its affinity.
+ * `out`; returns the files written and the purity at the pictured K (and, for a skills family, the clusters'
+ * ARI and NMI against the true skills). `result` must have kept its affinity.
  */
 export async function writeLmQdgOutputs(
   out: string,
   lm: LmQdgSource,
   result: QdgResult,
   o: { lossThreshold: number; showClusters: number },
-): Promise<{ files: string[]; purity: LmQdgPurity }> {
+): Promise<{ files: string[]; purity: LmQdgPurity; skills?: LmQdgSkillScores }> {
   const { analysis, config } = result;
   const { data, selection: sel, model, width } = lm;
   const S = config.samples;
@@ -97,6 +111,17 @@ export async function writeLmQdgOutputs(
     token: weightedPurity(clustering.labels, predicted),
     tokenRandom: randomPurity(clustering.labels, predicted, config.seed),
   };
+  let skills: LmQdgSkillScores | undefined;
+  if (lm.truth) {
+    const truth = sel.rows.map((p) => lm.truth![p]);
+    const byK = analysis.clusterings.map((c) => ({
+      K: c.K,
+      ari: adjustedRandIndex(c.labels, truth),
+      nmi: normalizedMutualInfo(c.labels, truth),
+    }));
+    const at = byK.find((b) => b.K === Kshow)!;
+    skills = { K: Kshow, ariSkills: at.ari, nmiSkills: at.nmi, byK, skillsPresent: new Set(truth).size };
+  }
   const source = {
     kind: 'lm-run',
     path: lm.dir,
@@ -113,6 +138,7 @@ export async function writeLmQdgOutputs(
   const files = writeClusterFiles(out, analysis, {
     source,
     purity,
+    ...(skills ? { skills } : {}),
     clustersShown: views.slice(0, o.showClusters).map((v) => ({
       rank: v.rank,
       size: v.size,
@@ -173,9 +199,25 @@ export async function writeLmQdgOutputs(
         caption:
           'Purity: the share of each cluster held by its most common value, weighted by cluster size. Beyond the paper.',
       },
+      ...(skills
+        ? [
+            {
+              title: 'Clusters against the true skills (skills language)',
+              html: htmlTable(
+                ['K', 'ARI', 'NMI'],
+                skills.byK.map((b) => [b.K, b.ari, b.nmi]),
+                3,
+              ),
+              caption:
+                `Adjusted Rand index and normalised mutual information of each clustering against the tokens' true ` +
+                `skills (${skills.skillsPresent} among the clustered tokens: each monogenic skill, polygenic, and ` +
+                `the irreducible kinds). A tag above is a token's true skill.`,
+            },
+          ]
+        : []),
       { title: `Largest clusters (K = ${Kshow}; Figs. 1 and 13)`, html: clusterHtml },
     ],
   });
   writeFileAtomic(join(out, 'report.html'), html);
-  return { files: [...files, join(out, 'report.html')], purity };
+  return { files: [...files, join(out, 'report.html')], purity, ...(skills ? { skills } : {}) };
 }

@@ -7,6 +7,9 @@
 // lists of contexts with the predicted token highlighted, and measured for purity in part-of-speech tag and
 // in predicted token against clusters of the same sizes drawn at random (beyond the paper: are clusters skills?).
 //
+// On a skills family (./skills.ts) the member is the first model seed's, there is no induction filter (an MLP over
+// a fixed window cannot copy), and every token's true skill is kept, for the clusters' ARI and NMI against it.
+//
 // This file is the source (which tokens, their gradients' Gram) and the purity measures; the command is
 // src/cli/lm-qdg.ts, the outputs ./qdg-report.ts, the clustering runQdg (src/qdg/run.ts).
 import { existsSync } from 'node:fs';
@@ -21,8 +24,17 @@ import { parameterGroupMask, perSampleGradientGram } from '../qdg/factored-gram.
 import { cosineFromGram } from '../qdg/gram.js';
 import type { LoadedMatrix, QdgSource } from '../qdg/run.js';
 import { Mlp } from '../train/model.js';
-import { LmBatch, type TokenStream } from './data.js';
-import { lmModelConfig, modelDirName, validateLmFamily } from './family.js';
+import { SkillsCorpus } from './corpora.js';
+import { Vocabulary } from './corpus.js';
+import { LmBatch, TokenStream } from './data.js';
+import {
+  familySeeds,
+  lmModelConfig,
+  memberDirName,
+  validateLmFamily,
+  type LmFamilyConfig,
+} from './family.js';
+import { TOKEN_KIND_NAMES, TokenClass } from './skills.js';
 import { meanLossScaling } from './token-analysis.js';
 import { readFamilyRecord, type LmFamilyRecord } from './train-family.js';
 import { loadCheckpoint, prepareLmData, type LmData, type LmModelRecord } from './train-model.js';
@@ -134,6 +146,8 @@ export interface LmQdgSource {
   inductionExcluded: number;
   /** The family's mean-loss scaling exponent: the source's alpha_N. */
   alphaN: number;
+  /** Skills families: every test token's true skill (see skillsQdgData). */
+  truth?: Int32Array;
 }
 
 /**
@@ -152,26 +166,32 @@ export function planLmQdgSource(o: LmQdgSourceOptions): LmQdgSource {
     if (!(e instanceof ConfigError)) throw e;
     throw new ConfigError(`--run: ${join(dir, 'family.json')}: config: ${e.message}`);
   }
+  const skills = family.config.corpus === 'skills';
+  // a skills family: the first model seed's member
+  const memberDir = (w: number) => memberDirName(family.config, w, familySeeds(family.config)[0]);
   const width = o.width ?? family.widths[family.widths.length - 1];
   require(family.widths.includes(
     width,
   ), `--width ${width} is not in the family (widths ${family.widths.join(', ')})`);
-  const modelPath = join(dir, modelDirName(width), 'model.json');
+  const modelPath = join(dir, memberDir(width), 'model.json');
   require(existsSync(modelPath), `--run: ${modelPath} is missing`);
   const model = readJsonInput(modelPath) as LmModelRecord;
   require(isJsonObject(model), `--run: ${modelPath} is not a model record`);
   const testLosses = readNpyF32(
-    insideFolder(join(dir, modelDirName(width)), model.testLossFile, 'model.json testLossFile'),
+    insideFolder(join(dir, memberDir(width)), model.testLossFile, 'model.json testLossFile'),
   );
   const C = testLosses.shape[1];
   const finalLoss = Float32Array.from(
     { length: testLosses.shape[0] },
     (_, p) => testLosses.data[p * C + C - 1],
   );
-  const data = prepareLmData(family.config);
+  const { data, truth } = skills
+    ? skillsQdgData(family.config)
+    : { data: prepareLmData(family.config), truth: undefined };
   require(data.test.length ===
     finalLoss.length, `--run: the test set (${data.test.length} tokens) does not match ${model.testLossFile}`);
-  const induction = inductionTokens(data.test);
+  // an MLP over a fixed window cannot copy from earlier in the text: the skills language has no induction tokens
+  const induction = skills ? new Uint8Array(data.test.length) : inductionTokens(data.test);
   const selection = selectLowLossTokens(finalLoss, induction, o.lossThreshold, o.samples, o.every);
   const S = selection.rows.length;
   if (S < Math.min(o.samples, 20)) {
@@ -179,14 +199,14 @@ export function planLmQdgSource(o: LmQdgSourceOptions): LmQdgSource {
       `only ${S} test tokens have loss below ${o.lossThreshold} nats and are not induction tokens: raise --loss-threshold`,
     );
   }
-  const cfg = lmModelConfig(family.config, width);
+  const cfg = lmModelConfig(family.config, width, familySeeds(family.config)[0]);
   const scaling = meanLossScaling(
     readNpyF32(insideFolder(dir, family.files?.losses, 'family.json files.losses')).data,
     family.testTokens,
     family.parameters,
   );
   const weights = insideFolder(
-    join(dir, modelDirName(width)),
+    join(dir, memberDir(width)),
     model.weightFiles?.[model.weightFiles.length - 1],
     'model.json weightFiles',
   );
@@ -234,5 +254,40 @@ export function planLmQdgSource(o: LmQdgSourceOptions): LmQdgSource {
     selection,
     inductionExcluded: induction.reduce((a, b) => a + b, 0),
     alphaN: scaling.alphaN,
+    ...(truth ? { truth } : {}),
   };
+}
+
+/**
+ * A skills family's test stream for QDG: the token names as words, each token's true skill as its tag
+ * ('skill k' for a monogenic answer, 'polygenic' for a polygenic one, the kind for the rest), and the true skill as
+ * a number (k; -1 polygenic; -2 and below irreducible kinds) for the ARI and NMI of the clusters.
+ */
+export function skillsQdgData(cfg: LmFamilyConfig): { data: LmData; truth: Int32Array } {
+  const corpus = new SkillsCorpus(cfg);
+  const t = corpus.testTokens;
+  const lang = corpus.language;
+  const names = Array.from({ length: lang.vocabSize }, (_, id) => lang.tokenName(id));
+  const vocab = new Vocabulary(names.slice(2));
+  vocab.words.splice(0, 2, names[0], names[1]);
+  const truth = new Int32Array(t.ids.length);
+  const tags = Array.from(t.ids, (_, p) => {
+    if (t.cls[p] === TokenClass.monogenic) {
+      truth[p] = t.skill[p];
+      return `skill ${t.skill[p]}`;
+    }
+    if (t.cls[p] === TokenClass.polygenic) {
+      truth[p] = -1;
+      return 'polygenic';
+    }
+    truth[p] = -2 - t.kind[p];
+    return TOKEN_KIND_NAMES[t.kind[p]];
+  });
+  const test = TokenStream.fromTokens(
+    'skills',
+    t.ids,
+    Array.from(t.ids, (id) => names[id]),
+    tags,
+  );
+  return { data: { vocab, train: test, test }, truth };
 }

@@ -1,11 +1,14 @@
-// Training the whole family (`quanta lm train`): the members in parallel on a piscina pool (largest first, so
-// the long job starts at once), then the family's per-token loss matrices:
-//   losses.npy             f32 [test tokens x models]: each member's final checkpoint, models by size
-//   checkpoint-losses.npy  f32 [test tokens x checkpoints] of the largest member (Fig. 11)
-//   tokens.csv             one row per test token: row, id, token, tag, text, position
+// Training the whole family (`quanta lm train`): the members (every width, once per model seed) in parallel on a
+// piscina pool (largest first, so the long jobs start at once), then the family's per-token loss matrices:
+//   losses.npy             f32 [test tokens x models]: each member's final checkpoint, models by size (first seed)
+//   losses-seed-S.npy      the same for every further seed S (skills families)
+//   checkpoint-losses.npy  f32 [test tokens x checkpoints] of the largest member, first seed (Fig. 11)
+//   tokens.csv             one row per test token: Brown row, id, token, word, tag, text, position; skills row,
+//                          id, token, class, kind, skill, families, bayes (the ground truth, ./skills.ts)
+//   truth.json             skills families: the language and every test token's class, skill(s), Bayes loss
 //   family.json            config, parameter counts, checkpoint steps, mean losses, timing
-// Members whose model.json exists with the same config (widths aside) are reused: a killed run resumes,
-// and a size added to --widths trains only that size.
+// Members whose model.json exists with the same config (widths and seeds aside) are reused: a killed run
+// resumes, and a size or a seed added to the lists trains only that.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -18,10 +21,12 @@ import { isJsonObject, readJsonInput } from '../io/read.js';
 import { ConfigError } from '../core/errors.js';
 import { readNpyF32, writeNpy } from '../io/npy.js';
 import { toCsv } from '../report/csv.js';
-import { modelDirName, validateLmFamily, type LmFamilyConfig } from './family.js';
+import { familySeeds, memberDirName, validateLmFamily, type LmFamilyConfig } from './family.js';
 import type { LmTrainJob, LmTrainJobResult } from './pool-worker.js';
 import runLmTrainJob from './pool-worker.js';
-import { prepareLmData, type LmData, type LmModelRecord } from './train-model.js';
+import type { LmModelRecord } from './train-model.js';
+import { BrownCorpus, lmCorpus, SkillsCorpus, type LmData } from './corpora.js';
+import { TOKEN_CLASS_NAMES, TOKEN_KIND_NAMES, type SkillsTokens } from './skills.js';
 
 export interface LmFamilyRecord {
   config: LmFamilyConfig;
@@ -39,16 +44,35 @@ export interface LmFamilyRecord {
   memberSeconds: number[];
   seconds: number;
   workers: number;
-  files: { losses: string; checkpointLosses: string; tokens: string; vocabulary: string };
+  /** Skills families: the model seeds, and per seed the mean test losses and member seconds. */
+  seeds?: number[];
+  seedMeanTestLoss?: number[][][];
+  seedMemberSeconds?: number[][];
+  /** Skills families: the mean Bayes loss of the test tokens (nats), the loss no model can beat. */
+  bayesLoss?: number;
+  files: {
+    losses: string;
+    checkpointLosses: string;
+    tokens: string;
+    vocabulary: string;
+    /** Skills families: one losses file per seed (the first is `losses`) and the ground truth. */
+    seedLosses?: string[];
+    truth?: string;
+  };
 }
 
-function existingMember(dir: string, cfg: LmFamilyConfig, width: number): LmModelRecord | undefined {
-  const path = join(dir, modelDirName(width), 'model.json');
+function existingMember(
+  dir: string,
+  cfg: LmFamilyConfig,
+  width: number,
+  seed: number,
+): LmModelRecord | undefined {
+  const path = join(dir, memberDirName(cfg, width, seed), 'model.json');
   if (!existsSync(path)) return undefined;
   try {
     const r = JSON.parse(readFileSync(path, 'utf8')) as LmModelRecord;
-    // a member depends on every setting but the list of other widths: adding a size reuses the rest
-    const same = (c: LmFamilyConfig) => JSON.stringify({ ...c, widths: [] });
+    // a member depends on every setting but the lists of other widths and seeds: adding one reuses the rest
+    const same = (c: LmFamilyConfig) => JSON.stringify({ ...c, widths: [], seeds: [] });
     return same(r.config) === same(cfg) ? r : undefined;
   } catch {
     return undefined;
@@ -61,6 +85,61 @@ export interface TrainFamilyOptions {
   corpusDir?: string;
   /** Steps done summed over members, and the total. */
   onProgress?: (done: number, total: number) => void;
+}
+
+/** The skills side file: one row per test token with its ground truth. */
+export function skillsTokensCsv(corpus: SkillsCorpus): string {
+  const t = corpus.testTokens;
+  const G = corpus.language.config.bands;
+  const rows = [];
+  for (let p = 0; p < t.ids.length; p++) {
+    const fams = Array.from(t.families.subarray(p * G, (p + 1) * G)).filter((f) => f >= 0);
+    rows.push({
+      row: p,
+      id: t.ids[p],
+      token: corpus.language.tokenName(t.ids[p]),
+      class: TOKEN_CLASS_NAMES[t.cls[p]],
+      kind: TOKEN_KIND_NAMES[t.kind[p]],
+      skill: t.skill[p],
+      families: fams.join(' '),
+      bayes: Number(t.bayes[p].toFixed(6)),
+    });
+  }
+  return toCsv(rows);
+}
+
+/** truth.json of a skills family: the language and the labels of every test token (./ground-truth.ts reads it). */
+export interface SkillsTruth {
+  language: import('./skills.js').SkillsLanguageConfig;
+  vocabSize: number;
+  skillProbabilities: number[];
+  bandSizes: number[];
+  classNames: string[];
+  kindNames: readonly string[];
+  cls: number[];
+  kind: number[];
+  skill: number[];
+  /** bands entries per token (cue families of a polygenic answer, else -1). */
+  families: number[];
+  bayes: number[];
+}
+
+export function skillsTruth(corpus: SkillsCorpus): SkillsTruth {
+  const t: SkillsTokens = corpus.testTokens;
+  const lang = corpus.language;
+  return {
+    language: lang.config,
+    vocabSize: lang.vocabSize,
+    skillProbabilities: Array.from(lang.skillProbabilities),
+    bandSizes: lang.bandSizes,
+    classNames: TOKEN_CLASS_NAMES,
+    kindNames: TOKEN_KIND_NAMES,
+    cls: Array.from(t.cls),
+    kind: Array.from(t.kind),
+    skill: Array.from(t.skill),
+    families: Array.from(t.families),
+    bayes: Array.from(t.bayes, (b) => Number(b.toFixed(6))),
+  };
 }
 
 /** The side file: one row per test token. */
@@ -90,22 +169,26 @@ export async function trainLanguageModelFamily(
   validateLmFamily(cfg);
   const t0 = performance.now();
   mkdirSync(dir, { recursive: true });
-  const data = prepareLmData(cfg, opts.corpusDir);
+  const corpus = lmCorpus(cfg, opts.corpusDir);
   const workers = opts.workers ?? Math.max(1, availableParallelism());
-  const todo = cfg.widths.filter((w) => !existingMember(dir, cfg, w));
-  const total = cfg.widths.length * cfg.steps;
-  const done = new Map<number, number>(cfg.widths.map((w) => [w, todo.includes(w) ? 0 : cfg.steps]));
+  const seeds = familySeeds(cfg);
+  const all = seeds.flatMap((seed) => cfg.widths.map((width) => ({ seed, width })));
+  const key = (m: { seed: number; width: number }) => `${m.seed}/${m.width}`;
+  const todo = all.filter((m) => !existingMember(dir, cfg, m.width, m.seed));
+  const total = all.length * cfg.steps;
+  const done = new Map<string, number>(all.map((m) => [key(m), todo.includes(m) ? 0 : cfg.steps]));
   const report = () =>
     opts.onProgress?.(
       [...done.values()].reduce((a, b) => a + b, 0),
       total,
     );
   report();
-  const order = [...todo].sort((a, b) => b - a);
+  // largest first (the long jobs start at once), seeds interleaved
+  const order = [...todo].sort((a, b) => b.width - a.width || a.seed - b.seed);
   if (workers === 0) {
-    for (const width of order) {
-      runLmTrainJob({ config: cfg, width, dir, corpusDir: opts.corpusDir });
-      done.set(width, cfg.steps);
+    for (const m of order) {
+      runLmTrainJob({ config: cfg, width: m.width, seed: m.seed, dir, corpusDir: opts.corpusDir });
+      done.set(key(m), cfg.steps);
       report();
     }
   } else if (order.length > 0) {
@@ -116,14 +199,21 @@ export async function trainLanguageModelFamily(
     });
     try {
       await Promise.all(
-        order.map(async (width): Promise<LmTrainJobResult> => {
+        order.map(async (m): Promise<LmTrainJobResult> => {
           const { port1, port2 } = new MessageChannel();
           port1.on('message', (steps: number) => {
-            done.set(width, steps);
+            done.set(key(m), steps);
             report();
           });
           try {
-            const job: LmTrainJob = { config: cfg, width, dir, corpusDir: opts.corpusDir, progress: port2 };
+            const job: LmTrainJob = {
+              config: cfg,
+              width: m.width,
+              seed: m.seed,
+              dir,
+              corpusDir: opts.corpusDir,
+              progress: port2,
+            };
             return (await piscina.run(job, { transferList: [port2] })) as LmTrainJobResult;
           } finally {
             port1.close();
@@ -136,23 +226,47 @@ export async function trainLanguageModelFamily(
   }
 
   // --- the family's matrices ---
-  const members = cfg.widths.map((w) => existingMember(dir, cfg, w)!);
-  const T = data.test.length;
-  const M = members.length;
-  const losses = new Float32Array(T * M);
-  members.forEach((r, m) => {
-    const { data: col, shape } = readNpyF32(join(dir, modelDirName(r.width), r.testLossFile));
-    const C = shape[1];
-    for (let p = 0; p < T; p++) losses[p * M + m] = col[p * C + C - 1];
+  const T = corpus.test.length;
+  const M = cfg.widths.length;
+  const skills = corpus instanceof SkillsCorpus;
+  const seedLosses: string[] = [];
+  const seedMembers = seeds.map((seed, si) => {
+    const members = cfg.widths.map((w) => existingMember(dir, cfg, w, seed)!);
+    const losses = new Float32Array(T * M);
+    members.forEach((r, m) => {
+      const { data: col, shape } = readNpyF32(join(dir, memberDirName(cfg, r.width, seed), r.testLossFile));
+      const C = shape[1];
+      for (let p = 0; p < T; p++) losses[p * M + m] = col[p * C + C - 1];
+    });
+    const file = si === 0 ? 'losses.npy' : `losses-seed-${seed}.npy`;
+    writeNpy(join(dir, file), losses, [T, M]);
+    seedLosses.push(file);
+    return members;
   });
-  writeNpy(join(dir, 'losses.npy'), losses, [T, M]);
+  const members = seedMembers[0];
   const largest = members[M - 1];
-  const ck = readNpyF32(join(dir, modelDirName(largest.width), largest.testLossFile));
+  const ck = readNpyF32(join(dir, memberDirName(cfg, largest.width, seeds[0]), largest.testLossFile));
   writeNpy(join(dir, 'checkpoint-losses.npy'), ck.data, ck.shape);
-  writeFileAtomic(join(dir, 'tokens.csv'), tokensCsv(data));
-  writeFileAtomic(join(dir, 'vocabulary.txt'), data.vocab.words.join('\n') + '\n');
-  let unk = 0;
-  for (let p = 0; p < T; p++) if (data.test.ids[p] === 1) unk++;
+  let unknownShare = 0;
+  let trainTokens = 0;
+  let vocabulary: string[];
+  let bayesLoss: number | undefined;
+  if (corpus instanceof SkillsCorpus) {
+    writeFileAtomic(join(dir, 'tokens.csv'), skillsTokensCsv(corpus));
+    writeFileAtomic(join(dir, 'truth.json'), JSON.stringify(skillsTruth(corpus)) + '\n');
+    vocabulary = Array.from({ length: corpus.vocabSize }, (_, id) => corpus.language.tokenName(id));
+    bayesLoss = corpus.testTokens.bayes.reduce((a, b) => a + b, 0) / T;
+    trainTokens = cfg.steps * cfg.batch;
+  } else {
+    const data = (corpus as BrownCorpus).data;
+    writeFileAtomic(join(dir, 'tokens.csv'), tokensCsv(data));
+    vocabulary = data.vocab.words;
+    let unk = 0;
+    for (let p = 0; p < T; p++) if (data.test.ids[p] === 1) unk++;
+    unknownShare = unk / T;
+    trainTokens = data.train.length;
+  }
+  writeFileAtomic(join(dir, 'vocabulary.txt'), vocabulary.join('\n') + '\n');
   const record: LmFamilyRecord = {
     config: cfg,
     widths: cfg.widths,
@@ -160,17 +274,26 @@ export async function trainLanguageModelFamily(
     checkpointSteps: largest.checkpointSteps,
     meanTestLoss: members.map((r) => r.meanTestLoss),
     testTokens: T,
-    trainTokens: data.train.length,
-    vocabularySize: data.vocab.size,
-    unknownShare: unk / T,
+    trainTokens,
+    vocabularySize: corpus.vocabSize,
+    unknownShare,
     memberSeconds: members.map((r) => r.seconds),
     seconds: (performance.now() - t0) / 1000,
     workers,
+    ...(skills
+      ? {
+          seeds,
+          seedMeanTestLoss: seedMembers.map((ms) => ms.map((r) => r.meanTestLoss)),
+          seedMemberSeconds: seedMembers.map((ms) => ms.map((r) => r.seconds)),
+          bayesLoss,
+        }
+      : {}),
     files: {
       losses: 'losses.npy',
       checkpointLosses: 'checkpoint-losses.npy',
       tokens: 'tokens.csv',
       vocabulary: 'vocabulary.txt',
+      ...(skills ? { seedLosses, truth: 'truth.json' } : {}),
     },
   };
   writeFileAtomic(join(dir, 'family.json'), serializeRecord(record));

@@ -1,40 +1,28 @@
-// Training one member of the language-model family on the Wasm core: minibatches of training positions
-// drawn uniformly with replacement by the counter-based generator (seed, Stream.lm, step), so every width sees
-// the same batches; AdamW; at each checkpoint step the weights (.npy, one flat f32 array laid out as
-// src/train/weights.ts) and the loss of every test token (nats) under the model. Writes model.json last, so
-// a folder with model.json is complete.
+// Training one member of the language-model family on the Wasm core: minibatches from the corpus (./corpora.ts:
+// a pure function of (model seed, step), so every width of a seed sees the same batches); AdamW; at each
+// checkpoint step the weights (.npy, one flat f32 array laid out as src/train/weights.ts) and the loss of every
+// test token (nats) under the model. Writes model.json last, so a folder with model.json is complete.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { getCore, type Core } from '../core/arena.js';
-import { CounterRandom, Stream } from '../core/rng.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readNpyF32, writeNpy } from '../io/npy.js';
 import { Mlp } from '../train/model.js';
 import { AdamW } from '../train/optimizer.js';
 import { serializeRecord, type SavedWeights } from '../train/record.js';
-import { loadBrownCorpus, splitTexts, Vocabulary } from './corpus.js';
-import { LmBatch, TokenStream } from './data.js';
-import { checkpointSteps, lmModelConfig, modelDirName, type LmFamilyConfig } from './family.js';
+import { lmCorpus, type LmCorpus } from './corpora.js';
+import { type ContextSource, LmBatch } from './data.js';
+import { checkpointSteps, familySeeds, lmModelConfig, memberDirName, type LmFamilyConfig } from './family.js';
 
 /** Test tokens per evaluation forward pass. */
 export const EVAL_BATCH = 1024;
 
-export interface LmData {
-  vocab: Vocabulary;
-  train: TokenStream;
-  test: TokenStream;
-}
-
-/** The corpus split, vocabulary and token streams of a family config (deterministic). */
-export function prepareLmData(cfg: Pick<LmFamilyConfig, 'vocab' | 'texts'>, corpusDir?: string): LmData {
-  const texts = loadBrownCorpus(corpusDir, cfg.texts);
-  const { train, test } = splitTexts(texts);
-  const vocab = Vocabulary.fromTexts(train, cfg.vocab);
-  return { vocab, train: new TokenStream(train, vocab), test: new TokenStream(test, vocab) };
-}
+export { prepareLmData, type LmData } from './corpora.js';
 
 export interface LmModelRecord {
   width: number;
+  /** Model seed (skills families train every width once per seed; Brown: the family's seed). */
+  seed?: number;
   parameters: number;
   config: LmFamilyConfig;
   checkpointSteps: number[];
@@ -54,7 +42,7 @@ export interface LmModelRecord {
 }
 
 /** Per-token losses (nats) of every token of `stream` under `mlp`, into `out` (f32, stream.length). */
-export function streamLosses(core: Core, mlp: Mlp, stream: TokenStream, out: Float32Array): void {
+export function streamLosses(core: Core, mlp: Mlp, stream: ContextSource, out: Float32Array): void {
   const mark = core.mark();
   try {
     const B = Math.min(mlp.maxBatch, EVAL_BATCH);
@@ -104,11 +92,13 @@ export function loadCheckpoint(mlp: Mlp, path: string, layout: SavedWeights['lay
 export interface TrainLmOptions {
   /** Called with the steps done (every few hundred ms). */
   onProgress?: (steps: number) => void;
-  data?: LmData;
+  corpus?: LmCorpus;
   corpusDir?: string;
+  /** Model seed (default: the family's first). */
+  seed?: number;
 }
 
-/** Trains the member of width `width` and writes its folder under `dir`. Returns its record. */
+/** Trains the member of width `width` (and model seed) and writes its folder under `dir`. Returns its record. */
 export function trainLanguageModel(
   cfg: LmFamilyConfig,
   width: number,
@@ -116,22 +106,25 @@ export function trainLanguageModel(
   opts: TrainLmOptions = {},
 ): LmModelRecord {
   const t0 = performance.now();
-  const data = opts.data ?? prepareLmData(cfg, opts.corpusDir);
+  const corpus = opts.corpus ?? lmCorpus(cfg, opts.corpusDir);
+  const seed = opts.seed ?? familySeeds(cfg)[0];
   const core = getCore();
   const mark = core.mark();
-  const modelDir = join(dir, modelDirName(width));
+  const modelDir = join(dir, memberDirName(cfg, width, seed));
   mkdirSync(modelDir, { recursive: true });
   try {
-    const mlpCfg = lmModelConfig(cfg, width);
+    const mlpCfg = lmModelConfig(cfg, width, seed);
     const mlp = new Mlp(core, mlpCfg, Math.max(cfg.batch, EVAL_BATCH));
     const optimizer = new AdamW(core, mlp, { lr: cfg.lr });
-    const batch = new LmBatch(core, cfg.batch, cfg.context, data.vocab.size);
+    const batch = new LmBatch(core, cfg.batch, cfg.context, corpus.vocabSize);
     const input = { kind: 'sparse', offsets: batch.offsets, indices: batch.indices } as const;
     const stops = checkpointSteps(cfg.steps, cfg.checkpoints);
-    const testLosses = new Float32Array(data.test.length * stops.length);
-    const column = new Float32Array(data.test.length);
+    const test = corpus.test;
+    const testLosses = new Float32Array(test.length * stops.length);
+    const column = new Float32Array(test.length);
     const record: LmModelRecord = {
       width,
+      ...(cfg.corpus === 'skills' ? { seed } : {}),
       parameters: mlp.parameterCount,
       config: cfg,
       checkpointSteps: stops,
@@ -140,22 +133,18 @@ export function trainLanguageModel(
       weightFiles: [],
       weightLayout: [],
       testLossFile: 'test-losses.npy',
-      testTokens: data.test.length,
+      testTokens: test.length,
       seconds: 0,
       trainSeconds: 0,
       evalSeconds: 0,
     };
-    const positions = new Int32Array(cfg.batch);
-    const nTrain = data.train.length;
     let trainSum = 0;
     let trainCount = 0;
     let lastReport = 0;
     let next = 0;
     for (let step = 1; step <= cfg.steps; step++) {
       const ts = performance.now();
-      const rng = new CounterRandom(cfg.seed, Stream.lm, step);
-      for (let i = 0; i < cfg.batch; i++) positions[i] = rng.nextInt(nTrain);
-      batch.fill(data.train, positions);
+      corpus.trainBatch(batch, seed, step);
       mlp.forward(input, cfg.batch);
       trainSum += mlp.crossEntropy(batch.labels, cfg.batch, { grad: true }).meanLoss;
       trainCount++;
@@ -164,7 +153,7 @@ export function trainLanguageModel(
       record.trainSeconds += (performance.now() - ts) / 1000;
       if (step === stops[next]) {
         const te = performance.now();
-        streamLosses(core, mlp, data.test, column);
+        streamLosses(core, mlp, test, column);
         let sum = 0;
         for (let p = 0; p < column.length; p++) {
           testLosses[p * stops.length + next] = column[p];
@@ -188,7 +177,7 @@ export function trainLanguageModel(
       }
     }
     opts.onProgress?.(cfg.steps);
-    writeNpy(join(modelDir, record.testLossFile), testLosses, [data.test.length, stops.length]);
+    writeNpy(join(modelDir, record.testLossFile), testLosses, [test.length, stops.length]);
     record.seconds = (performance.now() - t0) / 1000;
     writeFileAtomic(join(modelDir, 'model.json'), serializeRecord(record));
     return record;

@@ -19,6 +19,8 @@ import {
   type LmQdgDocument,
 } from '../../lm/token-report.js';
 import { readFamilyRecord } from '../../lm/train-family.js';
+import { readTruthLabels, scoreGroundTruth, type GroundTruthScore } from '../../lm/ground-truth.js';
+import { groundTruthExamplesFigure, groundTruthSection } from '../../lm/ground-truth-report.js';
 import { parseIntOption, parseListOption, runCommand } from '../common.js';
 import { insideFolder } from '../../io/paths.js';
 import { checkOutputFolder } from '../../io/output.js';
@@ -47,12 +49,30 @@ function resolveInputs(o: TokensCliOptions) {
       join(dir, 'family.json'),
     ), `--lm-run: ${o.lmRun} has no family.json (run quanta lm train first)`);
     const f = readFamilyRecord(dir);
+    if (f.files.truth !== undefined) {
+      const nums = (x: unknown) => Array.isArray(x) && x.every((v) => typeof v === 'number');
+      require(nums(f.seeds), `--lm-run: family.json seeds must be a list of numbers`);
+      require(Array.isArray(
+        f.files.seedLosses,
+      ), `--lm-run: family.json files.seedLosses must be a list of file names`);
+    }
+    const truth =
+      f.files.truth === undefined
+        ? undefined
+        : {
+            path: insideFolder(dir, f.files.truth, 'family.json files.truth'),
+            seeds: f.seeds ?? [],
+            seedLosses: (f.files.seedLosses ?? []).map((file, i) =>
+              insideFolder(dir, file, `family.json files.seedLosses[${i}]`),
+            ),
+          };
     return {
       losses: insideFolder(dir, f.files?.losses, 'family.json files.losses'),
       parameters: f.parameters,
       checkpointLosses: insideFolder(dir, f.files?.checkpointLosses, 'family.json files.checkpointLosses'),
       steps: f.checkpointSteps,
       tokens: insideFolder(dir, f.files?.tokens, 'family.json files.tokens'),
+      truth,
     };
   }
   require(!!o.losses, 'give --losses L.npy with --parameters N1,N2,... (or --lm-run DIR)');
@@ -64,6 +84,7 @@ function resolveInputs(o: TokensCliOptions) {
     checkpointLosses: o.checkpointLosses,
     steps: o.steps,
     tokens: o.tokens,
+    truth: undefined,
   };
 }
 
@@ -88,6 +109,25 @@ export async function tokensCommand(o: TokensCliOptions): Promise<void> {
   }
   const tokens: TokenInfo[] | undefined = inp.tokens ? readTokenInfo(inp.tokens, m.rows) : undefined;
   require(!(o.excludeLargest && inp.parameters.length < 3), '--exclude-largest needs at least 3 models');
+  // a skills family: every seed's matrix and the ground truth, checked before any output
+  let truth:
+    { labels: ReturnType<typeof readTruthLabels>; seeds: number[]; losses: Float32Array[] } | undefined;
+  if (inp.truth) {
+    const t = inp.truth;
+    require(t.seedLosses.length >= 1 &&
+      t.seedLosses.length ===
+        t.seeds
+          .length, `--lm-run: family.json lists ${t.seedLosses.length} seed loss files for ${t.seeds.length} seeds`);
+    const losses = t.seedLosses.map((file, i) =>
+      i === 0
+        ? m.losses
+        : readLossMatrix(file, inp.parameters.length, 'models in family.json parameters', '--lm-run').losses,
+    );
+    for (const [i, l] of losses.entries())
+      require(l.length ===
+        m.losses.length, `--lm-run: ${t.seedLosses[i]} has a different number of rows from ${inp.losses}`);
+    truth = { labels: readTruthLabels(t.path, m.rows, readJsonInput), seeds: t.seeds, losses };
+  }
   let qdgDoc: LmQdgDocument | undefined;
   if (o.qdg) {
     const path = join(resolve(o.qdg), 'clusters.json');
@@ -106,7 +146,21 @@ export async function tokensCommand(o: TokensCliOptions): Promise<void> {
     polygenicRows: o.polygenicRows,
     checkpoints,
   });
+  let groundTruth: GroundTruthScore | undefined;
+  if (truth) {
+    groundTruth = scoreGroundTruth({
+      seeds: truth.seeds,
+      losses: truth.losses,
+      rows: m.rows,
+      parameters: inp.parameters,
+      truth: truth.labels,
+      polygenicRows: o.polygenicRows,
+    });
+  }
   const figures = tokenFigures(a, m.losses, tokens);
+  if (truth) {
+    figures.push(groundTruthExamplesFigure(truth.losses, truth.seeds, m.rows, inp.parameters, truth.labels));
+  }
   const svgs = new Map<string, string>();
   for (const f of figures) svgs.set(f.id, await vegaLiteToSvg({ title: f.title, ...f.spec }));
 
@@ -128,6 +182,7 @@ export async function tokensCommand(o: TokensCliOptions): Promise<void> {
     polygenicShare: a.polygenicShare,
     polygenicRowsScanned: a.polygenicRowsScanned,
     staysLearnedShare: a.staysLearnedShare,
+    ...(groundTruth ? { groundTruth } : {}),
     out,
   };
   writeJsonAtomic(join(out, 'analysis.json'), summary);
@@ -137,6 +192,14 @@ export async function tokensCommand(o: TokensCliOptions): Promise<void> {
       title: 'Per-token losses across model sizes',
       intro: `Source: ${inp.losses} (${m.rows} tokens x ${inp.parameters.length} models). Losses in nats are shown in bits.`,
       sections: [
+        ...(groundTruth
+          ? [
+              groundTruthSection(
+                groundTruth,
+                svgs.has('lm-truth-examples') ? [svgs.get('lm-truth-examples')!] : [],
+              ),
+            ]
+          : []),
         ...languageModelSections(a, m.losses, svgs, tokens),
         ...(qdgDoc ? [lmQdgSection(qdgDoc, relative(out, join(resolve(o.qdg!), 'report.html')))] : []),
       ],
@@ -152,7 +215,36 @@ export async function tokensCommand(o: TokensCliOptions): Promise<void> {
       (a.training?.alphaS != null ? `alpha_S = ${a.training.alphaS.toFixed(4)} (Pythia 0.037-0.060)\n` : '') +
       `monogenic ${a.monogenic.length} (${(100 * a.monogenicShare).toFixed(2)}%), ` +
       `polygenic ${a.polygenic.length} (${(100 * a.polygenicShare).toFixed(2)}% of ${a.polygenicRowsScanned})\n` +
+      (groundTruth ? groundTruthLines(groundTruth) : '') +
       `wrote ${join(out, 'report.html')}\n`,
+  );
+}
+
+const pct = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
+
+/** The ground-truth summary lines of the text output. */
+function groundTruthLines(g: GroundTruthScore): string {
+  const cls = (name: string, c: GroundTruthScore['monogenic']) =>
+    `  ${name}: precision ${pct(c.precision)}, recall ${pct(c.recall)} ` +
+    `(found ${c.found.toFixed(1)}, true ${c.trueTokens.toFixed(1)} per seed)`;
+  const t = g.transitions;
+  return (
+    `ground truth (mean over ${g.perSeed.length} seeds):\n${cls('monogenic', g.monogenic)}\n${cls('polygenic', g.polygenic)}\n` +
+    `  seed-mean losses: monogenic P ${pct(g.seedMean.monogenic.precision)} R ${pct(g.seedMean.monogenic.recall)}, ` +
+    `polygenic P ${pct(g.seedMean.polygenic.precision)} R ${pct(g.seedMean.polygenic.recall)}\n` +
+    `  seed agreement: monogenic ${pct(g.agreement.monogenic)}, polygenic ${pct(g.agreement.polygenic)}, all tokens ${pct(g.agreement.overall)}\n` +
+    `  monogenic transitions: median width ${t.medianWidth === null ? 'n/a' : t.medianWidth.toFixed(2)} in ln N ` +
+    `against a step of ${t.medianStep.toFixed(2)} between sizes (${t.tokens} crossings)\n` +
+    `  alpha_N ${g.scaling.raw.alphaN.toFixed(4)} raw, ` +
+    `${g.scaling.reducible ? g.scaling.reducible.alphaN.toFixed(4) : 'n/a'} above the Bayes loss ${g.scaling.bayesLoss.toFixed(3)}, ` +
+    `${g.scaling.monogenic ? g.scaling.monogenic.alphaN.toFixed(4) : 'n/a'} on monogenic tokens; ` +
+    `the skills' alpha ${g.scaling.predicted}\n` +
+    `  monogenic skills learned per size: ${g.scaling.learnedSkills.join(', ')} of ${g.scaling.skillsWithTokens}` +
+    (g.scaling.learnedExponent ? ` (n ~ N^${g.scaling.learnedExponent.beta.toFixed(3)})` : '') +
+    (g.scaling.unlearnedShareFit
+      ? `; their unlearned use share falls as N^-${g.scaling.unlearnedShareFit.alphaN.toFixed(3)}`
+      : '') +
+    '\n'
   );
 }
 
