@@ -1,9 +1,8 @@
 // Per-token loss analyses (paper section 4) on synthetic user matrices: a planted alpha_N is recovered, planted
 // monogenic and polygenic rows are found (and nothing else), p(L) integrates to 1, alpha_S from planted
 // checkpoints; `quanta tokens` writes its outputs and rejects bad matrices with exit 2, one line, no output.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Command } from 'commander';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import {
   trainingScaling,
 } from '../../src/lm/token-analysis.js';
 import { parseCsvLine, tokenContext } from '../../src/lm/token-losses.js';
+import { inProcessCli } from '../cli-in-process.js';
 
 const PARAMS = [1e5, 3e5, 1e6, 3e6, 1e7, 3e7];
 
@@ -122,39 +122,7 @@ describe('token analyses', () => {
   });
 });
 
-class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
-    throw new Exit(Number(code ?? 0));
-  });
-  const program = new Command()
-    .exitOverride((e) => {
-      throw new Exit(e.exitCode === 0 ? 0 : 2);
-    })
-    .configureOutput({ writeErr: (s) => (stderr += s), writeOut: (s) => (stdout += s) });
-  registerTokens(program);
-  let code = 0;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof Exit)) throw e;
-    code = e.code;
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    exit.mockRestore();
-  }
-  return { code, stdout, stderr };
-}
+const cli = inProcessCli(registerTokens);
 
 let dir: string;
 beforeEach(() => {

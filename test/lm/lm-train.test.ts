@@ -2,9 +2,8 @@
 // vocabulary, the one-hot context batch against a plain twin, training that lowers the test loss, the family's
 // matrices and side file, checkpoints that reload to the same losses, `quanta tokens --lm-run`, induction
 // tokens, and `quanta lm qdg` with its purity measures; bad input exits 2 without output.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Command } from 'commander';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +24,7 @@ import { inductionTokens, randomPurity, selectLowLossTokens, weightedPurity } fr
 import { trainLanguageModelFamily, type LmFamilyRecord } from '../../src/lm/train-family.js';
 import { loadCheckpoint, prepareLmData, streamLosses, type LmModelRecord } from '../../src/lm/train-model.js';
 import { Mlp } from '../../src/train/model.js';
+import { inProcessCli } from '../cli-in-process.js';
 
 const TINY: LmFamilyConfig = {
   ...DEFAULT_LM_FAMILY,
@@ -37,41 +37,7 @@ const TINY: LmFamilyConfig = {
   lr: 3e-3,
 };
 
-class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const exit = vi.spyOn(process, 'exit').mockImplementation((code) => {
-    throw new Exit(Number(code ?? 0));
-  });
-  const program = new Command()
-    .exitOverride((e) => {
-      throw new Exit(e.exitCode === 0 ? 0 : 2);
-    })
-    .configureOutput({ writeErr: (s) => (stderr += s), writeOut: (s) => (stdout += s) });
-  registerLm(program);
-  registerTokens(program);
-  registerQdg(program);
-  let code = 0;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof Exit)) throw e;
-    code = e.code;
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    exit.mockRestore();
-  }
-  return { code, stdout, stderr };
-}
+const cli = inProcessCli(registerLm, registerTokens, registerQdg);
 
 let dir: string;
 let family: LmFamilyRecord;
