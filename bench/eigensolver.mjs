@@ -13,16 +13,24 @@ export const description =
 
 const TOL = 1e-10;
 
+const PEER_NAMES = {
+  LA: "scipy eigsh(M, which='LA') (ARPACK, 1 thread)",
+  sklearn: "scipy eigsh(-L, sigma=1) (ARPACK shift-invert, sklearn's route, 1 thread)",
+  eigh: 'scipy.linalg.eigh(M, subset_by_index) (LAPACK dense, 1 thread)',
+};
+
 export async function run(ctx) {
-  const grid = ctx.full
-    ? [2000, 5000, 10000].flatMap((S) => [100, 500].map((K) => ({ S, K })))
-    : [
-        { S: 2000, K: 100 },
-        { S: 5000, K: 100 },
-      ];
+  const grid = ctx.sizes
+    ? ctx.sizes
+    : ctx.full
+      ? [2000, 5000, 10000].flatMap((S) => [100, 500].map((K) => ({ S, K })))
+      : [
+          { S: 2000, K: 100 },
+          { S: 5000, K: 100 },
+        ];
   const kernels = await loadAffinityKernels();
   const lanczos = await loadOurs('qdg/eigen/lanczos.js', ['largestEigenpairs'], 'src/qdg/eigen/lanczos.ts');
-  const modes = ctx.full ? ['LA', 'sklearn'] : ['LA'];
+  const modes = ctx.modes ?? (ctx.full ? ['LA', 'sklearn', 'eigh'] : ['LA']);
   const bySize = new Map();
   for (const g of grid) bySize.set(g.S, [...(bySize.get(g.S) ?? []), g.K]);
   for (const [S, Ks] of bySize) {
@@ -66,10 +74,7 @@ export async function run(ctx) {
               config,
               ours: medians.ours ?? null,
               peer: medians.peer ?? null,
-              peerName:
-                mode === 'LA'
-                  ? "scipy eigsh(M, which='LA') (ARPACK, 1 thread)"
-                  : "scipy eigsh(-L, sigma=1) (ARPACK shift-invert, sklearn's route, 1 thread)",
+              peerName: PEER_NAMES[mode],
               unit: 's',
               threads: 1,
               extra: {

@@ -28,12 +28,15 @@ const BENCHES = {
   scaling: './scaling.mjs',
 };
 
-const USAGE = `usage: npm run bench -- [name ...] [--full] [--reps N] [--warmup N] [--threads N] [--out FILE]
+const USAGE = `usage: npm run bench -- [name ...] [--full] [--reps N] [--warmup N] [--threads N] [--sizes S:K,..] [--modes M,..] [--out FILE]
   names: ${Object.keys(BENCHES).join(', ')} (default: all)
   --full     the paper's full sizes (slow: tens of minutes)
   --reps N   timed repetitions per contender (default 3, 5 with --full); the median is reported
   --warmup N untimed rounds first (default 1)
   --threads N threads for both sides where a bench offers a choice (spectral; default 1)
+  --sizes S:K,.. only these sizes (eigensolver: S samples, K eigenpairs; default: the bench's grid)
+  --modes M,..   eigensolver peers: LA (eigsh), sklearn (eigsh shift-invert), eigh (LAPACK, dense)
+                 (default: LA, and with --full also sklearn and eigh)
   --out FILE results file (default bench/results/latest.json)`;
 
 function parseArgs(argv) {
@@ -43,6 +46,8 @@ function parseArgs(argv) {
     reps: null,
     warmup: 1,
     threads: 1,
+    sizes: null,
+    modes: null,
     out: join(here, 'results', 'latest.json'),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -61,6 +66,8 @@ function parseArgs(argv) {
     else if (a === '--reps') opts.reps = int(value(), 1);
     else if (a === '--warmup') opts.warmup = int(value(), 0);
     else if (a === '--threads') opts.threads = int(value(), 1);
+    else if (a === '--sizes') opts.sizes = parseSizes(a, value());
+    else if (a === '--modes') opts.modes = parseModes(a, value());
     else if (a === '--out') opts.out = value();
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
@@ -97,6 +104,25 @@ function codeVersion() {
   return { commit, distBuilt };
 }
 
+/** `S:K,S:K` -> [{ S, K }], each a positive integer. */
+function parseSizes(flag, text) {
+  return text.split(',').map((item) => {
+    const m = /^(\d+):(\d+)$/.exec(item.trim());
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1)
+      fail(`${flag} wants S:K pairs such as 10000:500, got "${item}"`);
+    return { S: Number(m[1]), K: Number(m[2]) };
+  });
+}
+
+const EIGEN_MODES = ['LA', 'sklearn', 'eigh'];
+
+function parseModes(flag, text) {
+  const modes = text.split(',').map((m) => m.trim());
+  for (const m of modes)
+    if (!EIGEN_MODES.includes(m)) fail(`${flag}: unknown mode "${m}"; one of ${EIGEN_MODES.join(', ')}`);
+  return modes;
+}
+
 function fail(message) {
   console.error(`bench: ${message}`);
   process.exit(2);
@@ -124,6 +150,8 @@ async function main() {
     reps: opts.reps,
     warmup: opts.warmup,
     threads: opts.threads,
+    sizes: opts.sizes,
+    modes: opts.modes,
     machine,
     /** Prints one measurement (key order fixed, machine appended) and keeps it for the results file. */
     emit(record) {
