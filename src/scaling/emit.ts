@@ -20,6 +20,7 @@ export interface PlanFlags {
   dataSizes?: number[];
   seeds?: number[];
   steps?: number;
+  logEvery?: number;
   dataWidth?: number;
 }
 
@@ -75,6 +76,7 @@ export function planArgs(kind: string, o: PlanFlags): string[] {
   list('--data-sizes', o.dataSizes);
   list('--seeds', o.seeds);
   if (o.steps !== undefined) args.push('--steps', String(o.steps));
+  if (o.logEvery !== undefined) args.push('--log-every', String(o.logEvery));
   if (o.dataWidth !== undefined) args.push('--data-width', String(o.dataWidth));
   return args;
 }

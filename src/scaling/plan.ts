@@ -46,6 +46,7 @@ export interface SweepOverrides {
   dataSizes?: number[];
   seeds?: number[];
   steps?: number;
+  logEvery?: number;
   dataWidth?: number;
   base?: Partial<RunConfig>;
   fitWindows?: FitWindows;
@@ -91,10 +92,14 @@ export function planSweep(kind: string, preset: string = 'quick', o: SweepOverri
   checkList(o.widths, 'the width list (--widths)', (width) => checkRunFields({ width }));
   checkList(o.dataSizes, 'the data size list (--data-sizes)', (data) => checkRunFields({ data }));
   checkList(o.seeds, 'the seed list (--seeds)', checkSeed);
-  checkRunFields({ steps: o.steps, width: o.dataWidth });
+  checkRunFields({ steps: o.steps, logEvery: o.logEvery, width: o.dataWidth });
 
   const s = presetSettings(preset, kind);
-  const patch: Partial<RunConfig> = { ...o.base, ...(o.steps !== undefined ? { steps: o.steps } : {}) };
+  const patch: Partial<RunConfig> = {
+    ...o.base,
+    ...(o.steps !== undefined ? { steps: o.steps } : {}),
+    ...(o.logEvery !== undefined ? { logEvery: o.logEvery } : {}),
+  };
   const base: RunConfig = { ...s.base, ...patch, data: null };
   const dataBase: RunConfig = { ...s.dataBase, ...patch };
   if (o.dataWidth !== undefined) dataBase.width = o.dataWidth;

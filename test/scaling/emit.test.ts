@@ -188,8 +188,9 @@ describe('--emit slurm', () => {
         list(fc.integer({ min: 0, max: 2 ** 40 })),
         fc.option(fc.integer({ min: 1, max: 1e9 }), { nil: undefined }),
         fc.option(fc.integer({ min: 1, max: 4096 }), { nil: undefined }),
-        (kind, preset, alpha, widths, dataSizes, seeds, steps, dataWidth) => {
-          const flags = { preset, alpha, widths, dataSizes, seeds, steps, dataWidth };
+        fc.option(fc.integer({ min: 1, max: 1e6 }), { nil: undefined }),
+        (kind, preset, alpha, widths, dataSizes, seeds, steps, dataWidth, logEvery) => {
+          const flags = { preset, alpha, widths, dataSizes, seeds, steps, dataWidth, logEvery };
           const original = parseSweep(planArgs(kind, flags));
           const plan = planFromCli(kind, original.o);
           const text = emitSweep(kind, { ...original.o, emit: 'slurm', out: '/s', array: 1 }, plan, CONTEXT);

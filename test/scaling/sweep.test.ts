@@ -105,6 +105,18 @@ describe('resume', () => {
   });
 });
 
+describe('plan overrides', () => {
+  it('--log-every and --steps reach every run of the plan, and only these fields change', () => {
+    const preset = planSweep('S', 'faithful', { widths: [500] });
+    const plan = planSweep('S', 'faithful', { widths: [500], steps: 200_000, logEvery: 100 });
+    expect(plan.runs.map((r) => r.id)).toEqual(['N-a0.4-w500-s0']);
+    expect(plan.runs[0].config).toEqual({ ...preset.runs[0].config, steps: 200_000, logEvery: 100 });
+    const all = planSweep('all', 'quick', { logEvery: 40 });
+    expect(all.runs.length).toBeGreaterThan(2);
+    for (const r of all.runs) expect(r.config.logEvery).toBe(40);
+  });
+});
+
 describe('quanta sweep (CLI)', () => {
   const bad: [string, string[]][] = [
     ['unknown kind', ['sweep', 'Q']],
@@ -114,6 +126,7 @@ describe('quanta sweep (CLI)', () => {
     ['negative alpha', ['sweep', 'N', '--alpha=-0.5']],
     ['unknown preset', ['sweep', 'N', '--preset', 'huge']],
     ['no --out', ['sweep', 'N']],
+    ['log interval 0', ['sweep', 'S', '--log-every', '0']],
   ];
   for (const [what, args] of bad) {
     it(`refuses ${what}: one line, exit 2, nothing written`, () => {

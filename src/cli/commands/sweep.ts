@@ -37,6 +37,7 @@ export interface SweepCliOptions {
   dataSizes?: number[];
   seeds?: number[];
   steps?: number;
+  logEvery?: number;
   dataWidth?: number;
   workers?: number;
   shard?: string;
@@ -61,6 +62,7 @@ export function planFromCli(kind: string, o: SweepCliOptions): SweepPlan {
     dataSizes: o.dataSizes,
     seeds: o.seeds,
     steps: o.steps,
+    logEvery: o.logEvery,
     dataWidth: o.dataWidth,
   });
 }
@@ -174,6 +176,11 @@ export function registerSweep(program: Command): void {
       '--steps <int>',
       'optimiser steps of every run (default: the preset steps)',
       parseIntOption('--steps'),
+    )
+    .option(
+      '--log-every <int>',
+      "evaluate every run every this many steps (default: the preset's: quick 200; paper 100 for Fig. 2, 500 for Fig. 10; faithful 500, its D runs 250)",
+      parseIntOption('--log-every'),
     )
     .option('--data-width <int>', 'hidden width of the D sweep runs', parseIntOption('--data-width'))
     .option(
