@@ -6,23 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { planFromCli, registerSweep, type SweepCliOptions } from '../../src/cli/commands/sweep.js';
 import { emitSweep, parseTimeLimit, planArgs, shellQuote, taskMemoryMiB } from '../../src/scaling/emit.js';
 import { taskResources } from '../../src/scaling/resources.js';
 import { bundleCli } from '../cli-bundle.js';
+import { tempDirs } from '../temp-dirs.js';
 
 const CONTEXT = { node: '/opt/node 20/bin/node', cli: '/srv/quanta/dist/cli/main.js', version: '9.9.9' };
 
-const dirs: string[] = [];
-function freshDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'quanta-emit-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const freshDir = tempDirs('emit');
 
 /** `sweep <kind> ...` parsed by the real `quanta sweep` options (parsers, defaults), without running it. */
 function parseSweep(args: string[]): { kind: string; o: SweepCliOptions } {

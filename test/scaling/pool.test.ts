@@ -1,39 +1,15 @@
 // The worker pool: a run is a pure function of its config (counter-based random numbers), so records are the
 // same (log and config; timing and createdAt aside) for 1 and 2 workers, and for 2 shards against none.
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { planSweep, type SweepOverrides } from '../../src/scaling/plan.js';
+import { planSweep } from '../../src/scaling/plan.js';
 import { runSweep } from '../../src/scaling/sweep.js';
+import { tempDirs } from '../temp-dirs.js';
+import { TINY } from './tiny-sweep.js';
 import type { RunRecord } from '../../src/train/record.js';
 
-/** A tiny sweep: 3 widths and 2 dataset sizes of a 10-subtask task, a few hundred steps each. */
-const TINY: SweepOverrides = {
-  base: {
-    nTasks: 10,
-    n: 12,
-    k: 3,
-    batch: 200,
-    steps: 300,
-    logEvery: 50,
-    testPoints: 2000,
-    testPointsPerTask: 50,
-  },
-  widths: [8, 12, 16],
-  dataSizes: [400, 1500],
-  dataWidth: 16,
-  alphas: [0.4],
-  seeds: [0],
-};
-
-const dirs: string[] = [];
-function freshDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'quanta-pool-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const freshDir = tempDirs('pool');
 
 /** Every record of a store without its timing and creation time. */
 function records(dir: string): Record<string, unknown> {

@@ -3,12 +3,11 @@
 // identical sweeps started at once into one folder never train the same run; claims of dead writers are taken
 // over, live ones are left alone; another plan into the folder is refused naming the difference; `quanta fit`
 // refuses records that are not the plan's or hold a loss that is not a number, and flags an unfinished sweep.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
@@ -16,7 +15,6 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { planSweep, type SweepOverrides } from '../../src/scaling/plan.js';
@@ -24,19 +22,12 @@ import { runSweep } from '../../src/scaling/sweep.js';
 import { CLAIM_STALE_SECONDS, jsonDifferences, SweepStore } from '../../src/scaling/store.js';
 import { hostTag } from '../../src/io/atomic.js';
 import { useBundledCli } from '../cli-bundle.js';
+import { tempDirs } from '../temp-dirs.js';
 import { comparableRecord } from '../record-compare.js';
 import { mulberry as rng } from '../mulberry.js';
 
-const dirs: string[] = [];
-function freshDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'quanta-resume-'));
-  dirs.push(d);
-  return d;
-}
+const freshDir = tempDirs('resume');
 const bundled = useBundledCli();
-afterAll(() => {
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
 
 /** The CLI form of a small sweep: 4 widths and 2 dataset sizes, a couple of seconds each. */
 const SWEEP = [

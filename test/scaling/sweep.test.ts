@@ -3,41 +3,17 @@
 // anything is written; a small sweep, its --json output and --dry-run work end to end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { planSweep } from '../../src/scaling/plan.js';
 import { SweepStore } from '../../src/scaling/store.js';
 import { runSweep } from '../../src/scaling/sweep.js';
+import { tempDirs } from '../temp-dirs.js';
+import { TINY } from './tiny-sweep.js';
 import { ConfigError } from '../../src/core/errors.js';
-import type { SweepOverrides } from '../../src/scaling/plan.js';
 import { bundleCli } from '../cli-bundle.js';
 
-/** A tiny sweep (as in pool.test.ts): 3 widths and 2 dataset sizes of a 10-subtask task. */
-const TINY: SweepOverrides = {
-  base: {
-    nTasks: 10,
-    n: 12,
-    k: 3,
-    batch: 200,
-    steps: 300,
-    logEvery: 50,
-    testPoints: 2000,
-    testPointsPerTask: 50,
-  },
-  widths: [8, 12, 16],
-  dataSizes: [400, 1500],
-  dataWidth: 16,
-  alphas: [0.4],
-  seeds: [0],
-};
-
-const dirs: string[] = [];
-function freshDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'quanta-sweep-'));
-  dirs.push(d);
-  return d;
-}
+const freshDir = tempDirs('sweep');
 
 let cli = '';
 beforeAll(async () => {
@@ -47,7 +23,6 @@ beforeAll(async () => {
 });
 const cleanups: (() => void)[] = [];
 afterAll(() => cleanups.forEach((c) => c()));
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function quanta(...args: string[]) {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });

@@ -2,11 +2,10 @@
 // its state at any step equals the uninterrupted run, and `quanta train` killed with SIGKILL at random moments
 // (checkpointing after every step, so many kills land inside a checkpoint write) and started again ends with a
 // record and weights byte-identical to an uninterrupted run, single-epoch and multi-epoch.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/core/errors.js';
 import { CORE_SHA256 } from '../../src/core/wasm.js';
@@ -20,20 +19,13 @@ import {
 import type { RunConfig } from '../../src/train/config.js';
 import { RunInterrupted, Trainer } from '../../src/train/trainer.js';
 import { useBundledCli } from '../cli-bundle.js';
+import { tempDirs } from '../temp-dirs.js';
 import { comparableRecord } from '../record-compare.js';
 import { mulberry as rng } from '../mulberry.js';
 import { parseRunConfig } from '../../src/train/config.js';
 
-const dirs: string[] = [];
-function freshDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'quanta-ckpt-'));
-  dirs.push(d);
-  return d;
-}
+const freshDir = tempDirs('ckpt');
 const bundled = useBundledCli();
-afterAll(() => {
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
 
 const TINY: RunConfig = {
   nTasks: 12,

@@ -18,7 +18,7 @@ import { defaultWorkers } from '../../scaling/pool.js';
 import { newStopFlag, pendingRuns, runSweep, type SweepOutcome } from '../../scaling/sweep.js';
 import { DEFAULT_CHECKPOINT_EVERY, parseDuration } from '../../train/checkpoint.js';
 import { SweepStore } from '../../scaling/store.js';
-import { EMIT_TARGETS, emitSweep } from '../../scaling/emit.js';
+import { EMIT_TARGETS, emitSweep, type EmitFlags } from '../../scaling/emit.js';
 import { VERSION } from '../../version.js';
 import { natsToBits } from '../../core/units.js';
 import {
@@ -30,28 +30,13 @@ import {
   stopSignals,
 } from '../common.js';
 
-export interface SweepCliOptions {
-  preset: string;
-  alpha?: number[];
-  widths?: number[];
-  dataSizes?: number[];
-  seeds?: number[];
-  steps?: number;
-  logEvery?: number;
-  dataWidth?: number;
-  workers?: number;
-  shard?: string;
-  dryRun?: boolean;
+/** The parsed options: the plan's and the emitter's flags (EmitFlags), and the run's own. */
+export interface SweepCliOptions extends EmitFlags {
   cores?: number;
-  array?: number;
   perRun?: boolean;
   calibrationSeconds?: number;
   json?: boolean;
   quiet?: boolean;
-  out?: string;
-  checkpointEvery?: string;
-  emit?: string;
-  time?: string;
 }
 
 /** The plan a command line asks for (throws a ConfigError on bad input; writes nothing). */
