@@ -30,6 +30,7 @@ import { Trainer, type Evaluation } from '../../train/trainer.js';
 import { saveRunWeights } from '../../train/weights.js';
 import { parseFloatOption, parseIntOption, parseListOption, Progress, runCommand } from '../common.js';
 import { LAYERS_HELP, parseInteger, parseLayers } from '../qdg-options.js';
+import { addRunOptions } from '../run-options.js';
 
 /**
  * The study's run: 30 subtasks, n 20, width 256, lr 3e-3, 12,000 steps of 2000: it learns 24 of them, one
@@ -243,22 +244,24 @@ export async function qdgRecoveryCommand(o: RecoveryCliOptions): Promise<void> {
 
 export function registerQdgRecovery(program: Command): void {
   const d = RECOVERY_RUN;
-  program
+  const command = program
     .command('qdg-recovery')
     .description(
       'the recovery study: ARI of QDG clusters against the true subtasks as a model learns more of them ' +
         '(one sparse-parity run, snapshots along training; beyond the paper)',
-    )
-    .option('--n-tasks <int>', 'number of subtasks', parseIntOption('--n-tasks'), d.nTasks)
-    .option('--n <int>', 'number of task bits', parseIntOption('--n'), d.n)
-    .option('--k <int>', 'parity arity', parseIntOption('--k'), d.k)
-    .option('--alpha <num>', "the paper's alpha: p_k ~ k^-(alpha+1)", parseFloatOption('--alpha'), d.alpha)
-    .option('--width <int>', 'hidden width', parseIntOption('--width'), d.width)
-    .option('--batch <int>', 'samples per step', parseIntOption('--batch'), d.batch)
-    .option('--steps <int>', 'optimiser steps', parseIntOption('--steps'), d.steps)
-    .option('--lr <num>', 'AdamW learning rate', parseFloatOption('--lr'), d.lr)
-    .option('--seed <int>', 'seed of the run', parseIntOption('--seed'), d.seed)
-    .option('--log-every <int>', 'evaluate every this many steps', parseIntOption('--log-every'), d.logEvery)
+    );
+  addRunOptions(command, d, [
+    'nTasks',
+    'n',
+    'k',
+    'alpha',
+    'width',
+    'batch',
+    'steps',
+    'lr',
+    'seed',
+    'logEvery',
+  ])
     .option(
       '--at <steps>',
       'snapshot steps, multiples of --log-every (default: 1/32, 1/16, 1/8, 1/4, 3/8, 1/2, 3/4 and all of --steps)',

@@ -13,7 +13,8 @@ import {
   writeCheckpoint,
 } from '../../train/checkpoint.js';
 import { saveRunWeights, saveSubtaskLosses } from '../../train/weights.js';
-import { parseFloatOption, parseIntOption, Progress, runCommand, stopSignals } from '../common.js';
+import { parseIntOption, Progress, runCommand, stopSignals } from '../common.js';
+import { addRunOptions } from '../run-options.js';
 import { formatRunSummary } from '../../train/summary.js';
 import { serializeRecord } from '../../train/record.js';
 import { checkOutputFile } from '../../io/output.js';
@@ -21,44 +22,26 @@ import { natsToBits } from '../../core/units.js';
 
 export function registerTrain(program: Command): void {
   const d = DEFAULT_RUN;
-  program
+  const command = program
     .command('train')
-    .description('train one MLP on multitask sparse parity and write its run record (losses in nats)')
-    .option('--n-tasks <int>', 'number of subtasks (quanta)', parseIntOption('--n-tasks'), d.nTasks)
-    .option('--n <int>', 'number of task bits', parseIntOption('--n'), d.n)
-    .option('--k <int>', 'parity arity (bits per subtask)', parseIntOption('--k'), d.k)
-    .option('--alpha <num>', "the paper's alpha: p_k ~ k^-(alpha+1)", parseFloatOption('--alpha'), d.alpha)
-    .option('--width <int>', 'hidden width', parseIntOption('--width'), d.width)
-    .option(
-      '--depth <int>',
-      'number of Linear layers (2 = one hidden layer)',
-      parseIntOption('--depth'),
-      d.depth,
-    )
-    .option('--activation <name>', 'relu, tanh or sigmoid', d.activation)
-    .option('--batch <int>', 'samples per step', parseIntOption('--batch'), d.batch)
-    .option('--steps <int>', 'optimiser steps', parseIntOption('--steps'), d.steps)
-    .option('--lr <num>', 'AdamW learning rate', parseFloatOption('--lr'), d.lr)
-    .option(
-      '--weight-decay <num>',
-      'AdamW decoupled weight decay',
-      parseFloatOption('--weight-decay'),
-      d.weightDecay,
-    )
-    .option('--seed <int>', 'seed of subsets, init, batches and test sets', parseIntOption('--seed'), d.seed)
-    .option('--log-every <int>', 'evaluate every this many steps', parseIntOption('--log-every'), d.logEvery)
-    .option(
-      '--test-points <int>',
-      'exact-frequency test batch size',
-      parseIntOption('--test-points'),
-      d.testPoints,
-    )
-    .option(
-      '--test-points-per-task <int>',
-      'fresh samples per subtask for per-subtask losses',
-      parseIntOption('--test-points-per-task'),
-      d.testPointsPerTask,
-    )
+    .description('train one MLP on multitask sparse parity and write its run record (losses in nats)');
+  addRunOptions(command, d, [
+    'nTasks',
+    'n',
+    'k',
+    'alpha',
+    'width',
+    'depth',
+    'activation',
+    'batch',
+    'steps',
+    'lr',
+    'weightDecay',
+    'seed',
+    'logEvery',
+    'testPoints',
+    'testPointsPerTask',
+  ])
     .option(
       '--data <int>',
       'train multi-epoch on one fixed set of D samples (default: fresh samples every step)',
