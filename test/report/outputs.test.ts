@@ -105,6 +105,37 @@ const run = inProcessCli(registerFit);
 /** `quanta fit ...args` in this process. */
 const fit = (args: string[]) => run(['fit', ...args]);
 
+describe('quanta fit --window', () => {
+  it('fits as the same window in sweep.json would, records it, and refuses a bad one (exit 2, one line)', async () => {
+    const records = plantedSingleEpoch({ alpha: 0.4, nTasks: 30 });
+    const Ns = records.map((x) => x.parameters).sort((a, b) => a - b);
+    const window: [number, number] = [Ns[1], Ns[5]];
+    const byFlag = writeFolder(records);
+    const r = await fit([byFlag, '--window', `N:${window[0]},${window[1]}`, '--window', 'S:400,9000']);
+    expect(r.code).toBe(0);
+    const flagged = JSON.parse(readFileSync(join(byFlag, 'fits.json'), 'utf8')) as Record<string, unknown>;
+    expect(flagged.fitWindowsGiven).toEqual({ N: window, S: [400, 9000] });
+    rmSync(byFlag, { recursive: true });
+    const byPlan = writeFolder(records);
+    writeFileSync(join(byPlan, 'sweep.json'), JSON.stringify({ fitWindows: { N: window, S: [400, 9000] } }));
+    expect((await fit([byPlan])).code).toBe(0);
+    const planned = JSON.parse(readFileSync(join(byPlan, 'fits.json'), 'utf8')) as Record<string, unknown>;
+    delete flagged.fitWindowsGiven;
+    expect(flagged).toEqual(planned);
+    for (const bad of ['N:5,5', 'Q:1,2', 'S:400', 'D:-1,9', 'S:a,b']) {
+      const b = await fit([byPlan, '--window', bad]);
+      expect(b.code).toBe(2);
+      expect(
+        b.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith('(run with --help')),
+      ).toHaveLength(1);
+      expect(b.stderr).toContain('--window must be VAR:lo,hi');
+    }
+  }, 60_000);
+});
+
 describe('quanta fit with too few points', () => {
   it('warns on stderr and lists the warnings in fits.json (2 points; a window that leaves 2)', async () => {
     const records = plantedSingleEpoch({ alpha: 0.4, nTasks: 30 });

@@ -9,11 +9,13 @@ import {
   fitWarnings,
   groupByAlpha,
   loadSweepFolder,
+  type FitWindows,
   type AlphaFits,
   type ExponentFit,
   type FitsJson,
 } from '../../scaling/analysis.js';
 import { runCommand } from '../common.js';
+import { addWindowOption, withWindows } from '../fit-windows.js';
 import { convergenceStudy, type ConvergenceStudy } from '../../scaling/convergence.js';
 import { unfinishedNote } from '../../report/sweep-report.js';
 import { checkOutputsIn } from '../../io/output.js';
@@ -97,7 +99,7 @@ export function formatConvergence(studies: ConvergenceStudy[]): string {
 }
 
 export function registerFit(program: Command): void {
-  program
+  const command = program
     .command('fit')
     .description(
       'fit alpha_N, alpha_S, alpha_D, n(D) and convergence exponents of a sweep folder; writes DIR/fits.json',
@@ -107,10 +109,11 @@ export function registerFit(program: Command): void {
     .option(
       '--convergence',
       'also refit every exponent as if the sweep had stopped earlier, against the compute it took; writes DIR/convergence.json',
-    )
-    .action((dir: string, opts: { json?: boolean; convergence?: boolean }) =>
+    );
+  addWindowOption(command).action(
+    (dir: string, opts: { json?: boolean; convergence?: boolean; window?: FitWindows }) =>
       runCommand(() => {
-        const folder = loadSweepFolder(dir);
+        const folder = withWindows(loadSweepFolder(dir), opts.window);
         checkOutputsIn(
           dir,
           opts.convergence ? ['fits.json', 'convergence.json'] : ['fits.json'],
@@ -122,10 +125,14 @@ export function registerFit(program: Command): void {
           folder.missing.length > 0 ? unfinishedNote(folder.missing, folder.records.length) : undefined,
         );
         // an unfinished sweep's fits say so in the file too
+        const windowed = opts.window ? { ...fitted, fitWindowsGiven: opts.window } : fitted;
         const fits =
           folder.missing.length > 0
-            ? { ...fitted, unfinished: { missingRuns: folder.missing, recordedRuns: folder.records.length } }
-            : fitted;
+            ? {
+                ...windowed,
+                unfinished: { missingRuns: folder.missing, recordedRuns: folder.records.length },
+              }
+            : windowed;
         if (line !== null) process.stderr.write(`quanta fit: ${line}\n`);
         const path = join(dir, 'fits.json');
         writeJsonAtomic(path, fits);
@@ -147,5 +154,5 @@ export function registerFit(program: Command): void {
               `wrote ${path}${opts.convergence ? ` and ${join(dir, 'convergence.json')}` : ''}\n`,
           );
       }),
-    );
+  );
 }
