@@ -8,6 +8,8 @@
 // Why it pays: the centres of Lloyd's algorithm are means of rows, so x_i . c_j = (1/n_j) sum_{l in C_j}
 // F_il. With Pt (k x S f64, Pt[j][i] = sum over the members l of cluster j of F_il) an assignment step is a
 // pass over Pt, and moving a row l from cluster a to b is two row updates (Pt[a] -= F[l], Pt[b] += F[l]).
+// A late Lloyd step, in which few clusters changed, reads only the changed clusters' rows of Pt: the other
+// clusters' values are the same bits as at the previous step, whose least two per row it keeps.
 // k-means++ candidates are data rows q, so their distances to every row are F's row q. F itself costs
 // S^2 d / 2 multiply-adds once, shared by every restart (and, extended column by column, by every K of a
 // spectral sweep whose embeddings are prefixes of one another).
@@ -342,6 +344,66 @@ function scalarUpdate(
   }
 }
 
+// The allowances of an assignment step (set by allowances(), read by the passes below).
+let EPS: f64 = 0;
+let CN_MAX: f64 = 0;
+let RC: f64 = 0;
+
+/** eps, cnMax and Rc of kmeans_gram_assign's comment, into EPS, CN_MAX and RC. */
+function allowances(d: i32, R: f64, k: i32, cNorm: usize, counts: usize, terms: usize, cerr: usize): void {
+  let eps: f64 = 0;
+  let cnMax: f64 = 0;
+  for (let j = 0; j < k; j++) {
+    const off = (<usize>j) << 3;
+    const tj = load<f64>(terms + off);
+    const e =
+      2 * gamma(<f64>d) +
+      1.01 * U32 +
+      (gamma(tj) * tj) / max<f64>(1, load<f64>(counts + off)) +
+      2 * load<f64>(cerr + off) +
+      4 * U;
+    eps = max<f64>(eps, e);
+    cnMax = max<f64>(cnMax, load<f64>(cNorm + off));
+  }
+  EPS = eps;
+  CN_MAX = cnMax;
+  RC = max<f64>(R, sqrt<f64>(cnMax) * (1 + 4 * U));
+}
+
+/** E_i of kmeans_gram_assign's comment for a row of norm xr (after allowances()). */
+function allowance(xr: f64): f64 {
+  return 1.01 * (2 * xr * RC * EPS + 4 * U * (CN_MAX + 2 * xr * RC));
+}
+
+/**
+ * scalarUpdate for kmeans_gram_assign_changed, whose candidates do not come in centre order: a value equal to
+ * the least goes first when its centre comes first (the full pass keeps the first centre of the least value).
+ */
+function changedUpdate(
+  Pt: usize,
+  sB: usize,
+  cNorm: usize,
+  counts: usize,
+  j: i32,
+  i: i32,
+  m1: usize,
+  m2: usize,
+  i1: usize,
+): void {
+  const o = (<usize>i) << 3;
+  const a =
+    load<f64>(cNorm + ((<usize>j) << 3)) -
+    twoOver(load<f64>(counts + ((<usize>j) << 3))) * load<f64>(Pt + <usize>j * sB + o);
+  const a1 = load<f64>(m1 + o);
+  if (a < a1 || (a == a1 && <f64>j < load<f64>(i1 + o))) {
+    store<f64>(m2 + o, a1);
+    store<f64>(m1 + o, a);
+    store<f64>(i1 + o, <f64>j);
+  } else if (a < load<f64>(m2 + o)) {
+    store<f64>(m2 + o, a);
+  }
+}
+
 /**
  * Assignment step through Pt, exact: labels[i] = the first minimum over j of the f64 values
  * cNorm_j - 2 dotTile(x_i, c_j) (as kmeans_assign_bounded), minDist[i] = sqDist(x_i, c_label).
@@ -354,8 +416,9 @@ function scalarUpdate(
  * be a minimum). X S x d f64, xRoot f64[S] row norms, centers k x d f64, cNorm f64[k] their squared norms
  * (kmeans_row_norms), Pt/counts/terms as kmeans_gram_sync leaves them for the membership that made the
  * centres, cerr f64[k], labels i32[S] and minDist f64[S] outputs (minDist only when `distances` != 0: the
- * caller needs it for the inertia, which Lloyd's loop itself does not), scratch f64[3 S]. Returns the number
- * of re-decided rows.
+ * caller needs it for the inertia, which Lloyd's loop itself does not), scratch f64[4 S] (its first 3 S keep
+ * every row's least a, its second-least and the index of the least for kmeans_gram_assign_changed).
+ * Returns the number of re-decided rows.
  */
 export function kmeans_gram_assign(
   X: usize,
@@ -375,26 +438,111 @@ export function kmeans_gram_assign(
   scratch: usize,
   distances: i32,
 ): i32 {
-  const rowB = (<usize>d) << 3;
+  allowances(d, R, k, cNorm, counts, terms, cerr);
+  leastTwo(S, k, cNorm, Pt, counts, scratch);
+  return decide(X, S, d, xRoot, centers, k, cNorm, Pt, counts, labels, minDist, scratch, distances);
+}
+
+/**
+ * kmeans_gram_assign after a step in which only the clusters changed[0 .. nc) (i32, ascending; flags i32[k]
+ * marks them with 1, the others 0) changed their values a_ij (their members, hence Pt[j] and counts_j, or
+ * their centre, hence cNorm_j): the same labels, minDist and return value, bit for bit, from O(S nc) work
+ * instead of O(S k). On entry scratch holds what the previous assignment left (every row's least a m1 at
+ * i1 and its second-least m2, so every other centre's a is >= m2); the values of the unchanged clusters are
+ * the same bits as then. Per row, with b = m2: the least of m1 (unless i1 changed) and the changed
+ * clusters' new values is the row's least when it is below b (every other value is >= b), and min(its
+ * second, b) bounds the second-least from below. A row is scanned over all k centres as the full pass
+ * would (strided reads of Pt) when that fails, or when the bound is not above m1 + 2 E_i and might hide a
+ * value that the full pass would re-decide on; when more than S / 8 rows need it, the full pass runs
+ * instead. info i32[2] gets the number of rescanned rows (S for the full pass) and whether the full pass
+ * ran. rows i32[S] is scratch.
+ */
+export function kmeans_gram_assign_changed(
+  X: usize,
+  S: i32,
+  d: i32,
+  xRoot: usize,
+  R: f64,
+  centers: usize,
+  k: i32,
+  cNorm: usize,
+  Pt: usize,
+  counts: usize,
+  terms: usize,
+  cerr: usize,
+  labels: usize,
+  minDist: usize,
+  scratch: usize,
+  distances: i32,
+  changed: usize,
+  nc: i32,
+  flags: usize,
+  rows: usize,
+  info: usize,
+): i32 {
+  allowances(d, R, k, cNorm, counts, terms, cerr);
   const sB = (<usize>S) << 3;
   const m1 = scratch;
   const m2 = scratch + sB;
   const i1 = scratch + 2 * sB;
-  let eps: f64 = 0;
-  let cnMax: f64 = 0;
-  for (let j = 0; j < k; j++) {
-    const off = (<usize>j) << 3;
-    const tj = load<f64>(terms + off);
-    const e =
-      2 * gamma(<f64>d) +
-      1.01 * U32 +
-      (gamma(tj) * tj) / max<f64>(1, load<f64>(counts + off)) +
-      2 * load<f64>(cerr + off) +
-      4 * U;
-    eps = max<f64>(eps, e);
-    cnMax = max<f64>(cnMax, load<f64>(cNorm + off));
+  const bound = scratch + 3 * sB;
+  // the bound b, and the candidates left from the previous step: the least unless its cluster changed
+  for (let i = 0; i < S; i++) {
+    const off = (<usize>i) << 3;
+    store<f64>(bound + off, load<f64>(m2 + off));
+    store<f64>(m2 + off, Infinity);
+    if (load<i32>(flags + ((<usize>(<i32>load<f64>(i1 + off))) << 2)) != 0) {
+      store<f64>(m1 + off, Infinity);
+      store<f64>(i1 + off, 0);
+    }
   }
-  const Rc = max<f64>(R, sqrt<f64>(cnMax) * (1 + 4 * U));
+  // the changed clusters' values, a chunk of rows at a time (their m1, m2, i1 stay in L1)
+  for (let r0 = 0; r0 < S; r0 += ASSIGN_CHUNK) {
+    const r1 = min(S, r0 + ASSIGN_CHUNK);
+    for (let c = 0; c < nc; c++) {
+      const j = load<i32>(changed + ((<usize>c) << 2));
+      for (let i = r0; i < r1; i++) changedUpdate(Pt, sB, cNorm, counts, j, i, m1, m2, i1);
+    }
+  }
+  // which rows the candidates decide
+  let count = 0;
+  for (let i = 0; i < S; i++) {
+    const off = (<usize>i) << 3;
+    const b = load<f64>(bound + off);
+    const lo = load<f64>(m1 + off);
+    const second = load<f64>(m2 + off);
+    if (lo < b && (second < b || b > lo + 2 * allowance(load<f64>(xRoot + off)))) {
+      store<f64>(m2 + off, min<f64>(second, b));
+    } else {
+      store<i32>(rows + ((<usize>count) << 2), i);
+      count++;
+    }
+  }
+  if (count * 8 > S) {
+    leastTwo(S, k, cNorm, Pt, counts, scratch);
+    store<i32>(info, S);
+    store<i32>(info + 4, 1);
+  } else {
+    for (let n = 0; n < count; n++) {
+      const i = load<i32>(rows + ((<usize>n) << 2));
+      const off = (<usize>i) << 3;
+      store<f64>(m1 + off, Infinity);
+      store<f64>(m2 + off, Infinity);
+      store<f64>(i1 + off, 0);
+      for (let j = 0; j < k; j++) scalarUpdate(Pt, sB, cNorm, counts, j, i, m1, m2, i1);
+    }
+    store<i32>(info, count);
+    store<i32>(info + 4, 0);
+  }
+  return decide(X, S, d, xRoot, centers, k, cNorm, Pt, counts, labels, minDist, scratch, distances);
+}
+
+/** Pass 1 of the assignment: every row's least a (m1, at i1) and second-least (m2) into scratch. */
+function leastTwo(S: i32, k: i32, cNorm: usize, Pt: usize, counts: usize, scratch: usize): void {
+  const sB = (<usize>S) << 3;
+  const m1 = scratch;
+  const m2 = scratch + sB;
+  const i1 = scratch + 2 * sB;
   // pass 1: least (m1, at i1) and second-least (m2) approximation of every row
   for (let i = 0; i < S; i++) {
     const off = (<usize>i) << 3;
@@ -466,12 +614,34 @@ export function kmeans_gram_assign(
       for (let i = r0; i < r1; i++) scalarUpdate(Pt, sB, cNorm, counts, j, i, m1, m2, i1);
     }
   }
+}
+
+/** Pass 2 of the assignment: labels (and minDist), re-deciding the rows whose two least a are close. */
+function decide(
+  X: usize,
+  S: i32,
+  d: i32,
+  xRoot: usize,
+  centers: usize,
+  k: i32,
+  cNorm: usize,
+  Pt: usize,
+  counts: usize,
+  labels: usize,
+  minDist: usize,
+  scratch: usize,
+  distances: i32,
+): i32 {
+  const rowB = (<usize>d) << 3;
+  const sB = (<usize>S) << 3;
+  const m1 = scratch;
+  const m2 = scratch + sB;
+  const i1 = scratch + 2 * sB;
   // pass 2: labels, re-deciding the rows whose two least values are within the allowance
   let redecided = 0;
   for (let i = 0; i < S; i++) {
     const off = (<usize>i) << 3;
-    const xr = load<f64>(xRoot + off);
-    const E = 1.01 * (2 * xr * Rc * eps + 4 * U * (cnMax + 2 * xr * Rc));
+    const E = allowance(load<f64>(xRoot + off));
     const lo = load<f64>(m1 + off);
     let best = <i32>load<f64>(i1 + off);
     const xi = X + <usize>i * rowB;

@@ -430,6 +430,29 @@ export interface KernelExports {
     scratch: number,
     distances: number,
   ): number;
+  kmeans_gram_assign_changed(
+    X: number,
+    S: number,
+    d: number,
+    xRoot: number,
+    R: number,
+    centers: number,
+    k: number,
+    cNorm: number,
+    Pt: number,
+    counts: number,
+    terms: number,
+    cerr: number,
+    labels: number,
+    minDist: number,
+    scratch: number,
+    distances: number,
+    changed: number,
+    nc: number,
+    flags: number,
+    rows: number,
+    info: number,
+  ): number;
 
   // assembly/lanczos.ts and tridiagonal.ts (tridiag_ql): QDG's spectral embedding (src/qdg/eigen/lanczos.ts)
   lanczos_symv(a: number, S: number, x: number, y: number): void;

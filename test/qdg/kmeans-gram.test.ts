@@ -8,6 +8,7 @@ import { kmeans, type KMeansResult } from '../../src/qdg/kmeans/kmeans.js';
 import { gramRoutePays } from '../../src/qdg/kmeans/plan.js';
 import { createGramStore, extendGram } from '../../src/qdg/kmeans/gram.js';
 import { referenceKMeans } from '../../src/qdg/kmeans/reference.js';
+import { CounterRandom } from '../../src/core/rng.js';
 
 const core = new Core();
 
@@ -45,6 +46,35 @@ describe('Gram-route k-means', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('updates only the changed clusters in late Lloyd steps, with the bits of the bounded route', () => {
+    // many clusters and slow convergence: most steps move a few rows, so the assignment goes incremental
+    const steps = { full: 0, incremental: 0, rescanned: 0 };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 20, max: 48 }),
+        fc.integer({ min: 2, max: 24 }),
+        fc.constantFrom(0, 0.5, 2),
+        fc.integer({ min: 0, max: 1000 }),
+        (k, d, noise, seed) => {
+          const S = 10 * k;
+          const x = noise === 0 ? gaussians(S * d, seed) : blobs(S, d, 8, noise, seed);
+          const want = kmeans(core, x, S, d, k, { nInit: 2, seed, workers: 1, route: 'bounded' });
+          const got = kmeans(core, x, S, d, k, { nInit: 2, seed, workers: 1, route: 'gram' });
+          expectSameBits(got, want);
+          const g = got.gramSteps!;
+          // every restart starts with a full pass (after the seeding), and the final one is counted too
+          expect(g.full).toBeGreaterThanOrEqual(2);
+          steps.full += g.full;
+          steps.incremental += g.incremental;
+          steps.rescanned += g.rescanned;
+        },
+      ),
+      { numRuns: 25 },
+    );
+    expect(steps.incremental).toBeGreaterThan(steps.full);
+    expect(steps.rescanned).toBeGreaterThan(0);
   });
 
   it('equals the plain Lloyd twin where no decision is a near tie', () => {
@@ -236,5 +266,135 @@ describe('Gram-route k-means', () => {
     expect(gramRoutePays(10000, 200, 200, 30)).toBe(true);
     expect(gramRoutePays(10000, 10, 10, 30)).toBe(false);
     expect(gramRoutePays(100000, 20, 20, 30)).toBe(false);
+  });
+});
+
+describe('kmeans_gram_assign_changed (the incremental assignment kernel)', () => {
+  it('gives the full pass its labels, distances, least values and count, after any change of any clusters', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 90 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.constantFrom(2, 5, 1000),
+        (k, S, d, seed, levels) => {
+          // values on a coarse grid (levels) make exact ties and near ties, which the full pass re-decides
+          const r = new CounterRandom(seed, 91);
+          const grid = () => Math.round(r.nextGaussian() * levels) / levels;
+          const mark = core.mark();
+          try {
+            const X = core.allocF64(S * d);
+            const xRoot = core.allocF64(S);
+            const centers = core.allocF64(k * d);
+            const cNorm = core.allocF64(k);
+            const Pt = core.allocF64(k * S);
+            const counts = core.allocF64(k);
+            const terms = core.allocF64(k);
+            const cerr = core.allocF64(k);
+            const labels = core.allocI32(S);
+            const minDist = core.allocF64(S);
+            const scratch = core.allocF64(4 * S);
+            const fresh = core.allocF64(4 * S);
+            const changed = core.allocI32(k);
+            const flags = core.allocI32(k);
+            const rows = core.allocI32(S);
+            const info = core.allocI32(2);
+            core.f64(X, S * d).set(Array.from({ length: S * d }, grid));
+            const x = core.f64(X, S * d);
+            let R = 0;
+            for (let i = 0; i < S; i++) {
+              let n = 0;
+              for (let j = 0; j < d; j++) n += x[i * d + j] ** 2;
+              R = Math.max(R, (core.f64(xRoot, S)[i] = Math.sqrt(n)));
+            }
+            const setCluster = (j: number) => {
+              const c = core.f64(centers, k * d);
+              let n = 0;
+              for (let e = 0; e < d; e++) n += (c[j * d + e] = grid()) ** 2;
+              core.f64(cNorm, k)[j] = n;
+              const m = 1 + r.nextInt(4);
+              core.f64(counts, k)[j] = m;
+              core.f64(terms, k)[j] = m;
+              const pt = core.f64(Pt, k * S);
+              for (let i = 0; i < S; i++) pt[j * S + i] = grid() * m;
+            };
+            for (let j = 0; j < k; j++) setCluster(j);
+            core.f64(cerr, k).fill(0);
+            const K = core.kernels;
+            const full = (into: number) =>
+              K.kmeans_gram_assign(
+                X,
+                S,
+                d,
+                xRoot,
+                R,
+                centers,
+                k,
+                cNorm,
+                Pt,
+                counts,
+                terms,
+                cerr,
+                labels,
+                minDist,
+                into,
+                1,
+              );
+            full(scratch);
+            // change a random subset of the clusters (members, centre or both), then assign both ways
+            const flag = core.i32(flags, k);
+            const list = core.i32(changed, k);
+            let nc = 0;
+            for (let j = 0; j < k; j++) {
+              flag[j] = r.nextDouble() < 0.3 ? 1 : 0;
+              if (flag[j]) {
+                list[nc++] = j;
+                setCluster(j);
+              }
+            }
+            const gotCount = K.kmeans_gram_assign_changed(
+              X,
+              S,
+              d,
+              xRoot,
+              R,
+              centers,
+              k,
+              cNorm,
+              Pt,
+              counts,
+              terms,
+              cerr,
+              labels,
+              minDist,
+              scratch,
+              1,
+              changed,
+              nc,
+              flags,
+              rows,
+              info,
+            );
+            const gotLabels = Array.from(core.i32(labels, S));
+            const gotDist = Array.from(core.f64(minDist, S));
+            const wantCount = full(fresh);
+            expect(gotLabels).toEqual(Array.from(core.i32(labels, S)));
+            expect(gotDist).toEqual(Array.from(core.f64(minDist, S)));
+            expect(gotCount).toBe(wantCount);
+            const got = core.f64(scratch, 3 * S);
+            const want = core.f64(fresh, 3 * S);
+            for (let i = 0; i < S; i++) {
+              expect(got[i]).toBe(want[i]); // the least value
+              expect(got[2 * S + i]).toBe(want[2 * S + i]); // its centre
+              expect(got[S + i]).toBeLessThanOrEqual(want[S + i]); // a bound of the second least
+            }
+          } finally {
+            core.release(mark);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

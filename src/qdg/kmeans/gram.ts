@@ -6,7 +6,9 @@
 //   bounded route, per restart: (2 + ln k) k S d for the k-means++ trials + about S k d per Lloyd step;
 //   Gram route: S^2 d / 2 once for F (shared by every restart, and extended column by column across the K of
 //   a sweep, whose embeddings are prefixes of one another), then k (2 + ln k) S for the trials, S^2 for the
-//   first membership sums and S k per Lloyd step, plus 2 S per row that changes cluster.
+//   first membership sums and S k per Lloyd step, plus 2 S per row that changes cluster. Once few clusters
+//   change in a step (late Lloyd steps), the assignment reads only their rows of Pt: S per changed cluster
+//   (kmeans_gram_assign_changed), plus k per row whose least two values it cannot settle from those alone.
 //
 // A GramStore is F for one data set, kept between kmeans() calls: the caller (e.g. the spectral sweep in
 // ./pipeline.ts) owns one for its thread; each helper thread keeps its own, keyed by the store's id. A store
@@ -99,7 +101,21 @@ export function extendGram(store: GramStore, X: number, S: number, d: number): v
 export function gramStatePlan(
   S: number,
   k: number,
-): BufferPlan<'xRoot' | 'Pt' | 'pmem' | 'ptCounts' | 'terms' | 'cerr' | 'scratch' | 'order' | 'starts'> {
+): BufferPlan<
+  | 'xRoot'
+  | 'Pt'
+  | 'pmem'
+  | 'ptCounts'
+  | 'terms'
+  | 'cerr'
+  | 'scratch'
+  | 'order'
+  | 'starts'
+  | 'changed'
+  | 'changedFlags'
+  | 'rescan'
+  | 'info'
+> {
   return [
     { name: 'xRoot', bytes: 8 * S },
     { name: 'Pt', bytes: 8 * k * S },
@@ -107,9 +123,13 @@ export function gramStatePlan(
     { name: 'ptCounts', bytes: 8 * k },
     { name: 'terms', bytes: 8 * k },
     { name: 'cerr', bytes: 8 * k },
-    { name: 'scratch', bytes: 8 * 3 * S },
+    { name: 'scratch', bytes: 8 * 4 * S },
     { name: 'order', bytes: 4 * S },
     { name: 'starts', bytes: 4 * (k + 1) },
+    { name: 'changed', bytes: 4 * k },
+    { name: 'changedFlags', bytes: 4 * k },
+    { name: 'rescan', bytes: 4 * S },
+    { name: 'info', bytes: 8 },
   ];
 }
 
@@ -125,6 +145,9 @@ export function allocGramState(core: Core, store: GramStore, S: number, d: numbe
     R: 0,
     seeds: false,
     distances: false,
+    rowsValid: false,
+    cNormUsed: new Float64Array(k),
+    stats: { full: 0, incremental: 0, rescanned: 0 },
     bf: 1.01 * (4 * gamma(d) + 2 ** -23 + 32 * U),
   };
 }
@@ -168,6 +191,7 @@ export function gramSeeded(c: KMeansState, g: GramState, seedRows: Int32Array): 
   core.f64(g.cerr, k).fill(0);
   core.i32(g.pmem, S).fill(-1);
   g.seeds = true;
+  g.rowsValid = false;
 }
 
 /**
@@ -198,35 +222,120 @@ export function gramRelocated(c: KMeansState, g: GramState, from: number, to: nu
 export function gramAssign(c: KMeansState, g: GramState, distances: boolean): number {
   const { core, S, d, k } = c;
   const K = core.kernels;
+  const nc = g.rowsValid ? changedClusters(c, g) : k;
   if (!g.seeds) {
     K.kmeans_gram_sync(g.F32, S, c.labels, g.pmem, k, g.Pt, g.ptCounts, g.terms, g.order, g.starts);
   }
   g.seeds = false;
   K.kmeans_row_norms(c.centers, k, d, c.cNorm);
-  K.kmeans_gram_assign(
-    c.X,
-    S,
-    d,
-    g.xRoot,
-    g.R,
-    c.centers,
-    k,
-    c.cNorm,
-    g.Pt,
-    g.ptCounts,
-    g.terms,
-    g.cerr,
-    c.labels,
-    c.minDist,
-    g.scratch,
-    distances ? 1 : 0,
-  );
+  const cNorm = core.f64(c.cNorm, k);
+  let changed = nc;
+  if (nc < k) {
+    // a cluster whose centre moved without a change of members (the mean recomputed after a relocation)
+    const flags = core.i32(g.changedFlags, k);
+    for (let j = 0; j < k; j++) {
+      if (flags[j] === 0 && !Object.is(cNorm[j], g.cNormUsed[j])) {
+        flags[j] = 1;
+        changed++;
+      }
+    }
+  }
+  if (changed * INCREMENTAL_SHARE <= k) {
+    const flags = core.i32(g.changedFlags, k);
+    const list = core.i32(g.changed, k);
+    let n = 0;
+    for (let j = 0; j < k; j++) if (flags[j] !== 0) list[n++] = j;
+    K.kmeans_gram_assign_changed(
+      c.X,
+      S,
+      d,
+      g.xRoot,
+      g.R,
+      c.centers,
+      k,
+      c.cNorm,
+      g.Pt,
+      g.ptCounts,
+      g.terms,
+      g.cerr,
+      c.labels,
+      c.minDist,
+      g.scratch,
+      distances ? 1 : 0,
+      g.changed,
+      n,
+      g.changedFlags,
+      g.rescan,
+      g.info,
+    );
+    const info = core.i32(g.info, 2);
+    if (info[1]) g.stats.full++;
+    else {
+      g.stats.incremental++;
+      g.stats.rescanned += info[0];
+    }
+  } else {
+    K.kmeans_gram_assign(
+      c.X,
+      S,
+      d,
+      g.xRoot,
+      g.R,
+      c.centers,
+      k,
+      c.cNorm,
+      g.Pt,
+      g.ptCounts,
+      g.terms,
+      g.cerr,
+      c.labels,
+      c.minDist,
+      g.scratch,
+      distances ? 1 : 0,
+    );
+    g.stats.full++;
+  }
+  g.cNormUsed.set(cNorm);
+  g.rowsValid = true;
   g.distances = distances;
   if (!distances) return NaN;
   const dist = core.f64(c.minDist, S);
   let inertia = 0;
   for (let i = 0; i < S; i++) inertia += dist[i];
   return inertia;
+}
+
+/**
+ * An incremental assignment pays while at most 1 / INCREMENTAL_SHARE of the clusters changed: it reads the
+ * changed clusters' rows of Pt and a few rows' columns, against the whole of Pt for the full pass.
+ */
+const INCREMENTAL_SHARE = 2;
+
+/**
+ * Before the sync: flags (g.changedFlags) the clusters whose members the sync is about to change (each
+ * changed row's old and new cluster) and returns their number, or k when the sync rebuilds Pt (more than
+ * S / 2 rows changed, as kmeans_gram_sync decides), when every cluster's values change.
+ */
+function changedClusters(c: KMeansState, g: GramState): number {
+  const { core, S, k } = c;
+  const labels = core.i32(c.labels, S);
+  const pmem = core.i32(g.pmem, S);
+  const flags = core.i32(g.changedFlags, k);
+  flags.fill(0);
+  let rows = 0;
+  let n = 0;
+  for (let i = 0; i < S; i++) {
+    const a = labels[i];
+    const b = pmem[i];
+    if (a === b) continue;
+    if (b < 0) return k;
+    rows++;
+    if (flags[a] === 0) n++;
+    flags[a] = 1;
+    if (flags[b] === 0) n++;
+    flags[b] = 1;
+  }
+  return rows * 2 > S ? k : n;
 }
 
 /**

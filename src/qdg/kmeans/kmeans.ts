@@ -140,7 +140,9 @@ export function kmeans(
       return next++;
     };
     const outcome = kmeansRestarts(core, data, settings, claim, opts.onIteration, store);
-    return { ...outcome.best!, restartsPerThread: [outcome.ran], route };
+    const result: KMeansResult = { ...outcome.best!, restartsPerThread: [outcome.ran], route };
+    if (outcome.gramSteps) result.gramSteps = outcome.gramSteps;
+    return result;
   } finally {
     core.release(mark);
   }

@@ -198,7 +198,7 @@ export function kmeansRestarts(
         bestRestart = init;
       }
     }
-    return { best, bestRestart, ran };
+    return { best, bestRestart, ran, gramSteps: ctx.gram ? { ...ctx.gram.stats } : undefined };
   } finally {
     core.release(mark);
   }

@@ -17,6 +17,17 @@ export interface KMeansResult {
   restartsPerThread?: number[];
   /** The route the call took. */
   route?: 'bounded' | 'gram';
+  /**
+   * Gram route, one thread: its assignment steps as full passes over Pt and as incremental ones (the changed
+   * clusters only), and the rows the incremental steps rescanned; a diagnostic, as restartsPerThread.
+   */
+  gramSteps?: GramSteps;
+}
+
+export interface GramSteps {
+  full: number;
+  incremental: number;
+  rescanned: number;
 }
 
 /** The validated settings of one k-means call (what a helper thread needs besides the data). */
@@ -40,6 +51,8 @@ export interface RestartsOutcome {
   bestRestart: number;
   /** Restarts this thread ran. */
   ran: number;
+  /** The Gram route's assignment steps on this thread. */
+  gramSteps?: GramSteps;
 }
 
 /** The working buffers of one k-means call (pointers into Wasm memory) and its rounding allowances. */
@@ -113,8 +126,23 @@ export interface GramState {
   terms: number;
   /** f64[k]: the centre c_j is within cerr_j R of the exact mean of its members. */
   cerr: number;
-  /** f64[3 S] scratch of the assignment. */
+  /**
+   * f64[4 S] scratch of the assignment; its first 3 S hold every row's least and second-least approximation
+   * and the least one's centre, which the next assignment updates for the changed clusters only.
+   */
   scratch: number;
+  /** i32[k]: the clusters whose approximations changed since the last assignment (list, then 0/1 flags). */
+  changed: number;
+  changedFlags: number;
+  /** i32[S] scratch (rows to rescan) and i32[2] (rescanned rows, whether the full pass ran). */
+  rescan: number;
+  info: number;
+  /** Whether scratch holds the last assignment's least values (false after seeding: Pt was replaced). */
+  rowsValid: boolean;
+  /** The centres' squared norms the last assignment used (a centre whose norm changed has new values). */
+  cNormUsed: Float64Array;
+  /** Assignment steps of this state: full passes, incremental ones, and the rows the latter rescanned. */
+  stats: GramSteps;
   /** i32[S] and i32[k + 1] scratch of the membership sync. */
   order: number;
   starts: number;
