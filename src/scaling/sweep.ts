@@ -167,6 +167,8 @@ export async function runSweep(
         continue;
       }
       claims.add(claim);
+      // the share of the run's work that is done when the lane lets it go (less than all of it if stopped)
+      let doneShare = 1;
       try {
         // another writer may have finished it between our look at the store and our claim
         if (store.status(run).state === 'done') {
@@ -188,8 +190,10 @@ export async function runSweep(
             report();
           },
         );
-        if (result.interrupted) outcome.interrupted.push({ id: run.id, stepsDone: result.stepsDone });
-        else outcome.trained.push(result);
+        if (result.interrupted) {
+          outcome.interrupted.push({ id: run.id, stepsDone: result.stepsDone });
+          doneShare = result.stepsDone / run.config.steps;
+        } else outcome.trained.push(result);
         // the share of this run done here: from where it resumed to where it stopped
         const c = cost.get(run.id) ?? 0;
         doneHere += ((result.stepsDone - result.resumedFrom) / run.config.steps) * c;
@@ -199,8 +203,8 @@ export async function runSweep(
         claims.delete(claim);
         claim.release();
         inFlight.delete(run.id);
-        doneCost += cost.get(run.id) ?? 0;
-        runsDone++;
+        doneCost += doneShare * (cost.get(run.id) ?? 0);
+        if (doneShare === 1) runsDone++;
         report(true);
       }
     }

@@ -18,7 +18,7 @@ import {
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { planSweep, type SweepOverrides } from '../../src/scaling/plan.js';
-import { runSweep } from '../../src/scaling/sweep.js';
+import { newStopFlag, runSweep, type SweepProgress } from '../../src/scaling/sweep.js';
 import { CLAIM_STALE_SECONDS, jsonDifferences, SweepStore } from '../../src/scaling/store.js';
 import { hostTag } from '../../src/io/atomic.js';
 import { useBundledCli } from '../cli-bundle.js';
@@ -130,6 +130,31 @@ describe('a sweep killed with SIGKILL at random moments', () => {
     // the kills left checkpoints: the last attempt resumed at least one run instead of starting it over
     expect(outcomes[0].trained.some((t) => t.resumedFrom > 0)).toBe(true);
   }, 240_000);
+});
+
+describe('a stop request (SIGTERM)', () => {
+  it('checkpoints the run in flight and reports it as part-done, not done', async () => {
+    const out = join(freshDir(), 's');
+    const stopFlag = newStopFlag();
+    const seen: SweepProgress[] = [];
+    const outcome = await runSweep(planSweep('S', 'quick', { widths: [8], steps: 20_000 }), out, {
+      workers: 1,
+      stopFlag,
+      checkpointEverySeconds: Infinity,
+      onProgress: (p) => {
+        seen.push(p);
+        if (p.fraction > 0) Atomics.store(stopFlag, 0, 1);
+      },
+    });
+    expect(outcome.interrupted).toHaveLength(1);
+    expect(outcome.trained).toHaveLength(0);
+    expect(existsSync(join(out, 'runs', `${outcome.interrupted[0].id}.ckpt`))).toBe(true);
+    const last = seen.at(-1)!;
+    expect(last.runsDone).toBe(0);
+    expect(last.fraction).toBeGreaterThan(0);
+    expect(last.fraction).toBeLessThan(1);
+    expect(last.fraction).toBeCloseTo(outcome.interrupted[0].stepsDone / 20_000, 6);
+  }, 120_000);
 });
 
 describe('claims', () => {
