@@ -58,10 +58,11 @@ export interface SpectralEmbeddingOptions {
 
 /**
  * Wasm bytes of work space the embedding needs beside the S x S f32 affinity: the eigensolver's (its plans,
- * ./eigen/lanczos.ts); the degrees, scaling and sign flips live in JavaScript arrays.
+ * ./eigen/lanczos.ts); the degrees, scaling and sign flips live in JavaScript arrays. What it needs; with
+ * `products`, what it uses when the eigensolver's products fit beside it (it keeps them then).
  */
-export function embeddingWorkBytes(S: number, K: number): number {
-  return lanczosBytes(S, K, defaultLanczosSteps(S, K));
+export function embeddingWorkBytes(S: number, K: number, products = false): number {
+  return lanczosBytes(S, K, defaultLanczosSteps(S, K), products);
 }
 
 /** Wasm bytes a spectral embedding of S samples into K columns needs in all: matrix + basis + work. */

@@ -456,6 +456,65 @@ describe('largestEigenpairs', () => {
     }
   });
 
+  it('residuals from the kept products are the explicit ones (a dense f64 twin), converged or not', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 20, max: 70 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.nat(999),
+        fc.boolean(),
+        (S, K, extra, seed, scaled) => {
+          const a = randomSymmetric(S, seed);
+          const r = new CounterRandom(seed, 3);
+          const scale = scaled ? Float64Array.from({ length: S }, () => 0.5 + r.nextDouble()) : undefined;
+          const mark = core.mark();
+          try {
+            const p = toWasm(a);
+            // few steps (K + extra) leave most pairs unconverged: residuals far above rounding
+            const opts = { seed, scale, maxIterations: Math.min(S, K + extra) };
+            const kept = largestEigenpairs(core, p, S, K, { ...opts, keepProducts: true });
+            const passes = largestEigenpairs(core, p, S, K, { ...opts, keepProducts: false });
+            expect(kept.residualsFrom).toBe('products');
+            expect(passes.residualsFrom).toBe('matvecs');
+            expect(Array.from(kept.vectors)).toEqual(Array.from(passes.vectors));
+            expect(passes.matvecs - kept.matvecs).toBe(K);
+            let mNorm = 0;
+            for (let i = 0; i < S; i++) {
+              let row = 0;
+              for (let j = 0; j < S; j++) row += Math.abs(a[Math.min(i, j) * S + Math.max(i, j)]);
+              mNorm = Math.max(mNorm, row * (scale ? 2.25 : 1));
+            }
+            for (let c = 0; c < K; c++) {
+              // the dense residual of the returned pair, the operator diag(s) U diag(s) (U: upper mirrored)
+              const theta = kept.values[c];
+              let rr = 0;
+              let yy = 0;
+              for (let i = 0; i < S; i++) {
+                let my = 0;
+                for (let j = 0; j < S; j++) {
+                  const u = a[Math.min(i, j) * S + Math.max(i, j)];
+                  my += (scale ? scale[i] * scale[j] : 1) * u * kept.vectors[j * K + c];
+                }
+                const yi = kept.vectors[i * K + c];
+                rr += (my - theta * yi) ** 2;
+                yy += yi * yi;
+              }
+              const dense = Math.sqrt(rr / yy) / Math.abs(theta);
+              // equal up to rounding of the products (eps ||M|| / |theta| relative)
+              const slack = (1e-12 * mNorm) / Math.abs(theta);
+              expect(Math.abs(kept.residuals[c] - dense)).toBeLessThanOrEqual(slack);
+              expect(Math.abs(passes.residuals[c] - dense)).toBeLessThanOrEqual(slack);
+            }
+          } finally {
+            core.release(mark);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('is deterministic for a seed', () => {
     const S = 60;
     const mark = core.mark();

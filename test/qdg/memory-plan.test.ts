@@ -61,11 +61,17 @@ describe('QDG memory plans bound the allocations', () => {
               a[i * S + j] = Math.exp(-Math.abs(dot) / 3);
             }
           try {
-            expect(peakBytes(() => largestEigenpairs(core, ptr, S, K, { seed }))).toBeLessThanOrEqual(
-              lanczosBytes(S, K),
-            );
+            // with the products kept (the default here: they fit) and without
+            let from = '';
+            expect(
+              peakBytes(() => (from = largestEigenpairs(core, ptr, S, K, { seed }).residualsFrom)),
+            ).toBeLessThanOrEqual(lanczosBytes(S, K, undefined, true));
+            expect(from).toBe('products');
+            expect(
+              peakBytes(() => largestEigenpairs(core, ptr, S, K, { seed, keepProducts: false })),
+            ).toBeLessThanOrEqual(lanczosBytes(S, K));
             expect(peakBytes(() => spectralEmbedding(core, ptr, S, K, { seed }))).toBeLessThanOrEqual(
-              embeddingWorkBytes(S, K),
+              embeddingWorkBytes(S, K, true),
             );
           } finally {
             core.release(mark);

@@ -5,8 +5,9 @@
 // Speed (S = 10,000): each matrix-vector product reads only the upper triangle of the f32 matrix (200 MB
 // instead of 400 MB, lanczos_symv_upper), which also makes the operator exactly symmetric; the
 // reorthogonalising subtraction reads an f32 copy of the basis when its coefficients are rounding-sized; the
-// explicit residual checks at the end multiply eight Ritz vectors per pass over the matrix
-// (lanczos_symm8_upper, same operator); the tridiagonal eigenvectors cost O(K m) by inverse iteration
+// explicit residual checks at the end take M Y = W S from the iteration's own products W = M V, kept when
+// they fit in memory (2 S m K flops instead of 2 S^2 K), else multiply eight Ritz vectors per pass over the
+// matrix (lanczos_symm8_upper, same operator); the tridiagonal eigenvectors cost O(K m) by inverse iteration
 // instead of O(m^3) by QL with all vectors. Measured at K = 1500 (4413 steps, QDG-like angular affinity,
 // 2-core machine): 210 CPU-s (415 before these), of which matvecs 47% (compute-bound, about 8 GFLOP/s),
 // reorthogonalisation 31% (projection bandwidth-bound on the f64 basis), explicit residuals 9.5%, Ritz
@@ -28,7 +29,8 @@
 // beta_m |e_m^T s| (to rounding, with a fully orthogonal basis). A pair is converged when that estimate is
 // at most max(tol |theta|, 1000 eps ||M||): the second term is the accuracy a residual can be computed to at
 // all, and only matters for theta within about 1e-3 ||M|| of zero. At the end every returned pair's residual
-// is recomputed explicitly, ||M y - theta y|| / |theta|, and returned in `residuals`.
+// is recomputed explicitly, ||M y - theta y|| / |theta|, and returned in `residuals` (from the products the
+// iteration computed, M v_j, not from the recurrence that the Lanczos estimate assumes).
 //
 // Repeated eigenvalues: a single Krylov sequence sees one vector of each eigenspace, so a copy of a repeated
 // eigenvalue appears only from rounding or when the Krylov space closes (beta = 0, an invariant subspace):
@@ -45,7 +47,10 @@ import {
   defaultLanczosSteps,
   lanczosBytes,
   lanczosPlan,
+  productResidualPlan,
+  productsPlan,
   residualPlan,
+  RITZ_ROWS,
   ritzPlan,
 } from './plan.js';
 import { symmetricTridiagonalEigen, tridiagonalEigenvectors } from './tridiagonal.js';
@@ -59,8 +64,12 @@ export interface EigenResult {
   residuals: Float64Array;
   /** Lanczos steps taken (the size of the final tridiagonal matrix). */
   iterations: number;
-  /** Matrix-vector products with M, including the K of the explicit residual check. */
+  /**
+   * Matrix-vector products with M: the iteration's, plus the K of the explicit residual check when the
+   * residuals came from K more products ('matvecs') rather than from the kept ones ('products').
+   */
   matvecs: number;
+  residualsFrom: 'products' | 'matvecs';
   /** True when every pair met the tolerance by the Lanczos estimate before the step limit. */
   converged: boolean;
 }
@@ -79,6 +88,11 @@ export interface LanczosOptions {
    * product. The spectral embedding passes s = D^-1/2 so the normalisation is exact in f64.
    */
   scale?: Float64Array;
+  /**
+   * Keep the iteration's matrix-vector products for the residuals (m x S f64 more memory, about 4 times
+   * fewer flops than K more products); default: when they fit in wasm32's 4 GiB beside everything else.
+   */
+  keepProducts?: boolean;
 }
 
 const EPS = 2 ** -52;
@@ -112,6 +126,7 @@ export function largestEigenpairs(
       `quanta: Lanczos for S = ${S}, K = ${K} needs ${formatBytes(need)} beside the matrix, above wasm32's 4 GiB`,
     );
   }
+  const keep = opts.keepProducts ?? core.used + lanczosBytes(S, K, mMax, true) <= MAX_MEMORY_BYTES;
 
   const k = core.kernels;
   const mark = core.mark();
@@ -123,6 +138,8 @@ export function largestEigenpairs(
     // w: the new direction; h: Gram-Schmidt coefficients
     const buffers = allocatePlan(core, lanczosPlan(S, mMax, opts.scale !== undefined));
     const { basis: V, basis32: V32, direction: w, coefficients: h, scalar } = buffers;
+    // W: row j = M v_j as the iteration computed it (kept for the residuals, see explicitResiduals)
+    const W = keep ? allocatePlan(core, productsPlan(S, mMax)).products : 0;
     const scaled = opts.scale ? buffers.scaled : 0;
     const scale = opts.scale;
     if (scale && scale.length !== S)
@@ -175,6 +192,7 @@ export function largestEigenpairs(
       // w = M v_j - beta_{j-1} v_{j-1} - alpha_j v_j: the three-term recurrence...
       apply(row(j), w);
       matvecs++;
+      if (keep) core.f64(W + j * rowBytes, S).set(core.f64(w, S));
       const hv = core.f64(h, 2);
       if (j > 0 && beta[j - 1] !== 0) {
         hv[0] = beta[j - 1];
@@ -253,11 +271,25 @@ export function largestEigenpairs(
       k.lanczos_ritz(V + i0 * 8, m, ld, rows, Y, K, out + i0 * K * 8);
     }
 
-    // Explicit residuals ||M y - theta y|| / |theta|, eight Ritz vectors per pass over the matrix.
-    const residuals = explicitResiduals(core, matrixPtr, S, K, out, values, scale, mNorm);
-    matvecs += K;
+    // Explicit residuals ||M y - theta y|| / |theta|: from the kept products (M Y = W S), else eight Ritz
+    // vectors per pass over the matrix.
+    let residuals: Float64Array;
+    if (keep) {
+      residuals = residualsFromProducts(core, W, ld, m, S, K, Y, out, values, mNorm);
+    } else {
+      residuals = explicitResiduals(core, matrixPtr, S, K, out, values, scale, mNorm);
+      matvecs += K;
+    }
     const vectors = core.f64(out, S * K).slice();
-    return { values, vectors, residuals, iterations: m, matvecs, converged };
+    return {
+      values,
+      vectors,
+      residuals,
+      iterations: m,
+      matvecs,
+      converged,
+      residualsFrom: keep ? 'products' : 'matvecs',
+    };
   } finally {
     core.release(mark);
   }
@@ -305,8 +337,54 @@ function ritzCoefficients(
   return y;
 }
 
-/** Rows of the Ritz vectors per lanczos_ritz call (see the call). */
-const RITZ_ROWS = 256;
+/**
+ * ||M y_c - theta_c y_c|| / max(|theta_c|, eps ||M||) for the K columns of `out` (S x K row-major f64, the
+ * Ritz vectors V S), with M Y = W S from the iteration's own products W (m x ld f64, row j = M v_j as
+ * computed), RITZ_ROWS rows of M Y at a time. In exact arithmetic W S = M V S; as computed it differs from
+ * M times the stored Y by the rounding of the products (eps ||M|| per entry, as in any explicit product),
+ * of Y = V S and of W S (gamma(m) |S| terms): the same order as the rounding of the matrix-vector products
+ * that explicitResiduals would use, so the figure is as explicit as theirs, from 2 S m K flops instead of
+ * 2 S^2 K (m <= S).
+ */
+function residualsFromProducts(
+  core: Core,
+  W: number,
+  ld: number,
+  m: number,
+  S: number,
+  K: number,
+  Y: number,
+  out: number,
+  values: Float64Array,
+  mNorm: number,
+): Float64Array {
+  const rr = new Float64Array(K);
+  const yy = new Float64Array(K);
+  const mark = core.mark();
+  try {
+    const { block: MY } = allocatePlan(core, productResidualPlan(K));
+    for (let i0 = 0; i0 < S; i0 += RITZ_ROWS) {
+      const rows = Math.min(RITZ_ROWS, S - i0);
+      core.kernels.lanczos_ritz(W + i0 * 8, m, ld, rows, Y, K, MY);
+      const my = core.f64(MY, rows * K);
+      const y = core.f64(out + i0 * K * 8, rows * K);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < K; c++) {
+          const yi = y[r * K + c];
+          const d = my[r * K + c] - values[c] * yi;
+          rr[c] += d * d;
+          yy[c] += yi * yi;
+        }
+      }
+    }
+  } finally {
+    core.release(mark);
+  }
+  const residuals = new Float64Array(K);
+  for (let c = 0; c < K; c++)
+    residuals[c] = Math.sqrt(rr[c] / yy[c]) / Math.max(Math.abs(values[c]), EPS * mNorm);
+  return residuals;
+}
 
 /**
  * ||M y_c - theta_c y_c|| / max(|theta_c|, eps ||M||) for the K columns of `out` (S x K row-major f64 in

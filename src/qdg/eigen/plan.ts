@@ -55,14 +55,36 @@ export function residualPlan(S: number): BufferPlan<'block' | 'product'> {
   ];
 }
 
+/** Rows of the Ritz vectors (and of their products with M) per lanczos_ritz call. */
+export const RITZ_ROWS = 256;
+
+/** The residuals from the kept products: RITZ_ROWS rows of M Y = W S at a time (f64). */
+export function productResidualPlan(K: number): BufferPlan<'block'> {
+  return [{ name: 'block', bytes: 8 * RITZ_ROWS * K }];
+}
+
+/**
+ * The matrix-vector products M v_j of the iteration, kept when memory allows (m x ld f64, the basis' layout):
+ * the residuals of the Ritz vectors are then M Y = W S (one product with the m x K coefficients) instead of
+ * K more matrix-vector products.
+ */
+export function productsPlan(S: number, m: number): BufferPlan<'products'> {
+  return [{ name: 'products', bytes: 8 * m * basisStride(S) }];
+}
+
 /**
  * Peak Wasm bytes that largestEigenpairs allocates beside the matrix for m steps, from the same plans it
  * allocates: the iteration's buffers, then the larger of the tridiagonal work (convergence checks and Ritz
- * coefficients) and the Ritz vectors with the residual check.
+ * coefficients) and the Ritz vectors with the residual check. This is what it needs; with `products` (the
+ * products kept, which it does when they fit: see largestEigenpairs) it uses productsPlan's bytes more.
  */
-export function lanczosBytes(S: number, K: number, m = defaultLanczosSteps(S, K)): number {
+export function lanczosBytes(S: number, K: number, m = defaultLanczosSteps(S, K), products = false): number {
   return (
     planBytes(lanczosPlan(S, m, true)) +
-    Math.max(tridiagonalBytes(m, K), planBytes(ritzPlan(S, K, m)) + planBytes(residualPlan(S)))
+    (products ? planBytes(productsPlan(S, m)) : 0) +
+    Math.max(
+      tridiagonalBytes(m, K),
+      planBytes(ritzPlan(S, K, m)) + planBytes(products ? productResidualPlan(K) : residualPlan(S)),
+    )
   );
 }
