@@ -240,34 +240,31 @@ export function gramAssign(c: KMeansState, g: GramState, distances: boolean): nu
       }
     }
   }
+  // the arguments both assignment kernels take, in their order
+  const args = [
+    c.X,
+    S,
+    d,
+    g.xRoot,
+    g.R,
+    c.centers,
+    k,
+    c.cNorm,
+    g.Pt,
+    g.ptCounts,
+    g.terms,
+    g.cerr,
+    c.labels,
+    c.minDist,
+    g.scratch,
+    distances ? 1 : 0,
+  ] as const;
   if (changed * INCREMENTAL_SHARE <= k) {
     const flags = core.i32(g.changedFlags, k);
     const list = core.i32(g.changed, k);
     let n = 0;
     for (let j = 0; j < k; j++) if (flags[j] !== 0) list[n++] = j;
-    K.kmeans_gram_assign_changed(
-      c.X,
-      S,
-      d,
-      g.xRoot,
-      g.R,
-      c.centers,
-      k,
-      c.cNorm,
-      g.Pt,
-      g.ptCounts,
-      g.terms,
-      g.cerr,
-      c.labels,
-      c.minDist,
-      g.scratch,
-      distances ? 1 : 0,
-      g.changed,
-      n,
-      g.changedFlags,
-      g.rescan,
-      g.info,
-    );
+    K.kmeans_gram_assign_changed(...args, g.changed, n, g.changedFlags, g.rescan, g.info);
     const info = core.i32(g.info, 2);
     if (info[1]) g.stats.full++;
     else {
@@ -275,24 +272,7 @@ export function gramAssign(c: KMeansState, g: GramState, distances: boolean): nu
       g.stats.rescanned += info[0];
     }
   } else {
-    K.kmeans_gram_assign(
-      c.X,
-      S,
-      d,
-      g.xRoot,
-      g.R,
-      c.centers,
-      k,
-      c.cNorm,
-      g.Pt,
-      g.ptCounts,
-      g.terms,
-      g.cerr,
-      c.labels,
-      c.minDist,
-      g.scratch,
-      distances ? 1 : 0,
-    );
+    K.kmeans_gram_assign(...args);
     g.stats.full++;
   }
   g.cNormUsed.set(cNorm);
