@@ -70,10 +70,30 @@ export function lanczos_symv(a: usize, S: i32, x: usize, y: usize): void {
  * Rows are taken four at a time: each load and store of y[j..j+1] serves four rows.
  */
 export function lanczos_symv_upper(a: usize, S: i32, x: usize, y: usize): void {
-  memory.fill(y, 0, (<usize>S) << 3);
-  const rowBytes = (<usize>S) << 2;
-  let i = 0;
-  for (; i + 3 < S; i += 4) {
+  lanczos_symv_upper_rows(a, S, S, 0, S, x, y);
+}
+
+/**
+ * The share of rows i0 <= i < i1 in lanczos_symv_upper's product: y[i0..S) = the terms A_ij x_j (j >= i) of
+ * those rows and their mirrors A_ij x_i, in the same order as lanczos_symv_upper takes them from row i0 on
+ * (which is this with i0 = 0, i1 = S). Row i is read at a + i * lda * 4 (columns i..S-1), so `a` may point
+ * at a copy holding only rows 0..i1-1 (lda = S), or at the whole matrix. y[0..i0) is not touched; y[i0..S)
+ * is overwritten. i0 and i1 multiples of 4 (but i1 = S) keep the four-row blocks of the whole product, which
+ * is how src/qdg/eigen/split.ts makes a product from two row blocks the same on one thread or two.
+ */
+export function lanczos_symv_upper_rows(
+  a: usize,
+  lda: i32,
+  S: i32,
+  i0: i32,
+  i1: i32,
+  x: usize,
+  y: usize,
+): void {
+  memory.fill(y + ((<usize>i0) << 3), 0, (<usize>(S - i0)) << 3);
+  const rowBytes = (<usize>lda) << 2;
+  let i = i0;
+  for (; i + 3 < i1; i += 4) {
     const r0 = a + <usize>i * rowBytes;
     const r1 = r0 + rowBytes;
     const r2 = r1 + rowBytes;
@@ -150,8 +170,8 @@ export function lanczos_symv_upper(a: usize, S: i32, x: usize, y: usize): void {
     store<f64>(yp, load<f64>(yp, 16) + t2, 16);
     store<f64>(yp, load<f64>(yp, 24) + t3, 24);
   }
-  // the last S mod 4 rows, one at a time (row i's entries left of the diagonal came from earlier rows)
-  for (; i < S; i++) {
+  // the last (i1 - i0) mod 4 rows, one at a time (row i's entries left of the diagonal came from earlier rows)
+  for (; i < i1; i++) {
     const r = a + <usize>i * rowBytes;
     const xi = load<f64>(x + ((<usize>i) << 3));
     let t = <f64>load<f32>(r + ((<usize>i) << 2)) * xi;

@@ -33,7 +33,7 @@ const USAGE = `usage: npm run bench -- [name ...] [--full] [--reps N] [--warmup 
   --full     the paper's full sizes (slow: tens of minutes)
   --reps N   timed repetitions per contender (default 3, 5 with --full); the median is reported
   --warmup N untimed rounds first (default 1)
-  --threads N threads for both sides where a bench offers a choice (spectral; default 1)
+  --threads N threads for both sides where a bench offers a choice (spectral, eigensolver; default 1)
   --sizes S:K,.. only these sizes (eigensolver: S samples, K eigenpairs; default: the bench's grid)
   --modes M,..   eigensolver peers: LA (eigsh), sklearn (eigsh shift-invert), eigh (LAPACK, dense)
                  (default: LA, and with --full also sklearn and eigh)

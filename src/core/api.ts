@@ -457,6 +457,15 @@ export interface KernelExports {
   // assembly/lanczos.ts and tridiagonal.ts (tridiag_ql): QDG's spectral embedding (src/qdg/eigen/lanczos.ts)
   lanczos_symv(a: number, S: number, x: number, y: number): void;
   lanczos_symv_upper(a: number, S: number, x: number, y: number): void;
+  lanczos_symv_upper_rows(
+    a: number,
+    lda: number,
+    S: number,
+    i0: number,
+    i1: number,
+    x: number,
+    y: number,
+  ): void;
   lanczos_symm8_upper(a: number, S: number, x: number, y: number): void;
   lanczos_project(v: number, m: number, ld: number, S: number, w: number, h: number): void;
   lanczos_subtract(v: number, m: number, ld: number, S: number, h: number, w: number): void;

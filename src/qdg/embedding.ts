@@ -54,6 +54,8 @@ export interface SpectralEmbeddingOptions {
   /** Seed of the Lanczos start vector (default 0): the embedding is a deterministic function of it. */
   seed?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Threads for the eigensolver's matrix-vector products (see LanczosOptions.threads; same result). */
+  threads?: number;
 }
 
 /**
@@ -159,6 +161,7 @@ export function spectralEmbedding(
     seed: opts.seed,
     onProgress: opts.onProgress,
     scale,
+    threads: opts.threads,
   });
   const laplacianEigenvalues = Float64Array.from(eig.values, (theta) => 1 - theta);
   const embedding = new Float64Array(S * K);

@@ -38,7 +38,10 @@ export interface ClusteringRun {
   onProgress?: (stage: QdgStage, done: number, total: number) => void;
   /** Timing to extend (earlier stages of the caller, e.g. load and gram). */
   timing?: StageTiming;
-  /** Threads for k-means restarts (default: every core in Node, 1 in a page or a pool worker). */
+  /**
+   * Threads for k-means restarts and the eigensolver's products (default: every core in Node, 1 in a page or
+   * a pool worker; the products use at most 2). The result does not depend on it.
+   */
   threads?: number;
 }
 
@@ -120,6 +123,7 @@ export function spectralClusterings(
     progress('embedding', 0, maxK);
     const embedding = spectralEmbedding(core, affinityPtr, S, maxK, {
       seed,
+      threads: run.threads,
       onProgress: (done, total) => progress('embedding', done, total),
     });
     progress('embedding', maxK, maxK);

@@ -21,13 +21,13 @@ export function basisStride(S: number): number {
 /**
  * The buffers of the Lanczos iteration for m steps over S rows: the basis (m x ld f64, ld = basisStride(S))
  * and its f32 copy (m x alignUp(S, 16)), the new direction, the Gram-Schmidt coefficients, a scalar, and (with
- * a diagonal scaling) the scaled vector.
+ * a diagonal scaling) the scaled vector, and the leading block's share of a cut product (./split.ts).
  */
 export function lanczosPlan(
   S: number,
   m: number,
   scaled: boolean,
-): BufferPlan<'basis' | 'basis32' | 'direction' | 'coefficients' | 'scalar' | 'scaled'> {
+): BufferPlan<'basis' | 'basis32' | 'direction' | 'coefficients' | 'scalar' | 'scaled' | 'lead'> {
   const ld = basisStride(S);
   return [
     { name: 'basis', bytes: 8 * m * ld },
@@ -36,6 +36,7 @@ export function lanczosPlan(
     { name: 'coefficients', bytes: 8 * m },
     { name: 'scalar', bytes: 16 },
     { name: 'scaled', bytes: scaled ? 8 * ld : 0 },
+    { name: 'lead', bytes: 8 * ld }, // the leading block's share of a product (./split.ts)
   ];
 }
 
