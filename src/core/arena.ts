@@ -12,11 +12,18 @@ export class Core {
   readonly kernels: KernelExports;
   readonly memory: WebAssembly.Memory;
   private top: number;
+  /**
+   * No allocation has reached this address yet: memory from here up is as Wasm made it, zero (what grow()
+   * adds is zero too), so alloc() fills only below it. Pages that a plan reserves but never writes (a Lanczos
+   * basis planned for more steps than the run takes) are then never touched, and cost no resident memory.
+   */
+  private pristine: number;
 
   constructor(wasm: WasmCore = instantiateCore()) {
     this.kernels = wasm.kernels;
     this.memory = wasm.memory;
     this.top = alignUp(wasm.heapBase, 64);
+    this.pristine = this.top;
   }
 
   /** Bytes in use by the allocator (static data included). */
@@ -41,7 +48,9 @@ export class Core {
     }
     const have = this.memory.buffer.byteLength;
     if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE_BYTES));
-    new Uint8Array(this.memory.buffer, ptr, bytes).fill(0);
+    if (ptr < this.pristine)
+      new Uint8Array(this.memory.buffer, ptr, Math.min(end, this.pristine) - ptr).fill(0);
+    this.pristine = Math.max(this.pristine, end);
     this.top = end;
     return ptr;
   }

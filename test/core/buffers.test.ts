@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { getCore } from '../../src/core/arena.js';
+import { Core, getCore } from '../../src/core/arena.js';
 import { allocatePlan, planBytes, type BufferSpec } from '../../src/core/buffers.js';
 
 describe('buffer plans', () => {
@@ -41,5 +41,38 @@ describe('buffer plans', () => {
     } finally {
       core.release(mark);
     }
+  });
+});
+
+describe('Core.alloc', () => {
+  it('hands out zeroed memory after any sequence of allocations, writes and releases', () => {
+    const core = new Core();
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({ alloc: fc.integer({ min: 0, max: 200_000 }), align: fc.constantFrom(1, 8, 64) }),
+            fc.record({ release: fc.nat() }),
+          ),
+          { maxLength: 30 },
+        ),
+        (ops) => {
+          const marks = [core.mark()];
+          for (const op of ops) {
+            if ('alloc' in op) {
+              marks.push(core.mark());
+              const p = core.alloc(op.alloc, op.align);
+              const bytes = core.u8(p, op.alloc);
+              expect(bytes.every((b) => b === 0)).toBe(true);
+              bytes.fill(0xa5); // dirty it for a later allocation over the same addresses
+            } else if (marks.length > 1) {
+              core.release(marks.splice(1 + (op.release % (marks.length - 1)))[0]);
+            }
+          }
+          core.release(marks[0]);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
