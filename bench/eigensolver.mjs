@@ -89,7 +89,7 @@ export async function run(ctx) {
                 peerMaxResidual: round(peerReply?.maxResidual ?? null, 3),
                 oursIterations: ours?.iterations ?? null,
                 oursConverged: ours?.converged ?? null,
-                oursHelperProducts: ours?.helperProducts ?? null,
+                oursHelperShares: ours?.helperShares ?? null,
                 goal: 'faster at equal accuracy',
                 ...(r.skipped || errors.peer || errors.ours
                   ? { skipped: r.skipped ?? errors.peer ?? errors.ours }

@@ -5,7 +5,14 @@ import fc from 'fast-check';
 import { Core } from '../../src/core/arena.js';
 import { CounterRandom } from '../../src/core/rng.js';
 import { largestEigenpairs } from '../../src/qdg/eigen/lanczos.js';
-import { closeSplitThread, splitProduct, splitRow, SPLIT_MIN_S } from '../../src/qdg/eigen/split.js';
+import {
+  closeSplitThread,
+  splitBasisRows,
+  splitCoordinate,
+  splitRow,
+  splitWork,
+  SPLIT_MIN_S,
+} from '../../src/qdg/eigen/split.js';
 
 const core = new Core();
 afterAll(() => closeSplitThread());
@@ -85,35 +92,128 @@ describe('the cut product', () => {
     }
   });
 
-  it('gives the same bits on one thread and on two, and its helper computes shares', () => {
+  it('cuts projections at a multiple of 4 and subtractions at an even coordinate, near the middle', () => {
+    for (const m of [1, 3, 4, 7, 8, 9, 100, 1537]) {
+      const R = splitBasisRows(m);
+      expect(R % 4).toBe(0);
+      expect(R).toBeLessThanOrEqual(m);
+      expect(Math.abs(R - m / 2)).toBeLessThanOrEqual(4);
+    }
+    for (const S of [SPLIT_MIN_S, 2001, 10_000]) {
+      const c = splitCoordinate(S);
+      expect(c % 2).toBe(0);
+      expect(Math.abs(c - S / 2)).toBeLessThanOrEqual(2);
+    }
+  });
+
+  /** A layout over a random matrix and a random basis of m rows (f64 and its f32 rounding). */
+  function layout(S: number, m: number, seed: number) {
+    const ld = 8 * Math.ceil(S / 8);
+    const ld32 = 16 * Math.ceil(S / 16);
+    const a = Float32Array.from(gaussians(S * S, seed));
+    const matrix = toWasm(a);
+    const V = core.allocF64(m * ld);
+    const V32 = core.allocF32(m * ld32);
+    const g = gaussians(m * S, seed + 1);
+    for (let j = 0; j < m; j++) {
+      core.f64(V + 8 * j * ld, S).set(g.subarray(j * S, (j + 1) * S));
+      core.f32(V32 + 4 * j * ld32, S).set(g.subarray(j * S, (j + 1) * S));
+    }
+    return { a, matrix, S, V, V32, ld, ld32, mMax: m, scratch: core.allocF64(S) };
+  }
+
+  it('projections and subtractions, cut, give the bits of the uncut kernels', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 90 }),
+        fc.integer({ min: 1, max: 23 }),
+        fc.nat(1000),
+        (S, m, seed) => {
+          const mark = core.mark();
+          try {
+            const L = layout(S, m, seed);
+            const work = splitWork(core, L, 1, 4 * Math.floor(S / 8) || 4);
+            const w = core.allocF64(S);
+            const h = core.allocF64(m);
+            const h2 = core.allocF64(m);
+            core.f64(w, S).set(gaussians(S, seed + 2));
+            work.project(m, w, h);
+            core.kernels.lanczos_project(L.V, m, L.ld, S, w, h2);
+            expect(core.f64(h, m)).toEqual(core.f64(h2, m));
+            for (const f32 of [false, true]) {
+              const w2 = core.allocF64(S);
+              core.f64(w2, S).set(core.f64(w, S));
+              const w3 = core.allocF64(S);
+              core.f64(w3, S).set(core.f64(w, S));
+              work.subtract(m, h, w2, f32);
+              if (f32) core.kernels.lanczos_subtract_f32(L.V32, m, L.ld32, S, h, w3);
+              else core.kernels.lanczos_subtract(L.V, m, L.ld, S, h, w3);
+              expect(core.f64(w2, S)).toEqual(core.f64(w3, S));
+            }
+          } finally {
+            core.release(mark);
+          }
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it('gives the same bits on one thread and on two, once the helper has joined', async () => {
     const S = 203;
+    const m = 40;
     const r = 60;
     const mark = core.mark();
     try {
-      const a = Float32Array.from(gaussians(S * S, 5));
-      const ap = toWasm(a);
-      const xp = core.allocF64(S);
-      const yp = core.allocF64(S);
-      const scratch = core.allocF64(S);
-      const x = gaussians(S, 6);
-      core.f64(xp, S).set(x);
-      const one = splitProduct(core, ap, S, scratch, 1, r);
-      one.apply(xp, yp);
-      const want = core.f64(yp, S).slice();
-      const twin = rowsTwin(a, S, 0, S, x);
-      for (let i = 0; i < S; i++) expect(Math.abs(want[i] - twin[i])).toBeLessThan(1e-11);
-      const two = splitProduct(core, ap, S, scratch, 2, r);
-      // the helper thread starts while this thread computes both blocks; it joins after a while
-      let differing = 0;
-      for (let step = 0; step < 2_000_000 && two.helped < 50; step++) {
-        core.f64(yp, S).fill(0);
-        two.apply(xp, yp);
-        const got = core.f64(yp, S);
-        for (let i = 0; i < S; i++) if (!Object.is(got[i], want[i])) differing++;
-      }
+      const L = layout(S, m, 5);
+      const x = core.allocF64(S);
+      const y = core.allocF64(S);
+      const w = core.allocF64(S);
+      const h = core.allocF64(m);
+      core.f64(x, S).set(gaussians(S, 6));
+      const one = splitWork(core, L, 1, r);
+      one.product(x, y, L.V);
+      const wantY = core.f64(y, S).slice();
+      const twin = rowsTwin(L.a, S, 0, S, core.f64(x, S));
+      for (let i = 0; i < S; i++) expect(Math.abs(wantY[i] - twin[i])).toBeLessThan(1e-11);
+      core.f64(w, S).set(gaussians(S, 7));
+      const w0 = core.f64(w, S).slice();
+      one.project(m, w, h);
+      const wantH = core.f64(h, m).slice();
+      one.subtract(m, h, w, false);
+      const wantW = core.f64(w, S).slice();
+      one.subtract(m, h, w, true);
+      const wantW32 = core.f64(w, S).slice();
+
+      // two threads: row j is made with product j, as in a Lanczos run. The first rows are made before the
+      // helper is ready (this thread does every share); once it is, it joins at the next product and catches up
+      // on the rows made before, so its projections and subtractions read the same basis.
+      const two = splitWork(core, L, 2, r);
+      const products: Float64Array[] = [];
+      const product = (j: number) => {
+        two.product(x, y, L.V + 8 * j * L.ld);
+        products.push(core.f64(y, S).slice());
+      };
+      for (let j = 0; j < 10; j++) product(j);
+      for (let waited = 0; !two.helperReady && waited < 30_000; waited += 10)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      for (let j = 10; j < m; j++) product(j);
+      const afterProducts = two.helped;
+      core.f64(w, S).set(w0);
+      two.project(m, w, h);
+      const gotH = core.f64(h, m).slice();
+      two.subtract(m, h, w, false);
+      const gotW = core.f64(w, S).slice();
+      two.subtract(m, h, w, true);
+      const gotW32 = core.f64(w, S).slice();
+      const helped = two.helped;
       two.close();
-      expect(two.helped).toBeGreaterThanOrEqual(50);
-      expect(differing).toBe(0);
+      expect(afterProducts).toBe(m - 10 + 10); // 30 products and the 10 rows it caught up on
+      expect(helped).toBe(afterProducts + 3);
+      for (const p of products) expect(p).toEqual(Float64Array.from(wantY));
+      expect(gotH).toEqual(Float64Array.from(wantH));
+      expect(gotW).toEqual(Float64Array.from(wantW));
+      expect(gotW32).toEqual(Float64Array.from(wantW32));
     } finally {
       core.release(mark);
     }
@@ -144,10 +244,10 @@ describe('the cut product', () => {
       const one = largestEigenpairs(core, ap, S, K, { threads: 1, splitRow: 48, scale });
       let two = largestEigenpairs(core, ap, S, K, { threads: 2, splitRow: 48, scale });
       // the helper needs some products to start: repeat until it computed some (each run is a few ms)
-      for (let n = 0; n < 400 && two.helperProducts === 0; n++)
+      for (let n = 0; n < 400 && two.helperShares === 0; n++)
         two = largestEigenpairs(core, ap, S, K, { threads: 2, splitRow: 48, scale });
-      expect(two.helperProducts).toBeGreaterThan(0);
-      expect(one.helperProducts).toBe(0);
+      expect(two.helperShares).toBeGreaterThan(0);
+      expect(one.helperShares).toBe(0);
       expect(two.values).toEqual(one.values);
       expect(two.vectors).toEqual(one.vectors);
       expect(two.residuals).toEqual(one.residuals);

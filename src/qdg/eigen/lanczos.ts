@@ -56,7 +56,7 @@ import {
   ritzPlan,
 } from './plan.js';
 import { symmetricTridiagonalEigen, tridiagonalEigenvectors } from './tridiagonal.js';
-import { defaultProductThreads, splitProduct } from './split.js';
+import { defaultProductThreads, splitWork } from './split.js';
 
 export interface EigenResult {
   /** The K largest algebraic eigenvalues, descending. */
@@ -73,8 +73,11 @@ export interface EigenResult {
    */
   matvecs: number;
   residualsFrom: 'products' | 'matvecs';
-  /** Products whose leading block a helper thread computed (a diagnostic: the result is the same without). */
-  helperProducts: number;
+  /**
+   * Shares of products, projections and subtractions that a helper thread computed (a diagnostic: the result
+   * is the same without; see ./split.ts).
+   */
+  helperShares: number;
   /** True when every pair met the tolerance by the Lanczos estimate before the step limit. */
   converged: boolean;
 }
@@ -99,8 +102,8 @@ export interface LanczosOptions {
    */
   keepProducts?: boolean;
   /**
-   * Threads for the matrix-vector products (1 or 2; default 2 where worker threads exist and the machine has
-   * two cores). The result does not depend on it: see ./split.ts.
+   * Threads for the matrix-vector products and the reorthogonalisation (1 or 2; default 2 where worker threads
+   * exist and the machine has two cores). The result does not depend on it: see ./split.ts.
    */
   threads?: number;
   /** Where the products cut the matrix (a multiple of 4; default splitRow(S)); for tests of the cut at small S. */
@@ -144,7 +147,7 @@ export function largestEigenpairs(
   assertInt(threads, 'threads', 1);
   const k = core.kernels;
   const mark = core.mark();
-  let closeProduct = () => {};
+  let closeWork = () => {};
   try {
     const ld = basisStride(S);
     const rowBytes = ld * 8;
@@ -159,18 +162,23 @@ export function largestEigenpairs(
     const scale = opts.scale;
     if (scale && scale.length !== S)
       throw new RangeError(`quanta: scale has length ${scale.length}, not ${S}`);
-    const product = splitProduct(core, matrixPtr, S, buffers.lead, threads, opts.splitRow);
-    closeProduct = () => product.close();
-    /** dst = diag(s) A diag(s) src (or A src), both f64[S] in Wasm memory. */
+    const work = splitWork(
+      core,
+      { matrix: matrixPtr, S, V, V32, ld, ld32, mMax, scratch: buffers.lead },
+      threads,
+      opts.splitRow,
+    );
+    closeWork = () => work.close();
+    /** dst = diag(s) A diag(s) src (or A src), both f64[S] in Wasm memory; src is a basis row. */
     const apply = (src: number, dst: number) => {
       if (!scale) {
-        product.apply(src, dst);
+        work.product(src, dst, src);
         return;
       }
       const from = core.f64(src, S);
       const tmp = core.f64(scaled, S);
       for (let i = 0; i < S; i++) tmp[i] = from[i] * scale[i];
-      product.apply(scaled, dst);
+      work.product(scaled, dst, src);
       const to = core.f64(dst, S);
       for (let i = 0; i < S; i++) to[i] *= scale[i];
     };
@@ -222,16 +230,14 @@ export function largestEigenpairs(
       const before = norm(w);
       let after = before;
       for (let pass = 0; pass < 2; pass++) {
-        k.lanczos_project(V, j + 1, ld, S, w, h);
+        work.project(j + 1, w, h);
         // The coefficients are rounding-sized after the three-term recurrence: when sum |h_r| <= 2^-30 ||w||,
         // subtracting with the f32 copy of the basis (error <= sum |h_r| 2^-24 <= 2^-54 ||w||, below f64
         // rounding of w) reads half the bytes. Otherwise (a cancelling step, a second pass) the f64 basis.
         const hs = core.f64(h, j + 1);
         let h1 = 0;
         for (let r = 0; r <= j; r++) h1 += Math.abs(hs[r]);
-        if (pass === 0 && h1 <= F32_SUBTRACT_BOUND * before)
-          k.lanczos_subtract_f32(V32, j + 1, ld32, S, h, w);
-        else k.lanczos_subtract(V, j + 1, ld, S, h, w);
+        work.subtract(j + 1, h, w, pass === 0 && h1 <= F32_SUBTRACT_BOUND * before);
         alpha[j] += core.f64(h, j + 1)[j];
         const prev = after;
         after = norm(w);
@@ -306,10 +312,10 @@ export function largestEigenpairs(
       matvecs,
       converged,
       residualsFrom: keep ? 'products' : 'matvecs',
-      helperProducts: product.helped,
+      helperShares: work.helped,
     };
   } finally {
-    closeProduct();
+    closeWork();
     core.release(mark);
   }
 }

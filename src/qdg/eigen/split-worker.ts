@@ -1,55 +1,83 @@
-// The helper thread of Lanczos's cut matrix-vector product (./split.ts): for each job it copies the leading
-// rows into its own Wasm core, then, until the caller posts -1, claims each posted step whose leading block
-// the caller has not taken, computes that block's share of y = A x (lanczos_symv_upper_rows, the same call the
-// caller would make, so the same bits) and raises DONE. It frees the rows when the job ends.
+// The helper thread of Lanczos's cut vector work (./split.ts): for each job it copies the leading rows of the
+// matrix into its own Wasm core, raises `ready`, then runs the commands posted in the mailbox until the caller
+// posts -1: basis rows (f64, and f32 as the caller rounds them), its shares of products, projections and
+// subtractions, each the same kernel call the caller would make on the same numbers, so the same bits. Its
+// copies live in a core of their own, dropped when the job ends. A failure raises `failed` (the caller then
+// does every share itself).
 import { parentPort } from 'node:worker_threads';
-import { Core } from '../../core/arena.js';
-import { CLAIMED, DONE, POSTED, type SplitJob } from './split.js';
-
-let core: Core | undefined;
+import { alignUp, Core } from '../../core/arena.js';
+import { Control, Op, type SplitJob } from './split.js';
 
 function run(job: SplitJob): void {
-  const { S, r } = job;
+  const { S, r, c, mMax, ld, ld32 } = job;
   const control = new Int32Array(job.control);
-  if (Atomics.load(control, POSTED) < 0) return; // the caller finished before this thread started
-  core ??= new Core();
-  const c = core;
-  const mark = c.mark();
+  if (Atomics.load(control, Control.posted) < 0) return; // the caller finished before this thread started
+  // a core per job (the compiled module is kept): its memory, hundreds of MB at S = 10,000, goes with it
+  const co = new Core();
+  const k = co.kernels;
+  let seen = 0;
   try {
-    const rows = c.allocF32(r * S);
-    c.f32(rows, r * S).set(new Float32Array(job.rows));
-    const x = c.allocF64(S);
-    const y = c.allocF64(S);
+    const rows = co.allocF32(r * S);
+    co.f32(rows, r * S).set(new Float32Array(job.rows));
+    // the basis, planned for mMax rows: pages of rows never made are never touched (Core.alloc)
+    const V = co.alloc(8 * mMax * ld);
+    const V32 = co.alloc(4 * mMax * ld32);
+    const x = co.allocF64(alignUp(S, 8));
+    const y = co.allocF64(alignUp(S, 8));
+    const w = co.allocF64(alignUp(S, 8));
+    const h = co.allocF64(mMax);
     const xs = new Float64Array(job.x);
     const ys = new Float64Array(job.y);
-    let seen = 0;
+    const rowS = new Float64Array(job.row);
+    const ws = new Float64Array(job.w);
+    const hs = new Float64Array(job.h);
+    const addRow = (j: number) => {
+      co.f64(V + 8 * j * ld, S).set(rowS);
+      co.f32(V32 + 4 * j * ld32, S).set(rowS);
+    };
+    Atomics.store(control, Control.ready, 1);
     for (;;) {
-      Atomics.wait(control, POSTED, seen);
-      const step = Atomics.load(control, POSTED);
-      if (step < 0) return;
-      seen = step;
-      if (Atomics.compareExchange(control, CLAIMED, step - 1, step) !== step - 1) continue;
-      let done = -step; // a failed share: the caller computes it, and every later step (this thread is gone)
-      try {
-        c.f64(x, S).set(xs);
-        c.kernels.lanczos_symv_upper_rows(rows, S, S, 0, r, x, y);
-        ys.set(c.f64(y, S));
-        done = step;
-      } finally {
-        Atomics.store(control, DONE, done);
-        Atomics.notify(control, DONE);
+      Atomics.wait(control, Control.posted, seen);
+      const posted = Atomics.load(control, Control.posted);
+      if (posted < 0) return;
+      seen = posted;
+      const a0 = control[Control.arg0];
+      switch (control[Control.op]) {
+        case Op.row:
+          addRow(a0);
+          break;
+        case Op.product:
+          addRow(a0);
+          co.f64(x, S).set(xs);
+          k.lanczos_symv_upper_rows(rows, S, S, 0, r, x, y);
+          ys.set(co.f64(y, S));
+          break;
+        case Op.project:
+          co.f64(w, S).set(ws);
+          if (a0 > 0) k.lanczos_project(V, a0, ld, S, w, h);
+          hs.set(co.f64(h, a0));
+          break;
+        case Op.subtract: {
+          co.f64(w, S).set(ws);
+          co.f64(h, a0).set(hs.subarray(0, a0));
+          if (control[Control.arg1] === 1) k.lanczos_subtract_f32(V32 + 4 * c, a0, ld32, S - c, h, w + 8 * c);
+          else k.lanczos_subtract(V + 8 * c, a0, ld, S - c, h, w + 8 * c);
+          ws.set(co.f64(w + 8 * c, S - c), c);
+          break;
+        }
+        default:
+          throw new Error(`unknown command ${control[Control.op]}`);
       }
+      Atomics.store(control, Control.done, posted);
+      Atomics.notify(control, Control.done);
     }
-  } finally {
-    c.release(mark);
+  } catch (e) {
+    // the caller does this share and every later one itself
+    process.stderr.write(`quanta: Lanczos helper thread failed: ${String((e as Error)?.stack ?? e)}\n`);
+    Atomics.store(control, Control.failed, 1);
+    Atomics.store(control, Control.done, Atomics.load(control, Control.posted));
+    Atomics.notify(control, Control.done);
   }
 }
 
-parentPort?.on('message', (job: SplitJob) => {
-  try {
-    run(job);
-  } catch (e) {
-    // The caller computes every step the helper does not claim; a failure here only costs speed.
-    process.stderr.write(`quanta: Lanczos helper thread failed: ${String((e as Error)?.stack ?? e)}\n`);
-  }
-});
+parentPort?.on('message', (job: SplitJob) => run(job));

@@ -1,17 +1,21 @@
-// Lanczos's matrix-vector product on two threads (issue 15): the upper triangle of the f32 matrix is cut at row
-// r = splitRow(S) into a leading block (rows 0..r-1, all their columns: r S entries, half the triangle's area)
-// and a trailing block (rows r..S-1, columns r..S-1: the other half). Each block's share of y = A x is one
-// lanczos_symv_upper_rows call, and y is their sum, taken in one fixed order (y_i = lead_i + trail_i). So a
-// product is the same to the bit whether one thread computes both blocks or a helper thread computes the
-// leading one: the bits depend on S only (below SPLIT_MIN_S there is no cut, and the product is
-// lanczos_symv_upper's).
+// Lanczos's vector work on two threads (issue 15), with the same bits on one thread or two.
 //
-// The helper (./split-worker.ts, its own Wasm core) keeps a copy of the leading rows (r S f32: 117 MB at
-// S = 10,000). Per product the caller writes x into shared memory, posts the step number, computes the
-// trailing block, then either takes the leading block itself (when the helper has not claimed this step: it
-// may still be starting, or absent, as in a browser or a pool worker) or waits in Atomics.wait for the helper's
-// share. Claims are one compareExchange on a shared word, so each step's leading block is computed once.
-// No event-loop turn is needed: largestEigenpairs stays synchronous.
+// The matrix-vector product: the upper triangle of the f32 matrix is cut at row r = splitRow(S) into a leading
+// block (rows 0..r-1, all their columns: r S entries, half the triangle's area) and a trailing block (rows
+// r..S-1, columns r..S-1: the other half). Each block's share of y = A x is one lanczos_symv_upper_rows call,
+// and y is their sum in one fixed order (y_i = lead_i + trail_i), so the bits depend on S only (below
+// SPLIT_MIN_S there is no cut: the product is lanczos_symv_upper's).
+//
+// The reorthogonalisation: h = V w is cut by basis rows at a multiple of 4, w -= V h by coordinates at an even
+// index. lanczos_project works in blocks of four rows and lanczos_subtract on coordinate pairs, so either cut
+// gives exactly the bits of the uncut call: the eigenpairs are those of one thread, whatever the thread count.
+//
+// The helper thread (./split-worker.ts, its own Wasm core) keeps a copy of the leading rows (r S f32: 117 MB at
+// S = 10,000) and of the basis (f64 and f32 rows, as many as the run takes). It joins when it is ready: until
+// then this thread does every share itself; then it sends the basis rows made so far and, from there on, posts
+// each share as a command in a one-slot mailbox (Atomics on a shared word; the helper answers in another) and
+// does its own share meanwhile. No event-loop turn is needed, so largestEigenpairs stays synchronous. If the
+// helper fails, it says why on stderr and this thread does every later share itself.
 import type { Worker } from 'node:worker_threads';
 import type { Core } from '../../core/arena.js';
 import { nodeBuiltin } from '../../core/node-builtin.js';
@@ -25,11 +29,11 @@ export function defaultProductThreads(): number {
   return workerThreads?.isMainThread && (os?.availableParallelism() ?? 1) >= 2 ? 2 : 1;
 }
 
-/** The smallest S whose product is cut in two (below it a product costs less than a thread's wake-up). */
+/** The smallest S whose work is cut in two (below it a product costs less than a thread's wake-up). */
 export const SPLIT_MIN_S = 1024;
 
 /**
- * The first row of the trailing block: a multiple of 4 (lanczos_symv_upper_rows' row blocks) near
+ * The first row of the product's trailing block: a multiple of 4 (lanczos_symv_upper_rows' row blocks) near
  * S (1 - 1/sqrt 2), where the two blocks hold equal parts of the triangle; 0 (no cut) below SPLIT_MIN_S.
  */
 export function splitRow(S: number): number {
@@ -37,28 +41,79 @@ export function splitRow(S: number): number {
   return 4 * Math.floor((S * (1 - Math.SQRT1_2)) / 4);
 }
 
-/** Words of the shared control array. */
-export const POSTED = 0; // the latest step the caller posted (-1: no more steps)
-export const CLAIMED = 1; // the latest step whose leading block a thread took
-export const DONE = 2; // the latest step whose leading block the helper finished
+/** The first coordinate of the helper's share of w -= V h: even, about S / 2. */
+export function splitCoordinate(S: number): number {
+  return 2 * Math.floor(S / 4);
+}
 
-/** What the caller posts to the helper (./split-worker.ts). */
+/** The basis rows 0..R-1 whose h = V w the helper takes, of m: a multiple of 4, about m / 2. */
+export function splitBasisRows(m: number): number {
+  return 4 * Math.floor(m / 8);
+}
+
+/** Words of the shared control array. */
+export const Control = {
+  /** The latest command posted (a sequence number; -1: the job is over). */
+  posted: 0,
+  /** The latest command the helper finished. */
+  done: 1,
+  /** 1 once the helper has its copy of the matrix rows and waits for commands. */
+  ready: 2,
+  /** 1 once the helper has failed (it computes nothing more). */
+  failed: 3,
+  /** The command's operation and arguments. */
+  op: 4,
+  arg0: 5,
+  arg1: 6,
+  arg2: 7,
+} as const;
+
+/** The helper's operations. */
+export const Op = {
+  /** Basis row arg0 from `row` (the rows made before the helper joined). */
+  row: 1,
+  /** Basis row arg0 from `row` (if arg0 >= 0), then the leading block's share of A x (x in `x`) into `y`. */
+  product: 2,
+  /** h[0..arg0) = V[0..arg0) w for w in `w`, into `h`. */
+  project: 3,
+  /** w[c..S) -= V[0..arg0)[c..S) h (w in `w`, h in `h`; arg1 = 1: the f32 basis), into `w`. */
+  subtract: 4,
+} as const;
+
+/** What the caller posts to the helper (./split-worker.ts) when a run starts. */
 export interface SplitJob {
   S: number;
+  /** The product's cut (splitRow) and the subtraction's (splitCoordinate). */
   r: number;
+  c: number;
+  /** Most basis rows; their strides (f64 and f32 elements). */
+  mMax: number;
+  ld: number;
+  ld32: number;
   /** Rows 0..r-1 of the matrix (r S f32), copied into the helper's core. */
   rows: SharedArrayBuffer;
   control: SharedArrayBuffer;
+  /** f64[S] each: the product's input and output, a basis row, w; f64[mMax]: h. */
   x: SharedArrayBuffer;
   y: SharedArrayBuffer;
+  row: SharedArrayBuffer;
+  w: SharedArrayBuffer;
+  h: SharedArrayBuffer;
 }
 
-export interface SplitProduct {
-  /** y = A x for f64[S] vectors at Core pointers x and y (not overlapping). */
-  apply(x: number, y: number): void;
-  /** Products whose leading block the helper thread computed (a diagnostic). */
+/** The vector operations of one Lanczos run, each cut in two (see the file comment). */
+export interface SplitWork {
+  /** y = A x for f64[S] vectors at Core pointers x and y (not overlapping); `basisRow` is the row just made. */
+  product(x: number, y: number, basisRow: number): void;
+  /** h[0..m) = V[0..m) w (lanczos_project over the basis at V, stride ld). */
+  project(m: number, w: number, h: number): void;
+  /** w -= V[0..m) h, with the f32 basis when `f32` (lanczos_subtract or lanczos_subtract_f32). */
+  subtract(m: number, h: number, w: number, f32: boolean): void;
+  /** Shares the helper thread computed (products, projections, subtractions: a diagnostic). */
   readonly helped: number;
-  /** Tells the helper that no step will come; call once, after the last product. */
+  /** True once the helper is ready to join (it then joins at the next product). */
+  readonly helperReady: boolean;
+  /** Ends the helper's job; call once, after the last operation. */
   close(): void;
 }
 
@@ -79,84 +134,182 @@ function helperThread(): Worker {
   return helper;
 }
 
+export interface SplitLayout {
+  matrix: number;
+  S: number;
+  /** The basis (f64, stride ld) and its f32 copy (stride ld32), mMax rows. */
+  V: number;
+  V32: number;
+  ld: number;
+  ld32: number;
+  mMax: number;
+  /** An f64[S] Core buffer for the leading block's share when this thread computes it. */
+  scratch: number;
+}
+
 /**
- * The matrix-vector product of the S x S matrix at `matrixPtr` (f32, upper triangle read), cut at
- * splitRow(S), on `threads` threads (1 or 2; 2 only where worker threads exist and S is cut). `scratch` is an
- * f64[S] Core buffer for the leading block when this thread computes it.
+ * The cut operations of one Lanczos run over the matrix and basis of `layout`, on `threads` threads (1 or 2;
+ * 2 only where worker threads exist and S is cut). `r` overrides splitRow(S) (tests of the cut at small S).
  */
-export function splitProduct(
+export function splitWork(
   core: Core,
-  matrixPtr: number,
-  S: number,
-  scratch: number,
+  layout: SplitLayout,
   threads: number,
-  r = splitRow(S),
-): SplitProduct {
+  r = splitRow(layout.S),
+): SplitWork {
+  const { matrix, S, V, V32, ld, ld32, mMax, scratch } = layout;
   const k = core.kernels;
-  if (r <= 0 || r >= S) {
-    return { apply: (x, y) => k.lanczos_symv_upper(matrixPtr, S, x, y), helped: 0, close() {} };
-  }
-  if (r % 4 !== 0) throw new RangeError(`quanta: split row ${r} is not a multiple of 4`);
+  const rowBytes = ld * 8;
+  const cut = r > 0 && r < S;
+  if (cut && r % 4 !== 0) throw new RangeError(`quanta: split row ${r} is not a multiple of 4`);
+  const c = cut ? splitCoordinate(S) : 0;
+
   const combine = (lead: Float64Array, y: number) => {
     const out = core.f64(y, S);
     for (let i = 0; i < r; i++) out[i] = lead[i];
     for (let i = r; i < S; i++) out[i] = lead[i] + out[i];
   };
-  const alone = (x: number, y: number) => {
-    k.lanczos_symv_upper_rows(matrixPtr, S, S, r, S, x, y);
-    k.lanczos_symv_upper_rows(matrixPtr, S, S, 0, r, x, scratch);
+  // this thread's shares, and the helper's when it computes them itself
+  const trailProduct = (x: number, y: number) => k.lanczos_symv_upper_rows(matrix, S, S, r, S, x, y);
+  const leadProduct = (x: number, y: number) => {
+    k.lanczos_symv_upper_rows(matrix, S, S, 0, r, x, scratch);
     combine(core.f64(scratch, S), y);
   };
-  if (threads < 2 || !workerThreads?.isMainThread) return { apply: alone, helped: 0, close() {} };
+  const projectRows = (r0: number, r1: number, w: number, h: number) => {
+    if (r1 > r0) k.lanczos_project(V + r0 * rowBytes, r1 - r0, ld, S, w, h + 8 * r0);
+  };
+  const subtractCoordinates = (i0: number, i1: number, m: number, h: number, w: number, f32: boolean) => {
+    if (i1 <= i0) return;
+    if (f32) k.lanczos_subtract_f32(V32 + 4 * i0, m, ld32, i1 - i0, h, w + 8 * i0);
+    else k.lanczos_subtract(V + 8 * i0, m, ld, i1 - i0, h, w + 8 * i0);
+  };
+  const alone: SplitWork = {
+    product(x, y) {
+      if (!cut) return k.lanczos_symv_upper(matrix, S, x, y);
+      trailProduct(x, y);
+      leadProduct(x, y);
+    },
+    project(m, w, h) {
+      if (!cut) return k.lanczos_project(V, m, ld, S, w, h);
+      const R = splitBasisRows(m);
+      projectRows(R, m, w, h);
+      projectRows(0, R, w, h);
+    },
+    subtract(m, h, w, f32) {
+      if (!cut) return subtractCoordinates(0, S, m, h, w, f32);
+      subtractCoordinates(0, c, m, h, w, f32);
+      subtractCoordinates(c, S, m, h, w, f32);
+    },
+    helped: 0,
+    helperReady: false,
+    close() {},
+  };
+  if (!cut || threads < 2 || !workerThreads?.isMainThread) return alone;
 
   const rows = new SharedArrayBuffer(4 * r * S);
-  new Float32Array(rows).set(core.f32(matrixPtr, r * S));
-  const control = new Int32Array(new SharedArrayBuffer(4 * 4));
-  const xs = new Float64Array(new SharedArrayBuffer(8 * S));
-  const ys = new Float64Array(new SharedArrayBuffer(8 * S));
+  new Float32Array(rows).set(core.f32(matrix, r * S));
+  const shared = (n: number) => new SharedArrayBuffer(8 * n);
   const job: SplitJob = {
     S,
     r,
+    c,
+    mMax,
+    ld,
+    ld32,
     rows,
-    control: control.buffer as SharedArrayBuffer,
-    x: xs.buffer as SharedArrayBuffer,
-    y: ys.buffer as SharedArrayBuffer,
+    control: new SharedArrayBuffer(4 * 8),
+    x: shared(S),
+    y: shared(S),
+    row: shared(S),
+    w: shared(S),
+    h: shared(mMax),
   };
+  const control = new Int32Array(job.control);
+  const xs = new Float64Array(job.x);
+  const ys = new Float64Array(job.y);
+  const rowS = new Float64Array(job.row);
+  const ws = new Float64Array(job.w);
+  const hs = new Float64Array(job.h);
   helperThread().postMessage(job);
-  let step = 0;
+
+  let joined = false;
+  let failed = false;
+  let seq = 0;
   let helped = 0;
+  let rowsMade = 0; // basis rows handed to product() so far (the helper needs all of them once it joins)
+  const post = (op: number, a0 = 0, a1 = 0, a2 = 0) => {
+    control[Control.op] = op;
+    control[Control.arg0] = a0;
+    control[Control.arg1] = a1;
+    control[Control.arg2] = a2;
+    Atomics.store(control, Control.posted, ++seq);
+    Atomics.notify(control, Control.posted);
+  };
+  /** Waits for the posted command; false if the helper failed (then this thread does its share). */
+  const answered = (): boolean => {
+    for (;;) {
+      const done = Atomics.load(control, Control.done);
+      if (done === seq) break;
+      Atomics.wait(control, Control.done, done);
+    }
+    if (Atomics.load(control, Control.failed) !== 0) {
+      joined = false;
+      failed = true;
+      return false;
+    }
+    helped++;
+    return true;
+  };
+  /** Joins the helper once it is ready: it gets every basis row made so far, one by one through `row`. */
+  const tryJoin = () => {
+    if (joined || failed || Atomics.load(control, Control.ready) !== 1) return;
+    joined = true;
+    for (let j = 0; j < rowsMade && joined; j++) {
+      rowS.set(core.f64(V + j * rowBytes, S));
+      post(Op.row, j);
+      joined = answered();
+    }
+  };
+
   return {
-    apply(x, y) {
-      step++;
+    product(x, y, basisRow) {
+      tryJoin();
+      rowsMade++;
+      if (!joined) return alone.product(x, y, basisRow);
       xs.set(core.f64(x, S));
-      Atomics.store(control, POSTED, step);
-      Atomics.notify(control, POSTED);
-      k.lanczos_symv_upper_rows(matrixPtr, S, S, r, S, x, y);
-      if (Atomics.compareExchange(control, CLAIMED, step - 1, step) === step - 1) {
-        k.lanczos_symv_upper_rows(matrixPtr, S, S, 0, r, x, scratch);
-        combine(core.f64(scratch, S), y);
-        return;
-      }
-      for (;;) {
-        const done = Atomics.load(control, DONE);
-        if (done === step) break;
-        if (done === -step) {
-          // the helper failed (it said why on stderr) and has left: this step and the rest are ours
-          k.lanczos_symv_upper_rows(matrixPtr, S, S, 0, r, x, scratch);
-          combine(core.f64(scratch, S), y);
-          return;
-        }
-        Atomics.wait(control, DONE, done);
-      }
-      helped++;
-      combine(ys, y);
+      rowS.set(core.f64(basisRow, S));
+      post(Op.product, rowsMade - 1);
+      trailProduct(x, y);
+      if (answered()) combine(ys, y);
+      else leadProduct(x, y);
+    },
+    project(m, w, h) {
+      if (!joined) return alone.project(m, w, h);
+      const R = splitBasisRows(m);
+      ws.set(core.f64(w, S));
+      post(Op.project, R);
+      projectRows(R, m, w, h);
+      if (answered()) core.f64(h, R).set(hs.subarray(0, R));
+      else projectRows(0, R, w, h);
+    },
+    subtract(m, h, w, f32) {
+      if (!joined) return alone.subtract(m, h, w, f32);
+      hs.set(core.f64(h, m));
+      ws.set(core.f64(w, S));
+      post(Op.subtract, m, f32 ? 1 : 0);
+      subtractCoordinates(0, c, m, h, w, f32);
+      if (answered()) core.f64(w + 8 * c, S - c).set(ws.subarray(c, S));
+      else subtractCoordinates(c, S, m, h, w, f32);
     },
     get helped() {
       return helped;
     },
+    get helperReady() {
+      return Atomics.load(control, Control.ready) === 1;
+    },
     close() {
-      Atomics.store(control, POSTED, -1);
-      Atomics.notify(control, POSTED);
+      Atomics.store(control, Control.posted, -1);
+      Atomics.notify(control, Control.posted);
     },
   };
 }
