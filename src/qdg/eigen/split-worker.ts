@@ -58,7 +58,7 @@ function run(job: SplitJob): void {
           hs.set(co.f64(h, a0));
           break;
         case Op.subtract: {
-          co.f64(w, S).set(ws);
+          co.f64(w + 8 * c, S - c).set(ws.subarray(c, S));
           co.f64(h, a0).set(hs.subarray(0, a0));
           if (control[Control.arg1] === 1) k.lanczos_subtract_f32(V32 + 4 * c, a0, ld32, S - c, h, w + 8 * c);
           else k.lanczos_subtract(V + 8 * c, a0, ld, S - c, h, w + 8 * c);

@@ -65,7 +65,6 @@ export const Control = {
   op: 4,
   arg0: 5,
   arg1: 6,
-  arg2: 7,
 } as const;
 
 /** The helper's operations. */
@@ -76,7 +75,7 @@ export const Op = {
   product: 2,
   /** h[0..arg0) = V[0..arg0) w for w in `w`, into `h`. */
   project: 3,
-  /** w[c..S) -= V[0..arg0)[c..S) h (w in `w`, h in `h`; arg1 = 1: the f32 basis), into `w`. */
+  /** w[c..S) -= V[0..arg0)[c..S) h (w[c..S) in `w`, h in `h`; arg1 = 1: the f32 basis), into `w`. */
   subtract: 4,
 } as const;
 
@@ -217,7 +216,7 @@ export function splitWork(
     ld,
     ld32,
     rows,
-    control: new SharedArrayBuffer(4 * 8),
+    control: new SharedArrayBuffer(4 * 7),
     x: shared(S),
     y: shared(S),
     row: shared(S),
@@ -237,11 +236,10 @@ export function splitWork(
   let seq = 0;
   let helped = 0;
   let rowsMade = 0; // basis rows handed to product() so far (the helper needs all of them once it joins)
-  const post = (op: number, a0 = 0, a1 = 0, a2 = 0) => {
+  const post = (op: number, a0 = 0, a1 = 0) => {
     control[Control.op] = op;
     control[Control.arg0] = a0;
     control[Control.arg1] = a1;
-    control[Control.arg2] = a2;
     Atomics.store(control, Control.posted, ++seq);
     Atomics.notify(control, Control.posted);
   };
@@ -284,8 +282,8 @@ export function splitWork(
       else leadProduct(x, y);
     },
     project(m, w, h) {
-      if (!joined) return alone.project(m, w, h);
       const R = splitBasisRows(m);
+      if (!joined || R === 0) return alone.project(m, w, h);
       ws.set(core.f64(w, S));
       post(Op.project, R);
       projectRows(R, m, w, h);
@@ -295,7 +293,7 @@ export function splitWork(
     subtract(m, h, w, f32) {
       if (!joined) return alone.subtract(m, h, w, f32);
       hs.set(core.f64(h, m));
-      ws.set(core.f64(w, S));
+      ws.set(core.f64(w + 8 * c, S - c), c);
       post(Op.subtract, m, f32 ? 1 : 0);
       subtractCoordinates(0, c, m, h, w, f32);
       if (answered()) core.f64(w + 8 * c, S - c).set(ws.subarray(c, S));
