@@ -5,7 +5,8 @@
 // Speed (S = 10,000): each matrix-vector product reads only the upper triangle of the f32 matrix (200 MB
 // instead of 400 MB, lanczos_symv_upper), which also makes the operator exactly symmetric, and from
 // S = 1024 on is cut into two row blocks of equal area, the leading one on a helper thread where there is
-// one (./split.ts: the same bits on one thread or two; at S 10,000 K 500 37.7 s -> 28.8 s); the
+// one, as are the reorthogonalisation's projections and subtractions (./split.ts: the same bits on one
+// thread or two; at S 10,000 K 500 about 24 s on two threads against 38 s on one); the
 // reorthogonalising subtraction reads an f32 copy of the basis when its coefficients are rounding-sized; the
 // explicit residual checks at the end take M Y = W S from the iteration's own products W = M V, kept when
 // they fit in memory (2 S m K flops instead of 2 S^2 K), else multiply eight Ritz vectors per pass over the
