@@ -219,6 +219,47 @@ describe('the cut product', () => {
     }
   });
 
+  it('when the helper fails, this thread does its share and every later one: the same bits', async () => {
+    const S = 203;
+    const m = 24;
+    const r = 60;
+    const mark = core.mark();
+    try {
+      const L = layout(S, m, 9);
+      const x = core.allocF64(S);
+      const y = core.allocF64(S);
+      const w = core.allocF64(S);
+      const h = core.allocF64(m);
+      core.f64(x, S).set(gaussians(S, 10));
+      const run = (work: ReturnType<typeof splitWork>) => {
+        const out: Float64Array[] = [];
+        for (let j = 0; j < m; j++) {
+          work.product(x, y, L.V + 8 * j * L.ld);
+          out.push(core.f64(y, S).slice());
+          if (j % 6 === 5) {
+            core.f64(w, S).set(gaussians(S, 11 + j));
+            work.project(j + 1, w, h);
+            out.push(core.f64(h, j + 1).slice());
+            work.subtract(j + 1, h, w, j % 12 === 5);
+            out.push(core.f64(w, S).slice());
+          }
+        }
+        return out;
+      };
+      const want = run(splitWork(core, L, 1, r));
+      // the helper joins at the first product (it is ready first) and throws at its 6th command
+      const two = splitWork(core, L, 2, r, 6);
+      for (let waited = 0; !two.helperReady && waited < 30_000; waited += 10)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      const got = run(two); // the helper says on stderr why it failed ("as the test asked")
+      two.close();
+      expect(two.helped).toBe(5);
+      expect(got).toEqual(want);
+    } finally {
+      core.release(mark);
+    }
+  });
+
   it('a whole eigensolve: the same bits on one thread and on two', () => {
     const S = 160;
     const K = 12;

@@ -41,6 +41,7 @@ function run(job: SplitJob): void {
       const posted = Atomics.load(control, Control.posted);
       if (posted < 0) return;
       seen = posted;
+      if (posted === job.failAt) throw new Error(`failing at command ${posted}, as the test asked`);
       const a0 = control[Control.arg0];
       switch (control[Control.op]) {
         case Op.row:

@@ -98,6 +98,8 @@ export interface SplitJob {
   row: SharedArrayBuffer;
   w: SharedArrayBuffer;
   h: SharedArrayBuffer;
+  /** Tests: the helper throws at this command (a sequence number), to exercise the caller's fallback. */
+  failAt?: number;
 }
 
 /** The vector operations of one Lanczos run, each cut in two (see the file comment). */
@@ -148,13 +150,15 @@ export interface SplitLayout {
 
 /**
  * The cut operations of one Lanczos run over the matrix and basis of `layout`, on `threads` threads (1 or 2;
- * 2 only where worker threads exist and S is cut). `r` overrides splitRow(S) (tests of the cut at small S).
+ * 2 only where worker threads exist and S is cut). `r` overrides splitRow(S) (tests of the cut at small S);
+ * `helperFailsAt` makes the helper throw at that command (tests of the fallback).
  */
 export function splitWork(
   core: Core,
   layout: SplitLayout,
   threads: number,
   r = splitRow(layout.S),
+  helperFailsAt?: number,
 ): SplitWork {
   const { matrix, S, V, V32, ld, ld32, mMax, scratch } = layout;
   const k = core.kernels;
@@ -222,6 +226,7 @@ export function splitWork(
     row: shared(S),
     w: shared(S),
     h: shared(mMax),
+    failAt: helperFailsAt,
   };
   const control = new Int32Array(job.control);
   const xs = new Float64Array(job.x);
