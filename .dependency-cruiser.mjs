@@ -12,7 +12,7 @@ const layer = {
 /** The QDG files a page may import, and the Node layer beside them. */
 const qdgCompute = '^src/qdg/';
 const qdgNodeLayer =
-  '^src/qdg/(sources/|write\\.ts$|report\\.ts$|similarity-image\\.ts$|kmeans/worker\\.ts$)';
+  '^src/qdg/(sources/|write\\.ts$|report\\.ts$|similarity-image\\.ts$|kmeans/worker\\.ts$|eigen/split-worker\\.ts$)';
 
 export default {
   forbidden: [
