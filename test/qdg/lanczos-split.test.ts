@@ -122,6 +122,20 @@ describe('the cut product', () => {
     return { a, matrix, S, V, V32, ld, ld32, mMax: m, scratch: core.allocF64(S) };
   }
 
+  /** A layout (seed), a random x (seed + 1) and the vectors y, w (f64[S]) and h (f64[m]). */
+  function setUp(S: number, m: number, seed: number) {
+    const L = layout(S, m, seed);
+    const x = core.allocF64(S);
+    core.f64(x, S).set(gaussians(S, seed + 1));
+    return { L, x, y: core.allocF64(S), w: core.allocF64(S), h: core.allocF64(m) };
+  }
+
+  /** Waits (up to 30 s) until the helper thread of `work` is ready to join. */
+  async function helperReady(work: ReturnType<typeof splitWork>) {
+    for (let waited = 0; !work.helperReady && waited < 30_000; waited += 10)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
   it('projections and subtractions, cut, give the bits of the uncut kernels', () => {
     fc.assert(
       fc.property(
@@ -165,12 +179,7 @@ describe('the cut product', () => {
     const r = 60;
     const mark = core.mark();
     try {
-      const L = layout(S, m, 5);
-      const x = core.allocF64(S);
-      const y = core.allocF64(S);
-      const w = core.allocF64(S);
-      const h = core.allocF64(m);
-      core.f64(x, S).set(gaussians(S, 6));
+      const { L, x, y, w, h } = setUp(S, m, 5);
       const one = splitWork(core, L, 1, r);
       one.product(x, y, L.V);
       const wantY = core.f64(y, S).slice();
@@ -195,8 +204,7 @@ describe('the cut product', () => {
         products.push(core.f64(y, S).slice());
       };
       for (let j = 0; j < 10; j++) product(j);
-      for (let waited = 0; !two.helperReady && waited < 30_000; waited += 10)
-        await new Promise((resolve) => setTimeout(resolve, 10));
+      await helperReady(two);
       for (let j = 10; j < m; j++) product(j);
       const afterProducts = two.helped;
       core.f64(w, S).set(w0);
@@ -225,12 +233,7 @@ describe('the cut product', () => {
     const r = 60;
     const mark = core.mark();
     try {
-      const L = layout(S, m, 9);
-      const x = core.allocF64(S);
-      const y = core.allocF64(S);
-      const w = core.allocF64(S);
-      const h = core.allocF64(m);
-      core.f64(x, S).set(gaussians(S, 10));
+      const { L, x, y, w, h } = setUp(S, m, 9);
       const run = (work: ReturnType<typeof splitWork>) => {
         const out: Float64Array[] = [];
         for (let j = 0; j < m; j++) {
@@ -249,8 +252,7 @@ describe('the cut product', () => {
       const want = run(splitWork(core, L, 1, r));
       // the helper joins at the first product (it is ready first) and throws at its 6th command
       const two = splitWork(core, L, 2, r, 6);
-      for (let waited = 0; !two.helperReady && waited < 30_000; waited += 10)
-        await new Promise((resolve) => setTimeout(resolve, 10));
+      await helperReady(two);
       const got = run(two); // the helper says on stderr why it failed ("as the test asked")
       two.close();
       expect(two.helped).toBe(5);
