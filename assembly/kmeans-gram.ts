@@ -97,71 +97,152 @@ export function kmeans_gram_trials(
   pots: usize,
   bf: f64,
 ): i32 {
+  const sB = (<usize>S) << 3;
+  let exact = 0;
+  // two candidates per pass over the rows (the rows' norms and closest values read once for both), one for an
+  // odd last; each candidate's potential summed in row order as its values are made (two sums side by side)
+  let c = 0;
+  for (; c + 2 <= t; c += 2) {
+    exact += trialPair(X, S, d, xNorm, xRoot, F32, candIdx, c, closest, dist + <usize>c * sB, pots, bf, true);
+  }
+  if (c < t) {
+    exact += trialPair(
+      X,
+      S,
+      d,
+      xNorm,
+      xRoot,
+      F32,
+      candIdx,
+      c,
+      closest,
+      dist + <usize>c * sB,
+      pots,
+      bf,
+      false,
+    );
+  }
+  return exact;
+}
+
+/**
+ * kmeans_gram_trials for candidates c and c + 1 (`both`) or c alone: rows of dist from `out` on, pots[c..].
+ * Every value and every potential is computed as for one candidate at a time (the same operations in the same
+ * order); only the passes over the rows are shared.
+ */
+function trialPair(
+  X: usize,
+  S: i32,
+  d: i32,
+  xNorm: usize,
+  xRoot: usize,
+  F32: usize,
+  candIdx: usize,
+  c: i32,
+  closest: usize,
+  out: usize,
+  pots: usize,
+  bf: f64,
+  both: bool,
+): i32 {
   const rowB = (<usize>d) << 3;
   const sB = (<usize>S) << 3;
   const s4 = (<usize>S) << 2;
-  let exact = 0;
-  // pass 1, a candidate at a time: screen two rows per SIMD step, the f64 value where the screen fails
+  const q0 = <usize>load<i32>(candIdx + ((<usize>c) << 2));
+  const q1 = both ? <usize>load<i32>(candIdx + ((<usize>(c + 1)) << 2)) : q0;
+  const cn0q = load<f64>(xNorm + (q0 << 3));
+  const cr0q = load<f64>(xRoot + (q0 << 3));
+  const cn1q = load<f64>(xNorm + (q1 << 3));
+  const cr1q = load<f64>(xRoot + (q1 << 3));
   const two = f64x2.splat(2);
-  for (let c = 0; c < t; c++) {
-    const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
-    const cnq = load<f64>(xNorm + (q << 3));
-    const crq = load<f64>(xRoot + (q << 3));
-    const cn = f64x2.splat(cnq);
-    const cr2 = f64x2.splat(2 * crq);
-    const b = f64x2.splat(bf);
-    const Fq = F32 + q * s4;
-    const xq = X + q * rowB;
-    const out = dist + <usize>c * sB;
-    let i = 0;
-    for (; i + 2 <= S; i += 2) {
-      const o = (<usize>i) << 3;
-      const xn = v128.load(xNorm + o);
-      const cl = v128.load(closest + o);
-      const f = f64x2.promote_low_f32x4(v128.load64_zero(Fq + ((<usize>i) << 2)));
-      const base = f64x2.add(xn, cn);
-      const w = f64x2.sub(base, f64x2.mul(two, f));
-      const e = f64x2.mul(b, f64x2.add(base, f64x2.mul(cr2, v128.load(xRoot + o))));
-      const skip = f64x2.ge(f64x2.sub(w, e), cl);
-      v128.store(out + o, cl);
-      if (!v128.all_true<i64>(skip)) {
-        for (let r = 0; r < 2; r++) {
-          const ii = i + r;
-          const oo = (<usize>ii) << 3;
-          const wr = load<f64>(xNorm + oo) + cnq - 2 * <f64>load<f32>(Fq + ((<usize>ii) << 2));
-          const er = bf * (load<f64>(xNorm + oo) + cnq + 2 * crq * load<f64>(xRoot + oo));
-          const clr = load<f64>(closest + oo);
-          if (wr - er >= clr) continue;
-          const v = max<f64>(0, load<f64>(xNorm + oo) + cnq - 2 * dotTile(X + <usize>ii * rowB, xq, d));
-          store<f64>(out + oo, min<f64>(v, clr));
-          exact++;
-        }
-      }
+  const b = f64x2.splat(bf);
+  const cn0 = f64x2.splat(cn0q);
+  const cr20 = f64x2.splat(2 * cr0q);
+  const cn1 = f64x2.splat(cn1q);
+  const cr21 = f64x2.splat(2 * cr1q);
+  const F0 = F32 + q0 * s4;
+  const F1 = F32 + q1 * s4;
+  const x0 = X + q0 * rowB;
+  const x1 = X + q1 * rowB;
+  const out1 = out + sB;
+  let pot0: f64 = 0;
+  let pot1: f64 = 0;
+  let exact = 0;
+  let i = 0;
+  for (; i + 2 <= S; i += 2) {
+    const o = (<usize>i) << 3;
+    const fo = (<usize>i) << 2;
+    const xn = v128.load(xNorm + o);
+    const cl = v128.load(closest + o);
+    const xr = v128.load(xRoot + o);
+    // candidate c
+    const base0 = f64x2.add(xn, cn0);
+    const w0 = f64x2.sub(base0, f64x2.mul(two, f64x2.promote_low_f32x4(v128.load64_zero(F0 + fo))));
+    const e0 = f64x2.mul(b, f64x2.add(base0, f64x2.mul(cr20, xr)));
+    v128.store(out + o, cl);
+    if (!v128.all_true<i64>(f64x2.ge(f64x2.sub(w0, e0), cl))) {
+      exact += screenRow(X, rowB, d, xNorm, xRoot, F0, x0, cn0q, cr0q, closest, out, bf, i);
+      exact += screenRow(X, rowB, d, xNorm, xRoot, F0, x0, cn0q, cr0q, closest, out, bf, i + 1);
     }
-    for (; i < S; i++) {
-      const oo = (<usize>i) << 3;
-      const xn = load<f64>(xNorm + oo);
-      const clr = load<f64>(closest + oo);
-      const wr = xn + cnq - 2 * <f64>load<f32>(Fq + ((<usize>i) << 2));
-      const er = bf * (xn + cnq + 2 * crq * load<f64>(xRoot + oo));
-      store<f64>(out + oo, clr);
-      if (wr - er >= clr) continue;
-      const v = max<f64>(0, xn + cnq - 2 * dotTile(X + <usize>i * rowB, xq, d));
-      store<f64>(out + oo, min<f64>(v, clr));
-      exact++;
+    pot0 += load<f64>(out + o);
+    pot0 += load<f64>(out + o + 8);
+    if (!both) continue;
+    // candidate c + 1
+    const base1 = f64x2.add(xn, cn1);
+    const w1 = f64x2.sub(base1, f64x2.mul(two, f64x2.promote_low_f32x4(v128.load64_zero(F1 + fo))));
+    const e1 = f64x2.mul(b, f64x2.add(base1, f64x2.mul(cr21, xr)));
+    v128.store(out1 + o, cl);
+    if (!v128.all_true<i64>(f64x2.ge(f64x2.sub(w1, e1), cl))) {
+      exact += screenRow(X, rowB, d, xNorm, xRoot, F1, x1, cn1q, cr1q, closest, out1, bf, i);
+      exact += screenRow(X, rowB, d, xNorm, xRoot, F1, x1, cn1q, cr1q, closest, out1, bf, i + 1);
     }
+    pot1 += load<f64>(out1 + o);
+    pot1 += load<f64>(out1 + o + 8);
   }
-  // pass 2: the potentials, each summed in row order (the t sums side by side)
-  const tB = (<usize>t) << 3;
-  memory.fill(pots, 0, tB);
-  for (let i = 0; i < S; i++) {
-    const off = (<usize>i) << 3;
-    for (let c = 0; c < t; c++) {
-      const pc = pots + ((<usize>c) << 3);
-      store<f64>(pc, load<f64>(pc) + load<f64>(dist + <usize>c * sB + off));
-    }
+  for (; i < S; i++) {
+    const o = (<usize>i) << 3;
+    store<f64>(out + o, load<f64>(closest + o));
+    exact += screenRow(X, rowB, d, xNorm, xRoot, F0, x0, cn0q, cr0q, closest, out, bf, i);
+    pot0 += load<f64>(out + o);
+    if (!both) continue;
+    store<f64>(out1 + o, load<f64>(closest + o));
+    exact += screenRow(X, rowB, d, xNorm, xRoot, F1, x1, cn1q, cr1q, closest, out1, bf, i);
+    pot1 += load<f64>(out1 + o);
   }
+  store<f64>(pots + ((<usize>c) << 3), pot0);
+  if (both) store<f64>(pots + ((<usize>(c + 1)) << 3), pot1);
   return exact;
+}
+
+/**
+ * Row i of one candidate (row q: F32 row Fq, data row xq, norm cnq, root crq) whose pair failed the SIMD
+ * screen, or a last odd row: the same screen on its own, then, where it fails, out[i] = min(closest[i], v) with
+ * v the f64 value. out[i] holds closest[i] on entry. Returns 1 when v was computed, else 0.
+ */
+function screenRow(
+  X: usize,
+  rowB: usize,
+  d: i32,
+  xNorm: usize,
+  xRoot: usize,
+  Fq: usize,
+  xq: usize,
+  cnq: f64,
+  crq: f64,
+  closest: usize,
+  out: usize,
+  bf: f64,
+  i: i32,
+): i32 {
+  const oo = (<usize>i) << 3;
+  const xn = load<f64>(xNorm + oo);
+  const clr = load<f64>(closest + oo);
+  const wr = xn + cnq - 2 * <f64>load<f32>(Fq + ((<usize>i) << 2));
+  const er = bf * (xn + cnq + 2 * crq * load<f64>(xRoot + oo));
+  if (wr - er >= clr) return 0;
+  const v = max<f64>(0, xn + cnq - 2 * dotTile(X + <usize>i * rowB, xq, d));
+  store<f64>(out + oo, min<f64>(v, clr));
+  return 1;
 }
 
 /** Accepts a k-means++ candidate: closest = its row of kmeans_gram_trials' dist (f64[S] each). */
@@ -242,16 +323,115 @@ function groupRows(
   return total;
 }
 
-/** Pt[j] += sign F32[l] for the rows l of each group j of (order, starts): one Pt row in cache per group. */
+/**
+ * dst f64[S] += sign (a + b + c + e), the four f32 rows added one after another in that order to each value
+ * (the bits of four addRow calls: only the loops are interchanged, so dst is read and written once, not four
+ * times).
+ */
+function addRows4(dst: usize, a: usize, b: usize, c: usize, e: usize, S: i32, sign: f64): void {
+  const neg = sign < 0;
+  let i = 0;
+  for (; i + 4 <= S; i += 4) {
+    const o = dst + ((<usize>i) << 3);
+    const fo = (<usize>i) << 2;
+    let lo = v128.load(o);
+    let hi = v128.load(o + 16);
+    const va = v128.load(a + fo);
+    const vb = v128.load(b + fo);
+    const vc = v128.load(c + fo);
+    const ve = v128.load(e + fo);
+    let al = f64x2.promote_low_f32x4(va);
+    let ah = f64x2.promote_low_f32x4(v128.shuffle<f32>(va, va, 2, 3, 0, 1));
+    let bl = f64x2.promote_low_f32x4(vb);
+    let bh = f64x2.promote_low_f32x4(v128.shuffle<f32>(vb, vb, 2, 3, 0, 1));
+    let cl = f64x2.promote_low_f32x4(vc);
+    let ch = f64x2.promote_low_f32x4(v128.shuffle<f32>(vc, vc, 2, 3, 0, 1));
+    let el = f64x2.promote_low_f32x4(ve);
+    let eh = f64x2.promote_low_f32x4(v128.shuffle<f32>(ve, ve, 2, 3, 0, 1));
+    if (neg) {
+      al = f64x2.neg(al);
+      ah = f64x2.neg(ah);
+      bl = f64x2.neg(bl);
+      bh = f64x2.neg(bh);
+      cl = f64x2.neg(cl);
+      ch = f64x2.neg(ch);
+      el = f64x2.neg(el);
+      eh = f64x2.neg(eh);
+    }
+    lo = f64x2.add(f64x2.add(f64x2.add(f64x2.add(lo, al), bl), cl), el);
+    hi = f64x2.add(f64x2.add(f64x2.add(f64x2.add(hi, ah), bh), ch), eh);
+    v128.store(o, lo);
+    v128.store(o + 16, hi);
+  }
+  for (; i < S; i++) {
+    const o = dst + ((<usize>i) << 3);
+    const fo = (<usize>i) << 2;
+    let v = load<f64>(o) + sign * <f64>load<f32>(a + fo);
+    v += sign * <f64>load<f32>(b + fo);
+    v += sign * <f64>load<f32>(c + fo);
+    store<f64>(o, v + sign * <f64>load<f32>(e + fo));
+  }
+}
+
+/** dst f64[S] += sign (a + b), a then b: the bits of two addRow calls, dst read and written once. */
+function addRows2(dst: usize, a: usize, b: usize, S: i32, sign: f64): void {
+  const neg = sign < 0;
+  let i = 0;
+  for (; i + 4 <= S; i += 4) {
+    const o = dst + ((<usize>i) << 3);
+    const fo = (<usize>i) << 2;
+    const va = v128.load(a + fo);
+    const vb = v128.load(b + fo);
+    let al = f64x2.promote_low_f32x4(va);
+    let ah = f64x2.promote_low_f32x4(v128.shuffle<f32>(va, va, 2, 3, 0, 1));
+    let bl = f64x2.promote_low_f32x4(vb);
+    let bh = f64x2.promote_low_f32x4(v128.shuffle<f32>(vb, vb, 2, 3, 0, 1));
+    if (neg) {
+      al = f64x2.neg(al);
+      ah = f64x2.neg(ah);
+      bl = f64x2.neg(bl);
+      bh = f64x2.neg(bh);
+    }
+    v128.store(o, f64x2.add(f64x2.add(v128.load(o), al), bl));
+    v128.store(o + 16, f64x2.add(f64x2.add(v128.load(o + 16), ah), bh));
+  }
+  for (; i < S; i++) {
+    const o = dst + ((<usize>i) << 3);
+    const fo = (<usize>i) << 2;
+    const v = load<f64>(o) + sign * <f64>load<f32>(a + fo);
+    store<f64>(o, v + sign * <f64>load<f32>(b + fo));
+  }
+}
+
+/**
+ * Pt[j] += sign F32[l] for the rows l of each group j of (order, starts), in group order: one Pt row in cache
+ * per group, its rows four at a time (addRows4), then two (addRows2), then one (addRow).
+ */
 function addGroups(F32: usize, S: i32, k: i32, Pt: usize, order: usize, starts: usize, sign: f64): void {
   const sB = (<usize>S) << 3;
   const s4 = (<usize>S) << 2;
   for (let j = 0; j < k; j++) {
     const e1 = load<i32>(starts + ((<usize>(j + 1)) << 2));
     const dst = Pt + <usize>j * sB;
-    for (let e = load<i32>(starts + ((<usize>j) << 2)); e < e1; e++) {
-      addRow(dst, F32 + <usize>load<i32>(order + ((<usize>e) << 2)) * s4, S, sign);
+    let e = load<i32>(starts + ((<usize>j) << 2));
+    for (; e + 4 <= e1; e += 4) {
+      const at = order + ((<usize>e) << 2);
+      addRows4(
+        dst,
+        F32 + <usize>load<i32>(at) * s4,
+        F32 + <usize>load<i32>(at + 4) * s4,
+        F32 + <usize>load<i32>(at + 8) * s4,
+        F32 + <usize>load<i32>(at + 12) * s4,
+        S,
+        sign,
+      );
     }
+    if (e + 2 <= e1) {
+      const at = order + ((<usize>e) << 2);
+      addRows2(dst, F32 + <usize>load<i32>(at) * s4, F32 + <usize>load<i32>(at + 4) * s4, S, sign);
+      e += 2;
+    }
+    if (e < e1) addRow(dst, F32 + <usize>load<i32>(order + ((<usize>e) << 2)) * s4, S, sign);
   }
 }
 

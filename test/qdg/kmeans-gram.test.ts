@@ -398,3 +398,170 @@ describe('kmeans_gram_assign_changed (the incremental assignment kernel)', () =>
     );
   });
 });
+
+/** a . b with dotTile's operation order (assembly/kmeans-common.ts): chunks of 256 columns, two lanes. */
+function dotTileTwin(x: Float64Array, a: number, b: number, d: number): number {
+  let c = 0;
+  for (let k0 = 0; k0 < d; k0 += 256) {
+    const kc = Math.min(256, d - k0);
+    let s0 = 0;
+    let s1 = 0;
+    let k = 0;
+    for (; k + 2 <= kc; k += 2) {
+      s0 += x[a * d + k0 + k] * x[b * d + k0 + k];
+      s1 += x[a * d + k0 + k + 1] * x[b * d + k0 + k + 1];
+    }
+    let t = s0 + s1;
+    if (k < kc) t += x[a * d + k0 + k] * x[b * d + k0 + k];
+    c += t;
+  }
+  return c;
+}
+
+describe('kmeans_gram_trials and kmeans_gram_sync against their twins', () => {
+  it('trials: every distance is min(closest, the f64 value) and each potential their sum in row order', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 70 }),
+        fc.constantFrom(1, 2, 5, 17, 260),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (S, d, t, seed) => {
+          const r = new CounterRandom(seed, 92);
+          const x = blobs(S, d, 3, 0.5, seed);
+          const U = 2 ** -53;
+          const gammaD = (d * U) / (1 - d * U);
+          const bf = 1.01 * (4 * gammaD + 2 ** -23 + 32 * U);
+          const mark = core.mark();
+          try {
+            const X = core.allocF64(S * d);
+            const xNorm = core.allocF64(S);
+            const xRoot = core.allocF64(S);
+            const F32 = core.allocF32(S * S);
+            const cand = core.allocI32(t);
+            const closest = core.allocF64(S);
+            const dist = core.allocF64(t * S);
+            const pots = core.allocF64(t);
+            core.f64(X, S * d).set(x);
+            const xn = core.f64(xNorm, S);
+            const f = core.f32(F32, S * S);
+            for (let i = 0; i < S; i++) {
+              xn[i] = dotTileTwin(x, i, i, d);
+              core.f64(xRoot, S)[i] = Math.sqrt(xn[i]);
+              for (let j = 0; j < S; j++) f[i * S + j] = dotTileTwin(x, i, j, d);
+            }
+            const q = Array.from({ length: t }, () => r.nextInt(S));
+            core.i32(cand, t).set(q);
+            // closest: Infinity (no centre yet), or a distance to some row, sometimes exactly a candidate's
+            const cl = core.f64(closest, S);
+            const p = r.nextInt(3);
+            for (let i = 0; i < S; i++) {
+              const to = p === 2 ? q[0] : r.nextInt(S);
+              cl[i] = p === 0 ? Infinity : Math.max(0, xn[i] + xn[to] - 2 * dotTileTwin(x, i, to, d));
+            }
+            const exact = core.kernels.kmeans_gram_trials(
+              X,
+              S,
+              d,
+              xNorm,
+              xRoot,
+              F32,
+              cand,
+              t,
+              closest,
+              dist,
+              pots,
+              bf,
+            );
+            const got = core.f64(dist, t * S);
+            for (let c = 0; c < t; c++) {
+              let pot = 0;
+              for (let i = 0; i < S; i++) {
+                const v = Math.max(0, xn[i] + xn[q[c]] - 2 * dotTileTwin(x, i, q[c], d));
+                const want = Math.min(cl[i], v);
+                if (!Object.is(got[c * S + i], want)) return false;
+                pot += want;
+              }
+              if (!Object.is(core.f64(pots, t)[c], pot)) return false;
+            }
+            return exact >= 0 && exact <= t * S;
+          } finally {
+            core.release(mark);
+          }
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+
+  it('sync: each Pt row is its members rows of F added (or removed) one after another in row order', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (S, k, moves, seed) => {
+          const r = new CounterRandom(seed, 93);
+          const mark = core.mark();
+          try {
+            const F32 = core.allocF32(S * S);
+            const labels = core.allocI32(S);
+            const pmem = core.allocI32(S);
+            const Pt = core.allocF64(k * S);
+            const counts = core.allocF64(k);
+            const terms = core.allocF64(k);
+            const order = core.allocI32(S);
+            const starts = core.allocI32(k + 1);
+            const f = core.f32(F32, S * S);
+            // exponents 100 binades apart: sums of a few f32 values round in f64, so a changed order shows
+            for (let i = 0; i < S * S; i++) f[i] = r.nextGaussian() * 2 ** (r.nextInt(100) - 50);
+            core.i32(pmem, S).fill(-1);
+            // the twin: a plain f64 Pt kept by the same rule (rebuild when more than S/2 changed, else move)
+            const want = new Float64Array(k * S);
+            const lab = new Int32Array(S);
+            let held = new Int32Array(S).fill(-1);
+            for (const share of moves) {
+              for (let l = 0; l < S; l++) if (r.nextDouble() < share) lab[l] = r.nextInt(k);
+              core.i32(labels, S).set(lab);
+              const n = core.kernels.kmeans_gram_sync(
+                F32,
+                S,
+                labels,
+                pmem,
+                k,
+                Pt,
+                counts,
+                terms,
+                order,
+                starts,
+              );
+              let changed = 0;
+              for (let l = 0; l < S; l++) if (lab[l] !== held[l]) changed++;
+              if (n !== changed) return false;
+              const add = (j: number, l: number, sign: number) => {
+                for (let i = 0; i < S; i++) want[j * S + i] += sign * f[l * S + i];
+              };
+              if (changed * 2 > S) {
+                want.fill(0);
+                for (let j = 0; j < k; j++) for (let l = 0; l < S; l++) if (lab[l] === j) add(j, l, 1);
+              } else if (changed > 0) {
+                for (let j = 0; j < k; j++)
+                  for (let l = 0; l < S; l++) if (held[l] === j && lab[l] !== j) add(j, l, -1);
+                for (let j = 0; j < k; j++)
+                  for (let l = 0; l < S; l++) if (lab[l] === j && held[l] !== j) add(j, l, 1);
+              }
+              held = lab.slice();
+              const got = core.f64(Pt, k * S);
+              for (let i = 0; i < k * S; i++) if (!Object.is(got[i], want[i])) return false;
+            }
+            return true;
+          } finally {
+            core.release(mark);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
