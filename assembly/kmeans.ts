@@ -64,6 +64,7 @@ export function kmeans_assign(
 /**
  * Update step: centers[c] = mean of the rows of X labelled c; counts[c] = their number (f64[k]). An empty
  * cluster's centre is left at 0 with count 0 (the caller relocates it). X S x d, labels i32[S] in [0, k).
+ * order i32[S] and starts i32[k + 1] are scratch.
  */
 export function kmeans_update(
   X: usize,
@@ -73,15 +74,17 @@ export function kmeans_update(
   k: i32,
   centers: usize,
   counts: usize,
+  order: usize,
+  starts: usize,
 ): void {
-  updateClusters(X, S, d, labels, k, centers, counts, 0);
+  updateClusters(X, S, d, labels, k, centers, counts, 0, order, starts);
 }
 
 /**
  * kmeans_update for the clusters with dirty[j] != 0 (i32[k]) only: their centres and counts are recomputed
  * exactly as kmeans_update computes them (the same sums in the same order, so the same bits); the other
  * clusters' centres and counts are left as they are (the caller keeps them from the step that made them:
- * a cluster whose members did not change gets the same bits again).
+ * a cluster whose members did not change gets the same bits again). order, starts: scratch as there.
  */
 export function kmeans_update_dirty(
   X: usize,
@@ -92,11 +95,18 @@ export function kmeans_update_dirty(
   centers: usize,
   counts: usize,
   dirty: usize,
+  order: usize,
+  starts: usize,
 ): void {
-  updateClusters(X, S, d, labels, k, centers, counts, dirty);
+  updateClusters(X, S, d, labels, k, centers, counts, dirty, order, starts);
 }
 
-/** The update of every cluster (dirty = 0) or of those with dirty[c] != 0: sums in row order, then 1/n. */
+/**
+ * The update of every cluster (dirty = 0) or of those with dirty[c] != 0: each centre the sum of its members'
+ * rows in row order (from 0), times 1/n. The rows are first grouped by cluster (a counting sort, ascending
+ * rows within a cluster) so that a centre is read and written once per four members (addRows4F64), not once
+ * per member; every value gets the same additions in the same order as a row-by-row pass.
+ */
 function updateClusters(
   X: usize,
   S: i32,
@@ -106,40 +116,89 @@ function updateClusters(
   centers: usize,
   counts: usize,
   dirty: usize,
+  order: usize,
+  starts: usize,
 ): void {
   const rowB = (<usize>d) << 3;
-  for (let c = 0; c < k; c++) {
+  memory.fill(starts, 0, (<usize>(k + 1)) << 2);
+  for (let i = 0; i < S; i++) {
+    const c = load<i32>(labels + ((<usize>i) << 2));
     if (dirty && load<i32>(dirty + ((<usize>c) << 2)) == 0) continue;
-    memory.fill(centers + <usize>c * rowB, 0, rowB);
-    store<f64>(counts + ((<usize>c) << 3), 0);
+    const sp = starts + ((<usize>(c + 1)) << 2);
+    store<i32>(sp, load<i32>(sp) + 1);
+  }
+  for (let c = 0; c < k; c++) {
+    const sp = starts + ((<usize>(c + 1)) << 2);
+    store<i32>(sp, load<i32>(sp) + load<i32>(sp - 4));
   }
   for (let i = 0; i < S; i++) {
     const c = load<i32>(labels + ((<usize>i) << 2));
     if (dirty && load<i32>(dirty + ((<usize>c) << 2)) == 0) continue;
-    const cp = counts + ((<usize>c) << 3);
-    store<f64>(cp, load<f64>(cp) + 1);
-    const dst = centers + <usize>c * rowB;
-    const src = X + <usize>i * rowB;
-    let j = 0;
-    for (; j + 2 <= d; j += 2) {
-      const off = (<usize>j) << 3;
-      v128.store(dst + off, f64x2.add(v128.load(dst + off), v128.load(src + off)));
-    }
-    if (j < d) {
-      const off = (<usize>j) << 3;
-      store<f64>(dst + off, load<f64>(dst + off) + load<f64>(src + off));
-    }
+    const sp = starts + ((<usize>c) << 2);
+    const at = load<i32>(sp);
+    store<i32>(order + ((<usize>at) << 2), i);
+    store<i32>(sp, at + 1);
   }
+  // the cursors now sit at each group's end: shift them back to the starts
+  for (let c = k; c > 0; c--)
+    store<i32>(starts + ((<usize>c) << 2), load<i32>(starts + ((<usize>(c - 1)) << 2)));
+  store<i32>(starts, 0);
   for (let c = 0; c < k; c++) {
     if (dirty && load<i32>(dirty + ((<usize>c) << 2)) == 0) continue;
-    const n = load<f64>(counts + ((<usize>c) << 3));
-    if (n == 0) continue;
-    const inv = 1 / n;
+    const e1 = load<i32>(starts + ((<usize>(c + 1)) << 2));
+    let e = load<i32>(starts + ((<usize>c) << 2));
+    const n = e1 - e;
+    store<f64>(counts + ((<usize>c) << 3), <f64>n);
     const dst = centers + <usize>c * rowB;
+    memory.fill(dst, 0, rowB);
+    for (; e + 4 <= e1; e += 4) {
+      const at = order + ((<usize>e) << 2);
+      addRows4F64(
+        dst,
+        X + <usize>load<i32>(at) * rowB,
+        X + <usize>load<i32>(at + 4) * rowB,
+        X + <usize>load<i32>(at + 8) * rowB,
+        X + <usize>load<i32>(at + 12) * rowB,
+        d,
+      );
+    }
+    for (; e < e1; e++) addRowF64(dst, X + <usize>load<i32>(order + ((<usize>e) << 2)) * rowB, d);
+    if (n == 0) continue;
+    const inv = 1 / <f64>n;
     for (let j = 0; j < d; j++) {
       const off = (<usize>j) << 3;
       store<f64>(dst + off, load<f64>(dst + off) * inv);
     }
+  }
+}
+
+/** dst f64[d] += src f64[d]. */
+function addRowF64(dst: usize, src: usize, d: i32): void {
+  let j = 0;
+  for (; j + 2 <= d; j += 2) {
+    const off = (<usize>j) << 3;
+    v128.store(dst + off, f64x2.add(v128.load(dst + off), v128.load(src + off)));
+  }
+  if (j < d) {
+    const off = (<usize>j) << 3;
+    store<f64>(dst + off, load<f64>(dst + off) + load<f64>(src + off));
+  }
+}
+
+/** dst f64[d] += a, then b, then c, then e (f64[d] each): four addRowF64 calls' bits, dst read and written once. */
+function addRows4F64(dst: usize, a: usize, b: usize, c: usize, e: usize, d: i32): void {
+  let j = 0;
+  for (; j + 2 <= d; j += 2) {
+    const off = (<usize>j) << 3;
+    const s = f64x2.add(f64x2.add(v128.load(dst + off), v128.load(a + off)), v128.load(b + off));
+    v128.store(dst + off, f64x2.add(f64x2.add(s, v128.load(c + off)), v128.load(e + off)));
+  }
+  if (j < d) {
+    const off = (<usize>j) << 3;
+    let v = load<f64>(dst + off) + load<f64>(a + off);
+    v += load<f64>(b + off);
+    v += load<f64>(c + off);
+    store<f64>(dst + off, v + load<f64>(e + off));
   }
 }
 

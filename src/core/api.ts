@@ -283,6 +283,8 @@ export interface KernelExports {
     k: number,
     centers: number,
     counts: number,
+    order: number,
+    starts: number,
   ): void;
   kmeans_update_dirty(
     X: number,
@@ -293,6 +295,8 @@ export interface KernelExports {
     centers: number,
     counts: number,
     dirty: number,
+    order: number,
+    starts: number,
   ): void;
   kmeans_pp_trials(
     X: number,

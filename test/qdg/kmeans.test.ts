@@ -107,7 +107,9 @@ describe('k-means kernels against the plain twins', () => {
           core.i32(labels, S).set(Int32Array.from({ length: S }, () => r.nextInt(k)));
           const full = core.allocF64(k * d);
           const fullCounts = core.allocF64(k);
-          core.kernels.kmeans_update(X, S, d, labels, k, full, fullCounts);
+          const order = core.allocI32(S);
+          const starts = core.allocI32(k + 1);
+          core.kernels.kmeans_update(X, S, d, labels, k, full, fullCounts, order, starts);
           // stale values everywhere, then only the dirty clusters recomputed
           const part = core.allocF64(k * d);
           const partCounts = core.allocF64(k);
@@ -117,7 +119,7 @@ describe('k-means kernels against the plain twins', () => {
           const dirty = Int32Array.from({ length: k }, () => r.nextInt(2));
           const dirtyPtr = core.allocI32(k);
           core.i32(dirtyPtr, k).set(dirty);
-          core.kernels.kmeans_update_dirty(X, S, d, labels, k, part, partCounts, dirtyPtr);
+          core.kernels.kmeans_update_dirty(X, S, d, labels, k, part, partCounts, dirtyPtr, order, starts);
           const p = core.f64(part, k * d);
           const f = core.f64(full, k * d);
           for (let j = 0; j < k; j++) {
@@ -130,6 +132,55 @@ describe('k-means kernels against the plain twins', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it('the update equals its twin: each centre the sum of its rows in row order from 0, times 1/n', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 150 }),
+        fc.integer({ min: 1, max: 11 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (S, d, k, seed) => {
+          const mark = core.mark();
+          try {
+            const r = new CounterRandom(seed, 6);
+            // values 60 binades apart, so that sums round and another order of additions shows
+            const x = Float64Array.from(
+              { length: S * d },
+              () => r.nextGaussian() * 2 ** (r.nextInt(60) - 30),
+            );
+            const lab = Int32Array.from({ length: S }, () => r.nextInt(k));
+            const X = core.allocF64(S * d);
+            const labels = core.allocI32(S);
+            const centers = core.allocF64(k * d);
+            const counts = core.allocF64(k);
+            const order = core.allocI32(S);
+            const starts = core.allocI32(k + 1);
+            core.f64(X, S * d).set(x);
+            core.i32(labels, S).set(lab);
+            core.f64(centers, k * d).fill(NaN);
+            core.kernels.kmeans_update(X, S, d, labels, k, centers, counts, order, starts);
+            const want = new Float64Array(k * d);
+            const n = new Float64Array(k);
+            for (let i = 0; i < S; i++) {
+              n[lab[i]]++;
+              for (let e = 0; e < d; e++) want[lab[i] * d + e] += x[i * d + e];
+            }
+            for (let j = 0; j < k; j++) {
+              if (n[j] > 0) for (let e = 0; e < d; e++) want[j * d + e] *= 1 / n[j];
+            }
+            const got = core.f64(centers, k * d);
+            return (
+              got.every((v, i) => Object.is(v, want[i])) && core.f64(counts, k).every((v, j) => v === n[j])
+            );
+          } finally {
+            core.release(mark);
+          }
+        },
+      ),
+      { numRuns: 120 },
     );
   });
 });

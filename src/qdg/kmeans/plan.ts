@@ -59,7 +59,9 @@ export type KMeansBuffer =
   | 'candInfo'
   | 'centersNew'
   | 'counts'
-  | 'dirty';
+  | 'dirty'
+  | 'order'
+  | 'starts';
 
 /**
  * The buffers one thread's restarts allocate for S rows of dimension d and k clusters, on a route: those of
@@ -101,6 +103,8 @@ export function kmeansPlan(
     { name: 'centersNew', bytes: 8 * k * d },
     { name: 'counts', bytes: 8 * k },
     { name: 'dirty', bytes: 4 * k },
+    { name: 'order', bytes: 4 * S }, // the centre update's scratch: rows grouped by cluster
+    { name: 'starts', bytes: 4 * (k + 1) },
   ];
 }
 

@@ -83,7 +83,7 @@ export function kmeansRestarts(
       g: 2.02 * (d + 4) * 2 ** -24,
       gram: gram ? allocGramState(core, store!, S, d, k) : undefined,
     };
-    const { centersNew, counts, dirty: dirtyPtr } = buf;
+    const { centersNew, counts, dirty: dirtyPtr, order, starts } = buf;
 
     // centre the data (a copy), and sklearn's tolerance: tol x mean of the per-feature variances
     const x = core.f64(X, S * d);
@@ -165,7 +165,7 @@ export function kmeansRestarts(
             if (lab[i] !== labelsOld[i]) dirty[lab[i]] = dirty[labelsOld[i]] = 1;
           }
         }
-        K.kmeans_update_dirty(X, S, d, ctx.labels, k, centersNew, counts, dirtyPtr);
+        K.kmeans_update_dirty(X, S, d, ctx.labels, k, centersNew, counts, dirtyPtr, order, starts);
         if (ctx.gram) gramCentresUpdated(ctx, ctx.gram, counts);
         allDirty = relocateEmptyClusters(ctx, centersNew, counts);
         const shift = K.kmeans_shifts(ctx.centers, centersNew, k, d, ctx.shifts);
