@@ -25,6 +25,7 @@
 // Each kernel's comment states the resulting test.
 import { gemm_abt_f64 } from './gemm';
 import { dotTile, sqDist } from './kmeans-common';
+import { widenHigh, widenLow } from './simd';
 
 const U: f64 = 1.1102230246251565e-16; // 2^-53
 const U32: f64 = 5.960464477539063e-8; // 2^-24
@@ -267,19 +268,65 @@ function addRow(dst: usize, src: usize, S: i32, sign: f64): void {
   let i = 0;
   for (; i + 4 <= S; i += 4) {
     const v = v128.load(src + ((<usize>i) << 2));
-    let lo = f64x2.promote_low_f32x4(v);
-    let hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-    if (neg) {
-      lo = f64x2.neg(lo);
-      hi = f64x2.neg(hi);
-    }
     const o = dst + ((<usize>i) << 3);
-    v128.store(o, f64x2.add(v128.load(o), lo));
-    v128.store(o + 16, f64x2.add(v128.load(o + 16), hi));
+    v128.store(o, f64x2.add(v128.load(o), widenLow(v, neg)));
+    v128.store(o + 16, f64x2.add(v128.load(o + 16), widenHigh(v, neg)));
   }
   for (; i < S; i++) {
     const o = dst + ((<usize>i) << 3);
     store<f64>(o, load<f64>(o) + sign * <f64>load<f32>(src + ((<usize>i) << 2)));
+  }
+}
+
+/**
+ * dst f64[S] += sign (a + b + c + e), the four f32 rows added one after another in that order to each value
+ * (the bits of four addRow calls: only the loops are interchanged, so dst is read and written once, not four
+ * times).
+ */
+function addRows4(dst: usize, a: usize, b: usize, c: usize, e: usize, S: i32, sign: f64): void {
+  const neg = sign < 0;
+  let i = 0;
+  for (; i + 4 <= S; i += 4) {
+    const o = dst + ((<usize>i) << 3);
+    const fo = (<usize>i) << 2;
+    const va = v128.load(a + fo);
+    const vb = v128.load(b + fo);
+    const vc = v128.load(c + fo);
+    const ve = v128.load(e + fo);
+    let lo = f64x2.add(f64x2.add(v128.load(o), widenLow(va, neg)), widenLow(vb, neg));
+    let hi = f64x2.add(f64x2.add(v128.load(o + 16), widenHigh(va, neg)), widenHigh(vb, neg));
+    lo = f64x2.add(f64x2.add(lo, widenLow(vc, neg)), widenLow(ve, neg));
+    hi = f64x2.add(f64x2.add(hi, widenHigh(vc, neg)), widenHigh(ve, neg));
+    v128.store(o, lo);
+    v128.store(o + 16, hi);
+  }
+  for (; i < S; i++) {
+    const o = dst + ((<usize>i) << 3);
+    const fo = (<usize>i) << 2;
+    let v = load<f64>(o) + sign * <f64>load<f32>(a + fo);
+    v += sign * <f64>load<f32>(b + fo);
+    v += sign * <f64>load<f32>(c + fo);
+    store<f64>(o, v + sign * <f64>load<f32>(e + fo));
+  }
+}
+
+/** dst f64[S] += sign (a + b), a then b: the bits of two addRow calls, dst read and written once. */
+function addRows2(dst: usize, a: usize, b: usize, S: i32, sign: f64): void {
+  const neg = sign < 0;
+  let i = 0;
+  for (; i + 4 <= S; i += 4) {
+    const o = dst + ((<usize>i) << 3);
+    const fo = (<usize>i) << 2;
+    const va = v128.load(a + fo);
+    const vb = v128.load(b + fo);
+    v128.store(o, f64x2.add(f64x2.add(v128.load(o), widenLow(va, neg)), widenLow(vb, neg)));
+    v128.store(o + 16, f64x2.add(f64x2.add(v128.load(o + 16), widenHigh(va, neg)), widenHigh(vb, neg)));
+  }
+  for (; i < S; i++) {
+    const o = dst + ((<usize>i) << 3);
+    const fo = (<usize>i) << 2;
+    const v = load<f64>(o) + sign * <f64>load<f32>(a + fo);
+    store<f64>(o, v + sign * <f64>load<f32>(b + fo));
   }
 }
 
@@ -321,86 +368,6 @@ function groupRows(
     store<i32>(starts + ((<usize>j) << 2), load<i32>(starts + ((<usize>(j - 1)) << 2)));
   store<i32>(starts, 0);
   return total;
-}
-
-/**
- * dst f64[S] += sign (a + b + c + e), the four f32 rows added one after another in that order to each value
- * (the bits of four addRow calls: only the loops are interchanged, so dst is read and written once, not four
- * times).
- */
-function addRows4(dst: usize, a: usize, b: usize, c: usize, e: usize, S: i32, sign: f64): void {
-  const neg = sign < 0;
-  let i = 0;
-  for (; i + 4 <= S; i += 4) {
-    const o = dst + ((<usize>i) << 3);
-    const fo = (<usize>i) << 2;
-    let lo = v128.load(o);
-    let hi = v128.load(o + 16);
-    const va = v128.load(a + fo);
-    const vb = v128.load(b + fo);
-    const vc = v128.load(c + fo);
-    const ve = v128.load(e + fo);
-    let al = f64x2.promote_low_f32x4(va);
-    let ah = f64x2.promote_low_f32x4(v128.shuffle<f32>(va, va, 2, 3, 0, 1));
-    let bl = f64x2.promote_low_f32x4(vb);
-    let bh = f64x2.promote_low_f32x4(v128.shuffle<f32>(vb, vb, 2, 3, 0, 1));
-    let cl = f64x2.promote_low_f32x4(vc);
-    let ch = f64x2.promote_low_f32x4(v128.shuffle<f32>(vc, vc, 2, 3, 0, 1));
-    let el = f64x2.promote_low_f32x4(ve);
-    let eh = f64x2.promote_low_f32x4(v128.shuffle<f32>(ve, ve, 2, 3, 0, 1));
-    if (neg) {
-      al = f64x2.neg(al);
-      ah = f64x2.neg(ah);
-      bl = f64x2.neg(bl);
-      bh = f64x2.neg(bh);
-      cl = f64x2.neg(cl);
-      ch = f64x2.neg(ch);
-      el = f64x2.neg(el);
-      eh = f64x2.neg(eh);
-    }
-    lo = f64x2.add(f64x2.add(f64x2.add(f64x2.add(lo, al), bl), cl), el);
-    hi = f64x2.add(f64x2.add(f64x2.add(f64x2.add(hi, ah), bh), ch), eh);
-    v128.store(o, lo);
-    v128.store(o + 16, hi);
-  }
-  for (; i < S; i++) {
-    const o = dst + ((<usize>i) << 3);
-    const fo = (<usize>i) << 2;
-    let v = load<f64>(o) + sign * <f64>load<f32>(a + fo);
-    v += sign * <f64>load<f32>(b + fo);
-    v += sign * <f64>load<f32>(c + fo);
-    store<f64>(o, v + sign * <f64>load<f32>(e + fo));
-  }
-}
-
-/** dst f64[S] += sign (a + b), a then b: the bits of two addRow calls, dst read and written once. */
-function addRows2(dst: usize, a: usize, b: usize, S: i32, sign: f64): void {
-  const neg = sign < 0;
-  let i = 0;
-  for (; i + 4 <= S; i += 4) {
-    const o = dst + ((<usize>i) << 3);
-    const fo = (<usize>i) << 2;
-    const va = v128.load(a + fo);
-    const vb = v128.load(b + fo);
-    let al = f64x2.promote_low_f32x4(va);
-    let ah = f64x2.promote_low_f32x4(v128.shuffle<f32>(va, va, 2, 3, 0, 1));
-    let bl = f64x2.promote_low_f32x4(vb);
-    let bh = f64x2.promote_low_f32x4(v128.shuffle<f32>(vb, vb, 2, 3, 0, 1));
-    if (neg) {
-      al = f64x2.neg(al);
-      ah = f64x2.neg(ah);
-      bl = f64x2.neg(bl);
-      bh = f64x2.neg(bh);
-    }
-    v128.store(o, f64x2.add(f64x2.add(v128.load(o), al), bl));
-    v128.store(o + 16, f64x2.add(f64x2.add(v128.load(o + 16), ah), bh));
-  }
-  for (; i < S; i++) {
-    const o = dst + ((<usize>i) << 3);
-    const fo = (<usize>i) << 2;
-    const v = load<f64>(o) + sign * <f64>load<f32>(a + fo);
-    store<f64>(o, v + sign * <f64>load<f32>(b + fo));
-  }
 }
 
 /**

@@ -22,3 +22,15 @@
   const t = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
   return f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1);
 }
+
+/** Values 0 and 1 of an f32x4 widened exactly to f64, negated when `neg` (negation is exact). */
+@inline export function widenLow(v: v128, neg: bool): v128 {
+  const p = f64x2.promote_low_f32x4(v);
+  return neg ? f64x2.neg(p) : p;
+}
+
+/** Values 2 and 3 of an f32x4 widened exactly to f64, negated when `neg`. */
+@inline export function widenHigh(v: v128, neg: bool): v128 {
+  const p = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return neg ? f64x2.neg(p) : p;
+}
