@@ -22,6 +22,19 @@ export function parseIntOption(name: string, min = -Infinity, max = Infinity) {
   };
 }
 
+/**
+ * `--stop-after-minimum FACTOR,STEPS`: the early-stopping rule { factor, extra } of a multi-epoch run (the values
+ * are checked with the run's other fields, at the edge).
+ */
+export function parseStopAfterMinimum(name: string) {
+  return (value: string): { factor: number; extra: number } => {
+    const m = /^\s*([^,\s]+)\s*,\s*([^,\s]+)\s*$/.exec(value);
+    if (!m)
+      throw new InvalidArgumentError(`${name} must be FACTOR,STEPS (for example 2,2500), got '${value}'`);
+    return { factor: Number(m[1]), extra: Number(m[2]) };
+  };
+}
+
 /** A number flag: parses only without bounds, as parseIntOption. */
 export function parseFloatOption(name: string, min = -Infinity, max = Infinity, minOpen = false) {
   const range =

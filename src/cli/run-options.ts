@@ -2,11 +2,11 @@
 // run field is spelled, described and parsed the same way wherever a command trains a run.
 import type { Command } from 'commander';
 import type { RunConfig } from '../train/config.js';
-import { parseFloatOption, parseIntOption } from './common.js';
+import { parseFloatOption, parseIntOption, parseStopAfterMinimum } from './common.js';
 
 type RunField = Exclude<keyof RunConfig, 'data'>;
 
-const RUN_FLAGS: Record<RunField, { flag: string; help: string; parse?: (v: string) => number }> = {
+const RUN_FLAGS: Record<RunField, { flag: string; help: string; parse?: (v: string) => unknown }> = {
   nTasks: {
     flag: '--n-tasks <int>',
     help: 'number of subtasks (quanta)',
@@ -54,6 +54,13 @@ const RUN_FLAGS: Record<RunField, { flag: string; help: string; parse?: (v: stri
     help: 'fresh samples per subtask for per-subtask losses',
     parse: parseIntOption('--test-points-per-task'),
   },
+  stopAfterMinimum: {
+    flag: '--stop-after-minimum <factor,steps>',
+    help:
+      'stop at the first log step t >= factor * t_min + steps, t_min the step of the lowest mean test loss ' +
+      'so far (multi-epoch runs, whose D fit takes the minimum over time; default: every step runs)',
+    parse: parseStopAfterMinimum('--stop-after-minimum'),
+  },
 };
 
 /** Adds the flags of `fields` (in that order) to `command`, each defaulting to `defaults`' value. */
@@ -61,7 +68,7 @@ export function addRunOptions(command: Command, defaults: RunConfig, fields: rea
   for (const field of fields) {
     const { flag, help, parse } = RUN_FLAGS[field];
     const value = defaults[field];
-    if (parse) command.option(flag, help, parse, value as number);
+    if (parse) command.option(flag, help, parse, value);
     else command.option(flag, help, value as string);
   }
   return command;

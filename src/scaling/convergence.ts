@@ -90,9 +90,13 @@ export function truncateRecord(r: RunRecord, step: number): RunRecord | null {
   };
 }
 
-/** Core-hours of a run up to `step` (its recorded seconds spread evenly over its steps). */
-function runCoreHours(r: RunRecord, step: number): number {
-  return (r.timing.seconds * Math.min(1, step / r.config.steps)) / 3600;
+/**
+ * Core-hours of a run up to `step` (its recorded seconds spread evenly over the steps it trained: all of
+ * config.steps, or up to where config.stopAfterMinimum stopped it).
+ */
+export function runCoreHours(r: RunRecord, step: number): number {
+  const trained = r.stoppedEarly?.step ?? r.config.steps;
+  return (r.timing.seconds * Math.min(1, step / Math.max(1, trained))) / 3600;
 }
 
 function summarise(

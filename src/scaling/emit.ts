@@ -22,6 +22,7 @@ export interface PlanFlags {
   steps?: number;
   logEvery?: number;
   dataWidth?: number;
+  stopAfterMinimum?: { factor: number; extra: number };
 }
 
 /** The parsed `quanta sweep` options the emitter reads. */
@@ -78,6 +79,10 @@ export function planArgs(kind: string, o: PlanFlags): string[] {
   if (o.steps !== undefined) args.push('--steps', String(o.steps));
   if (o.logEvery !== undefined) args.push('--log-every', String(o.logEvery));
   if (o.dataWidth !== undefined) args.push('--data-width', String(o.dataWidth));
+  if (o.stopAfterMinimum !== undefined) {
+    const { factor, extra } = o.stopAfterMinimum;
+    args.push('--stop-after-minimum', `${factor},${extra}`);
+  }
   return args;
 }
 

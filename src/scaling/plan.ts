@@ -10,6 +10,7 @@ import {
   trainBatchSize,
   type RunConfig,
   type ValidRunConfig,
+  type StopAfterMinimum,
 } from '../train/config.js';
 import { presetSettings, PRESETS, type FitWindows, type PresetName } from './presets.js';
 
@@ -48,6 +49,8 @@ export interface SweepOverrides {
   steps?: number;
   logEvery?: number;
   dataWidth?: number;
+  /** The early-stopping rule of the multi-epoch (D) runs (RunConfig.stopAfterMinimum); none by default. */
+  stopAfterMinimum?: StopAfterMinimum;
   base?: Partial<RunConfig>;
   fitWindows?: FitWindows;
 }
@@ -92,7 +95,12 @@ export function planSweep(kind: string, preset: string = 'quick', o: SweepOverri
   checkList(o.widths, 'the width list (--widths)', (width) => checkRunFields({ width }));
   checkList(o.dataSizes, 'the data size list (--data-sizes)', (data) => checkRunFields({ data }));
   checkList(o.seeds, 'the seed list (--seeds)', checkSeed);
-  checkRunFields({ steps: o.steps, logEvery: o.logEvery, width: o.dataWidth });
+  checkRunFields({
+    steps: o.steps,
+    logEvery: o.logEvery,
+    width: o.dataWidth,
+    stopAfterMinimum: o.stopAfterMinimum,
+  });
 
   const s = presetSettings(preset, kind);
   const patch: Partial<RunConfig> = {
@@ -103,6 +111,7 @@ export function planSweep(kind: string, preset: string = 'quick', o: SweepOverri
   const base: RunConfig = { ...s.base, ...patch, data: null };
   const dataBase: RunConfig = { ...s.dataBase, ...patch };
   if (o.dataWidth !== undefined) dataBase.width = o.dataWidth;
+  if (o.stopAfterMinimum !== undefined) dataBase.stopAfterMinimum = { ...o.stopAfterMinimum };
   const alphas = uniqueSorted(o.alphas ?? s.alphas);
   const seeds = uniqueSorted(o.seeds ?? s.seeds);
   const widths = uniqueSorted(o.widths ?? s.widths);

@@ -52,6 +52,26 @@ export interface RunConfig {
   testPointsPerTask: number;
   /** Multi-epoch training on one fixed set of this many samples, or null for fresh samples every step. */
   data: number | null;
+  /**
+   * Stop early, at the first log step t with t >= factor * t_min + extra, t_min the step of the lowest mean
+   * test loss logged so far (the first on ties). For multi-epoch runs, whose D fit takes the minimum over time:
+   * a departure from the reference, which runs every step (README, "Stopping a multi-epoch run after its
+   * minimum"). Absent (the default): every step runs, and the config's JSON has no such key.
+   */
+  stopAfterMinimum?: StopAfterMinimum;
+}
+
+/** The early-stopping rule of RunConfig.stopAfterMinimum. */
+export interface StopAfterMinimum {
+  /** At least 1. */
+  factor: number;
+  /** Steps, an integer >= 0. */
+  extra: number;
+}
+
+/** True when the rule stops a run at log step `step` whose lowest logged mean test loss was at `minStep`. */
+export function stopsAfterMinimum(rule: StopAfterMinimum, step: number, minStep: number): boolean {
+  return step >= rule.factor * minStep + rule.extra;
 }
 
 /**
@@ -111,6 +131,13 @@ export function checkRunFields(c: Partial<RunConfig>): void {
   }
   if (c.lr !== undefined) requireNumber(c.lr, 'lr (--lr)', 0, Infinity, true);
   if (c.weightDecay !== undefined) requireNumber(c.weightDecay, 'weight decay (--weight-decay)', 0);
+  if (c.stopAfterMinimum !== undefined) {
+    const r = c.stopAfterMinimum;
+    require(typeof r === 'object' &&
+      r !== null, 'stopAfterMinimum (--stop-after-minimum) must be { factor, extra }');
+    requireNumber(r.factor, 'the factor of --stop-after-minimum', 1, 1e6);
+    requireInt(r.extra, 'the extra steps of --stop-after-minimum', 0, 1e12);
+  }
   if (c.activation !== undefined)
     require((ACTIVATIONS as readonly string[]).includes(
       c.activation,

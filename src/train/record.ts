@@ -40,6 +40,11 @@ export interface RunRecord {
   subtaskLossFile?: string;
   /** The saved weights, when saved: a flat float32 .npy beside the record and the layout of its layers. */
   weights?: SavedWeights;
+  /**
+   * When config.stopAfterMinimum ended the run before config.steps: the log step it stopped at (its last log
+   * and the steps trained) and the step of the lowest mean test loss then.
+   */
+  stoppedEarly?: { step: number; minimumStep: number };
   createdAt: string;
 }
 

@@ -23,6 +23,7 @@ import {
   asValidRunConfig,
   EVAL_CHUNK,
   modelConfigOf,
+  stopsAfterMinimum,
   trainBatchSize,
   trainerOwnPlan,
   type RunConfig,
@@ -305,6 +306,17 @@ export class Trainer {
     return evaluation;
   }
 
+  /** Set when config.stopAfterMinimum ended the run: the log step it stopped at and its minimum's step. */
+  private stoppedEarly?: { step: number; minimumStep: number };
+
+  /** The log step of the lowest mean test loss logged so far (the first on ties). */
+  private minimumStep(): number {
+    const { meanLoss, steps } = this.log;
+    let best = 0;
+    for (let i = 1; i < meanLoss.length; i++) if (meanLoss[i] < meanLoss[best]) best = i;
+    return steps[best];
+  }
+
   private record(step: number, e: Evaluation): void {
     this.log.steps.push(step);
     this.log.meanLoss.push(e.meanLoss);
@@ -428,6 +440,12 @@ export class Trainer {
           );
         this.record(this.stepsDone, e);
         events.onLog?.(this.stepsDone, e);
+        const rule = this.config.stopAfterMinimum;
+        const minimumStep = this.minimumStep();
+        if (rule && stopsAfterMinimum(rule, this.stepsDone, minimumStep)) {
+          this.stoppedEarly = { step: this.stepsDone, minimumStep };
+          break;
+        }
       }
       this.step();
       const now = performance.now();
@@ -473,6 +491,7 @@ export class Trainer {
         samplesPerSecond: this.trainSeconds > 0 ? samples / this.trainSeconds : 0,
         stepsPerSecond: this.trainSeconds > 0 ? this.stepsDone / this.trainSeconds : 0,
       },
+      ...(this.stoppedEarly ? { stoppedEarly: { ...this.stoppedEarly } } : {}),
       createdAt: new Date().toISOString(),
     };
   }

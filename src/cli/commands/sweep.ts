@@ -24,6 +24,7 @@ import { natsToBits } from '../../core/units.js';
 import {
   parseFloatOption,
   parseIntOption,
+  parseStopAfterMinimum,
   parseListOption,
   Progress,
   runCommand,
@@ -49,6 +50,7 @@ export function planFromCli(kind: string, o: SweepCliOptions): SweepPlan {
     steps: o.steps,
     logEvery: o.logEvery,
     dataWidth: o.dataWidth,
+    stopAfterMinimum: o.stopAfterMinimum,
   });
 }
 
@@ -168,6 +170,11 @@ export function registerSweep(program: Command): void {
       parseIntOption('--log-every'),
     )
     .option('--data-width <int>', 'hidden width of the D sweep runs', parseIntOption('--data-width'))
+    .option(
+      '--stop-after-minimum <factor,steps>',
+      'the D runs stop at the first log step t >= factor * t_min + steps, t_min the step of the lowest mean test loss so far (the D fit takes the minimum over time; a departure from the reference, see README; default: every step runs)',
+      parseStopAfterMinimum('--stop-after-minimum'),
+    )
     .option(
       '--workers <int>',
       `worker threads (default: all cores, here ${defaultWorkers()}; with --emit, threads a task: 1, as --cpus-per-task=1 ` +

@@ -41,6 +41,7 @@ export function registerTrain(program: Command): void {
     'logEvery',
     'testPoints',
     'testPointsPerTask',
+    'stopAfterMinimum',
   ])
     .option(
       '--data <int>',
@@ -78,6 +79,7 @@ export function registerTrain(program: Command): void {
           testPoints: o.testPoints,
           testPointsPerTask: o.testPointsPerTask,
           data: o.data ?? null,
+          ...(o.stopAfterMinimum !== undefined ? { stopAfterMinimum: o.stopAfterMinimum } : {}),
         });
         // the record, its weights and its checkpoint go beside each other: checked before any work
         const out = checkOutputFile(o.out as string);
