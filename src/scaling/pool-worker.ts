@@ -84,7 +84,7 @@ export default function runTrainJob(job: TrainJob): TrainJobResult {
     return {
       id: job.id,
       resumedFrom,
-      stepsDone: job.config.steps,
+      stepsDone: record.stoppedEarly?.step ?? job.config.steps,
       seconds: record.timing.seconds,
       trainSeconds: record.timing.trainSeconds,
       evalSeconds: record.timing.evalSeconds,

@@ -31,7 +31,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { hostTag, processAlive, removeStaleTemps, writeFileAtomic } from '../io/atomic.js';
 import { checkCheckpointHeader, readCheckpointHeader } from '../train/checkpoint.js';
-import type { RunConfig } from '../train/config.js';
+import { runConfigDifferences, type RunConfig } from '../train/config.js';
 import { isRunRecord, serializeRecord, type RunRecord } from '../train/record.js';
 import type { PlannedRun, SweepPlan } from './plan.js';
 import { checkOutputsIn } from '../io/output.js';
@@ -124,25 +124,13 @@ const HEAD_BYTES = 16384;
 /** Bytes read from the end of a record to check that it is whole. */
 const TAIL_BYTES = 256;
 
-/** True when two run configs are the same run (every field equal). */
+/** True when two run configs are the same run (every field equal, by value). */
 export function sameConfig(a: RunConfig, b: RunConfig): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const key of keys) {
-    if ((a as unknown as Record<string, unknown>)[key] !== (b as unknown as Record<string, unknown>)[key])
-      return false;
-  }
-  return true;
+  return runConfigDifferences(a, b, 'planned').length === 0;
 }
 
 function describeDifference(have: RunConfig, want: RunConfig): string {
-  const keys = new Set([...Object.keys(have), ...Object.keys(want)]);
-  const diffs: string[] = [];
-  for (const key of keys) {
-    const h = (have as unknown as Record<string, unknown>)[key];
-    const w = (want as unknown as Record<string, unknown>)[key];
-    if (h !== w) diffs.push(`${key} ${JSON.stringify(h)} there, ${JSON.stringify(w)} planned`);
-  }
-  return diffs.join(', ');
+  return runConfigDifferences(have, want, 'planned').join(', ');
 }
 
 export class SweepStore {
@@ -385,7 +373,7 @@ export function readRecordConfig(path: string): RunConfig | undefined {
     closeSync(fd);
   }
   const whole = /"createdAt"\s*:\s*"[^"]*"\s*\}\s*$/.test(tail);
-  const m = /^\{\s*"kind"\s*:\s*"quanta-run"[\s\S]*?"config"\s*:\s*(\{[^{}]*\})/.exec(head);
+  const m = /^\{\s*"kind"\s*:\s*"quanta-run"[\s\S]*?"config"\s*:\s*(\{(?:[^{}]|\{[^{}]*\})*\})/.exec(head);
   if (whole && m) {
     try {
       return JSON.parse(m[1]) as RunConfig;

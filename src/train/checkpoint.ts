@@ -19,7 +19,7 @@ import { ConfigError } from '../core/errors.js';
 import { CORE_SHA256 } from '../core/wasm.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { VERSION } from '../version.js';
-import type { RunConfig } from './config.js';
+import { runConfigDifferences, type RunConfig } from './config.js';
 import type { RunLog } from './record.js';
 
 const MAGIC = 'QUANTA-CKPT\n';
@@ -160,14 +160,7 @@ export function readCheckpointHeader(path: string): CheckpointHeader {
 }
 
 function describeConfigDifference(have: RunConfig, want: RunConfig): string {
-  const keys = new Set([...Object.keys(have), ...Object.keys(want)]);
-  const diffs: string[] = [];
-  for (const key of keys) {
-    const h = (have as unknown as Record<string, unknown>)[key];
-    const w = (want as unknown as Record<string, unknown>)[key];
-    if (h !== w) diffs.push(`${key} ${JSON.stringify(h)} there, ${JSON.stringify(w)} asked`);
-  }
-  return diffs.join(', ');
+  return runConfigDifferences(have, want, 'asked').join(', ');
 }
 
 /**

@@ -69,6 +69,29 @@ export interface StopAfterMinimum {
   extra: number;
 }
 
+/** Two values of one config field are the same: equal scalars, or objects whose JSON is the same. */
+function sameFieldValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  return typeof a === 'object' && typeof b === 'object' && a !== null && b !== null
+    ? JSON.stringify(a) === JSON.stringify(b)
+    : false;
+}
+
+/**
+ * The fields in which two run configs differ, each as `name <have> there, <want> <asked>` (empty when they are
+ * the same run). Fields compare by value, so a config read back from JSON equals the one it was written from.
+ */
+export function runConfigDifferences(have: RunConfig, want: RunConfig, asked: string): string[] {
+  const h = have as unknown as Record<string, unknown>;
+  const w = want as unknown as Record<string, unknown>;
+  const diffs: string[] = [];
+  for (const key of new Set([...Object.keys(h), ...Object.keys(w)])) {
+    if (!sameFieldValue(h[key], w[key]))
+      diffs.push(`${key} ${JSON.stringify(h[key])} there, ${JSON.stringify(w[key])} ${asked}`);
+  }
+  return diffs;
+}
+
 /** True when the rule stops a run at log step `step` whose lowest logged mean test loss was at `minStep`. */
 export function stopsAfterMinimum(rule: StopAfterMinimum, step: number, minStep: number): boolean {
   return step >= rule.factor * minStep + rule.extra;
@@ -136,7 +159,7 @@ export function checkRunFields(c: Partial<RunConfig>): void {
     require(typeof r === 'object' &&
       r !== null, 'stopAfterMinimum (--stop-after-minimum) must be { factor, extra }');
     requireNumber(r.factor, 'the factor of --stop-after-minimum', 1, 1e6);
-    requireInt(r.extra, 'the extra steps of --stop-after-minimum', 0, 1e12);
+    requireInt(r.extra, 'the extra steps of --stop-after-minimum', 1, 1e12);
   }
   if (c.activation !== undefined)
     require((ACTIVATIONS as readonly string[]).includes(
@@ -148,6 +171,9 @@ export function checkRunFields(c: Partial<RunConfig>): void {
 export function validateRunConfig(c: RunConfig): void {
   validateTask({ nTasks: c.nTasks, n: c.n, k: c.k, alpha: c.alpha, seed: c.seed });
   checkRunFields(c);
+  require(c.stopAfterMinimum === undefined ||
+    c.data !==
+      null, '--stop-after-minimum stops multi-epoch runs (--data D), whose loss is the minimum over time; this run has fresh samples every step');
 }
 
 /** Samples evaluated per forward pass at log steps (bounds the evaluation buffers). */

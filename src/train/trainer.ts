@@ -441,9 +441,8 @@ export class Trainer {
         this.record(this.stepsDone, e);
         events.onLog?.(this.stepsDone, e);
         const rule = this.config.stopAfterMinimum;
-        const minimumStep = this.minimumStep();
-        if (rule && stopsAfterMinimum(rule, this.stepsDone, minimumStep)) {
-          this.stoppedEarly = { step: this.stepsDone, minimumStep };
+        if (rule && stopsAfterMinimum(rule, this.stepsDone, this.minimumStep())) {
+          this.stoppedEarly = { step: this.stepsDone, minimumStep: this.minimumStep() };
           break;
         }
       }

@@ -5,13 +5,17 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/core/errors.js';
 import { parseRunConfig, type RunConfig, type StopAfterMinimum } from '../../src/train/config.js';
 import { RunInterrupted, Trainer } from '../../src/train/trainer.js';
 import type { RunRecord } from '../../src/train/record.js';
 import { planSweep } from '../../src/scaling/plan.js';
+import { runSweep } from '../../src/scaling/sweep.js';
+import { loadSweepFolder } from '../../src/scaling/analysis.js';
+import { readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint.js';
+import { TINY as TINY_SWEEP } from '../scaling/tiny-sweep.js';
 import { runCoreHours } from '../../src/scaling/convergence.js';
 import { useBundledCli } from '../cli-bundle.js';
 import { tempDirs } from '../temp-dirs.js';
@@ -71,7 +75,7 @@ describe('stopAfterMinimum', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(1, 1.5, 2, 3),
-        fc.integer({ min: 0, max: 30 }).map((x) => 10 * x),
+        fc.integer({ min: 1, max: 30 }).map((x) => 10 * x),
         (factor, extra) => {
           const rule = { factor, extra };
           const want = expectedStop(full, rule);
@@ -117,17 +121,59 @@ describe('stopAfterMinimum', () => {
     }
   });
 
-  it('refuses a rule out of range with one clear error', () => {
+  it('resumes from a checkpoint file, whose config is read back from JSON, and refuses another rule', () => {
+    const dir = freshDir();
+    const path = join(dir, 'run.ckpt');
+    const config = { ...TINY, stopAfterMinimum: { factor: 2, extra: 40 } };
+    const want = train(config);
+    const first = new Trainer(parseRunConfig(config));
+    expect(() =>
+      first.run(
+        {},
+        { onCheckpoint: (st) => writeCheckpoint(path, config, st), shouldStop: () => first.stepsDone >= 15 },
+      ),
+    ).toThrow(RunInterrupted);
+    const asked = JSON.parse(JSON.stringify(config)) as RunConfig;
+    const second = new Trainer(parseRunConfig(asked));
+    second.setState(readCheckpoint(path, asked).state);
+    const r = second.run();
+    expect(r.stoppedEarly).toEqual(want.stoppedEarly);
+    expect(r.log).toEqual(want.log);
+    expect(() => readCheckpoint(path, { ...config, stopAfterMinimum: { factor: 3, extra: 40 } })).toThrow(
+      /stopAfterMinimum \{"factor":2,"extra":40\} there, \{"factor":3,"extra":40\} asked/,
+    );
+  });
+
+  it('a sweep with the rule finds its own stopped records done, and fits them', async () => {
+    const dir = freshDir();
+    const plan = planSweep('D', 'quick', { ...TINY_SWEEP, stopAfterMinimum: { factor: 1, extra: 50 } });
+    const first = await runSweep(plan, dir, { workers: 1 });
+    expect(first.trained).toHaveLength(plan.runs.length);
+    const records = plan.runs.map(
+      (p) => JSON.parse(readFileSync(join(dir, 'runs', `${p.id}.json`), 'utf8')) as RunRecord,
+    );
+    expect(records.some((x) => x.stoppedEarly !== undefined)).toBe(true);
+    const again = await runSweep(plan, dir, { workers: 1 });
+    expect(again.trained).toEqual([]);
+    expect(again.skipped).toHaveLength(plan.runs.length);
+    expect(loadSweepFolder(dir).records).toHaveLength(plan.runs.length);
+  });
+
+  it('refuses a rule out of range, or on a run of fresh samples, with one clear error', () => {
     for (const bad of [
-      { factor: 0.5, extra: 0 },
-      { factor: Number.NaN, extra: 0 },
+      { factor: 0.5, extra: 10 },
+      { factor: Number.NaN, extra: 10 },
+      { factor: 2, extra: 0 },
       { factor: 2, extra: -1 },
       { factor: 2, extra: 2.5 },
     ]) {
       expect(() => parseRunConfig({ ...TINY, stopAfterMinimum: bad })).toThrow(ConfigError);
     }
-    expect(() => parseRunConfig({ ...TINY, stopAfterMinimum: { factor: 0.5, extra: 0 } })).toThrow(
+    expect(() => parseRunConfig({ ...TINY, stopAfterMinimum: { factor: 0.5, extra: 10 } })).toThrow(
       /factor of --stop-after-minimum must be a number >= 1/,
+    );
+    expect(() => parseRunConfig({ ...TINY, data: null, stopAfterMinimum: { factor: 2, extra: 10 } })).toThrow(
+      /stops multi-epoch runs \(--data D\)/,
     );
   });
 
