@@ -183,9 +183,27 @@ describe('--emit slurm', () => {
         fc.option(fc.integer({ min: 1, max: 1e9 }), { nil: undefined }),
         fc.option(fc.integer({ min: 1, max: 4096 }), { nil: undefined }),
         fc.option(fc.integer({ min: 1, max: 1e6 }), { nil: undefined }),
-        (kind, preset, alpha, widths, dataSizes, seeds, steps, dataWidth, logEvery) => {
-          const flags = { preset, alpha, widths, dataSizes, seeds, steps, dataWidth, logEvery };
+        fc.option(
+          fc.record({
+            factor: fc.double({ min: 1, max: 100, noNaN: true, noDefaultInfinity: true }),
+            extra: fc.integer({ min: 1, max: 1e6 }),
+          }),
+          { nil: undefined },
+        ),
+        (kind, preset, alpha, widths, dataSizes, seeds, steps, dataWidth, logEvery, stopAfterMinimum) => {
+          const flags = {
+            preset,
+            alpha,
+            widths,
+            dataSizes,
+            seeds,
+            steps,
+            dataWidth,
+            logEvery,
+            stopAfterMinimum,
+          };
           const original = parseSweep(planArgs(kind, flags));
+          expect(original.o.stopAfterMinimum).toEqual(stopAfterMinimum);
           const plan = planFromCli(kind, original.o);
           const text = emitSweep(kind, { ...original.o, emit: 'slurm', out: '/s', array: 1 }, plan, CONTEXT);
           const task = parseSweep(taskArgv('bash', text, { ...SLURM_ENV, SLURM_ARRAY_TASK_ID: '0' }));
