@@ -23,6 +23,13 @@ export function formatRunSummary(r: RunRecord, path: string): string {
       (c.data === null ? ' (fresh samples every step)' : `, multi-epoch on D = ${c.data} samples`) +
       `, AdamW lr ${c.lr}, seed ${c.seed}`,
   );
+  if (r.stoppedEarly) {
+    const { factor, extra } = c.stopAfterMinimum!;
+    lines.push(
+      `  stopped at step ${r.stoppedEarly.step} (--stop-after-minimum ${factor},${extra}: ` +
+        `lowest mean test loss at step ${r.stoppedEarly.minimumStep})`,
+    );
+  }
   lines.push('');
   lines.push('      step   mean test loss (bits)   accuracy   subtasks learned (< 0.1 bits)');
   const n = r.log.steps.length;

@@ -235,6 +235,25 @@ describe('stopAfterMinimum', () => {
     const r = JSON.parse(ok.stdout) as RunRecord;
     expect(r.stoppedEarly?.step).toBe(r.log.steps.at(-1));
     expect(r.config.stopAfterMinimum).toEqual({ factor: 1, extra: 50 });
+    const human = spawnSync(
+      process.execPath,
+      [
+        bundled.cli,
+        ...args,
+        ...more,
+        '--test-points-per-task',
+        '30',
+        '--stop-after-minimum',
+        '1,50',
+        '--out',
+        join(dir, 'h.json'),
+        '--quiet',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(human.stdout).toContain(
+      `stopped at step ${r.stoppedEarly!.step} (--stop-after-minimum 1,50: lowest mean test loss at step ${r.stoppedEarly!.minimumStep})`,
+    );
     for (const bad of ['2', '2,x', '0.5,10']) {
       const out2 = join(dir, `bad-${bad}.json`);
       const res = spawnSync(
