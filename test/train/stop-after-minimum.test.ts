@@ -202,65 +202,22 @@ describe('stopAfterMinimum', () => {
     const dir = freshDir();
     const out = join(dir, 'run.json');
     const args = ['train', '--n-tasks', '3', '--n', '6', '--width', '32', '--batch', '64', '--steps', '600'];
-    const more = [
-      '--lr',
-      '0.02',
-      '--seed',
-      '5',
-      '--log-every',
-      '10',
-      '--test-points',
-      '800',
-      '--data',
-      '300',
-    ];
-    const ok = spawnSync(
-      process.execPath,
-      [
-        bundled.cli,
-        ...args,
-        ...more,
-        '--test-points-per-task',
-        '30',
-        '--stop-after-minimum',
-        '1,50',
-        '--out',
-        out,
-        '--json',
-        '--quiet',
-      ],
-      { encoding: 'utf8' },
-    );
+    const cli = (...more: string[]) =>
+      spawnSync(process.execPath, [bundled.cli, ...args, ...more], { encoding: 'utf8' });
+    const run = ['--lr', '0.02', '--seed', '5', '--log-every', '10', '--test-points', '800', '--data', '300'];
+    const stopped = [...run, '--test-points-per-task', '30', '--stop-after-minimum', '1,50', '--quiet'];
+    const ok = cli(...stopped, '--out', out, '--json');
     expect(ok.status).toBe(0);
     const r = JSON.parse(ok.stdout) as RunRecord;
     expect(r.stoppedEarly?.step).toBe(r.log.steps.at(-1));
     expect(r.config.stopAfterMinimum).toEqual({ factor: 1, extra: 50 });
-    const human = spawnSync(
-      process.execPath,
-      [
-        bundled.cli,
-        ...args,
-        ...more,
-        '--test-points-per-task',
-        '30',
-        '--stop-after-minimum',
-        '1,50',
-        '--out',
-        join(dir, 'h.json'),
-        '--quiet',
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(human.stdout).toContain(
+    // the summary (no --json) says where it stopped
+    expect(cli(...stopped, '--out', join(dir, 'h.json')).stdout).toContain(
       `stopped at step ${r.stoppedEarly!.step} (--stop-after-minimum 1,50: lowest mean test loss at step ${r.stoppedEarly!.minimumStep})`,
     );
     for (const bad of ['2', '2,x', '0.5,10']) {
       const out2 = join(dir, `bad-${bad}.json`);
-      const res = spawnSync(
-        process.execPath,
-        [bundled.cli, ...args, '--stop-after-minimum', bad, '--out', out2, '--quiet'],
-        { encoding: 'utf8' },
-      );
+      const res = cli('--stop-after-minimum', bad, '--out', out2, '--quiet');
       expect(res.status).toBe(2);
       expect(res.stderr.trim().split('\n')).toHaveLength(1);
       expect(res.stderr).toMatch(/stop-after-minimum/);
