@@ -1,12 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Core } from '../../src/core/arena.js';
-import { CounterRandom, philox4x32, seedKey, uniform53 } from '../../src/core/rng.js';
+import { CounterRandom, mulHi32, philox4x32, seedKey, uniform53 } from '../../src/core/rng.js';
 
 const core = new Core();
 const hex = (a: Uint32Array) => Array.from(a, (x) => x.toString(16).padStart(8, '0'));
 
 describe('Philox4x32-10', () => {
+  it('mulHi32 is the high word of the exact 64-bit product (BigInt twin)', () => {
+    const twin = (a: number, b: number) => Number((BigInt(a) * BigInt(b)) >> 32n);
+    const u32 = fc.oneof(fc.nat(2 ** 32 - 1), fc.constantFrom(0, 1, 0xffff, 0x10000, 0xffffffff, 0xd2511f53));
+    fc.assert(
+      fc.property(u32, u32, (a, b) => {
+        expect(mulHi32(a, b)).toBe(twin(a, b));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('matches the Random123 known-answer vectors (TS twin)', () => {
     expect(hex(philox4x32(0, 0, 0, 0, 0, 0))).toEqual(['6627e8d5', 'e169c58d', 'bc57ac4c', '9b00dbd8']);
     const f = 0xffffffff;
