@@ -37,6 +37,12 @@ export interface SweepEstimate {
   calibrationSecondsPerShape: number;
   /** How long the whole calibration took here (warm-up, steps and evaluations of every shape). */
   calibrationWallSeconds: number;
+  /**
+   * The share of one core the calibration got: this process's CPU seconds over its wall seconds (Node only;
+   * absent in a browser). Well below 1, other work was running and every time above is longer than an idle
+   * machine's by about 1 / share.
+   */
+  calibrationCpuShare?: number;
 }
 
 function shapeOf(c: RunConfig): string {
@@ -89,6 +95,7 @@ export function estimateSweep(
       `calibration seconds per shape must be a finite number >= 0, got ${secondsPerShape}`,
     );
   const start = performance.now();
+  const cpu0 = cpuSeconds();
   const byShape = new Map<string, RunConfig>();
   for (const r of runs) if (!byShape.has(shapeOf(r.config))) byShape.set(shapeOf(r.config), r.config);
   const core = new Core();
@@ -105,6 +112,8 @@ export function estimateSweep(
     return { id: r.id, seconds };
   });
   const coreSeconds = perRun.reduce((a, r) => a + r.seconds, 0);
+  const wall = (performance.now() - start) / 1000;
+  const cpu1 = cpuSeconds();
   return {
     runs: runs.length,
     coreSeconds,
@@ -112,6 +121,17 @@ export function estimateSweep(
     perRun,
     shapes: [...timings.values()],
     calibrationSecondsPerShape: secondsPerShape,
-    calibrationWallSeconds: (performance.now() - start) / 1000,
+    calibrationWallSeconds: wall,
+    ...(cpu0 !== undefined && cpu1 !== undefined && wall > 0
+      ? { calibrationCpuShare: (cpu1 - cpu0) / wall }
+      : {}),
   };
+}
+
+/** This process's user + system CPU seconds (Node), or undefined (a browser). */
+function cpuSeconds(): number | undefined {
+  const usage = (
+    globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }
+  ).process?.cpuUsage?.();
+  return usage ? (usage.user + usage.system) / 1e6 : undefined;
 }

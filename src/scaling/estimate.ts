@@ -378,6 +378,9 @@ export interface DryRunHeader {
   toRun: number;
 }
 
+/** Below this share of a core during calibration, the dry run says the machine was busy (SweepEstimate). */
+export const BUSY_CPU_SHARE = 0.8;
+
 /** The text report of `quanta sweep ... --dry-run`. */
 export function formatDryRun(
   head: DryRunHeader,
@@ -401,6 +404,13 @@ export function formatDryRun(
         : ` (${formatDuration(estimate.coreSeconds)} of one core)`) +
       `, from ${count(estimate.shapes.length, 'run shape')} calibrated here in ${formatDuration(estimate.calibrationWallSeconds)}`,
   );
+  const share = estimate.calibrationCpuShare;
+  if (share !== undefined && share < BUSY_CPU_SHARE) {
+    lines.push(
+      `  warning: the calibration got ${(100 * share).toFixed(0)}% of a core (other work is running): these times are` +
+        ` about ${(1 / Math.max(share, 0.01)).toFixed(1)}x what an idle machine takes; for the idle figure, dry-run again with nothing else running`,
+    );
+  }
   if (head.toRun > 0) {
     lines.push(
       `  one machine, ${count(m.cores, 'core')}: ${formatDuration(m.wallSeconds)}` +

@@ -8,6 +8,7 @@ import {
   arraySchedule,
   arraySlices,
   dryRunEstimate,
+  BUSY_CPU_SHARE,
   formatDryRun,
   formatDuration,
   lptSchedule,
@@ -263,6 +264,26 @@ describe('dryRunEstimate', () => {
     expect(full.split('\n').filter((l) => /^ {4}[ND]-a/.test(l))).toHaveLength(855);
   });
 
+  it('warns when the calibration got less than BUSY_CPU_SHARE of a core, and only then', () => {
+    const estimate: SweepEstimate = {
+      runs: 1,
+      coreSeconds: 3600,
+      coreHours: 1,
+      perRun: [{ id: plan.runs[0].id, seconds: 3600 }],
+      shapes: [],
+      calibrationSecondsPerShape: 0.3,
+      calibrationWallSeconds: 1.5,
+    };
+    const head = { kind: 'all', preset: 'quick', planned: plan.runs.length, toRun: 1 };
+    const d = dryRunEstimate(plan.runs, estimate.perRun, { cores: 2 });
+    const busy = formatDryRun(head, { ...estimate, calibrationCpuShare: 0.4 }, d);
+    expect(busy).toContain('warning: the calibration got 40% of a core');
+    expect(busy).toContain('about 2.5x what an idle machine takes');
+    for (const share of [undefined, BUSY_CPU_SHARE, 0.95, 1.12]) {
+      expect(formatDryRun(head, { ...estimate, calibrationCpuShare: share }, d)).not.toContain('warning');
+    }
+  });
+
   it('formats durations for people', () => {
     expect(formatDuration(12.34)).toBe('12.3 s');
     expect(formatDuration(600)).toBe('10.0 min');
@@ -291,6 +312,7 @@ describe('quanta sweep --dry-run', () => {
     expect(o.workers).toBe(2);
     expect(o.wallSecondsAtWorkers).toBeCloseTo(o.coreSeconds / 2, 9);
     expect(o.calibrationSecondsPerShape).toBe(0.01);
+    expect(o.calibrationCpuShare).toBeGreaterThan(0);
     expect(o.machine.cores).toBe(2);
     expect(o.machine.wallSeconds).toBeGreaterThanOrEqual(o.machine.lowerBoundSeconds);
     expect(o.machine.memoryBytes).toBeGreaterThan(0);
