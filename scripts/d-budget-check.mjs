@@ -2,10 +2,11 @@
 // How a longer step budget for some D runs would move a sweep folder's alpha_D: for one alpha, each D run's minimum
 // over time (SPEC 3.4), the window from the first D below 0.95 bits, the log-log least-squares slope (as `quanta fit`);
 // then the same with the runs of OTHER_DIR (the same runs to more steps) in place of the sweep's. Prints JSON.
-// usage: node scripts/d-budget-check.mjs SWEEP_DIR ALPHA OTHER_DIR
+// usage: node scripts/d-budget-check.mjs SWEEP_DIR ALPHA OTHER_DIR   (needs the build: npm run build)
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { linearFit } from '../dist/scaling/fit.js';
 
 const [dir, alphaText, other] = process.argv.slice(2);
 const alpha = Number(alphaText);
@@ -28,20 +29,15 @@ function minima(folder) {
   }
   return out;
 }
+/** alpha_D as `quanta fit` makes it: -(OLS slope of ln loss on ln D) from the first D below 0.95 bits. */
 function alphaD(byD) {
   const Ds = [...byD.keys()].sort((a, b) => a - b);
-  const first = Ds.findIndex((D) => byD.get(D).bits < 0.95);
-  const xs = Ds.slice(first).map(Math.log);
-  const ys = Ds.slice(first).map((D) => Math.log(byD.get(D).bits));
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < xs.length; i++) {
-    sxy += (xs[i] - mx) * (ys[i] - my);
-    sxx += (xs[i] - mx) ** 2;
-  }
-  return { alphaD: -sxy / sxx, window: [Ds[first], Ds.at(-1)] };
+  const window = Ds.slice(Ds.findIndex((D) => byD.get(D).bits < 0.95));
+  const fit = linearFit(
+    window.map(Math.log),
+    window.map((D) => Math.log(byD.get(D).bits)),
+  );
+  return { alphaD: -fit.slope, window: [window[0], window.at(-1)] };
 }
 const sweep = minima(dir);
 const longer = minima(other);
