@@ -19,7 +19,7 @@
 //   of the exact value.
 // - Pt[j][i] sums `terms_j` values +-F_il (a rebuild counts n_j, each incremental move one more): within
 //   gamma(terms_j) terms_j |x_i| R of its exact sum, plus n_j gamma(d) |x_i| R from F.
-// - the centre c_j (kmeans_update, relocations) is within cerr_j R of the exact mean of its members (the
+// - the centre c_j (kmeans_update_moves, relocations) is within cerr_j R of the exact mean of its members (the
 //   caller tracks cerr_j).
 // - the kernels read F32, F rounded to f32 (half the memory traffic): each entry within 2^-24 |F_il| more.
 // Each kernel's comment states the resulting test.

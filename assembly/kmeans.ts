@@ -77,45 +77,149 @@ export function kmeans_update(
   order: usize,
   starts: usize,
 ): void {
-  updateClusters(X, S, d, labels, k, centers, counts, 0, order, starts);
+  sumClusters(X, S, d, labels, k, centers, counts, 0, 0, order, starts);
+  scaleClusters(centers, centers, counts, k, d, 0, 0);
 }
 
+/** A cluster's incremental sum is rebuilt from zero once it has had this many terms per member (and 16 more). */
+const REBUILD_TERMS: f64 = 4;
+
 /**
- * kmeans_update for the clusters with dirty[j] != 0 (i32[k]) only: their centres and counts are recomputed
- * exactly as kmeans_update computes them (the same sums in the same order, so the same bits); the other
- * clusters' centres and counts are left as they are (the caller keeps them from the step that made them:
- * a cluster whose members did not change gets the same bits again). order, starts: scratch as there.
+ * Lloyd's update from the moves of one step: sums (k x d f64) hold each cluster's sum of member rows, built
+ * from zero in row order and since then changed by the rows that left (subtracted) and joined (added), in row
+ * order; terms f64[k] counts the additions and subtractions each sum has had since it was last built from
+ * zero. labels i32[S] are the new labels, prev i32[S] the labels the sums describe; counts f64[k] the
+ * member counts (updated). For each cluster that a row left or joined: rebuilt from zero (the kmeans_update
+ * sum) when its moves are at least its new member count (the cheaper way) or when its terms would pass
+ * REBUILD_TERMS x n + 16 (which bounds the error: see gramCentresUpdated in src/qdg/kmeans/gram.ts), and
+ * otherwise updated by its moves; then its centre = sum x (1/n), or 0 when it is empty. all != 0, or more
+ * than S / 2 moved rows, rebuilds every cluster. flags i32[k] out: 1 where the centre was recomputed (0
+ * elsewhere; centres and counts of those clusters are untouched). order i32[S], starts i32[k + 1]: scratch.
  */
-export function kmeans_update_dirty(
+export function kmeans_update_moves(
   X: usize,
   S: i32,
   d: i32,
   labels: usize,
+  prev: usize,
   k: i32,
+  sums: usize,
   centers: usize,
   counts: usize,
-  dirty: usize,
+  terms: usize,
+  flags: usize,
+  all: i32,
   order: usize,
   starts: usize,
 ): void {
-  updateClusters(X, S, d, labels, k, centers, counts, dirty, order, starts);
+  const kB = (<usize>k) << 2;
+  let moved = 0;
+  if (!all) {
+    for (let i = 0; i < S; i++) {
+      const off = (<usize>i) << 2;
+      if (load<i32>(labels + off) != load<i32>(prev + off)) moved++;
+    }
+  }
+  if (all || moved * 2 > S) {
+    sumClusters(X, S, d, labels, k, sums, counts, 0, 0, order, starts);
+    for (let c = 0; c < k; c++) {
+      store<f64>(terms + ((<usize>c) << 3), load<f64>(counts + ((<usize>c) << 3)));
+      store<i32>(flags + ((<usize>c) << 2), 1);
+    }
+    scaleClusters(sums, centers, counts, k, d, 0, 0);
+    return;
+  }
+  // moves per cluster (starts[c + 1]) and the new counts
+  memory.fill(starts, 0, kB + 4);
+  memory.fill(flags, 0, kB);
+  for (let i = 0; i < S; i++) {
+    const off = (<usize>i) << 2;
+    const a = load<i32>(prev + off);
+    const b = load<i32>(labels + off);
+    if (a == b) continue;
+    const sa = starts + ((<usize>(a + 1)) << 2);
+    store<i32>(sa, load<i32>(sa) + 1);
+    const sb = starts + ((<usize>(b + 1)) << 2);
+    store<i32>(sb, load<i32>(sb) + 1);
+    const ca = counts + ((<usize>a) << 3);
+    store<f64>(ca, load<f64>(ca) - 1);
+    const cb = counts + ((<usize>b) << 3);
+    store<f64>(cb, load<f64>(cb) + 1);
+  }
+  // the way of each changed cluster: 1 by its moves, 2 rebuilt from zero
+  let rebuild = 0;
+  for (let c = 0; c < k; c++) {
+    const m = <f64>load<i32>(starts + ((<usize>(c + 1)) << 2));
+    if (m == 0) continue;
+    const n = load<f64>(counts + ((<usize>c) << 3));
+    const t = load<f64>(terms + ((<usize>c) << 3)) + m;
+    const way = m >= n || t > REBUILD_TERMS * n + 16 ? 2 : 1;
+    store<i32>(flags + ((<usize>c) << 2), way);
+    if (way == 2) rebuild++;
+    else store<f64>(terms + ((<usize>c) << 3), t);
+  }
+  // the moves grouped by cluster (rows ascending within one; a leaving row stored as -1 - row)
+  for (let c = 0; c < k; c++) {
+    const sp = starts + ((<usize>(c + 1)) << 2);
+    store<i32>(sp, load<i32>(sp) + load<i32>(sp - 4));
+  }
+  for (let i = 0; i < S; i++) {
+    const off = (<usize>i) << 2;
+    const a = load<i32>(prev + off);
+    const b = load<i32>(labels + off);
+    if (a == b) continue;
+    const sa = starts + ((<usize>a) << 2);
+    const at = load<i32>(sa);
+    store<i32>(order + ((<usize>at) << 2), -1 - i);
+    store<i32>(sa, at + 1);
+    const sb = starts + ((<usize>b) << 2);
+    const bt = load<i32>(sb);
+    store<i32>(order + ((<usize>bt) << 2), i);
+    store<i32>(sb, bt + 1);
+  }
+  // the cursors sit at each group's end, which is the next group's start
+  const rowB = (<usize>d) << 3;
+  let e: i32 = 0;
+  for (let c = 0; c < k; c++) {
+    const e1 = load<i32>(starts + ((<usize>c) << 2));
+    if (load<i32>(flags + ((<usize>c) << 2)) == 1) {
+      const dst = sums + <usize>c * rowB;
+      for (let p = e; p < e1; p++) {
+        const r = load<i32>(order + ((<usize>p) << 2));
+        if (r < 0) subRowF64(dst, X + <usize>(-1 - r) * rowB, d);
+        else addRowF64(dst, X + <usize>r * rowB, d);
+      }
+    }
+    e = e1;
+  }
+  if (rebuild > 0) {
+    sumClusters(X, S, d, labels, k, sums, counts, flags, 2, order, starts);
+    for (let c = 0; c < k; c++) {
+      const f = flags + ((<usize>c) << 2);
+      if (load<i32>(f) != 2) continue;
+      store<f64>(terms + ((<usize>c) << 3), load<f64>(counts + ((<usize>c) << 3)));
+      store<i32>(f, 1);
+    }
+  }
+  scaleClusters(sums, centers, counts, k, d, flags, 1);
 }
 
 /**
- * The update of every cluster (dirty = 0) or of those with dirty[c] != 0: each centre the sum of its members'
- * rows in row order (from 0), times 1/n. The rows are first grouped by cluster (a counting sort, ascending
- * rows within a cluster) so that a centre is read and written once per four members (addRows4F64), not once
- * per member; every value gets the same additions in the same order as a row-by-row pass.
+ * Sums of member rows from zero, in row order (rows ascending), of every cluster (flags = 0) or of those with
+ * flags[c] == want, into sums (k x d f64), and their member counts into counts f64[k]. The rows are first
+ * grouped by cluster (a counting sort) so that a sum is read and written once per four members
+ * (addRows4F64); every value gets the same additions in the same order as a row-by-row pass.
  */
-function updateClusters(
+function sumClusters(
   X: usize,
   S: i32,
   d: i32,
   labels: usize,
   k: i32,
-  centers: usize,
+  sums: usize,
   counts: usize,
-  dirty: usize,
+  flags: usize,
+  want: i32,
   order: usize,
   starts: usize,
 ): void {
@@ -123,7 +227,7 @@ function updateClusters(
   memory.fill(starts, 0, (<usize>(k + 1)) << 2);
   for (let i = 0; i < S; i++) {
     const c = load<i32>(labels + ((<usize>i) << 2));
-    if (dirty && load<i32>(dirty + ((<usize>c) << 2)) == 0) continue;
+    if (flags && load<i32>(flags + ((<usize>c) << 2)) != want) continue;
     const sp = starts + ((<usize>(c + 1)) << 2);
     store<i32>(sp, load<i32>(sp) + 1);
   }
@@ -133,7 +237,7 @@ function updateClusters(
   }
   for (let i = 0; i < S; i++) {
     const c = load<i32>(labels + ((<usize>i) << 2));
-    if (dirty && load<i32>(dirty + ((<usize>c) << 2)) == 0) continue;
+    if (flags && load<i32>(flags + ((<usize>c) << 2)) != want) continue;
     const sp = starts + ((<usize>c) << 2);
     const at = load<i32>(sp);
     store<i32>(order + ((<usize>at) << 2), i);
@@ -144,12 +248,11 @@ function updateClusters(
     store<i32>(starts + ((<usize>c) << 2), load<i32>(starts + ((<usize>(c - 1)) << 2)));
   store<i32>(starts, 0);
   for (let c = 0; c < k; c++) {
-    if (dirty && load<i32>(dirty + ((<usize>c) << 2)) == 0) continue;
+    if (flags && load<i32>(flags + ((<usize>c) << 2)) != want) continue;
     const e1 = load<i32>(starts + ((<usize>(c + 1)) << 2));
     let e = load<i32>(starts + ((<usize>c) << 2));
-    const n = e1 - e;
-    store<f64>(counts + ((<usize>c) << 3), <f64>n);
-    const dst = centers + <usize>c * rowB;
+    store<f64>(counts + ((<usize>c) << 3), <f64>(e1 - e));
+    const dst = sums + <usize>c * rowB;
     memory.fill(dst, 0, rowB);
     for (; e + 4 <= e1; e += 4) {
       const at = order + ((<usize>e) << 2);
@@ -163,12 +266,50 @@ function updateClusters(
       );
     }
     for (; e < e1; e++) addRowF64(dst, X + <usize>load<i32>(order + ((<usize>e) << 2)) * rowB, d);
-    if (n == 0) continue;
-    const inv = 1 / <f64>n;
+  }
+}
+
+/**
+ * centers[c] = sums[c] x (1/n_c) (n_c = counts[c]; 0 when n_c is 0) for every cluster (flags = 0) or those with
+ * flags[c] == want. sums may be centers (in place).
+ */
+function scaleClusters(
+  sums: usize,
+  centers: usize,
+  counts: usize,
+  k: i32,
+  d: i32,
+  flags: usize,
+  want: i32,
+): void {
+  const rowB = (<usize>d) << 3;
+  for (let c = 0; c < k; c++) {
+    if (flags && load<i32>(flags + ((<usize>c) << 2)) != want) continue;
+    const n = load<f64>(counts + ((<usize>c) << 3));
+    const src = sums + <usize>c * rowB;
+    const dst = centers + <usize>c * rowB;
+    if (n == 0) {
+      memory.fill(dst, 0, rowB);
+      continue;
+    }
+    const inv = 1 / n;
     for (let j = 0; j < d; j++) {
       const off = (<usize>j) << 3;
-      store<f64>(dst + off, load<f64>(dst + off) * inv);
+      store<f64>(dst + off, load<f64>(src + off) * inv);
     }
+  }
+}
+
+/** dst f64[d] -= src f64[d]. */
+function subRowF64(dst: usize, src: usize, d: i32): void {
+  let j = 0;
+  for (; j + 2 <= d; j += 2) {
+    const off = (<usize>j) << 3;
+    v128.store(dst + off, f64x2.sub(v128.load(dst + off), v128.load(src + off)));
+  }
+  if (j < d) {
+    const off = (<usize>j) << 3;
+    store<f64>(dst + off, load<f64>(dst + off) - load<f64>(src + off));
   }
 }
 

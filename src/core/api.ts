@@ -286,15 +286,19 @@ export interface KernelExports {
     order: number,
     starts: number,
   ): void;
-  kmeans_update_dirty(
+  kmeans_update_moves(
     X: number,
     S: number,
     d: number,
     labels: number,
+    prev: number,
     k: number,
+    sums: number,
     centers: number,
     counts: number,
-    dirty: number,
+    terms: number,
+    flags: number,
+    all: number,
     order: number,
     starts: number,
   ): void;

@@ -4,7 +4,12 @@ import { Core } from '../../src/core/arena.js';
 import { CounterRandom } from '../../src/core/rng.js';
 import { blobs, gaussians } from './kmeans-data.js';
 import { kmeans } from '../../src/qdg/kmeans/kmeans.js';
-import { referenceAssign, referenceInertia, referenceKMeans } from '../../src/qdg/kmeans/reference.js';
+import {
+  referenceAssign,
+  referenceInertia,
+  referenceKMeans,
+  referenceUpdateMoves,
+} from '../../src/qdg/kmeans/reference.js';
 import { adjustedRandIndex, normalizedMutualInfo } from '../../src/qdg/metrics.js';
 
 const core = new Core();
@@ -91,44 +96,132 @@ describe('k-means kernels against the plain twins', () => {
     );
   });
 
-  it('the update of the changed clusters only gives kmeans_update bits, leaving the others untouched', () => {
+  it('the update by moves equals its twin bit for bit, step after step (sums, counts, terms, recomputed centres)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 120 }),
-        fc.integer({ min: 1, max: 9 }),
-        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 90 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 12 }),
         fc.integer({ min: 0, max: 1000 }),
         (S, d, k, seed) => {
           const mark = core.mark();
-          const r = new CounterRandom(seed, 5);
-          const X = core.allocF64(S * d);
-          core.f64(X, S * d).set(gaussians(S * d, seed));
-          const labels = core.allocI32(S);
-          core.i32(labels, S).set(Int32Array.from({ length: S }, () => r.nextInt(k)));
-          const full = core.allocF64(k * d);
-          const fullCounts = core.allocF64(k);
-          const order = core.allocI32(S);
-          const starts = core.allocI32(k + 1);
-          core.kernels.kmeans_update(X, S, d, labels, k, full, fullCounts, order, starts);
-          // stale values everywhere, then only the dirty clusters recomputed
-          const part = core.allocF64(k * d);
-          const partCounts = core.allocF64(k);
-          const stale = gaussians(k * d, seed + 9);
-          core.f64(part, k * d).set(stale);
-          core.f64(partCounts, k).fill(-7);
-          const dirty = Int32Array.from({ length: k }, () => r.nextInt(2));
-          const dirtyPtr = core.allocI32(k);
-          core.i32(dirtyPtr, k).set(dirty);
-          core.kernels.kmeans_update_dirty(X, S, d, labels, k, part, partCounts, dirtyPtr, order, starts);
-          const p = core.f64(part, k * d);
-          const f = core.f64(full, k * d);
-          for (let j = 0; j < k; j++) {
-            expect(core.f64(partCounts, k)[j]).toBe(dirty[j] ? core.f64(fullCounts, k)[j] : -7);
-            for (let e = 0; e < d; e++) {
-              expect(Object.is(p[j * d + e], dirty[j] ? f[j * d + e] : stale[j * d + e])).toBe(true);
+          try {
+            const r = new CounterRandom(seed, 5);
+            // values 60 binades apart, so that another order of additions or subtractions shows
+            const x = Float64Array.from(
+              { length: S * d },
+              () => r.nextGaussian() * 2 ** (r.nextInt(60) - 30),
+            );
+            const X = core.allocF64(S * d);
+            core.f64(X, S * d).set(x);
+            const [labels, prev] = [core.allocI32(S), core.allocI32(S)];
+            const [sums, centers] = [core.allocF64(k * d), core.allocF64(k * d)];
+            const [counts, terms] = [core.allocF64(k), core.allocF64(k)];
+            const [flags, order, starts] = [core.allocI32(k), core.allocI32(S), core.allocI32(k + 1)];
+            const lab = Int32Array.from({ length: S }, () => r.nextInt(k));
+            const was = new Int32Array(S).fill(-1);
+            const tw = {
+              sums: new Float64Array(k * d),
+              counts: new Float64Array(k),
+              terms: new Float64Array(k),
+            };
+            for (let step = 0; step < 12; step++) {
+              const all = step === 0 || r.nextInt(8) === 0;
+              core.i32(labels, S).set(lab);
+              core.i32(prev, S).set(was);
+              const before = Float64Array.from(core.f64(centers, k * d));
+              // prettier-ignore
+              core.kernels.kmeans_update_moves(
+                X, S, d, labels, prev, k, sums, centers, counts, terms, flags, all ? 1 : 0, order, starts,
+              );
+              const want = referenceUpdateMoves(x, S, d, lab, was, k, tw.sums, tw.counts, tw.terms, all);
+              expect(Array.from(core.i32(flags, k))).toEqual(Array.from(want.flags));
+              const got = core.f64(centers, k * d);
+              for (let e = 0; e < k * d; e++) {
+                const w = want.flags[Math.floor(e / d)] ? want.centers[e] : before[e];
+                if (!Object.is(got[e], w)) expect(got[e]).toBe(w);
+              }
+              for (let e = 0; e < k * d; e++)
+                if (!Object.is(core.f64(sums, k * d)[e], tw.sums[e])) return false;
+              expect(Array.from(core.f64(counts, k))).toEqual(Array.from(tw.counts));
+              expect(Array.from(core.f64(terms, k))).toEqual(Array.from(tw.terms));
+              // the next step: a few rows move (sometimes most of them)
+              was.set(lab);
+              const moves = r.nextInt(5) === 0 ? S : r.nextInt(Math.max(1, S >> 2) + 1);
+              for (let q = 0; q < moves; q++) lab[r.nextInt(S)] = r.nextInt(k);
             }
+            return true;
+          } finally {
+            core.release(mark);
           }
-          core.release(mark);
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it("the update by moves keeps each centre within gramCentresUpdated's bound of the exact mean", () => {
+    // the bound (src/qdg/kmeans/gram.ts): (gamma(t) t / n + gamma(2)) R, t = terms since summed from zero
+    const u = 2 ** -53;
+    const gamma = (n: number) => (n * u) / (1 - n * u);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 120 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (S, d, k, seed) => {
+          const mark = core.mark();
+          try {
+            const r = new CounterRandom(seed, 7);
+            // values of a few binades: a double-double sum of them is exact enough to judge the bound
+            const x = Float64Array.from({ length: S * d }, () => r.nextGaussian() * 2 ** (r.nextInt(8) - 4));
+            let R = 0;
+            for (let i = 0; i < S; i++) R = Math.max(R, Math.hypot(...x.subarray(i * d, i * d + d)));
+            const X = core.allocF64(S * d);
+            core.f64(X, S * d).set(x);
+            const [labels, prev] = [core.allocI32(S), core.allocI32(S)];
+            const [sums, centers] = [core.allocF64(k * d), core.allocF64(k * d)];
+            const [counts, terms] = [core.allocF64(k), core.allocF64(k)];
+            const [flags, order, starts] = [core.allocI32(k), core.allocI32(S), core.allocI32(k + 1)];
+            const lab = Int32Array.from({ length: S }, () => r.nextInt(k));
+            core.i32(labels, S).set(lab);
+            let worst = 0;
+            for (let step = 0; step < 40; step++) {
+              // prettier-ignore
+              core.kernels.kmeans_update_moves(
+                X, S, d, labels, prev, k, sums, centers, counts, terms, flags, step === 0 ? 1 : 0, order, starts,
+              );
+              const c = core.f64(centers, k * d);
+              for (let j = 0; j < k; j++) {
+                const n = core.f64(counts, k)[j];
+                if (n === 0) continue;
+                const t = core.f64(terms, k)[j];
+                let err2 = 0;
+                for (let e = 0; e < d; e++) {
+                  // the exact mean's coordinate as a double-double (TwoSum accumulation)
+                  let [hi, lo] = [0, 0];
+                  for (let i = 0; i < S; i++) {
+                    if (lab[i] !== j) continue;
+                    const v = x[i * d + e];
+                    const s = hi + v;
+                    const bb = s - hi;
+                    lo += hi - (s - bb) + (v - bb);
+                    hi = s;
+                  }
+                  err2 += (c[j * d + e] - (hi + lo) / n) ** 2;
+                }
+                const bound = ((gamma(t) * t) / n + gamma(2)) * R;
+                worst = Math.max(worst, Math.sqrt(err2) / bound);
+              }
+              core.i32(prev, S).set(lab);
+              for (let q = r.nextInt(3); q >= 0; q--) lab[r.nextInt(S)] = r.nextInt(k);
+              core.i32(labels, S).set(lab);
+            }
+            return worst <= 1;
+          } finally {
+            core.release(mark);
+          }
         },
       ),
       { numRuns: 60 },

@@ -195,13 +195,29 @@ export function gramSeeded(c: KMeansState, g: GramState, seedRows: Int32Array): 
 }
 
 /**
- * After kmeans_update: each centre is the f64 mean of its n_j members (a sum of n_j rows times 1/n_j), so
- * within gamma(n_j + 2) R of the exact mean.
+ * After kmeans_update_moves, for the clusters it recomputed (flags[j] != 0): each centre is a sum of member
+ * rows times 1/n_j, a sum that has had t_j = terms[j] additions and subtractions of rows (norm <= R) since it
+ * was built from zero (t_j = n_j then). Recursive summation of t terms is within gamma(t - 1) times the sum of
+ * their norms of the exact sum (Higham, Accuracy and Stability, 4.2), so within gamma(t_j) t_j R; divided
+ * by n_j, and one rounding each of 1/n_j and of the product: within (gamma(t_j) t_j / n_j + gamma(2)) R of the
+ * exact mean, which is gamma(n_j) + gamma(2) <= gamma(n_j + 2) for a sum built from zero.
  */
-export function gramCentresUpdated(c: KMeansState, g: GramState, countsPtr: number): void {
+export function gramCentresUpdated(
+  c: KMeansState,
+  g: GramState,
+  countsPtr: number,
+  termsPtr: number,
+  flagsPtr: number,
+): void {
   const counts = c.core.f64(countsPtr, c.k);
+  const terms = c.core.f64(termsPtr, c.k);
+  const flags = c.core.i32(flagsPtr, c.k);
   const cerr = c.core.f64(g.cerr, c.k);
-  for (let j = 0; j < c.k; j++) cerr[j] = 1.01 * gamma(counts[j] + 2);
+  for (let j = 0; j < c.k; j++) {
+    if (flags[j] === 0) continue;
+    const t = terms[j];
+    cerr[j] = 1.01 * ((gamma(t) * t) / Math.max(1, counts[j]) + gamma(2));
+  }
 }
 
 /**

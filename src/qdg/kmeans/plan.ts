@@ -61,7 +61,10 @@ export type KMeansBuffer =
   | 'counts'
   | 'dirty'
   | 'order'
-  | 'starts';
+  | 'starts'
+  | 'sums'
+  | 'terms'
+  | 'prev';
 
 /**
  * The buffers one thread's restarts allocate for S rows of dimension d and k clusters, on a route: those of
@@ -105,6 +108,9 @@ export function kmeansPlan(
     { name: 'dirty', bytes: 4 * k },
     { name: 'order', bytes: 4 * S }, // the centre update's scratch: rows grouped by cluster
     { name: 'starts', bytes: 4 * (k + 1) },
+    { name: 'sums', bytes: 8 * k * d }, // each cluster's sum of member rows, kept across Lloyd steps
+    { name: 'terms', bytes: 8 * k }, // additions and subtractions in each sum since it was built from zero
+    { name: 'prev', bytes: 4 * S }, // the labels the sums describe
   ];
 }
 

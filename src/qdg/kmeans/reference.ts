@@ -187,3 +187,72 @@ export function referenceAssign(
   }
   return { labels, dist };
 }
+
+/**
+ * The plain twin of kmeans_update_moves (assembly/kmeans.ts), a test oracle: one Lloyd update from the moves
+ * of a step, row by row. sums, counts and terms are updated in place (as the kernel does); returns the new
+ * centres of every cluster (NaN rows for the clusters it did not recompute) and the flags.
+ */
+export function referenceUpdateMoves(
+  x: ArrayLike<number>,
+  S: number,
+  d: number,
+  labels: ArrayLike<number>,
+  prev: ArrayLike<number>,
+  k: number,
+  sums: Float64Array,
+  counts: Float64Array,
+  terms: Float64Array,
+  all: boolean,
+): { centers: Float64Array; flags: Int32Array } {
+  const flags = new Int32Array(k);
+  const centers = new Float64Array(k * d).fill(NaN);
+  const fromZero = (c: number) => {
+    sums.fill(0, c * d, c * d + d);
+    counts[c] = 0;
+    for (let i = 0; i < S; i++) {
+      if (labels[i] !== c) continue;
+      counts[c]++;
+      for (let e = 0; e < d; e++) sums[c * d + e] += x[i * d + e];
+    }
+    terms[c] = counts[c];
+  };
+  let moved = 0;
+  for (let i = 0; i < S; i++) if (labels[i] !== prev[i]) moved++;
+  if (all || moved * 2 > S) {
+    for (let c = 0; c < k; c++) {
+      fromZero(c);
+      flags[c] = 1;
+    }
+  } else {
+    const moves = new Float64Array(k);
+    for (let i = 0; i < S; i++) {
+      if (labels[i] === prev[i]) continue;
+      moves[prev[i]]++;
+      moves[labels[i]]++;
+      counts[prev[i]]--;
+      counts[labels[i]]++;
+    }
+    for (let c = 0; c < k; c++) {
+      if (moves[c] === 0) continue;
+      flags[c] = 1;
+      // the cheaper way, unless the sum has had too many terms since it was summed from zero
+      if (moves[c] >= counts[c] || terms[c] + moves[c] > 4 * counts[c] + 16) {
+        fromZero(c);
+        continue;
+      }
+      terms[c] += moves[c];
+      for (let i = 0; i < S; i++) {
+        if (prev[i] === labels[i]) continue;
+        if (prev[i] === c) for (let e = 0; e < d; e++) sums[c * d + e] -= x[i * d + e];
+        if (labels[i] === c) for (let e = 0; e < d; e++) sums[c * d + e] += x[i * d + e];
+      }
+    }
+  }
+  for (let c = 0; c < k; c++) {
+    if (!flags[c]) continue;
+    const inv = 1 / counts[c];
+    for (let e = 0; e < d; e++) centers[c * d + e] = counts[c] === 0 ? 0 : sums[c * d + e] * inv;
+  }
+  return { centers, flags };
+}

@@ -83,7 +83,7 @@ export function kmeansRestarts(
       g: 2.02 * (d + 4) * 2 ** -24,
       gram: gram ? allocGramState(core, store!, S, d, k) : undefined,
     };
-    const { centersNew, counts, dirty: dirtyPtr, order, starts } = buf;
+    const { centersNew, counts, dirty: dirtyPtr, order, starts, sums, terms, prev: prevPtr } = buf;
 
     // centre the data (a copy), and sklearn's tolerance: tol x mean of the per-feature variances
     const x = core.f64(X, S * d);
@@ -148,42 +148,57 @@ export function kmeansRestarts(
       // the seeding's nearest centres are the first assignment's starting labels; no centre moved yet
       if (!ctx.gram) core.i32(ctx.labels, S).set(core.i32(ctx.near, S));
       core.f64(ctx.shifts, k).fill(0);
-      const labelsOld = new Int32Array(S).fill(-1);
-      // the update recomputes only the clusters whose members changed (the others' centres are the same
-      // bits again); all of them at the first step and after a relocation (whose centres are not means)
-      let allDirty = true;
+      // the labels that the cluster sums describe (none yet)
+      const prev = core.i32(prevPtr, S);
+      prev.fill(-1);
+      // the update changes only the clusters whose members changed, by their moves or from zero (the
+      // others' centres are the same bits again); every cluster from zero at the first step and after a
+      // relocation (whose centres are not means)
+      let rebuildAll = true;
       let iter = 0;
       for (; iter < maxIter; iter++) {
         // the inertia of a step is only reported (the Gram route then skips the distances it needs)
         const inertia = assign(ctx, onIteration !== undefined);
         onIteration?.(init, iter, reportInertia(inertia));
-        const dirty = core.i32(dirtyPtr, k);
         const lab = core.i32(ctx.labels, S);
-        dirty.fill(allDirty ? 1 : 0);
-        if (!allDirty) {
-          for (let i = 0; i < S; i++) {
-            if (lab[i] !== labelsOld[i]) dirty[lab[i]] = dirty[labelsOld[i]] = 1;
-          }
-        }
-        K.kmeans_update_dirty(X, S, d, ctx.labels, k, centersNew, counts, dirtyPtr, order, starts);
-        if (ctx.gram) gramCentresUpdated(ctx, ctx.gram, counts);
-        allDirty = relocateEmptyClusters(ctx, centersNew, counts);
+        // prettier-ignore
+        K.kmeans_update_moves(
+          X, S, d, ctx.labels, prevPtr, k, sums, centersNew, counts, terms, dirtyPtr, rebuildAll ? 1 : 0, order, starts,
+        );
+        if (ctx.gram) gramCentresUpdated(ctx, ctx.gram, counts, terms, dirtyPtr);
+        const relocated = relocateEmptyClusters(ctx, centersNew, counts);
         const shift = K.kmeans_shifts(ctx.centers, centersNew, k, d, ctx.shifts);
         const shifts = core.f64(ctx.shifts, k);
         for (let j = 0; j < k; j++) shifts[j] = shifts[j] * (1 + 1e-12) + ctx.eta;
-        core.f64(ctx.centers, k * d).set(core.f64(centersNew, k * d));
+        const cOld = core.f64(ctx.centers, k * d);
+        const cNew = core.f64(centersNew, k * d);
+        if (rebuildAll || relocated) cOld.set(cNew);
+        else {
+          const dirty = core.i32(dirtyPtr, k);
+          for (let j = 0; j < k; j++) if (dirty[j]) cOld.set(cNew.subarray(j * d, j * d + d), j * d);
+        }
+        rebuildAll = relocated;
         let same = true;
         for (let i = 0; i < S; i++) {
-          if (lab[i] !== labelsOld[i]) {
+          if (lab[i] !== prev[i]) {
             same = false;
             break;
           }
         }
         if (same) break; // strict convergence
         if (shift <= tolAbs) break;
-        labelsOld.set(lab);
+        prev.set(lab);
       }
-      // the final assignment, so that labels match the final centres
+      // the final centres: every mean summed from zero in row order (the bits of kmeans_update), so that
+      // restarts that reach one partition by different moves have the same centres and inertia, and the
+      // first of them is kept; then the final assignment, so that labels match them
+      // prettier-ignore
+      K.kmeans_update_moves(X, S, d, ctx.labels, prevPtr, k, sums, centersNew, counts, terms, dirtyPtr, 1, order, starts);
+      if (ctx.gram) gramCentresUpdated(ctx, ctx.gram, counts, terms, dirtyPtr);
+      K.kmeans_shifts(ctx.centers, centersNew, k, d, ctx.shifts);
+      const finalShifts = core.f64(ctx.shifts, k);
+      for (let j = 0; j < k; j++) finalShifts[j] = finalShifts[j] * (1 + 1e-12) + ctx.eta;
+      core.f64(ctx.centers, k * d).set(core.f64(centersNew, k * d));
       const inertia = reportInertia(assign(ctx, true));
       if (!best || inertia < best.inertia) {
         const c = Float64Array.from(core.f64(ctx.centers, k * d));
