@@ -112,12 +112,7 @@ describe('k-means kernels against the plain twins', () => {
               { length: S * d },
               () => r.nextGaussian() * 2 ** (r.nextInt(60) - 30),
             );
-            const X = core.allocF64(S * d);
-            core.f64(X, S * d).set(x);
-            const [labels, prev] = [core.allocI32(S), core.allocI32(S)];
-            const [sums, centers] = [core.allocF64(k * d), core.allocF64(k * d)];
-            const [counts, terms] = [core.allocF64(k), core.allocF64(k)];
-            const [flags, order, starts] = [core.allocI32(k), core.allocI32(S), core.allocI32(k + 1)];
+            const m = updateByMoves(x, S, d, k);
             const lab = Int32Array.from({ length: S }, () => r.nextInt(k));
             const was = new Int32Array(S).fill(-1);
             const tw = {
@@ -127,24 +122,17 @@ describe('k-means kernels against the plain twins', () => {
             };
             for (let step = 0; step < 12; step++) {
               const all = step === 0 || r.nextInt(8) === 0;
-              core.i32(labels, S).set(lab);
-              core.i32(prev, S).set(was);
-              const before = Float64Array.from(core.f64(centers, k * d));
-              // prettier-ignore
-              core.kernels.kmeans_update_moves(
-                X, S, d, labels, prev, k, sums, centers, counts, terms, flags, all ? 1 : 0, order, starts,
-              );
+              const before = Float64Array.from(m.centers());
+              const got = m.step(lab, was, all);
               const want = referenceUpdateMoves(x, S, d, lab, was, k, tw.sums, tw.counts, tw.terms, all);
-              expect(Array.from(core.i32(flags, k))).toEqual(Array.from(want.flags));
-              const got = core.f64(centers, k * d);
+              expect(Array.from(got.flags)).toEqual(Array.from(want.flags));
               for (let e = 0; e < k * d; e++) {
                 const w = want.flags[Math.floor(e / d)] ? want.centers[e] : before[e];
-                if (!Object.is(got[e], w)) expect(got[e]).toBe(w);
+                if (!Object.is(got.centers[e], w)) expect(got.centers[e]).toBe(w);
               }
-              for (let e = 0; e < k * d; e++)
-                if (!Object.is(core.f64(sums, k * d)[e], tw.sums[e])) return false;
-              expect(Array.from(core.f64(counts, k))).toEqual(Array.from(tw.counts));
-              expect(Array.from(core.f64(terms, k))).toEqual(Array.from(tw.terms));
+              for (let e = 0; e < k * d; e++) if (!Object.is(got.sums[e], tw.sums[e])) return false;
+              expect(Array.from(got.counts)).toEqual(Array.from(tw.counts));
+              expect(Array.from(got.terms)).toEqual(Array.from(tw.terms));
               // the next step: a few rows move (sometimes most of them)
               was.set(lab);
               const moves = r.nextInt(5) === 0 ? S : r.nextInt(Math.max(1, S >> 2) + 1);
@@ -178,25 +166,16 @@ describe('k-means kernels against the plain twins', () => {
             const x = Float64Array.from({ length: S * d }, () => r.nextGaussian() * 2 ** (r.nextInt(8) - 4));
             let R = 0;
             for (let i = 0; i < S; i++) R = Math.max(R, Math.hypot(...x.subarray(i * d, i * d + d)));
-            const X = core.allocF64(S * d);
-            core.f64(X, S * d).set(x);
-            const [labels, prev] = [core.allocI32(S), core.allocI32(S)];
-            const [sums, centers] = [core.allocF64(k * d), core.allocF64(k * d)];
-            const [counts, terms] = [core.allocF64(k), core.allocF64(k)];
-            const [flags, order, starts] = [core.allocI32(k), core.allocI32(S), core.allocI32(k + 1)];
+            const m = updateByMoves(x, S, d, k);
             const lab = Int32Array.from({ length: S }, () => r.nextInt(k));
-            core.i32(labels, S).set(lab);
+            let was = new Int32Array(S).fill(-1);
             let worst = 0;
             for (let step = 0; step < 40; step++) {
-              // prettier-ignore
-              core.kernels.kmeans_update_moves(
-                X, S, d, labels, prev, k, sums, centers, counts, terms, flags, step === 0 ? 1 : 0, order, starts,
-              );
-              const c = core.f64(centers, k * d);
+              const { centers: c, counts, terms } = m.step(lab, was, step === 0);
               for (let j = 0; j < k; j++) {
-                const n = core.f64(counts, k)[j];
+                const n = counts[j];
                 if (n === 0) continue;
-                const t = core.f64(terms, k)[j];
+                const t = terms[j];
                 let err2 = 0;
                 for (let e = 0; e < d; e++) {
                   // the exact mean's coordinate as a double-double (TwoSum accumulation)
@@ -214,9 +193,8 @@ describe('k-means kernels against the plain twins', () => {
                 const bound = ((gamma(t) * t) / n + gamma(2)) * R;
                 worst = Math.max(worst, Math.sqrt(err2) / bound);
               }
-              core.i32(prev, S).set(lab);
+              was = Int32Array.from(lab);
               for (let q = r.nextInt(3); q >= 0; q--) lab[r.nextInt(S)] = r.nextInt(k);
-              core.i32(labels, S).set(lab);
             }
             return worst <= 1;
           } finally {
@@ -277,6 +255,37 @@ describe('k-means kernels against the plain twins', () => {
     );
   });
 });
+
+/**
+ * The buffers of kmeans_update_moves on data x (S x d) with k clusters, kept across steps; step() runs the
+ * kernel for labels after prev labels and returns views of its results (valid until the next allocation).
+ */
+function updateByMoves(x: Float64Array, S: number, d: number, k: number) {
+  const X = core.allocF64(S * d);
+  core.f64(X, S * d).set(x);
+  const [labels, prev] = [core.allocI32(S), core.allocI32(S)];
+  const [sums, centers] = [core.allocF64(k * d), core.allocF64(k * d)];
+  const [counts, terms] = [core.allocF64(k), core.allocF64(k)];
+  const [flags, order, starts] = [core.allocI32(k), core.allocI32(S), core.allocI32(k + 1)];
+  return {
+    centers: () => core.f64(centers, k * d),
+    step(lab: Int32Array, was: Int32Array, all: boolean) {
+      core.i32(labels, S).set(lab);
+      core.i32(prev, S).set(was);
+      // prettier-ignore
+      core.kernels.kmeans_update_moves(
+        X, S, d, labels, prev, k, sums, centers, counts, terms, flags, all ? 1 : 0, order, starts,
+      );
+      return {
+        centers: core.f64(centers, k * d),
+        sums: core.f64(sums, k * d),
+        counts: core.f64(counts, k),
+        terms: core.f64(terms, k),
+        flags: core.i32(flags, k),
+      };
+    },
+  };
+}
 
 /** k planted clusters, far apart, in d dimensions; sizes vary. */
 function planted(k: number, d: number, seed: number): { x: Float64Array; truth: Int32Array; S: number } {
