@@ -149,8 +149,7 @@ export function kmeansRestarts(
       if (!ctx.gram) core.i32(ctx.labels, S).set(core.i32(ctx.near, S));
       core.f64(ctx.shifts, k).fill(0);
       // the labels that the cluster sums describe (none yet)
-      const prev = core.i32(prevPtr, S);
-      prev.fill(-1);
+      core.i32(prevPtr, S).fill(-1);
       // the update changes only the clusters whose members changed, by their moves or from zero (the
       // others' centres are the same bits again); every cluster from zero at the first step and after a
       // relocation (whose centres are not means)
@@ -160,7 +159,6 @@ export function kmeansRestarts(
         // the inertia of a step is only reported (the Gram route then skips the distances it needs)
         const inertia = assign(ctx, onIteration !== undefined);
         onIteration?.(init, iter, reportInertia(inertia));
-        const lab = core.i32(ctx.labels, S);
         // prettier-ignore
         K.kmeans_update_moves(
           X, S, d, ctx.labels, prevPtr, k, sums, centersNew, counts, terms, dirtyPtr, rebuildAll ? 1 : 0, order, starts,
@@ -178,6 +176,9 @@ export function kmeansRestarts(
           for (let j = 0; j < k; j++) if (dirty[j]) cOld.set(cNew.subarray(j * d, j * d + d), j * d);
         }
         rebuildAll = relocated;
+        // views made after the step's calls: none outlives a growth of the Wasm memory
+        const lab = core.i32(ctx.labels, S);
+        const prev = core.i32(prevPtr, S);
         let same = true;
         for (let i = 0; i < S; i++) {
           if (lab[i] !== prev[i]) {
