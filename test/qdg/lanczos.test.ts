@@ -3,7 +3,11 @@ import fc from 'fast-check';
 import { Core } from '../../src/core/arena.js';
 import { CounterRandom } from '../../src/core/rng.js';
 import { largestEigenpairs } from '../../src/qdg/eigen/lanczos.js';
-import { symmetricTridiagonalEigen, tridiagonalEigenvectors } from '../../src/qdg/eigen/tridiagonal.js';
+import {
+  kthLargestEigenvalue,
+  symmetricTridiagonalEigen,
+  tridiagonalEigenvectors,
+} from '../../src/qdg/eigen/tridiagonal.js';
 import { denseSymmetricEigen, referenceTridiagonalQL } from '../../src/qdg/eigen/reference.js';
 
 const core = new Core();
@@ -350,6 +354,48 @@ describe('tridiagonal QL', () => {
   });
 });
 
+describe('the k-th largest eigenvalue of T by bisection', () => {
+  it("equals QL's k-th value to a few eps ||T||, repeated and clustered eigenvalues included", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.nat(1000),
+        fc.constantFrom('random', 'repeated', 'clustered', 'scaled'),
+        (n, seed, kind) => {
+          const g = gaussians(2 * n, seed);
+          const block = 1 + (seed % 4);
+          const scale = kind === 'scaled' ? 2 ** ((seed % 41) - 20) : 1;
+          const d = Float64Array.from({ length: n }, (_, i) =>
+            kind === 'repeated' ? g[i % block] : kind === 'clustered' ? 1 + 1e-9 * g[i] : scale * g[i],
+          );
+          const e = Float64Array.from({ length: n }, (_, i) =>
+            kind === 'repeated' && (i + 1) % block === 0
+              ? 0
+              : kind === 'clustered'
+                ? 1e-10 * g[n + i]
+                : scale * g[n + (kind === 'repeated' ? i % block : i)],
+          );
+          const all = symmetricTridiagonalEigen(d, e, { order: 'descending', core });
+          let tNorm = 0;
+          for (let i = 0; i < n; i++)
+            tNorm = Math.max(tNorm, Math.abs(d[i]) + Math.abs(e[i]) + (i > 0 ? Math.abs(e[i - 1]) : 0));
+          for (let k = 1; k <= n; k++) {
+            expect(Math.abs(kthLargestEigenvalue(d, e, k) - all.values[k - 1])).toBeLessThan(
+              8e-16 * n * tNorm,
+            );
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('rejects a rank outside 1..n', () => {
+    expect(() => kthLargestEigenvalue([1, 2], [0.5], 0)).toThrow(/rank k/);
+    expect(() => kthLargestEigenvalue([1, 2], [0.5], 3)).toThrow(/rank k/);
+  });
+});
+
 describe('inverse iteration for the wanted eigenvectors of T', () => {
   it('gives orthonormal eigenvectors with tiny residuals, repeated and clustered eigenvalues included', () => {
     fc.assert(
@@ -513,6 +559,40 @@ describe('largestEigenpairs', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('stops at the same step, with the same bits, with and without the O(m) pre-test', () => {
+    // a bulk of near-equal eigenvalues under a few planted ones (as QDG's affinities), where the K-th pair
+    // converges last and the pre-test skips most full counts; and a random matrix
+    for (const [S, K, seed, planted] of [
+      [300, 40, 3, true],
+      [240, 60, 4, true],
+      [200, 15, 5, false],
+    ] as const) {
+      const mark = core.mark();
+      const p = toWasm(planted ? clustered(S, 10, 0.05, seed) : randomSymmetric(S, seed));
+      const counts = [0, 0];
+      const a = largestEigenpairs(core, p, S, K, {
+        seed: 1,
+        maxIterations: S,
+        onProgress: () => counts[0]++,
+      });
+      const b = largestEigenpairs(core, p, S, K, {
+        seed: 1,
+        maxIterations: S,
+        pretest: false,
+        onProgress: () => counts[1]++,
+      });
+      expect(a.converged).toBe(true);
+      expect(a.iterations).toBe(b.iterations);
+      expect(Array.from(a.values)).toEqual(Array.from(b.values));
+      expect(Array.from(a.vectors)).toEqual(Array.from(b.vectors));
+      expect(Array.from(a.residuals)).toEqual(Array.from(b.residuals));
+      // the full count ran (and reported) less often with the pre-test: it was exercised
+      expect(counts[0]).toBeGreaterThan(0);
+      expect(counts[0]).toBeLessThan(counts[1]);
+      core.release(mark);
+    }
   });
 
   it('is deterministic for a seed', () => {

@@ -33,7 +33,11 @@
 // at most max(tol |theta|, 1000 eps ||M||): the second term is the accuracy a residual can be computed to at
 // all, and only matters for theta within about 1e-3 ||M|| of zero. At the end every returned pair's residual
 // is recomputed explicitly, ||M y - theta y|| / |theta|, and returned in `residuals` (from the products the
-// iteration computed, M v_j, not from the recurrence that the Lanczos estimate assumes).
+// iteration computed, M v_j, not from the recurrence that the Lanczos estimate assumes). The count is taken
+// every 2% of steps, and costs QL over T (O(m^2)): it was a fifth of the eigensolve at S 2000, K 285. So the
+// K-th pair, in QDG's bulk spectra the last to converge, is tested first in O(m) (its value by bisection, its
+// vector by inverse iteration), and the count is skipped while that pair is 100 times short of its tolerance;
+// near the tolerance the count decides as before, so the run stops at the same step with the same bits.
 //
 // Repeated eigenvalues: a single Krylov sequence sees one vector of each eigenspace, so a copy of a repeated
 // eigenvalue appears only from rounding or when the Krylov space closes (beta = 0, an invariant subspace):
@@ -56,7 +60,7 @@ import {
   RITZ_ROWS,
   ritzPlan,
 } from './plan.js';
-import { symmetricTridiagonalEigen, tridiagonalEigenvectors } from './tridiagonal.js';
+import { kthLargestEigenvalue, symmetricTridiagonalEigen, tridiagonalEigenvectors } from './tridiagonal.js';
 import { defaultProductThreads, splitWork } from './split.js';
 
 export interface EigenResult {
@@ -107,11 +111,25 @@ export interface LanczosOptions {
    * exist and the machine has two cores). The result does not depend on it: see ./split.ts.
    */
   threads?: number;
+  /**
+   * Test the K-th Ritz pair in O(m) before each full convergence count (default true); false always counts.
+   * Either way the run stops at the same step unless that pair sits within PRETEST_MARGIN of its tolerance
+   * when the pre-test says it is not (a test compares the two).
+   */
+  pretest?: boolean;
   /** Where the products cut the matrix (a multiple of 4; default splitRow(S)); for tests of the cut at small S. */
   splitRow?: number;
 }
 
 const EPS = 2 ** -52;
+/** A progress report at least this often (ms) while the cheap pre-test skips the full convergence count. */
+const PROGRESS_MS = 1000;
+/**
+ * How far above its tolerance the K-th Ritz pair's estimate must be for the pre-test to skip the full count:
+ * its value and vector come from bisection and inverse iteration, not QL, so near the tolerance the two
+ * could disagree by rounding, and there the full count decides, as it always did.
+ */
+const PRETEST_MARGIN = 100;
 /** sum |h_r| / ||w|| at or below which the reorthogonalising subtraction may use the f32 basis (see the loop). */
 const F32_SUBTRACT_BOUND = 2 ** -30;
 
@@ -135,6 +153,7 @@ export function largestEigenpairs(
   const mMax = opts.maxIterations ?? defaultLanczosSteps(S, K);
   assertInt(mMax, 'maxIterations', K, S);
   const seed = opts.seed ?? 0;
+  const pretest = opts.pretest ?? true;
   assertInt(seed, 'seed', 0);
   const need = lanczosBytes(S, K, mMax);
   if (core.used + need > MAX_MEMORY_BYTES) {
@@ -214,6 +233,7 @@ export function largestEigenpairs(
     let converged = false;
     let nextCheck = Math.min(mMax, K);
     let blockStart = 0; // first row of the current Krylov block (a restart after an invariant subspace)
+    let reported = Date.now(); // when onProgress was last called (reports only: never a decision)
     for (let j = 0; j < mMax; j++) {
       // w = M v_j - beta_{j-1} v_{j-1} - alpha_j v_j: the three-term recurrence...
       apply(row(j), w);
@@ -251,7 +271,23 @@ export function largestEigenpairs(
       const invariant = after <= 1e-12 * mNorm;
       if (invariant) beta[j] = 0;
       if (m >= nextCheck || last || invariant) {
-        let done = convergedCount(alpha, beta, 0, m, K, tol, mNorm, core);
+        // The full count costs QL over T (O(m^2), at m = 1000 the work of about six steps); the K-th pair,
+        // usually the last to converge, is tested first in O(m). When it is clearly short of the tolerance the
+        // run cannot stop here, and the count is taken only for a progress report that is due.
+        const far =
+          pretest && !last && !invariant && blockStart === 0 && kthPairFar(alpha, beta, m, K, tol, mNorm);
+        let done: number;
+        if (far) {
+          done = -1;
+          const now = Date.now();
+          if (opts.onProgress && now - reported >= PROGRESS_MS) {
+            reported = now;
+            opts.onProgress(Math.min(K - 1, convergedCount(alpha, beta, 0, m, K, tol, mNorm, core)), K);
+          }
+        } else {
+          reported = Date.now();
+          done = convergedCount(alpha, beta, 0, m, K, tol, mNorm, core);
+        }
         // Once a block has closed (an invariant subspace), a copy of a wanted eigenvalue may lie outside every
         // block so far: only a later block whose largest Ritz value has converged to at most the K-th value
         // proves that none is left. So the first closed block never ends the run by itself.
@@ -259,7 +295,7 @@ export function largestEigenpairs(
         if (done === K && m < S && (blockStart > 0 || invariant)) {
           if (blockStart === 0 || !probeClear(alpha, beta, blockStart, m, K, tol, mNorm, core)) done--;
         }
-        opts.onProgress?.(done, K);
+        if (done >= 0) opts.onProgress?.(done, K);
         if (done === K) {
           converged = true;
           break;
@@ -488,6 +524,28 @@ function ritzEstimates(
     return estimate <= Math.max(tol * Math.abs(theta), 1000 * EPS * mNorm);
   });
   return { values: t.values, converged };
+}
+
+/**
+ * True when T's K-th largest Ritz pair (m > K) is clearly not converged: its estimate beta_m |e_m^T s| above
+ * PRETEST_MARGIN times its tolerance, with theta by bisection and s by inverse iteration, O(m) each.
+ */
+function kthPairFar(
+  alpha: Float64Array,
+  beta: Float64Array,
+  m: number,
+  K: number,
+  tol: number,
+  mNorm: number,
+): boolean {
+  if (m <= K) return false;
+  const a = alpha.subarray(0, m);
+  const b = beta.subarray(0, m);
+  const theta = kthLargestEigenvalue(a, b, K);
+  const s = tridiagonalEigenvectors(a, b, [theta], { solves: 2 });
+  if (!(s.maxResidual <= INVERSE_ITERATION_RESIDUAL)) return false;
+  const estimate = beta[m - 1] * Math.abs(s.vectors[m - 1]);
+  return estimate > PRETEST_MARGIN * Math.max(tol * Math.abs(theta), 1000 * EPS * mNorm);
 }
 
 /** How many of T's K largest Ritz pairs meet the tolerance by the estimate beta_m |e_m^T s|. */

@@ -116,6 +116,49 @@ export function sortedOrder(values: ArrayLike<number>, order: 'ascending' | 'des
   return idx;
 }
 
+/**
+ * The k-th largest eigenvalue of the symmetric tridiagonal T (diagonal `diag`, off-diagonal `offDiag`, as
+ * symmetricTridiagonalEigen; 1 <= k <= n) by bisection on Sturm counts (the signs of the pivots of T - x I),
+ * O(n) per halving, to about eps ||T||: what Lanczos's cheap convergence pre-test needs instead of QL's O(n^2)
+ * for every value.
+ */
+export function kthLargestEigenvalue(diag: ArrayLike<number>, offDiag: ArrayLike<number>, k: number): number {
+  const n = diag.length;
+  if (!(Number.isInteger(k) && k >= 1 && k <= n))
+    throw new RangeError(`quanta: eigenvalue rank k must be an integer in [1, ${n}], got ${k}`);
+  let g = 0; // Gershgorin bound on |eigenvalue|
+  let b2max = 0;
+  for (let i = 0; i < n; i++) {
+    const up = i + 1 < n ? Math.abs(offDiag[i]) : 0;
+    g = Math.max(g, Math.abs(diag[i]) + (i > 0 ? Math.abs(offDiag[i - 1]) : 0) + up);
+    b2max = Math.max(b2max, up * up);
+  }
+  const pivmin = Number.MIN_VALUE * 2 ** 60 * Math.max(1, b2max);
+  /** The number of eigenvalues of T below x. */
+  const below = (x: number): number => {
+    let count = 0;
+    let q = 1;
+    for (let i = 0; i < n; i++) {
+      const b = i > 0 ? offDiag[i - 1] : 0;
+      q = diag[i] - x - (i > 0 ? (b * b) / q : 0);
+      if (Math.abs(q) < pivmin) q = -pivmin;
+      if (q < 0) count++;
+    }
+    return count;
+  };
+  const rank = n - k; // the wanted value has exactly `rank` eigenvalues below it (ascending index)
+  let lo = -g - 2 * EPS * g - pivmin;
+  let hi = g + 2 * EPS * g + pivmin;
+  for (let it = 0; it < 200; it++) {
+    const mid = 0.5 * (lo + hi);
+    if (!(hi - lo > 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi)) + pivmin) || mid === lo || mid === hi)
+      break;
+    if (below(mid) > rank) hi = mid;
+    else lo = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
 export interface TridiagonalVectors {
   /** k x n row-major: vectors[j*n + i] = component i of the unit eigenvector of values[j]. */
   vectors: Float64Array;
