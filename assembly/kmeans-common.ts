@@ -49,3 +49,66 @@ export function dotTile(a: usize, b: usize, d: i32): f64 {
   }
   return c;
 }
+
+/** The results of dotTile4 (module globals: a Wasm function returns one value). */
+export let dot0: f64 = 0;
+export let dot1: f64 = 0;
+export let dot2: f64 = 0;
+export let dot3: f64 = 0;
+
+/**
+ * Four dot products a_r . b_r, each with dotTile's operation order (so each the same bits as dotTile), in
+ * one loop: four independent chains of additions instead of one, so the latency of each f64 addition
+ * overlaps the others'. Results in dot0 .. dot3.
+ */
+export function dotTile4(
+  a0: usize,
+  b0: usize,
+  a1: usize,
+  b1: usize,
+  a2: usize,
+  b2: usize,
+  a3: usize,
+  b3: usize,
+  d: i32,
+): void {
+  let c0: f64 = 0;
+  let c1: f64 = 0;
+  let c2: f64 = 0;
+  let c3: f64 = 0;
+  for (let k0 = 0; k0 < d; k0 += KC) {
+    const kc = min(KC, d - k0);
+    const base = (<usize>k0) << 3;
+    let s0 = f64x2.splat(0);
+    let s1 = f64x2.splat(0);
+    let s2 = f64x2.splat(0);
+    let s3 = f64x2.splat(0);
+    let k = 0;
+    for (; k + 2 <= kc; k += 2) {
+      const off = base + ((<usize>k) << 3);
+      s0 = f64x2.add(s0, f64x2.mul(v128.load(a0 + off), v128.load(b0 + off)));
+      s1 = f64x2.add(s1, f64x2.mul(v128.load(a1 + off), v128.load(b1 + off)));
+      s2 = f64x2.add(s2, f64x2.mul(v128.load(a2 + off), v128.load(b2 + off)));
+      s3 = f64x2.add(s3, f64x2.mul(v128.load(a3 + off), v128.load(b3 + off)));
+    }
+    let t0 = hsumF64x2(s0);
+    let t1 = hsumF64x2(s1);
+    let t2 = hsumF64x2(s2);
+    let t3 = hsumF64x2(s3);
+    if (k < kc) {
+      const off = base + ((<usize>k) << 3);
+      t0 += load<f64>(a0 + off) * load<f64>(b0 + off);
+      t1 += load<f64>(a1 + off) * load<f64>(b1 + off);
+      t2 += load<f64>(a2 + off) * load<f64>(b2 + off);
+      t3 += load<f64>(a3 + off) * load<f64>(b3 + off);
+    }
+    c0 += t0;
+    c1 += t1;
+    c2 += t2;
+    c3 += t3;
+  }
+  dot0 = c0;
+  dot1 = c1;
+  dot2 = c2;
+  dot3 = c3;
+}

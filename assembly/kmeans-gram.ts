@@ -24,7 +24,7 @@
 // - the kernels read F32, F rounded to f32 (half the memory traffic): each entry within 2^-24 |F_il| more.
 // Each kernel's comment states the resulting test.
 import { gemm_abt_f64 } from './gemm';
-import { dotTile, sqDist } from './kmeans-common';
+import { dot0, dot1, dot2, dot3, dotTile, dotTile4, sqDist } from './kmeans-common';
 import { widenHigh, widenLow } from './simd';
 
 const U: f64 = 1.1102230246251565e-16; // 2^-53
@@ -75,14 +75,21 @@ export function gram_extend_f64(F: usize, S: i32, X: usize, ld: i32, c0: i32, c1
 
 /**
  * k-means++ local trials through F32 (S x S f32), exact: the potentials of kmeans_pp_trials_bounded bit for
- * bit. Candidate c is the data row candIdx[c] (i32[t]). For every row i the approximate squared distance
- * w = xn_i + xn_q - 2 F32_iq is within E = bf (xn_i + xn_q + 2 |x_i| |x_q|) of the f64 value
- * v = max(0, xn_i + xn_q - 2 dotTile(x_i, x_q)) (bf, from the caller, covers 4 gamma(d), 2^-23 for the f32
- * rounding of F and the additions' rounding). Where w - E >= closest[i] the candidate cannot come closer;
- * elsewhere v is computed. dist t x S f64 (row c = candidate c) gets min(closest[i], v), the row's term of
- * the potential and its closest distance should c be accepted; pots f64[t] = sum_i of those terms in row
- * order. X S x d f64, xNorm f64[S] squared row norms, xRoot f64[S] their square roots, closest f64[S]
- * (Infinity before the first centre). Returns the number of f64 recomputations.
+ * bit. Candidate c is the data row q = candIdx[c] (i32[t]). Row i's f64 value is
+ * v = max(0, xn_i + xn_q - 2 dotTile(x_i, x_q)); the approximation w = xn_i + xn_q - 2 F32_iq is within
+ * E = bf (xn_i + xn_q + 2 |x_i| |x_q|) of it (bf, from the caller, covers 4 gamma(d), 2^-23 for the f32 rounding
+ * of F and the additions' rounding), so where w - E >= closest[i] the candidate cannot come closer. With
+ * |x_q| <= R that holds whenever F32_iq <= tau_i + beta_q, where
+ *   tau_i = (xn_i (1 - bf) - closest[i]) / 2 - bf R |x_i|,   beta_q = xn_q (1 - bf) / 2,
+ * each lowered by 2^-22 of its size before its rounding to f32 (which covers that rounding and the f32 sum's).
+ * Three passes: (1) the screen, one f32 comparison per row and candidate, four rows per SIMD test, every
+ * candidate in one pass over the rows, listing the (candidate, row) pairs it does not clear; (2) their f64
+ * values, four dot products at a time (dotTile4: independent chains of additions); (3) each candidate's
+ * potential, the sum of min(closest[i], v) over all rows in row order, four rows at a time where it has no
+ * listed row. Candidate c's new closest distances differ from closest[i] only at the rows listed,
+ * ascending, in rows[c S ..] with their values in dist[c S ..] (f64), changed[c] (i32[t]) of them; pots
+ * f64[t]. X S x d f64, xNorm f64[S] squared row norms, xRoot f64[S] their square roots, closest f64[S]
+ * (Infinity before the first centre), scratch 4 (S + 3 t) bytes. Returns the number of f64 values computed.
  */
 export function kmeans_gram_trials(
   X: usize,
@@ -95,160 +102,192 @@ export function kmeans_gram_trials(
   t: i32,
   closest: usize,
   dist: usize,
+  rows: usize,
+  changed: usize,
   pots: usize,
   bf: f64,
-): i32 {
-  const sB = (<usize>S) << 3;
-  let exact = 0;
-  // two candidates per pass over the rows (the rows' norms and closest values read once for both), one for an
-  // odd last; each candidate's potential summed in row order as its values are made (two sums side by side)
-  let c = 0;
-  for (; c + 2 <= t; c += 2) {
-    exact += trialPair(X, S, d, xNorm, xRoot, F32, candIdx, c, closest, dist + <usize>c * sB, pots, bf, true);
-  }
-  if (c < t) {
-    exact += trialPair(
-      X,
-      S,
-      d,
-      xNorm,
-      xRoot,
-      F32,
-      candIdx,
-      c,
-      closest,
-      dist + <usize>c * sB,
-      pots,
-      bf,
-      false,
-    );
-  }
-  return exact;
-}
-
-/**
- * kmeans_gram_trials for candidates c and c + 1 (`both`) or c alone: rows of dist from `out` on, pots[c..].
- * Every value and every potential is computed as for one candidate at a time (the same operations in the same
- * order); only the passes over the rows are shared.
- */
-function trialPair(
-  X: usize,
-  S: i32,
-  d: i32,
-  xNorm: usize,
-  xRoot: usize,
-  F32: usize,
-  candIdx: usize,
-  c: i32,
-  closest: usize,
-  out: usize,
-  pots: usize,
-  bf: f64,
-  both: bool,
+  R: f64,
+  scratch: usize,
 ): i32 {
   const rowB = (<usize>d) << 3;
-  const sB = (<usize>S) << 3;
   const s4 = (<usize>S) << 2;
-  const q0 = <usize>load<i32>(candIdx + ((<usize>c) << 2));
-  const q1 = both ? <usize>load<i32>(candIdx + ((<usize>(c + 1)) << 2)) : q0;
-  const cn0q = load<f64>(xNorm + (q0 << 3));
-  const cr0q = load<f64>(xRoot + (q0 << 3));
-  const cn1q = load<f64>(xNorm + (q1 << 3));
-  const cr1q = load<f64>(xRoot + (q1 << 3));
-  const two = f64x2.splat(2);
-  const b = f64x2.splat(bf);
-  const cn0 = f64x2.splat(cn0q);
-  const cr20 = f64x2.splat(2 * cr0q);
-  const cn1 = f64x2.splat(cn1q);
-  const cr21 = f64x2.splat(2 * cr1q);
-  const F0 = F32 + q0 * s4;
-  const F1 = F32 + q1 * s4;
-  const x0 = X + q0 * rowB;
-  const x1 = X + q1 * rowB;
-  const out1 = out + sB;
-  let pot0: f64 = 0;
-  let pot1: f64 = 0;
-  let exact = 0;
-  let i = 0;
-  for (; i + 2 <= S; i += 2) {
+  const tau = scratch;
+  const beta = scratch + s4; // f32[t]
+  const cursor = beta + ((<usize>t) << 2); // i32[t]: the next listed row of each candidate (pass 3)
+  const kept = cursor + ((<usize>t) << 2); // i32[t]: the listed rows it comes closer to, so far
+  const one = 1 - bf;
+  for (let i = 0; i < S; i++) {
     const o = (<usize>i) << 3;
+    const v = 0.5 * (load<f64>(xNorm + o) * one - load<f64>(closest + o)) - bf * R * load<f64>(xRoot + o);
+    store<f32>(tau + ((<usize>i) << 2), lowered(v));
+  }
+  for (let c = 0; c < t; c++) {
+    const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
+    store<f32>(beta + ((<usize>c) << 2), lowered(0.5 * load<f64>(xNorm + (q << 3)) * one));
+    store<i32>(changed + ((<usize>c) << 2), 0);
+  }
+  // (1) the screen
+  let i = 0;
+  for (; i + 4 <= S; i += 4) {
     const fo = (<usize>i) << 2;
-    const xn = v128.load(xNorm + o);
-    const cl = v128.load(closest + o);
-    const xr = v128.load(xRoot + o);
-    // candidate c
-    const base0 = f64x2.add(xn, cn0);
-    const w0 = f64x2.sub(base0, f64x2.mul(two, f64x2.promote_low_f32x4(v128.load64_zero(F0 + fo))));
-    const e0 = f64x2.mul(b, f64x2.add(base0, f64x2.mul(cr20, xr)));
-    v128.store(out + o, cl);
-    if (!v128.all_true<i64>(f64x2.ge(f64x2.sub(w0, e0), cl))) {
-      exact += screenRow(X, rowB, d, xNorm, xRoot, F0, x0, cn0q, cr0q, closest, out, bf, i);
-      exact += screenRow(X, rowB, d, xNorm, xRoot, F0, x0, cn0q, cr0q, closest, out, bf, i + 1);
+    const tv = v128.load(tau + fo);
+    for (let c = 0; c < t; c++) {
+      const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
+      const b = load<f32>(beta + ((<usize>c) << 2));
+      if (!v128.all_true<i32>(f32x4.le(v128.load(F32 + q * s4 + fo), f32x4.add(tv, f32x4.splat(b))))) {
+        for (let r = 0; r < 4; r++) screenRow(F32, s4, tau, q, b, rows, changed, S, c, i + r);
+      }
     }
-    pot0 += load<f64>(out + o);
-    pot0 += load<f64>(out + o + 8);
-    if (!both) continue;
-    // candidate c + 1
-    const base1 = f64x2.add(xn, cn1);
-    const w1 = f64x2.sub(base1, f64x2.mul(two, f64x2.promote_low_f32x4(v128.load64_zero(F1 + fo))));
-    const e1 = f64x2.mul(b, f64x2.add(base1, f64x2.mul(cr21, xr)));
-    v128.store(out1 + o, cl);
-    if (!v128.all_true<i64>(f64x2.ge(f64x2.sub(w1, e1), cl))) {
-      exact += screenRow(X, rowB, d, xNorm, xRoot, F1, x1, cn1q, cr1q, closest, out1, bf, i);
-      exact += screenRow(X, rowB, d, xNorm, xRoot, F1, x1, cn1q, cr1q, closest, out1, bf, i + 1);
-    }
-    pot1 += load<f64>(out1 + o);
-    pot1 += load<f64>(out1 + o + 8);
   }
   for (; i < S; i++) {
-    const o = (<usize>i) << 3;
-    store<f64>(out + o, load<f64>(closest + o));
-    exact += screenRow(X, rowB, d, xNorm, xRoot, F0, x0, cn0q, cr0q, closest, out, bf, i);
-    pot0 += load<f64>(out + o);
-    if (!both) continue;
-    store<f64>(out1 + o, load<f64>(closest + o));
-    exact += screenRow(X, rowB, d, xNorm, xRoot, F1, x1, cn1q, cr1q, closest, out1, bf, i);
-    pot1 += load<f64>(out1 + o);
+    for (let c = 0; c < t; c++) {
+      const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
+      screenRow(F32, s4, tau, q, load<f32>(beta + ((<usize>c) << 2)), rows, changed, S, c, i);
+    }
   }
-  store<f64>(pots + ((<usize>c) << 3), pot0);
-  if (both) store<f64>(pots + ((<usize>(c + 1)) << 3), pot1);
+  // (2) the listed pairs' f64 values, four of one candidate at a time (a short group repeats its first row)
+  let exact = 0;
+  for (let c = 0; c < t; c++) {
+    const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
+    const xq = X + q * rowB;
+    const cnq = load<f64>(xNorm + (q << 3));
+    const n = load<i32>(changed + ((<usize>c) << 2));
+    const base = <usize>c * <usize>S;
+    exact += n;
+    for (let e = 0; e < n; e += 4) {
+      const r0 = <usize>load<i32>(rows + ((base + <usize>e) << 2));
+      const r1 = e + 1 < n ? <usize>load<i32>(rows + ((base + <usize>(e + 1)) << 2)) : r0;
+      const r2 = e + 2 < n ? <usize>load<i32>(rows + ((base + <usize>(e + 2)) << 2)) : r0;
+      const r3 = e + 3 < n ? <usize>load<i32>(rows + ((base + <usize>(e + 3)) << 2)) : r0;
+      dotTile4(X + r0 * rowB, xq, X + r1 * rowB, xq, X + r2 * rowB, xq, X + r3 * rowB, xq, d);
+      const at = dist + ((base + <usize>e) << 3);
+      store<f64>(at, max<f64>(0, load<f64>(xNorm + (r0 << 3)) + cnq - 2 * dot0));
+      if (e + 1 < n) store<f64>(at + 8, max<f64>(0, load<f64>(xNorm + (r1 << 3)) + cnq - 2 * dot1));
+      if (e + 2 < n) store<f64>(at + 16, max<f64>(0, load<f64>(xNorm + (r2 << 3)) + cnq - 2 * dot2));
+      if (e + 3 < n) store<f64>(at + 24, max<f64>(0, load<f64>(xNorm + (r3 << 3)) + cnq - 2 * dot3));
+    }
+  }
+  // (3) potentials in row order; the listed rows whose value is below closest are kept (in place)
+  for (let c = 0; c < t; c++) {
+    store<f64>(pots + ((<usize>c) << 3), 0);
+    store<i32>(cursor + ((<usize>c) << 2), 0);
+    store<i32>(kept + ((<usize>c) << 2), 0);
+  }
+  i = 0;
+  for (; i + 4 <= S; i += 4) {
+    const o = (<usize>i) << 3;
+    const c0 = load<f64>(closest + o);
+    const c1 = load<f64>(closest + o + 8);
+    const c2 = load<f64>(closest + o + 16);
+    const c3 = load<f64>(closest + o + 24);
+    for (let c = 0; c < t; c++) {
+      const pp = pots + ((<usize>c) << 3);
+      const e = load<i32>(cursor + ((<usize>c) << 2));
+      const base = <usize>c * <usize>S;
+      if (
+        e >= load<i32>(changed + ((<usize>c) << 2)) ||
+        load<i32>(rows + ((base + <usize>e) << 2)) >= i + 4
+      ) {
+        let pot = load<f64>(pp);
+        pot += c0;
+        pot += c1;
+        pot += c2;
+        pot += c3;
+        store<f64>(pp, pot);
+      } else {
+        for (let r = 0; r < 4; r++) potentialRow(closest, dist, rows, changed, cursor, kept, pp, S, c, i + r);
+      }
+    }
+  }
+  for (; i < S; i++) {
+    for (let c = 0; c < t; c++) {
+      potentialRow(closest, dist, rows, changed, cursor, kept, pots + ((<usize>c) << 3), S, c, i);
+    }
+  }
+  for (let c = 0; c < t; c++) store<i32>(changed + ((<usize>c) << 2), load<i32>(kept + ((<usize>c) << 2)));
   return exact;
 }
 
-/**
- * Row i of one candidate (row q: F32 row Fq, data row xq, norm cnq, root crq) whose pair failed the SIMD
- * screen, or a last odd row: the same screen on its own, then, where it fails, out[i] = min(closest[i], v) with
- * v the f64 value. out[i] holds closest[i] on entry. Returns 1 when v was computed, else 0.
- */
+/** Pass 1 for row i of candidate c (row q, beta b) on its own: lists the row unless the screen clears it. */
 function screenRow(
-  X: usize,
-  rowB: usize,
-  d: i32,
-  xNorm: usize,
-  xRoot: usize,
-  Fq: usize,
-  xq: usize,
-  cnq: f64,
-  crq: f64,
-  closest: usize,
-  out: usize,
-  bf: f64,
+  F32: usize,
+  s4: usize,
+  tau: usize,
+  q: usize,
+  b: f32,
+  rows: usize,
+  changed: usize,
+  S: i32,
+  c: i32,
   i: i32,
-): i32 {
-  const oo = (<usize>i) << 3;
-  const xn = load<f64>(xNorm + oo);
-  const clr = load<f64>(closest + oo);
-  const wr = xn + cnq - 2 * <f64>load<f32>(Fq + ((<usize>i) << 2));
-  const er = bf * (xn + cnq + 2 * crq * load<f64>(xRoot + oo));
-  if (wr - er >= clr) return 0;
-  const v = max<f64>(0, xn + cnq - 2 * dotTile(X + <usize>i * rowB, xq, d));
-  store<f64>(out + oo, min<f64>(v, clr));
-  return 1;
+): void {
+  const fo = (<usize>i) << 2;
+  if (load<f32>(F32 + q * s4 + fo) <= load<f32>(tau + fo) + b) return;
+  const cp = changed + ((<usize>c) << 2);
+  const n = load<i32>(cp);
+  store<i32>(rows + ((<usize>c * <usize>S + <usize>n) << 2), i);
+  store<i32>(cp, n + 1);
 }
 
-/** Accepts a k-means++ candidate: closest = its row of kmeans_gram_trials' dist (f64[S] each). */
-export function kmeans_gram_accept(S: i32, dist: usize, closest: usize): void {
-  memory.copy(closest, dist, (<usize>S) << 3);
+/**
+ * Pass 3 for row i of candidate c: adds min(closest[i], v) to its potential (at pp), v its listed value where
+ * row i is its next listed row, which is kept (moved down to the kept ones) when below closest[i].
+ */
+function potentialRow(
+  closest: usize,
+  dist: usize,
+  rows: usize,
+  changed: usize,
+  cursor: usize,
+  kept: usize,
+  pp: usize,
+  S: i32,
+  c: i32,
+  i: i32,
+): void {
+  const cl = load<f64>(closest + ((<usize>i) << 3));
+  const cp = cursor + ((<usize>c) << 2);
+  const e = load<i32>(cp);
+  const base = <usize>c * <usize>S;
+  if (e < load<i32>(changed + ((<usize>c) << 2)) && load<i32>(rows + ((base + <usize>e) << 2)) == i) {
+    store<i32>(cp, e + 1);
+    const v = load<f64>(dist + ((base + <usize>e) << 3));
+    if (v < cl) {
+      const kp = kept + ((<usize>c) << 2);
+      const m = load<i32>(kp);
+      store<i32>(rows + ((base + <usize>m) << 2), i);
+      store<f64>(dist + ((base + <usize>m) << 3), v);
+      store<i32>(kp, m + 1);
+      store<f64>(pp, load<f64>(pp) + v);
+      return;
+    }
+  }
+  store<f64>(pp, load<f64>(pp) + cl);
+}
+
+/**
+ * v less 2^-22 |v|, rounded to f32: below v by more than the rounding of this value to f32 and of an f32 sum
+ * of two such values (each within 2^-24 of its size), so that tau_i + beta_q in f32 stays below the f64 one.
+ */
+function lowered(v: f64): f32 {
+  return <f32>(v - 2.384185791015625e-7 * abs<f64>(v));
+}
+
+/** Accepts k-means++ candidate c of the last kmeans_gram_trials: closest takes its changed distances. */
+export function kmeans_gram_accept(
+  S: i32,
+  c: i32,
+  dist: usize,
+  rows: usize,
+  changed: usize,
+  closest: usize,
+): void {
+  const n = load<i32>(changed + ((<usize>c) << 2));
+  const base = <usize>c * <usize>S;
+  for (let e = 0; e < n; e++) {
+    const at = base + <usize>e;
+    store<f64>(closest + ((<usize>load<i32>(rows + (at << 2))) << 3), load<f64>(dist + (at << 3)));
+  }
 }
 
 /** Pt[j] = F32[rows[j]] for j < k: the singleton clusters of the k-means++ centres. Pt k x S f64. */

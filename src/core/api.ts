@@ -403,10 +403,21 @@ export interface KernelExports {
     t: number,
     closest: number,
     dist: number,
+    rows: number,
+    changed: number,
     pots: number,
     bf: number,
+    R: number,
+    tau: number,
   ): number;
-  kmeans_gram_accept(S: number, dist: number, closest: number): void;
+  kmeans_gram_accept(
+    S: number,
+    c: number,
+    dist: number,
+    rows: number,
+    changed: number,
+    closest: number,
+  ): void;
   kmeans_gram_rows(F32: number, S: number, rows: number, k: number, Pt: number): void;
   kmeans_gram_sync(
     F32: number,

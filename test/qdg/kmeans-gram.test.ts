@@ -419,7 +419,7 @@ function dotTileTwin(x: Float64Array, a: number, b: number, d: number): number {
 }
 
 describe('kmeans_gram_trials and kmeans_gram_sync against their twins', () => {
-  it('trials: every distance is min(closest, the f64 value) and each potential their sum in row order', () => {
+  it('trials: the changed distances are min(closest, the f64 value) where below, each potential the sum in row order', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 70 }),
@@ -441,48 +441,57 @@ describe('kmeans_gram_trials and kmeans_gram_sync against their twins', () => {
             const cand = core.allocI32(t);
             const closest = core.allocF64(S);
             const dist = core.allocF64(t * S);
+            const rows = core.allocI32(t * S);
+            const changed = core.allocI32(t);
             const pots = core.allocF64(t);
+            const tau = core.allocF32(S + 3 * t);
             core.f64(X, S * d).set(x);
             const xn = core.f64(xNorm, S);
             const f = core.f32(F32, S * S);
+            let R = 0;
             for (let i = 0; i < S; i++) {
               xn[i] = dotTileTwin(x, i, i, d);
               core.f64(xRoot, S)[i] = Math.sqrt(xn[i]);
+              R = Math.max(R, Math.sqrt(xn[i]) * (1 + 4 * U));
               for (let j = 0; j < S; j++) f[i * S + j] = dotTileTwin(x, i, j, d);
             }
             const q = Array.from({ length: t }, () => r.nextInt(S));
             core.i32(cand, t).set(q);
-            // closest: Infinity (no centre yet), or a distance to some row, sometimes exactly a candidate's
+            // closest: Infinity (no centre yet), a distance to some row, exactly a candidate's, or a
+            // candidate's nudged by two ulps either way (the screen's edge: a lower one must be found)
             const cl = core.f64(closest, S);
-            const p = r.nextInt(3);
+            const p = r.nextInt(4);
             for (let i = 0; i < S; i++) {
-              const to = p === 2 ? q[0] : r.nextInt(S);
-              cl[i] = p === 0 ? Infinity : Math.max(0, xn[i] + xn[to] - 2 * dotTileTwin(x, i, to, d));
+              const to = p >= 2 ? q[r.nextInt(t)] : r.nextInt(S);
+              const v = Math.max(0, xn[i] + xn[to] - 2 * dotTileTwin(x, i, to, d));
+              cl[i] = p === 0 ? Infinity : p === 3 ? v * (1 + (r.nextInt(3) - 1) * 2 * U) : v;
             }
+            const before = Float64Array.from(cl);
+            // prettier-ignore
             const exact = core.kernels.kmeans_gram_trials(
-              X,
-              S,
-              d,
-              xNorm,
-              xRoot,
-              F32,
-              cand,
-              t,
-              closest,
-              dist,
-              pots,
-              bf,
+              X, S, d, xNorm, xRoot, F32, cand, t, closest, dist, rows, changed, pots, bf, R, tau,
             );
-            const got = core.f64(dist, t * S);
             for (let c = 0; c < t; c++) {
+              // the twin: every row's f64 value, its new closest distance, the potential in row order
+              const want = new Float64Array(S);
               let pot = 0;
               for (let i = 0; i < S; i++) {
                 const v = Math.max(0, xn[i] + xn[q[c]] - 2 * dotTileTwin(x, i, q[c], d));
-                const want = Math.min(cl[i], v);
-                if (!Object.is(got[c * S + i], want)) return false;
-                pot += want;
+                want[i] = Math.min(before[i], v);
+                pot += want[i];
               }
               if (!Object.is(core.f64(pots, t)[c], pot)) return false;
+              const n = core.i32(changed, t)[c];
+              const listed = Array.from(core.i32(rows + 4 * c * S, n));
+              const expected = [];
+              for (let i = 0; i < S; i++) if (want[i] < before[i]) expected.push(i);
+              if (listed.join() !== expected.join()) return false;
+              // accepting the candidate gives exactly its new closest distances
+              core.f64(closest, S).set(before);
+              core.kernels.kmeans_gram_accept(S, c, dist, rows, changed, closest);
+              const after = core.f64(closest, S);
+              for (let i = 0; i < S; i++) if (!Object.is(after[i], want[i])) return false;
+              core.f64(closest, S).set(before);
             }
             return exact >= 0 && exact <= t * S;
           } finally {
@@ -490,7 +499,7 @@ describe('kmeans_gram_trials and kmeans_gram_sync against their twins', () => {
           }
         },
       ),
-      { numRuns: 120 },
+      { numRuns: 150 },
     );
   });
 

@@ -115,7 +115,11 @@ export function gramStatePlan(
   | 'changedFlags'
   | 'rescan'
   | 'info'
+  | 'tau'
+  | 'trialRows'
+  | 'trialChanged'
 > {
+  const trials = 2 + Math.floor(Math.log(k));
   return [
     { name: 'xRoot', bytes: 8 * S },
     { name: 'Pt', bytes: 8 * k * S },
@@ -130,6 +134,9 @@ export function gramStatePlan(
     { name: 'changedFlags', bytes: 4 * k },
     { name: 'rescan', bytes: 4 * S },
     { name: 'info', bytes: 8 },
+    { name: 'tau', bytes: 4 * (S + 3 * trials) }, // the trials' scratch: thresholds, per-candidate words
+    { name: 'trialRows', bytes: 4 * trials * S },
+    { name: 'trialChanged', bytes: 4 * trials },
   ];
 }
 
@@ -175,10 +182,19 @@ export function gramTrials(c: KMeansState, g: GramState, t: number): Float64Arra
     t,
     c.closest,
     c.dist,
+    g.trialRows,
+    g.trialChanged,
     c.pots,
     g.bf,
+    g.R,
+    g.tau,
   );
   return core.f64(c.pots, t);
+}
+
+/** Accepts candidate c of the last gramTrials: the rows it comes closer to take its distances. */
+export function gramAccept(c: KMeansState, g: GramState, bestT: number): void {
+  c.core.kernels.kmeans_gram_accept(c.S, bestT, c.dist, g.trialRows, g.trialChanged, c.closest);
 }
 
 /** After the seeding: Pt holds the chosen rows (singleton clusters), exact centres. */

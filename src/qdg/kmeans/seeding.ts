@@ -5,7 +5,7 @@
 // (assembly/kmeans-bounded.ts) or the Gram matrix (./gram.ts).
 import type { CounterRandom } from '../../core/rng.js';
 import type { KMeansState } from './types.js';
-import { gramSeeded, gramTrials } from './gram.js';
+import { gramAccept, gramSeeded, gramTrials } from './gram.js';
 
 /** How one route evaluates and accepts k-means++ candidates (data rows). */
 interface SeedingRoute {
@@ -67,14 +67,14 @@ export function seedPlusPlus(c: KMeansState, rng: CounterRandom): void {
 /** Candidates through F: their rows of the Gram matrix, exact f64 where a row may come closer. */
 function gramRoute(c: KMeansState): SeedingRoute {
   const g = c.gram!;
-  const { core, S } = c;
+  const { core } = c;
   return {
     trials(ids, t) {
       core.i32(c.candIdx, t).set(ids.subarray(0, t));
       return gramTrials(c, g, t);
     },
     accept(_t, bestT) {
-      core.kernels.kmeans_gram_accept(S, c.dist + 8 * bestT * S, c.closest);
+      gramAccept(c, g, bestT);
     },
   };
 }

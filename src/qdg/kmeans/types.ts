@@ -146,6 +146,14 @@ export interface GramState {
   /** i32[S] and i32[k + 1] scratch of the membership sync. */
   order: number;
   starts: number;
+  /**
+   * The k-means++ trials' scratch: tau f32[S] (each row's screening threshold), and per candidate the rows
+   * whose closest distance it would lower (i32, trials x S; their values in the shared dist) and how many
+   * (i32[trials]).
+   */
+  tau: number;
+  trialRows: number;
+  trialChanged: number;
   /** The largest row norm R. */
   R: number;
   /** True while Pt holds the k-means++ centres' own rows (before the first assignment). */
