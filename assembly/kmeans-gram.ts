@@ -803,6 +803,51 @@ function leastTwo(S: i32, k: i32, cNorm: usize, Pt: usize, counts: usize, scratc
 }
 
 /** Pass 2 of the assignment: labels (and minDist), re-deciding the rows whose two least a are close. */
+/** The least value so far and its centre (decide's running minimum, kept across valueFour calls). */
+let bestValue: f64 = Infinity;
+let bestIndex: i32 = 0;
+
+/**
+ * decide's values cNorm_j - 2 dotTile(x_i, c_j) of the first n of centres j0 .. j3 (ascending), four dot
+ * products in one loop, each compared in order with the running minimum (strictly less replaces it).
+ */
+function valueFour(
+  xi: usize,
+  centers: usize,
+  rowB: usize,
+  d: i32,
+  cNorm: usize,
+  j0: i32,
+  j1: i32,
+  j2: i32,
+  j3: i32,
+  n: i32,
+): void {
+  const c0 = centers + <usize>j0 * rowB;
+  dotTile4(
+    xi,
+    c0,
+    xi,
+    n > 1 ? centers + <usize>j1 * rowB : c0,
+    xi,
+    n > 2 ? centers + <usize>j2 * rowB : c0,
+    xi,
+    n > 3 ? centers + <usize>j3 * rowB : c0,
+    d,
+  );
+  consider(load<f64>(cNorm + ((<usize>j0) << 3)) - 2 * dot0, j0);
+  if (n > 1) consider(load<f64>(cNorm + ((<usize>j1) << 3)) - 2 * dot1, j1);
+  if (n > 2) consider(load<f64>(cNorm + ((<usize>j2) << 3)) - 2 * dot2, j2);
+  if (n > 3) consider(load<f64>(cNorm + ((<usize>j3) << 3)) - 2 * dot3, j3);
+}
+
+function consider(v: f64, j: i32): void {
+  if (v < bestValue) {
+    bestValue = v;
+    bestIndex = j;
+  }
+}
+
 function decide(
   X: usize,
   S: i32,
@@ -834,18 +879,29 @@ function decide(
     if (load<f64>(m2 + off) <= lo + 2 * E) {
       redecided++;
       const limit = lo + 2 * E;
-      let bestV = Infinity;
+      // the centres within the limit, in order, valued four at a time (dotTile4); the first least wins
+      bestValue = Infinity;
+      bestIndex = best;
+      let n = 0;
+      let j0 = 0;
+      let j1 = 0;
+      let j2 = 0;
       for (let j = 0; j < k; j++) {
         const jo = (<usize>j) << 3;
         const sj = twoOver(load<f64>(counts + jo));
-        const cnj = load<f64>(cNorm + jo);
-        if (cnj - sj * load<f64>(Pt + <usize>j * sB + off) > limit) continue;
-        const v = cnj - 2 * dotTile(xi, centers + <usize>j * rowB, d);
-        if (v < bestV) {
-          bestV = v;
-          best = j;
+        if (load<f64>(cNorm + jo) - sj * load<f64>(Pt + <usize>j * sB + off) > limit) continue;
+        if (n == 0) j0 = j;
+        else if (n == 1) j1 = j;
+        else if (n == 2) j2 = j;
+        else {
+          valueFour(xi, centers, rowB, d, cNorm, j0, j1, j2, j, 4);
+          n = 0;
+          continue;
         }
+        n++;
       }
+      if (n > 0) valueFour(xi, centers, rowB, d, cNorm, j0, j1, j2, j0, n);
+      best = bestIndex;
     }
     store<i32>(labels + ((<usize>i) << 2), best);
     if (distances) store<f64>(minDist + off, sqDist(xi, centers + <usize>best * rowB, d));
