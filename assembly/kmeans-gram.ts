@@ -86,7 +86,7 @@ export function gram_extend_f64(F: usize, S: i32, X: usize, ld: i32, c0: i32, c1
  * candidate in one pass over the rows, listing the (candidate, row) pairs it does not clear; (2) their f64
  * values, four dot products at a time (dotTile4: independent chains of additions); (3) each candidate's
  * potential, the sum of min(closest[i], v) over all rows in row order, four rows at a time where it has no
- * listed row. Candidate c's new closest distances differ from closest[i] only at the rows listed,
+ * listed row, four candidates side by side. Candidate c's new closest distances differ from closest[i] only at the rows listed,
  * ascending, in rows[c S ..] with their values in dist[c S ..] (f64), changed[c] (i32[t]) of them; pots
  * f64[t]. X S x d f64, xNorm f64[S] squared row norms, xRoot f64[S] their square roots, closest f64[S]
  * (Infinity before the first centre), scratch 4 (S + 3 t) bytes. Returns the number of f64 values computed.
@@ -167,45 +167,100 @@ export function kmeans_gram_trials(
       if (e + 3 < n) store<f64>(at + 24, max<f64>(0, load<f64>(xNorm + (r3 << 3)) + cnq - 2 * dot3));
     }
   }
-  // (3) potentials in row order; the listed rows whose value is below closest are kept (in place)
+  // (3) potentials in row order, four candidates at a time with their sums in registers (four chains of
+  // additions side by side); the listed rows whose value is below closest are kept (in place)
   for (let c = 0; c < t; c++) {
     store<f64>(pots + ((<usize>c) << 3), 0);
     store<i32>(cursor + ((<usize>c) << 2), 0);
     store<i32>(kept + ((<usize>c) << 2), 0);
   }
-  i = 0;
-  for (; i + 4 <= S; i += 4) {
-    const o = (<usize>i) << 3;
-    const c0 = load<f64>(closest + o);
-    const c1 = load<f64>(closest + o + 8);
-    const c2 = load<f64>(closest + o + 16);
-    const c3 = load<f64>(closest + o + 24);
-    for (let c = 0; c < t; c++) {
-      const pp = pots + ((<usize>c) << 3);
-      const e = load<i32>(cursor + ((<usize>c) << 2));
-      const base = <usize>c * <usize>S;
-      if (
-        e >= load<i32>(changed + ((<usize>c) << 2)) ||
-        load<i32>(rows + ((base + <usize>e) << 2)) >= i + 4
-      ) {
-        let pot = load<f64>(pp);
-        pot += c0;
-        pot += c1;
-        pot += c2;
-        pot += c3;
-        store<f64>(pp, pot);
+  for (let g = 0; g < t; g += 4) {
+    const n = min(4, t - g);
+    // the next listed row of each candidate of the group (S when none; a missing candidate never has one)
+    let x0 = nextListed(rows, changed, cursor, S, g);
+    let x1 = n > 1 ? nextListed(rows, changed, cursor, S, g + 1) : S;
+    let x2 = n > 2 ? nextListed(rows, changed, cursor, S, g + 2) : S;
+    let x3 = n > 3 ? nextListed(rows, changed, cursor, S, g + 3) : S;
+    let p0: f64 = 0;
+    let p1: f64 = 0;
+    let p2: f64 = 0;
+    let p3: f64 = 0;
+    const pp = pots + ((<usize>g) << 3);
+    i = 0;
+    for (; i + 4 <= S; i += 4) {
+      const o = (<usize>i) << 3;
+      const c0 = load<f64>(closest + o);
+      const c1 = load<f64>(closest + o + 8);
+      const c2 = load<f64>(closest + o + 16);
+      const c3 = load<f64>(closest + o + 24);
+      const lim = i + 4;
+      if (x0 >= lim) {
+        p0 += c0;
+        p0 += c1;
+        p0 += c2;
+        p0 += c3;
       } else {
-        for (let r = 0; r < 4; r++) potentialRow(closest, dist, rows, changed, cursor, kept, pp, S, c, i + r);
+        store<f64>(pp, p0);
+        for (let r = 0; r < 4; r++) potentialRow(closest, dist, rows, changed, cursor, kept, pp, S, g, i + r);
+        p0 = load<f64>(pp);
+        x0 = nextListed(rows, changed, cursor, S, g);
+      }
+      if (x1 >= lim) {
+        p1 += c0;
+        p1 += c1;
+        p1 += c2;
+        p1 += c3;
+      } else {
+        store<f64>(pp + 8, p1);
+        for (let r = 0; r < 4; r++)
+          potentialRow(closest, dist, rows, changed, cursor, kept, pp + 8, S, g + 1, i + r);
+        p1 = load<f64>(pp + 8);
+        x1 = nextListed(rows, changed, cursor, S, g + 1);
+      }
+      if (x2 >= lim) {
+        p2 += c0;
+        p2 += c1;
+        p2 += c2;
+        p2 += c3;
+      } else {
+        store<f64>(pp + 16, p2);
+        for (let r = 0; r < 4; r++)
+          potentialRow(closest, dist, rows, changed, cursor, kept, pp + 16, S, g + 2, i + r);
+        p2 = load<f64>(pp + 16);
+        x2 = nextListed(rows, changed, cursor, S, g + 2);
+      }
+      if (x3 >= lim) {
+        p3 += c0;
+        p3 += c1;
+        p3 += c2;
+        p3 += c3;
+      } else {
+        store<f64>(pp + 24, p3);
+        for (let r = 0; r < 4; r++)
+          potentialRow(closest, dist, rows, changed, cursor, kept, pp + 24, S, g + 3, i + r);
+        p3 = load<f64>(pp + 24);
+        x3 = nextListed(rows, changed, cursor, S, g + 3);
       }
     }
-  }
-  for (; i < S; i++) {
-    for (let c = 0; c < t; c++) {
-      potentialRow(closest, dist, rows, changed, cursor, kept, pots + ((<usize>c) << 3), S, c, i);
+    store<f64>(pp, p0);
+    if (n > 1) store<f64>(pp + 8, p1);
+    if (n > 2) store<f64>(pp + 16, p2);
+    if (n > 3) store<f64>(pp + 24, p3);
+    for (let r = i; r < S; r++) {
+      for (let c = g; c < g + n; c++) {
+        potentialRow(closest, dist, rows, changed, cursor, kept, pots + ((<usize>c) << 3), S, c, r);
+      }
     }
   }
   for (let c = 0; c < t; c++) store<i32>(changed + ((<usize>c) << 2), load<i32>(kept + ((<usize>c) << 2)));
   return exact;
+}
+
+/** Candidate c's next listed row in pass 3 (at its cursor), or S when none is left. */
+function nextListed(rows: usize, changed: usize, cursor: usize, S: i32, c: i32): i32 {
+  const e = load<i32>(cursor + ((<usize>c) << 2));
+  if (e >= load<i32>(changed + ((<usize>c) << 2))) return S;
+  return load<i32>(rows + ((<usize>c * <usize>S + <usize>e) << 2));
 }
 
 /** Pass 1 for row i of candidate c (row q, beta b) on its own: lists the row unless the screen clears it. */
@@ -349,6 +404,99 @@ function addRows4(dst: usize, a: usize, b: usize, c: usize, e: usize, S: i32, si
   }
 }
 
+/**
+ * dst f64[S] += sign (r[0] + ... + r[7]), the eight f32 rows at rs (i32 row indices of F32, stride s4) added
+ * one after another in that order to each value: the bits of eight addRow calls, dst read and written once
+ * (subtracting a row is adding its negation, exactly).
+ */
+function addRows8(dst: usize, F32: usize, s4: usize, rs: usize, S: i32, sign: f64): void {
+  const a = F32 + <usize>load<i32>(rs) * s4;
+  const b = F32 + <usize>load<i32>(rs + 4) * s4;
+  const c = F32 + <usize>load<i32>(rs + 8) * s4;
+  const e = F32 + <usize>load<i32>(rs + 12) * s4;
+  const f = F32 + <usize>load<i32>(rs + 16) * s4;
+  const g = F32 + <usize>load<i32>(rs + 20) * s4;
+  const h = F32 + <usize>load<i32>(rs + 24) * s4;
+  const m = F32 + <usize>load<i32>(rs + 28) * s4;
+  let i = 0;
+  if (sign < 0) {
+    for (; i + 4 <= S; i += 4) {
+      const o = dst + ((<usize>i) << 3);
+      const fo = (<usize>i) << 2;
+      let lo = v128.load(o);
+      let hi = v128.load(o + 16);
+      let v = v128.load(a + fo);
+      lo = f64x2.sub(lo, widenLow(v, false));
+      hi = f64x2.sub(hi, widenHigh(v, false));
+      v = v128.load(b + fo);
+      lo = f64x2.sub(lo, widenLow(v, false));
+      hi = f64x2.sub(hi, widenHigh(v, false));
+      v = v128.load(c + fo);
+      lo = f64x2.sub(lo, widenLow(v, false));
+      hi = f64x2.sub(hi, widenHigh(v, false));
+      v = v128.load(e + fo);
+      lo = f64x2.sub(lo, widenLow(v, false));
+      hi = f64x2.sub(hi, widenHigh(v, false));
+      v = v128.load(f + fo);
+      lo = f64x2.sub(lo, widenLow(v, false));
+      hi = f64x2.sub(hi, widenHigh(v, false));
+      v = v128.load(g + fo);
+      lo = f64x2.sub(lo, widenLow(v, false));
+      hi = f64x2.sub(hi, widenHigh(v, false));
+      v = v128.load(h + fo);
+      lo = f64x2.sub(lo, widenLow(v, false));
+      hi = f64x2.sub(hi, widenHigh(v, false));
+      v = v128.load(m + fo);
+      v128.store(o, f64x2.sub(lo, widenLow(v, false)));
+      v128.store(o + 16, f64x2.sub(hi, widenHigh(v, false)));
+    }
+  } else {
+    for (; i + 4 <= S; i += 4) {
+      const o = dst + ((<usize>i) << 3);
+      const fo = (<usize>i) << 2;
+      let lo = v128.load(o);
+      let hi = v128.load(o + 16);
+      let v = v128.load(a + fo);
+      lo = f64x2.add(lo, widenLow(v, false));
+      hi = f64x2.add(hi, widenHigh(v, false));
+      v = v128.load(b + fo);
+      lo = f64x2.add(lo, widenLow(v, false));
+      hi = f64x2.add(hi, widenHigh(v, false));
+      v = v128.load(c + fo);
+      lo = f64x2.add(lo, widenLow(v, false));
+      hi = f64x2.add(hi, widenHigh(v, false));
+      v = v128.load(e + fo);
+      lo = f64x2.add(lo, widenLow(v, false));
+      hi = f64x2.add(hi, widenHigh(v, false));
+      v = v128.load(f + fo);
+      lo = f64x2.add(lo, widenLow(v, false));
+      hi = f64x2.add(hi, widenHigh(v, false));
+      v = v128.load(g + fo);
+      lo = f64x2.add(lo, widenLow(v, false));
+      hi = f64x2.add(hi, widenHigh(v, false));
+      v = v128.load(h + fo);
+      lo = f64x2.add(lo, widenLow(v, false));
+      hi = f64x2.add(hi, widenHigh(v, false));
+      v = v128.load(m + fo);
+      v128.store(o, f64x2.add(lo, widenLow(v, false)));
+      v128.store(o + 16, f64x2.add(hi, widenHigh(v, false)));
+    }
+  }
+  for (; i < S; i++) {
+    const o = dst + ((<usize>i) << 3);
+    const fo = (<usize>i) << 2;
+    let x = load<f64>(o);
+    x += sign * <f64>load<f32>(a + fo);
+    x += sign * <f64>load<f32>(b + fo);
+    x += sign * <f64>load<f32>(c + fo);
+    x += sign * <f64>load<f32>(e + fo);
+    x += sign * <f64>load<f32>(f + fo);
+    x += sign * <f64>load<f32>(g + fo);
+    x += sign * <f64>load<f32>(h + fo);
+    store<f64>(o, x + sign * <f64>load<f32>(m + fo));
+  }
+}
+
 /** dst f64[S] += sign (a + b), a then b: the bits of two addRow calls, dst read and written once. */
 function addRows2(dst: usize, a: usize, b: usize, S: i32, sign: f64): void {
   const neg = sign < 0;
@@ -411,7 +559,7 @@ function groupRows(
 
 /**
  * Pt[j] += sign F32[l] for the rows l of each group j of (order, starts), in group order: one Pt row in cache
- * per group, its rows four at a time (addRows4), then two (addRows2), then one (addRow).
+ * per group, its rows eight at a time (addRows8), then four (addRows4), two (addRows2), one (addRow).
  */
 function addGroups(F32: usize, S: i32, k: i32, Pt: usize, order: usize, starts: usize, sign: f64): void {
   const sB = (<usize>S) << 3;
@@ -420,6 +568,7 @@ function addGroups(F32: usize, S: i32, k: i32, Pt: usize, order: usize, starts: 
     const e1 = load<i32>(starts + ((<usize>(j + 1)) << 2));
     const dst = Pt + <usize>j * sB;
     let e = load<i32>(starts + ((<usize>j) << 2));
+    for (; e + 8 <= e1; e += 8) addRows8(dst, F32, s4, order + ((<usize>e) << 2), S, sign);
     for (; e + 4 <= e1; e += 4) {
       const at = order + ((<usize>e) << 2);
       addRows4(
