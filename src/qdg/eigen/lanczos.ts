@@ -122,7 +122,10 @@ export interface LanczosOptions {
 }
 
 const EPS = 2 ** -52;
-/** A progress report at least this often (ms) while the cheap pre-test skips the full convergence count. */
+/**
+ * A progress report at most this often (ms), and at most every 20 times the count's own time, while the cheap
+ * pre-test skips the full convergence count.
+ */
 const PROGRESS_MS = 1000;
 /**
  * How far above its tolerance the K-th Ritz pair's estimate must be for the pre-test to skip the full count:
@@ -234,6 +237,7 @@ export function largestEigenpairs(
     let nextCheck = Math.min(mMax, K);
     let blockStart = 0; // first row of the current Krylov block (a restart after an invariant subspace)
     let reported = Date.now(); // when onProgress was last called (reports only: never a decision)
+    let countMs = 0; // what the last count for a report took: reports cost at most 5% of the time
     for (let j = 0; j < mMax; j++) {
       // w = M v_j - beta_{j-1} v_{j-1} - alpha_j v_j: the three-term recurrence...
       apply(row(j), w);
@@ -280,9 +284,11 @@ export function largestEigenpairs(
         if (far) {
           done = -1;
           const now = Date.now();
-          if (opts.onProgress && now - reported >= PROGRESS_MS) {
-            reported = now;
-            opts.onProgress(Math.min(K - 1, convergedCount(alpha, beta, 0, m, K, tol, mNorm, core)), K);
+          if (opts.onProgress && now - reported >= Math.max(PROGRESS_MS, 20 * countMs)) {
+            const count = convergedCount(alpha, beta, 0, m, K, tol, mNorm, core);
+            reported = Date.now();
+            countMs = reported - now;
+            opts.onProgress(Math.min(K - 1, count), K);
           }
         } else {
           reported = Date.now();
