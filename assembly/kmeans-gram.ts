@@ -82,8 +82,8 @@ export function gram_extend_f64(F: usize, S: i32, X: usize, ld: i32, c0: i32, c1
  * |x_q| <= R that holds whenever F32_iq <= tau_i + beta_q, where
  *   tau_i = (xn_i (1 - bf) - closest[i]) / 2 - bf R |x_i|,   beta_q = xn_q (1 - bf) / 2,
  * each lowered by 2^-22 of its size before its rounding to f32 (which covers that rounding and the f32 sum's).
- * Three passes: (1) the screen, one f32 comparison per row and candidate, four rows per SIMD test, every
- * candidate in one pass over the rows, listing the (candidate, row) pairs it does not clear; (2) their f64
+ * Three passes: (1) the screen, one f32 comparison per row and candidate along the candidate's row of F32,
+ * sixteen rows per test of the combined masks, listing the (candidate, row) pairs it does not clear; (2) their f64
  * values, four dot products at a time (dotTile4: independent chains of additions); (3) each candidate's
  * potential, the sum of min(closest[i], v) over all rows in row order, four rows at a time where it has no
  * listed row, four candidates side by side. Candidate c's new closest distances differ from closest[i] only at the rows listed,
@@ -126,24 +126,26 @@ export function kmeans_gram_trials(
     store<f32>(beta + ((<usize>c) << 2), lowered(0.5 * load<f64>(xNorm + (q << 3)) * one));
     store<i32>(changed + ((<usize>c) << 2), 0);
   }
-  // (1) the screen
+  // (1) the screen, a candidate at a time along its row of F32 (and tau): sixteen rows per test of the
+  // combined masks, then four, then one
   let i = 0;
-  for (; i + 4 <= S; i += 4) {
-    const fo = (<usize>i) << 2;
-    const tv = v128.load(tau + fo);
-    for (let c = 0; c < t; c++) {
-      const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
-      const b = load<f32>(beta + ((<usize>c) << 2));
-      if (!v128.all_true<i32>(f32x4.le(v128.load(F32 + q * s4 + fo), f32x4.add(tv, f32x4.splat(b))))) {
-        for (let r = 0; r < 4; r++) screenRow(F32, s4, tau, q, b, rows, changed, S, c, i + r);
+  for (let c = 0; c < t; c++) {
+    const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
+    const b = load<f32>(beta + ((<usize>c) << 2));
+    const bv = f32x4.splat(b);
+    const Fq = F32 + q * s4;
+    i = 0;
+    for (; i + 16 <= S; i += 16) {
+      const fo = (<usize>i) << 2;
+      const m0 = f32x4.gt(v128.load(Fq + fo), f32x4.add(v128.load(tau + fo), bv));
+      const m1 = f32x4.gt(v128.load(Fq + fo + 16), f32x4.add(v128.load(tau + fo + 16), bv));
+      const m2 = f32x4.gt(v128.load(Fq + fo + 32), f32x4.add(v128.load(tau + fo + 32), bv));
+      const m3 = f32x4.gt(v128.load(Fq + fo + 48), f32x4.add(v128.load(tau + fo + 48), bv));
+      if (v128.any_true(v128.or(v128.or(m0, m1), v128.or(m2, m3)))) {
+        for (let r = 0; r < 16; r++) screenRow(F32, s4, tau, q, b, rows, changed, S, c, i + r);
       }
     }
-  }
-  for (; i < S; i++) {
-    for (let c = 0; c < t; c++) {
-      const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
-      screenRow(F32, s4, tau, q, load<f32>(beta + ((<usize>c) << 2)), rows, changed, S, c, i);
-    }
+    for (; i < S; i++) screenRow(F32, s4, tau, q, b, rows, changed, S, c, i);
   }
   // (2) the listed pairs' f64 values, four of one candidate at a time (a short group repeats its first row)
   let exact = 0;
