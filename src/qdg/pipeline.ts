@@ -12,7 +12,7 @@ import type { CosineKind, QdgConfig } from './config.js';
 import { embeddingColumns, spectralEmbedding } from './embedding.js';
 import { kmeans } from './kmeans/kmeans.js';
 import { gramRoutePays, kmeansBytes } from './kmeans/plan.js';
-import { defaultKMeansWorkers } from './kmeans/threads.js';
+import { defaultKMeansWorkers, startKMeansThreads } from './kmeans/threads.js';
 import { createGramStore, gramStoreBytes } from './kmeans/gram.js';
 import type { GramStore } from './kmeans/types.js';
 import { adjustedRandIndex, normalizedMutualInfo } from './metrics.js';
@@ -118,6 +118,9 @@ export function spectralClusterings(
   }
   const mark = core.mark();
   try {
+    // The k-means helper threads start loading now, so they are ready when the eigensolve is done.
+    const threads = Math.min(run.threads ?? defaultKMeansWorkers(), nInit);
+    startKMeansThreads(threads - 1);
     // One eigensolve for the largest K.
     let t0 = now();
     progress('embedding', 0, maxK);
@@ -135,7 +138,6 @@ export function spectralClusterings(
     t0 = now();
     let gram: GramStore | undefined;
     const gramFits = gramStoreBytes(S) + kmeansBytes(S, maxK, maxK, 'gram') + 8 * S * maxK < core.available;
-    const threads = Math.min(run.threads ?? defaultKMeansWorkers(), nInit);
     if (gramFits && clusters.some((K) => gramRoutePays(S, K, K, nInit, 0, threads))) {
       gram = createGramStore(core, S);
     }

@@ -43,6 +43,15 @@ export async function closeKMeansThreads(): Promise<void> {
   await Promise.all(all.map((w) => w.terminate()));
 }
 
+/**
+ * Starts up to n helper threads ahead of the first kmeans() that will use them (a thread takes a few hundred
+ * milliseconds to load its modules and Wasm core; started early, as QDG's sweep does before its eigensolve,
+ * that overlaps other work instead of the first K's restarts). Nothing outside Node's main thread.
+ */
+export function startKMeansThreads(n: number): void {
+  if (n > 0 && threadsAvailable()) helperThreads(n);
+}
+
 function helperThreads(n: number): Worker[] {
   if (helpers.length < n) {
     const file = workerScript(import.meta.url, 'worker');

@@ -9,9 +9,10 @@ import { kmeansRestarts } from './restarts.js';
 import { createGramStore } from './gram.js';
 import type { GramStore, KMeansJob, KMeansSettings } from './types.js';
 
-let core: Core | undefined;
+// the core at start-up, while the caller does other work (threads.ts starts helpers ahead of their jobs)
+let core: Core | undefined = new Core();
 /** The core's allocator position below any Gram matrix. */
-let base = 0;
+let base = core.mark();
 let store: GramStore | undefined;
 
 /**
