@@ -15,6 +15,8 @@ export function threadsAvailable(): boolean {
   return false;
 }
 
+export function startKMeansThreads(_n: number): void {}
+
 export async function closeKMeansThreads(): Promise<void> {}
 
 export function kmeansInThreads(
