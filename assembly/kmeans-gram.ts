@@ -196,51 +196,24 @@ export function kmeans_gram_trials(
       const c2 = load<f64>(closest + o + 16);
       const c3 = load<f64>(closest + o + 24);
       const lim = i + 4;
-      if (x0 >= lim) {
-        p0 += c0;
-        p0 += c1;
-        p0 += c2;
-        p0 += c3;
-      } else {
-        store<f64>(pp, p0);
-        for (let r = 0; r < 4; r++) potentialRow(closest, dist, rows, changed, cursor, kept, pp, S, g, i + r);
-        p0 = load<f64>(pp);
+      if (x0 >= lim) p0 = plus4(p0, c0, c1, c2, c3);
+      else {
+        p0 = listedBlock(closest, dist, rows, changed, cursor, kept, pp, S, g, i, p0);
         x0 = nextListed(rows, changed, cursor, S, g);
       }
-      if (x1 >= lim) {
-        p1 += c0;
-        p1 += c1;
-        p1 += c2;
-        p1 += c3;
-      } else {
-        store<f64>(pp + 8, p1);
-        for (let r = 0; r < 4; r++)
-          potentialRow(closest, dist, rows, changed, cursor, kept, pp + 8, S, g + 1, i + r);
-        p1 = load<f64>(pp + 8);
+      if (x1 >= lim) p1 = plus4(p1, c0, c1, c2, c3);
+      else {
+        p1 = listedBlock(closest, dist, rows, changed, cursor, kept, pp + 8, S, g + 1, i, p1);
         x1 = nextListed(rows, changed, cursor, S, g + 1);
       }
-      if (x2 >= lim) {
-        p2 += c0;
-        p2 += c1;
-        p2 += c2;
-        p2 += c3;
-      } else {
-        store<f64>(pp + 16, p2);
-        for (let r = 0; r < 4; r++)
-          potentialRow(closest, dist, rows, changed, cursor, kept, pp + 16, S, g + 2, i + r);
-        p2 = load<f64>(pp + 16);
+      if (x2 >= lim) p2 = plus4(p2, c0, c1, c2, c3);
+      else {
+        p2 = listedBlock(closest, dist, rows, changed, cursor, kept, pp + 16, S, g + 2, i, p2);
         x2 = nextListed(rows, changed, cursor, S, g + 2);
       }
-      if (x3 >= lim) {
-        p3 += c0;
-        p3 += c1;
-        p3 += c2;
-        p3 += c3;
-      } else {
-        store<f64>(pp + 24, p3);
-        for (let r = 0; r < 4; r++)
-          potentialRow(closest, dist, rows, changed, cursor, kept, pp + 24, S, g + 3, i + r);
-        p3 = load<f64>(pp + 24);
+      if (x3 >= lim) p3 = plus4(p3, c0, c1, c2, c3);
+      else {
+        p3 = listedBlock(closest, dist, rows, changed, cursor, kept, pp + 24, S, g + 3, i, p3);
         x3 = nextListed(rows, changed, cursor, S, g + 3);
       }
     }
@@ -256,6 +229,33 @@ export function kmeans_gram_trials(
   }
   for (let c = 0; c < t; c++) store<i32>(changed + ((<usize>c) << 2), load<i32>(kept + ((<usize>c) << 2)));
   return exact;
+}
+
+/** ((((p + a) + b) + c) + e): four rows' closest distances added to a potential in row order. */
+function plus4(p: f64, a: f64, b: f64, c: f64, e: f64): f64 {
+  return p + a + b + c + e;
+}
+
+/**
+ * Pass 3 for the four rows from i of candidate c, one of whose listed rows is among them: its potential p
+ * (kept at pp meanwhile) through potentialRow row by row; returns the new potential.
+ */
+function listedBlock(
+  closest: usize,
+  dist: usize,
+  rows: usize,
+  changed: usize,
+  cursor: usize,
+  kept: usize,
+  pp: usize,
+  S: i32,
+  c: i32,
+  i: i32,
+  p: f64,
+): f64 {
+  store<f64>(pp, p);
+  for (let r = 0; r < 4; r++) potentialRow(closest, dist, rows, changed, cursor, kept, pp, S, c, i + r);
+  return load<f64>(pp);
 }
 
 /** Candidate c's next listed row in pass 3 (at its cursor), or S when none is left. */
