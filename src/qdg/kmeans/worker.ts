@@ -10,9 +10,9 @@ import { createGramStore } from './gram.js';
 import type { GramStore, KMeansJob, KMeansSettings } from './types.js';
 
 // the core at start-up, while the caller does other work (threads.ts starts helpers ahead of their jobs)
-let core: Core | undefined = new Core();
+const core = new Core();
 /** The core's allocator position below any Gram matrix. */
-let base = core.mark();
+const base = core.mark();
 let store: GramStore | undefined;
 
 /**
@@ -40,10 +40,6 @@ parentPort?.on('message', (job: KMeansJob) => {
   }
   const trace: number[] = [];
   try {
-    if (!core) {
-      core = new Core();
-      base = core.mark();
-    }
     const { nInit } = job.settings;
     const claim = () => {
       const r = Atomics.add(shared, 0, 1);
