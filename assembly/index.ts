@@ -21,6 +21,7 @@ export { gemm_abt_f32, gemm_abt_f64 } from './gemm';
 export * from './syrk';
 export * from './affinity';
 export * from './lanczos';
+export * from './lanczos-block';
 export * from './tridiagonal';
 export * from './kmeans';
 export * from './kmeans-bounded';

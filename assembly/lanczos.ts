@@ -10,12 +10,7 @@
 // Every vector kernel accumulates in f64; the f32 matrix is promoted lane by lane, so the matrix is the only
 // quantity held in single precision. v128 loads need no alignment in Wasm; 64-byte alignment (Core.alloc)
 // and ld a multiple of 8 keep them on cache lines.
-import { hsumF64x2 } from './simd';
-
-/** Loads two f32 at `p` and promotes them to an f64x2. */
-function load2f32(p: usize): v128 {
-  return f64x2.promote_low_f32x4(v128.load64_zero(p));
-}
+import { hsumF64x2, load2f32 } from './simd';
 
 /**
  * y = A x for a dense S x S matrix A (f32, row-major, A[i*S + j]) and f64 vectors x, y (f64[S]).

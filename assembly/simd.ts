@@ -8,6 +8,11 @@
   return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
 }
 
+/** Loads two f32 at `p` and promotes them to an f64x2. */
+@inline export function load2f32(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
+
 /** (v[0] + v[1]) + (v[2] + v[3]) of an f32x4: adjacent pairs first. */
 @inline export function hsumF32x4Pairs(v: v128): f32 {
   return (

@@ -490,6 +490,27 @@ export interface KernelExports {
   lanczos_subtract(v: number, m: number, ld: number, S: number, h: number, w: number): void;
   lanczos_subtract_f32(v: number, m: number, ld: number, S: number, h: number, w: number): void;
   lanczos_ritz(v: number, m: number, ld: number, S: number, y: number, K: number, out: number): void;
+  // assembly/lanczos-block.ts: the same for two vectors per pass over the matrix or basis (x, y, h interleaved)
+  lanczos_symv2_upper_rows(
+    a: number,
+    lda: number,
+    S: number,
+    i0: number,
+    i1: number,
+    x: number,
+    y: number,
+  ): void;
+  lanczos_project2(v: number, m: number, ld: number, S: number, w0: number, w1: number, h: number): void;
+  lanczos_subtract2(v: number, m: number, ld: number, S: number, h: number, w0: number, w1: number): void;
+  lanczos_subtract2_f32(
+    v32: number,
+    m: number,
+    ld32: number,
+    S: number,
+    h: number,
+    w0: number,
+    w1: number,
+  ): void;
   tridiag_ql(d: number, e: number, zt: number, n: number, R: number): number;
 
   // assembly/byte-table.ts, byte-table-plain1.ts and linear.ts: the depth-2 strip-major fast path
