@@ -44,18 +44,24 @@ export interface TridiagonalEigen {
   vectors?: Float64Array;
   /** bottom[j] = last component of eigenvector j (when the bottom row was asked for). */
   bottom?: Float64Array;
+  /** n x R: tracked[j*R + r] = (row r of `rows`) . (eigenvector j), for the R rows asked for. */
+  tracked?: Float64Array;
 }
 
 /**
  * Eigen-decomposition of the symmetric tridiagonal matrix with diagonal `diag` (length n) and off-diagonal
  * `offDiag` (length >= n - 1, offDiag[i] couples i and i+1). `track` = 'vectors' (all eigenvectors),
- * 'bottom' (last components only, O(n^2)) or 'none'. The QL sweeps run in Wasm on `core` (or in `ql`).
+ * 'bottom' (last components only, O(n^2)), 'rows' (the products of the R rows of `rows`, R x n row-major,
+ * with each eigenvector: a band Lanczos's Q rows, ./band.ts) or 'none'. The QL sweeps run in Wasm on `core`
+ * (or in `ql`).
  */
 export function symmetricTridiagonalEigen(
   diag: ArrayLike<number>,
   offDiag: ArrayLike<number>,
   opts: {
-    track?: 'vectors' | 'bottom' | 'none';
+    track?: 'vectors' | 'bottom' | 'rows' | 'none';
+    /** With track 'rows': the rows (R x n row-major, R = rows.length / n). */
+    rows?: Float64Array;
     order?: 'ascending' | 'descending';
     /** The Core whose tridiag_ql kernel runs the QL sweeps. */
     core?: Core;
@@ -65,13 +71,19 @@ export function symmetricTridiagonalEigen(
 ): TridiagonalEigen {
   const n = diag.length;
   const track = opts.track ?? 'vectors';
-  const R = track === 'vectors' ? n : track === 'bottom' ? 1 : 0;
+  const R =
+    track === 'vectors' ? n : track === 'bottom' ? 1 : track === 'rows' ? (opts.rows?.length ?? 0) / n : 0;
+  if (!Number.isInteger(R)) throw new RangeError('quanta: tracked rows must be R x n');
   const d = Float64Array.from(diag);
   const e = new Float64Array(n);
   for (let i = 0; i + 1 < n; i++) e[i] = offDiag[i];
   const zt = new Float64Array(n * R);
   if (track === 'vectors') for (let i = 0; i < n; i++) zt[i * n + i] = 1;
   else if (track === 'bottom' && n > 0) zt[n - 1] = 1;
+  else if (track === 'rows') {
+    const rows = opts.rows as Float64Array;
+    for (let r = 0; r < R; r++) for (let j = 0; j < n; j++) zt[j * R + r] = rows[r * n + j];
+  }
   let failed: number;
   if (opts.core) {
     const core = opts.core;
@@ -104,6 +116,12 @@ export function symmetricTridiagonalEigen(
     out.vectors = vectors;
   } else if (track === 'bottom') {
     out.bottom = Float64Array.from(order, (j) => zt[j]);
+  } else if (track === 'rows') {
+    const tracked = new Float64Array(n * R);
+    order.forEach((src, j) => {
+      for (let r = 0; r < R; r++) tracked[j * R + r] = zt[src * R + r];
+    });
+    out.tracked = tracked;
   }
   return out;
 }
@@ -187,16 +205,28 @@ export function tridiagonalEigenvectors(
   diag: ArrayLike<number>,
   offDiag: ArrayLike<number>,
   values: ArrayLike<number>,
-  opts: { solves?: number; window?: number; seed?: number; core?: Core } = {},
+  opts: {
+    solves?: number;
+    window?: number;
+    seed?: number;
+    core?: Core;
+    /**
+     * A second sub-diagonal (second[i] couples i and i + 2): T is then pentadiagonal (a block-2 Lanczos run's,
+     * ./block.ts), factored by banded Gaussian elimination with partial pivoting (LAPACK dgbtrf's scheme).
+     */
+    second?: ArrayLike<number>;
+  } = {},
 ): TridiagonalVectors {
   const n = diag.length;
   const k = values.length;
   const solves = opts.solves ?? 3;
   const window = opts.window ?? 1e-5;
+  const e2 = opts.second;
   let tNorm = 0; // ||T||_1 = max column sum
   for (let i = 0; i < n; i++) {
-    const s =
+    let s =
       Math.abs(diag[i]) + (i > 0 ? Math.abs(offDiag[i - 1]) : 0) + (i + 1 < n ? Math.abs(offDiag[i]) : 0);
+    if (e2) s += (i > 1 ? Math.abs(e2[i - 2]) : 0) + (i + 2 < n ? Math.abs(e2[i]) : 0);
     tNorm = Math.max(tNorm, s);
   }
   if (tNorm === 0) tNorm = 1;
@@ -207,6 +237,7 @@ export function tridiagonalEigenvectors(
   const u1 = new Float64Array(n);
   const u2 = new Float64Array(n);
   const swap = new Uint8Array(n);
+  const band = e2 ? pentadiagonalLU(diag, offDiag, e2, tNorm) : undefined;
   const core = opts.core;
   const mark = core?.mark();
   const buffers = core ? allocatePlan(core, inverseIterationPlan(n, k)) : undefined;
@@ -231,10 +262,12 @@ export function tridiagonalEigenvectors(
   for (let j = 0; j < k; j++) {
     const theta = values[j];
     while (first < j && values[first] - theta > window * tNorm) first++;
-    factor(theta);
+    if (band) band.factor(theta);
+    else factor(theta);
     for (let i = 0; i < n; i++) z[i] = uniform();
     for (let s = 0; s < solves; s++) {
-      solve();
+      if (band) band.solve(z);
+      else solve();
       orthonormalise(j);
     }
     out.set(z, j * n);
@@ -244,6 +277,10 @@ export function tridiagonalEigenvectors(
       let t = (diag[i] - theta) * z[i];
       if (i > 0) t += offDiag[i - 1] * z[i - 1];
       if (i + 1 < n) t += offDiag[i] * z[i + 1];
+      if (e2) {
+        if (i > 1) t += e2[i - 2] * z[i - 2];
+        if (i + 2 < n) t += e2[i] * z[i + 2];
+      }
       rr += t * t;
     }
     maxResidual = Math.max(maxResidual, Math.sqrt(rr) / tNorm);
@@ -336,3 +373,76 @@ export function tridiagonalEigenvectors(
 }
 
 const EPS = 2 ** -52;
+
+/**
+ * LU with partial pivoting of the pentadiagonal T - theta I (diagonal d, sub-diagonals e1, e2), for inverse
+ * iteration: row k of the band is stored over columns k-2..k+4 (7 entries; U reaches k+4 after interchanges),
+ * the multipliers of step k in l[2k], l[2k+1], its interchange in piv[k]. A pivot below eps ||T|| becomes
+ * eps ||T|| (keeping its sign), as for the tridiagonal factors. `solve` overwrites z with (T - theta I)^-1 z,
+ * rescaled so that its largest entry is 1.
+ */
+function pentadiagonalLU(d: ArrayLike<number>, e1: ArrayLike<number>, e2: ArrayLike<number>, tNorm: number) {
+  const n = d.length;
+  const W = 7;
+  const ab = new Float64Array(n * W);
+  const l = new Float64Array(2 * n);
+  const piv = new Int32Array(n);
+  const tiny = EPS * tNorm;
+  /** Index of T[r][c] in ab (c - r in -2..4). */
+  const at = (r: number, c: number) => r * W + c - r + 2;
+  return {
+    factor(theta: number) {
+      ab.fill(0);
+      for (let r = 0; r < n; r++) {
+        if (r >= 2) ab[at(r, r - 2)] = e2[r - 2];
+        if (r >= 1) ab[at(r, r - 1)] = e1[r - 1];
+        ab[at(r, r)] = d[r] - theta;
+        if (r + 1 < n) ab[at(r, r + 1)] = e1[r];
+        if (r + 2 < n) ab[at(r, r + 2)] = e2[r];
+      }
+      for (let k = 0; k < n; k++) {
+        const last = Math.min(n - 1, k + 2);
+        const cEnd = Math.min(n - 1, k + 4);
+        let p = k;
+        for (let r = k + 1; r <= last; r++) if (Math.abs(ab[at(r, k)]) > Math.abs(ab[at(p, k)])) p = r;
+        piv[k] = p;
+        if (p !== k) {
+          for (let c = k; c <= cEnd; c++) {
+            const t = ab[at(k, c)];
+            ab[at(k, c)] = ab[at(p, c)];
+            ab[at(p, c)] = t;
+          }
+        }
+        let pivot = ab[at(k, k)];
+        if (Math.abs(pivot) < tiny) pivot = ab[at(k, k)] = pivot < 0 ? -tiny : tiny;
+        for (let r = k + 1; r <= last; r++) {
+          const f = ab[at(r, k)] / pivot;
+          l[2 * k + (r - k - 1)] = f;
+          ab[at(r, k)] = 0;
+          if (f !== 0) for (let c = k + 1; c <= cEnd; c++) ab[at(r, c)] -= f * ab[at(k, c)];
+        }
+      }
+    },
+    solve(z: Float64Array) {
+      for (let k = 0; k < n; k++) {
+        const p = piv[k];
+        if (p !== k) {
+          const t = z[k];
+          z[k] = z[p];
+          z[p] = t;
+        }
+        if (k + 1 < n) z[k + 1] -= l[2 * k] * z[k];
+        if (k + 2 < n) z[k + 2] -= l[2 * k + 1] * z[k];
+      }
+      for (let k = n - 1; k >= 0; k--) {
+        let t = z[k];
+        const cEnd = Math.min(n - 1, k + 4);
+        for (let c = k + 1; c <= cEnd; c++) t -= ab[at(k, c)] * z[c];
+        z[k] = t / ab[at(k, k)];
+      }
+      let big = 0;
+      for (let i = 0; i < n; i++) big = Math.max(big, Math.abs(z[i]));
+      if (big > 0 && Number.isFinite(big)) for (let i = 0; i < n; i++) z[i] /= big;
+    },
+  };
+}
