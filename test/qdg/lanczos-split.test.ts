@@ -262,9 +262,11 @@ describe('the cut product', () => {
     }
   });
 
-  it('a whole eigensolve: the same bits on one thread and on two', () => {
-    const S = 160;
-    const K = 12;
+  // S 600: the helper also makes rows 256.. of the Ritz vectors (ritzCut), S 160: all of them
+  it.each([
+    [160, 12],
+    [600, 8],
+  ])('a whole eigensolve: the same bits on one thread and on two (S %i, K %i)', (S, K) => {
     const mark = core.mark();
     try {
       // a cosine-like affinity: Gram matrix of random unit vectors, made nonnegative
@@ -284,20 +286,25 @@ describe('the cut product', () => {
         }
       const ap = toWasm(a);
       const scale = Float64Array.from({ length: S }, (_, i) => 1 / (1 + (i % 7)));
-      const one = largestEigenpairs(core, ap, S, K, { threads: 1, splitRow: 48, scale });
-      let two = largestEigenpairs(core, ap, S, K, { threads: 2, splitRow: 48, scale });
-      // the helper needs some products to start: repeat until it computed some (each run is a few ms)
-      for (let n = 0; n < 400 && two.helperShares === 0; n++)
-        two = largestEigenpairs(core, ap, S, K, { threads: 2, splitRow: 48, scale });
-      expect(two.helperShares).toBeGreaterThan(0);
-      expect(one.helperShares).toBe(0);
-      expect(two.values).toEqual(one.values);
-      expect(two.vectors).toEqual(one.vectors);
-      expect(two.residuals).toEqual(one.residuals);
-      for (const res of one.residuals) expect(res).toBeLessThan(1e-8);
-      // the uncut solve finds the same pairs (the cut moves rounding only)
-      const uncut = largestEigenpairs(core, ap, S, K, { threads: 1, scale });
-      for (let c = 0; c < K; c++) expect(Math.abs(uncut.values[c] - one.values[c])).toBeLessThan(1e-9);
+      // both routes: one vector per pass over the matrix, and two (./block.ts: its own kernels and commands)
+      for (const block of [1, 2]) {
+        const opts = { splitRow: 48, scale, block };
+        const one = largestEigenpairs(core, ap, S, K, { ...opts, threads: 1 });
+        let two = largestEigenpairs(core, ap, S, K, { ...opts, threads: 2 });
+        // the helper needs some products to start: repeat until it computed some (each run is a few ms)
+        for (let n = 0; n < 400 && two.helperShares === 0; n++)
+          two = largestEigenpairs(core, ap, S, K, { ...opts, threads: 2 });
+        expect(one.block).toBe(block);
+        expect(two.helperShares).toBeGreaterThan(0);
+        expect(one.helperShares).toBe(0);
+        expect(two.values).toEqual(one.values);
+        expect(two.vectors).toEqual(one.vectors);
+        expect(two.residuals).toEqual(one.residuals);
+        for (const res of one.residuals) expect(res).toBeLessThan(1e-8);
+        // the uncut solve finds the same pairs (the cut moves rounding only)
+        const uncut = largestEigenpairs(core, ap, S, K, { threads: 1, scale, block });
+        for (let c = 0; c < K; c++) expect(Math.abs(uncut.values[c] - one.values[c])).toBeLessThan(1e-9);
+      }
     } finally {
       core.release(mark);
     }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Core } from '../../src/core/arena.js';
 import { CounterRandom } from '../../src/core/rng.js';
-import { largestEigenpairs } from '../../src/qdg/eigen/lanczos.js';
+import { largestEigenpairs, type LanczosOptions } from '../../src/qdg/eigen/lanczos.js';
 import {
   kthLargestEigenvalue,
   symmetricTridiagonalEigen,
@@ -153,11 +153,11 @@ function subspaceGap(
 }
 
 /** Checks Lanczos against the dense twin: eigenvalues, and eigenvectors by subspaces of equal eigenvalues. */
-function checkAgainstDense(a: Float32Array, S: number, K: number, seed = 0) {
+function checkAgainstDense(a: Float32Array, S: number, K: number, seed = 0, opts: LanczosOptions = {}) {
   const mark = core.mark();
   try {
     const p = toWasm(a);
-    const got = largestEigenpairs(core, p, S, K, { seed });
+    const got = largestEigenpairs(core, p, S, K, { seed, ...opts });
     const dense = denseSymmetricEigen(Float64Array.from(a), S);
     const want = Float64Array.from({ length: K }, (_, j) => dense.values[S - 1 - j]);
     const wantVec = new Float64Array(S * S);
@@ -593,6 +593,88 @@ describe('largestEigenpairs', () => {
       expect(counts[0]).toBeLessThan(counts[1]);
       core.release(mark);
     }
+  });
+
+  it('the block-2 route matches the dense twin: random, clustered, repeated eigenvalues', () => {
+    const routes: number[] = [];
+    fc.assert(
+      fc.property(fc.integer({ min: 8, max: 120 }), fc.nat(1000), (S, seed) => {
+        const K = 1 + (seed % Math.min(S, 12));
+        routes.push(checkAgainstDense(randomSymmetric(S, seed), S, K, seed, { block: 2 }).block);
+      }),
+      { numRuns: 12 },
+    );
+    for (const [S, c, noise] of [
+      [150, 5, 1e-3],
+      [200, 10, 1e-6],
+      [120, 4, 0.05],
+    ] as const) {
+      routes.push(checkAgainstDense(clustered(S, c, noise, S), S, c + 3, 0, { block: 2 }).block);
+    }
+    const S = 100;
+    const lambda = Array.from({ length: S }, (_, i) => 0.5 - i / (2 * S));
+    lambda[0] = lambda[1] = lambda[2] = 2;
+    lambda[3] = 1.5;
+    lambda[4] = 1.5 + 1e-9;
+    lambda[5] = 1.5 - 1e-7;
+    routes.push(checkAgainstDense(withSpectrum(lambda, 3), S, 8, 0, { block: 2 }).block);
+    // the clustered and repeated cases took the block route (random ones at small S may reach S - 2 first,
+    // and then the one-vector route solves them)
+    if (process.env.B1_DEBUG) console.log(routes);
+    expect(routes.slice(-4)).toEqual([2, 2, 2, 2]);
+  });
+
+  it('the block-2 route: a matrix whose block loses rank (exact components) is solved by the one-vector route', () => {
+    // three exact blocks of ones: eigenvalue 40 three times, then zeros; a block-2 Krylov space of the whole
+    // matrix closes after a few steps
+    const S = 120;
+    const a = new Float32Array(S * S);
+    for (let i = 0; i < S; i++)
+      for (let j = 0; j < S; j++) if (Math.floor(i / 40) === Math.floor(j / 40)) a[i * S + j] = 1;
+    const mark = core.mark();
+    try {
+      const got = largestEigenpairs(core, toWasm(a), S, 3, { block: 2 });
+      expect(got.block).toBe(1);
+      for (const v of got.values) expect(v).toBeCloseTo(40, 10);
+    } finally {
+      core.release(mark);
+    }
+  });
+
+  it('the block-2 route: kept-product residuals are explicit ones; the pre-test changes no bits', () => {
+    const S = 300;
+    const K = 40;
+    const mark = core.mark();
+    try {
+      const a = clustered(S, 10, 0.05, 3);
+      const p = toWasm(a);
+      const counts = [0, 0];
+      const base = { seed: 1, block: 2, maxIterations: S };
+      const x = largestEigenpairs(core, p, S, K, { ...base, onProgress: () => counts[0]++ });
+      const y = largestEigenpairs(core, p, S, K, {
+        ...base,
+        pretest: false,
+        onProgress: () => counts[1]++,
+      });
+      const z = largestEigenpairs(core, p, S, K, { ...base, keepProducts: false });
+      expect(x.block).toBe(2);
+      expect(x.converged).toBe(true);
+      expect(x.iterations).toBe(y.iterations);
+      expect(Array.from(x.vectors)).toEqual(Array.from(y.vectors));
+      expect(counts[0]).toBeLessThan(counts[1]);
+      expect(z.residualsFrom).toBe('matvecs');
+      expect(Array.from(z.values)).toEqual(Array.from(x.values));
+      for (let c = 0; c < K; c++) {
+        expect(x.residuals[c]).toBeLessThan(1e-8);
+        expect(Math.abs(x.residuals[c] - z.residuals[c])).toBeLessThan(1e-9);
+      }
+    } finally {
+      core.release(mark);
+    }
+  });
+
+  it('rejects a block size other than 1 or 2', () => {
+    expect(() => largestEigenpairs(core, 0, 10, 2, { block: 3 })).toThrow(/block size must be 1 or 2/);
   });
 
   it('is deterministic for a seed', () => {

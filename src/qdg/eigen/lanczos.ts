@@ -25,6 +25,11 @@
 // products of any Krylov method), keeps the basis orthogonal to machine precision, and its cost, one matvec
 // (S^2) plus one Gram-Schmidt pass (4 S j) at step j, is what the Wasm kernels make fast: the reorthogonal-
 // isation is two SIMD GEMVs over the stored basis (a second, DGKS pass only when the first one cancels).
+// From S = BLOCK_MIN_S (./plan.ts) on, the default is the block-2 route (./block.ts): two basis vectors per
+// pass over the matrix and per pass over the basis, a pentadiagonal T; about a fifth less time at S 10,000,
+// K 500 (its products are arithmetic-bound on this machine's two cores, at 1.5 times a one-vector product's
+// time for two vectors), for a 5% larger basis. The Ritz vectors V S are made half on the helper thread while
+// this one sums the residuals of its half.
 // Memory is the basis, m x S f64 and its f32 copy: 4500 x 20,000 x 12 B = 1.08 GB beside the 1.6 GB f32
 // matrix for S = 20,000, K = 1500, which fits in wasm32's 4 GiB (see lanczosBytes, ./plan.ts).
 //
@@ -51,6 +56,7 @@ import { assertInt } from '../../core/errors.js';
 import { allocatePlan } from '../../core/buffers.js';
 import {
   basisStride,
+  defaultBlockSize,
   defaultLanczosSteps,
   lanczosBytes,
   lanczosPlan,
@@ -61,7 +67,8 @@ import {
   ritzPlan,
 } from './plan.js';
 import { kthLargestEigenvalue, symmetricTridiagonalEigen, tridiagonalEigenvectors } from './tridiagonal.js';
-import { defaultProductThreads, splitWork } from './split.js';
+import { defaultProductThreads, ritzCut, splitWork } from './split.js';
+import { type Band, bandConvergedCount, bandKthPairFar, bandRitz } from './block.js';
 
 export interface EigenResult {
   /** The K largest algebraic eigenvalues, descending. */
@@ -85,6 +92,8 @@ export interface EigenResult {
   helperShares: number;
   /** True when every pair met the tolerance by the Lanczos estimate before the step limit. */
   converged: boolean;
+  /** Basis vectors per pass over the matrix in the route that gave the result (2: ./block.ts). */
+  block: number;
 }
 
 export interface LanczosOptions {
@@ -119,6 +128,22 @@ export interface LanczosOptions {
   pretest?: boolean;
   /** Where the products cut the matrix (a multiple of 4; default splitRow(S)); for tests of the cut at small S. */
   splitRow?: number;
+  /**
+   * Basis vectors per pass over the matrix: 1, or 2 (./block.ts: half the bytes per vector; falls back to 1
+   * when a block loses rank, or when maxIterations > S - 2). Default: defaultBlockSize(S).
+   */
+  block?: number;
+}
+
+/** What either route leaves for the Ritz vectors: T's K largest eigenpairs as Ritz values and coefficients. */
+interface Iteration {
+  m: number;
+  values: Float64Array;
+  /** m x K row-major. */
+  coefficients: Float64Array;
+  mNorm: number;
+  matvecs: number;
+  converged: boolean;
 }
 
 const EPS = 2 ** -52;
@@ -158,13 +183,20 @@ export function largestEigenpairs(
   const seed = opts.seed ?? 0;
   const pretest = opts.pretest ?? true;
   assertInt(seed, 'seed', 0);
-  const need = lanczosBytes(S, K, mMax);
+  const block = opts.block ?? defaultBlockSize(S);
+  if (block !== 1 && block !== 2)
+    throw new RangeError(`quanta: Lanczos block size must be 1 or 2, got ${block}`);
+  // the block route makes two basis vectors past its last step, so it stops at S - 2 (and an even count); if
+  // that is short of mMax and it has not converged there, the one-vector route takes over
+  const blockMax = 2 * Math.floor(Math.min(mMax, S - 2) / 2);
+  const tryBlock = block === 2 && blockMax >= 2;
+  const need = lanczosBytes(S, K, mMax, false, tryBlock);
   if (core.used + need > MAX_MEMORY_BYTES) {
     throw new MemoryLimitError(
       `quanta: Lanczos for S = ${S}, K = ${K} needs ${formatBytes(need)} beside the matrix, above wasm32's 4 GiB`,
     );
   }
-  const keep = opts.keepProducts ?? core.used + lanczosBytes(S, K, mMax, true) <= MAX_MEMORY_BYTES;
+  const keep = opts.keepProducts ?? core.used + lanczosBytes(S, K, mMax, true, tryBlock) <= MAX_MEMORY_BYTES;
 
   const threads = opts.threads ?? defaultProductThreads();
   assertInt(threads, 'threads', 1);
@@ -177,20 +209,34 @@ export function largestEigenpairs(
     const ld32 = alignUp(S, 16);
     // V: basis rows v_0 .. v_{m-1}; V32: the same rows rounded to f32, for the reorthogonalising subtraction;
     // w: the new direction; h: Gram-Schmidt coefficients
-    const buffers = allocatePlan(core, lanczosPlan(S, mMax, opts.scale !== undefined));
+    const buffers = allocatePlan(core, lanczosPlan(S, mMax, opts.scale !== undefined, tryBlock));
     const { basis: V, basis32: V32, direction: w, coefficients: h, scalar } = buffers;
+    const rowsMax = tryBlock ? mMax + 2 : mMax;
     // W: row j = M v_j as the iteration computed it (kept for the residuals, see explicitResiduals)
     const W = keep ? allocatePlan(core, productsPlan(S, mMax)).products : 0;
     const scaled = opts.scale ? buffers.scaled : 0;
     const scale = opts.scale;
     if (scale && scale.length !== S)
       throw new RangeError(`quanta: scale has length ${scale.length}, not ${S}`);
-    const work = splitWork(
-      core,
-      { matrix: matrixPtr, S, V, V32, ld, ld32, mMax, scratch: buffers.lead },
-      threads,
-      opts.splitRow,
-    );
+    const newWork = () =>
+      splitWork(
+        core,
+        {
+          matrix: matrixPtr,
+          S,
+          V,
+          V32,
+          ld,
+          ld32,
+          mMax: rowsMax,
+          scratch: buffers.lead,
+          scratch2: buffers.lead2,
+          K,
+        },
+        threads,
+        opts.splitRow,
+      );
+    let work = newWork();
     closeWork = () => work.close();
     /** dst = diag(s) A diag(s) src (or A src), both f64[S] in Wasm memory; src is a basis row. */
     const apply = (src: number, dst: number) => {
@@ -207,7 +253,7 @@ export function largestEigenpairs(
     };
     const alpha = new Float64Array(mMax); // T's diagonal
     const beta = new Float64Array(mMax); // beta[j] couples v_j and v_{j+1}; beta[m-1] is the residual norm
-    const random = new CounterRandom(seed, Stream.lanczos);
+    let random = new CounterRandom(seed, Stream.lanczos);
     const row = (j: number) => V + j * rowBytes;
     const norm = (p: number) => {
       k.lanczos_project(p, 1, ld, S, p, scalar);
@@ -229,120 +275,336 @@ export function largestEigenpairs(
       return true;
     };
 
-    randomDirection(0);
-    let m = 0; // basis vectors whose step is done
-    let matvecs = 0;
-    let mNorm = 0; // running estimate of ||M||: max over steps of |alpha| + beta
-    let converged = false;
-    let nextCheck = Math.min(mMax, K);
-    let blockStart = 0; // first row of the current Krylov block (a restart after an invariant subspace)
-    let reported = Date.now(); // when onProgress was last called (reports only: never a decision)
-    let countMs = 0; // what the last count for a report took: reports cost at most 5% of the time
-    for (let j = 0; j < mMax; j++) {
-      // w = M v_j - beta_{j-1} v_{j-1} - alpha_j v_j: the three-term recurrence...
-      apply(row(j), w);
-      matvecs++;
-      if (keep) core.f64(W + j * rowBytes, S).set(core.f64(w, S));
-      const hv = core.f64(h, 2);
-      if (j > 0 && beta[j - 1] !== 0) {
-        hv[0] = beta[j - 1];
-        k.lanczos_subtract(row(j - 1), 1, ld, S, h, w);
-      }
-      k.lanczos_project(row(j), 1, ld, S, w, h);
-      alpha[j] = core.f64(h, 1)[0];
-      k.lanczos_subtract(row(j), 1, ld, S, h, w);
-      // ...then full reorthogonalisation against v_0 .. v_j (classical Gram-Schmidt, twice if it cancels).
-      const before = norm(w);
-      let after = before;
-      for (let pass = 0; pass < 2; pass++) {
-        work.project(j + 1, w, h);
-        // The coefficients are rounding-sized after the three-term recurrence: when sum |h_r| <= 2^-30 ||w||,
-        // subtracting with the f32 copy of the basis (error <= sum |h_r| 2^-24 <= 2^-54 ||w||, below f64
-        // rounding of w) reads half the bytes. Otherwise (a cancelling step, a second pass) the f64 basis.
-        const hs = core.f64(h, j + 1);
-        let h1 = 0;
-        for (let r = 0; r <= j; r++) h1 += Math.abs(hs[r]);
-        work.subtract(j + 1, h, w, pass === 0 && h1 <= F32_SUBTRACT_BOUND * before);
-        alpha[j] += core.f64(h, j + 1)[j];
-        const prev = after;
-        after = norm(w);
-        if (after > 0.7071 * prev) break;
-      }
-      beta[j] = after;
-      mNorm = Math.max(mNorm, Math.abs(alpha[j]) + after + (j > 0 ? beta[j - 1] : 0));
-      m = j + 1;
-      const last = m === mMax;
-      const invariant = after <= 1e-12 * mNorm;
-      if (invariant) beta[j] = 0;
-      if (m >= nextCheck || last || invariant) {
-        // The full count costs QL over T (O(m^2), at m = 1000 the work of about six steps); the K-th pair,
-        // usually the last to converge, is tested first in O(m). When it is clearly short of the tolerance the
-        // run cannot stop here, and the count is taken only for a progress report that is due.
-        const far =
-          pretest && !last && !invariant && blockStart === 0 && kthPairFar(alpha, beta, m, K, tol, mNorm);
-        let done: number;
-        if (far) {
-          done = -1;
-          const now = Date.now();
-          if (opts.onProgress && now - reported >= Math.max(PROGRESS_MS, 20 * countMs)) {
-            const count = convergedCount(alpha, beta, 0, m, K, tol, mNorm, core);
+    /** The one-vector route: Lanczos with full reorthogonalisation (the file comment). */
+    const single = (): Iteration => {
+      randomDirection(0);
+      let m = 0; // basis vectors whose step is done
+      let matvecs = 0;
+      let mNorm = 0; // running estimate of ||M||: max over steps of |alpha| + beta
+      let converged = false;
+      let nextCheck = Math.min(mMax, K);
+      let blockStart = 0; // first row of the current Krylov block (a restart after an invariant subspace)
+      let reported = Date.now(); // when onProgress was last called (reports only: never a decision)
+      let countMs = 0; // what the last count for a report took: reports cost at most 5% of the time
+      for (let j = 0; j < mMax; j++) {
+        // w = M v_j - beta_{j-1} v_{j-1} - alpha_j v_j: the three-term recurrence...
+        apply(row(j), w);
+        matvecs++;
+        if (keep) core.f64(W + j * rowBytes, S).set(core.f64(w, S));
+        const hv = core.f64(h, 2);
+        if (j > 0 && beta[j - 1] !== 0) {
+          hv[0] = beta[j - 1];
+          k.lanczos_subtract(row(j - 1), 1, ld, S, h, w);
+        }
+        k.lanczos_project(row(j), 1, ld, S, w, h);
+        alpha[j] = core.f64(h, 1)[0];
+        k.lanczos_subtract(row(j), 1, ld, S, h, w);
+        // ...then full reorthogonalisation against v_0 .. v_j (classical Gram-Schmidt, twice if it cancels).
+        const before = norm(w);
+        let after = before;
+        for (let pass = 0; pass < 2; pass++) {
+          work.project(j + 1, w, h);
+          // The coefficients are rounding-sized after the three-term recurrence: when sum |h_r| <= 2^-30 ||w||,
+          // subtracting with the f32 copy of the basis (error <= sum |h_r| 2^-24 <= 2^-54 ||w||, below f64
+          // rounding of w) reads half the bytes. Otherwise (a cancelling step, a second pass) the f64 basis.
+          const hs = core.f64(h, j + 1);
+          let h1 = 0;
+          for (let r = 0; r <= j; r++) h1 += Math.abs(hs[r]);
+          work.subtract(j + 1, h, w, pass === 0 && h1 <= F32_SUBTRACT_BOUND * before);
+          alpha[j] += core.f64(h, j + 1)[j];
+          const prev = after;
+          after = norm(w);
+          if (after > 0.7071 * prev) break;
+        }
+        beta[j] = after;
+        mNorm = Math.max(mNorm, Math.abs(alpha[j]) + after + (j > 0 ? beta[j - 1] : 0));
+        m = j + 1;
+        const last = m === mMax;
+        const invariant = after <= 1e-12 * mNorm;
+        if (invariant) beta[j] = 0;
+        if (m >= nextCheck || last || invariant) {
+          // The full count costs QL over T (O(m^2), at m = 1000 the work of about six steps); the K-th pair,
+          // usually the last to converge, is tested first in O(m). When it is clearly short of the tolerance the
+          // run cannot stop here, and the count is taken only for a progress report that is due.
+          const far =
+            pretest && !last && !invariant && blockStart === 0 && kthPairFar(alpha, beta, m, K, tol, mNorm);
+          let done: number;
+          if (far) {
+            done = -1;
+            const now = Date.now();
+            if (opts.onProgress && now - reported >= Math.max(PROGRESS_MS, 20 * countMs)) {
+              const count = convergedCount(alpha, beta, 0, m, K, tol, mNorm, core);
+              reported = Date.now();
+              countMs = reported - now;
+              opts.onProgress(Math.min(K - 1, count), K);
+            }
+          } else {
             reported = Date.now();
-            countMs = reported - now;
-            opts.onProgress(Math.min(K - 1, count), K);
+            done = convergedCount(alpha, beta, 0, m, K, tol, mNorm, core);
+          }
+          // Once a block has closed (an invariant subspace), a copy of a wanted eigenvalue may lie outside every
+          // block so far: only a later block whose largest Ritz value has converged to at most the K-th value
+          // proves that none is left. So the first closed block never ends the run by itself.
+          // (With m = S the basis spans the whole space and T's eigenpairs are M's.)
+          if (done === K && m < S && (blockStart > 0 || invariant)) {
+            if (blockStart === 0 || !probeClear(alpha, beta, blockStart, m, K, tol, mNorm, core)) done--;
+          }
+          if (done >= 0) opts.onProgress?.(done, K);
+          if (done === K) {
+            converged = true;
+            break;
+          }
+          nextCheck = m + Math.max(5, Math.ceil(0.02 * m));
+        }
+        if (last) break;
+        if (invariant) {
+          // An invariant subspace: continue from a fresh direction orthogonal to it (T gets a zero coupling).
+          blockStart = m;
+          if (!randomDirection(m)) {
+            converged = true; // the basis spans the whole space, so T's eigenpairs are M's
+            break;
           }
         } else {
-          reported = Date.now();
-          done = convergedCount(alpha, beta, 0, m, K, tol, mNorm, core);
+          const src = core.f64(w, S);
+          const dst = core.f64(row(m), S);
+          for (let i = 0; i < S; i++) dst[i] = src[i] / after;
+          core.f32(V32 + m * ld32 * 4, S).set(dst);
         }
-        // Once a block has closed (an invariant subspace), a copy of a wanted eigenvalue may lie outside every
-        // block so far: only a later block whose largest Ritz value has converged to at most the K-th value
-        // proves that none is left. So the first closed block never ends the run by itself.
-        // (With m = S the basis spans the whole space and T's eigenpairs are M's.)
-        if (done === K && m < S && (blockStart > 0 || invariant)) {
-          if (blockStart === 0 || !probeClear(alpha, beta, blockStart, m, K, tol, mNorm, core)) done--;
-        }
-        if (done >= 0) opts.onProgress?.(done, K);
-        if (done === K) {
-          converged = true;
-          break;
-        }
-        nextCheck = m + Math.max(5, Math.ceil(0.02 * m));
       }
-      if (last) break;
-      if (invariant) {
-        // An invariant subspace: continue from a fresh direction orthogonal to it (T gets a zero coupling).
-        blockStart = m;
-        if (!randomDirection(m)) {
-          converged = true; // the basis spans the whole space, so T's eigenpairs are M's
-          break;
-        }
-      } else {
-        const src = core.f64(w, S);
-        const dst = core.f64(row(m), S);
-        for (let i = 0; i < S; i++) dst[i] = src[i] / after;
-        core.f32(V32 + m * ld32 * 4, S).set(dst);
-      }
-    }
 
-    // Ritz pairs: T's eigenvalues by QL (no vectors), the K wanted eigenvectors by inverse iteration, then
-    // y = V s. (Only if inverse iteration misses its residual bound: all of T's eigenvectors by QL.)
-    const values = ritzValues(alpha, beta, m, K, core);
-    const coefficients = ritzCoefficients(alpha, beta, m, values, core);
+      // Ritz pairs: T's eigenvalues by QL (no vectors), the K wanted eigenvectors by inverse iteration, then
+      // y = V s. (Only if inverse iteration misses its residual bound: all of T's eigenvectors by QL.)
+      const values = ritzValues(alpha, beta, m, K, core);
+      const coefficients = ritzCoefficients(alpha, beta, m, values, core);
+      return { m, values, coefficients, mNorm, matvecs, converged };
+    };
+
+    const w2 = buffers.direction2;
+    /** wa = M va, wb = M vb for basis rows va, vb: one pass over the matrix (interleaved in `pair`). */
+    const apply2 = (va: number, vb: number, wa: number, wb: number) => {
+      const a = core.f64(va, S);
+      const b = core.f64(vb, S);
+      const x2 = core.f64(buffers.pair, 2 * S);
+      for (let i = 0; i < S; i++) {
+        const si = scale ? scale[i] : 1;
+        x2[2 * i] = a[i] * si;
+        x2[2 * i + 1] = b[i] * si;
+      }
+      work.product2(buffers.pair, buffers.pairProduct, va, vb);
+      const y2 = core.f64(buffers.pairProduct, 2 * S);
+      const ya = core.f64(wa, S);
+      const yb = core.f64(wb, S);
+      for (let i = 0; i < S; i++) {
+        const si = scale ? scale[i] : 1;
+        ya[i] = y2[2 * i] * si;
+        yb[i] = y2[2 * i + 1] * si;
+      }
+    };
+    /** Row j = w / norm, and its f32 copy. */
+    const makeRow = (j: number, vec: number, nw: number) => {
+      const src = core.f64(vec, S);
+      const dst = core.f64(row(j), S);
+      for (let i = 0; i < S; i++) dst[i] = src[i] / nw;
+      core.f32(V32 + j * ld32 * 4, S).set(dst);
+    };
+    /**
+     * Classical Gram-Schmidt of `vec` against basis rows 0..n-1, again if it cancels, as the one-vector route
+     * does (the f32 basis for a first pass whose coefficients are rounding-sized); `fix` gets each pass's
+     * coefficients (for T's band entries). `local`: on this thread only (the helper lacks row n-1). Returns
+     * the norm after.
+     */
+    const reorthogonalise = (
+      n: number,
+      vec: number,
+      fix: (hs: Float64Array) => void,
+      local: boolean,
+    ): number => {
+      const before = norm(vec);
+      let after = before;
+      for (let pass = 0; pass < 2; pass++) {
+        if (local) k.lanczos_project(V, n, ld, S, vec, h);
+        else work.project(n, vec, h);
+        const hs = core.f64(h, n);
+        let h1 = 0;
+        for (let r = 0; r < n; r++) h1 += Math.abs(hs[r]);
+        fix(hs);
+        const f32 = pass === 0 && h1 <= F32_SUBTRACT_BOUND * before;
+        if (local) {
+          if (f32) k.lanczos_subtract_f32(V32, n, ld32, S, h, vec);
+          else k.lanczos_subtract(V, n, ld, S, h, vec);
+        } else work.subtract(n, h, vec, f32);
+        const prev = after;
+        after = norm(vec);
+        if (after > 0.7071 * prev) break;
+      }
+      return after;
+    };
+    /** The block-2 route (./block.ts); null when a block loses rank. */
+    const blockRun = (): Iteration | null => {
+      const band: Band = {
+        d: new Float64Array(rowsMax),
+        e1: new Float64Array(rowsMax),
+        e2: new Float64Array(rowsMax),
+      };
+      const { d, e1, e2 } = band;
+      randomDirection(0);
+      if (!randomDirection(1)) return null;
+      const wa = w;
+      const wb = w2;
+      let m = 0;
+      let matvecs = 0;
+      let mNorm = 0;
+      let converged = false;
+      let nextCheck = Math.min(mMax, K);
+      let reported = Date.now();
+      let countMs = 0;
+      const setH = (...values: number[]) => core.f64(h, values.length).set(values);
+      for (;;) {
+        const j0 = m;
+        const j1 = m + 1;
+        apply2(row(j0), row(j1), wa, wb);
+        matvecs += 2;
+        if (keep) {
+          core.f64(W + j0 * rowBytes, S).set(core.f64(wa, S));
+          core.f64(W + j1 * rowBytes, S).set(core.f64(wb, S));
+        }
+        // the band recurrence: wa -= e2[j0-2] v_{j0-2} + e1[j0-1] v_{j0-1}, then its components along v_j0 and
+        // v_j1 (T's d[j0], e1[j0]); wb -= e2[j0-1] v_{j0-1} + e1[j0] v_j0, then its component along v_j1
+        if (j0 >= 2) {
+          setH(e2[j0 - 2], e1[j0 - 1]);
+          k.lanczos_subtract(row(j0 - 2), 2, ld, S, h, wa);
+        }
+        k.lanczos_project(row(j0), 2, ld, S, wa, h);
+        [d[j0], e1[j0]] = core.f64(h, 2);
+        k.lanczos_subtract(row(j0), 2, ld, S, h, wa);
+        if (j0 >= 1) {
+          setH(e2[j0 - 1], e1[j0]);
+          k.lanczos_subtract(row(j0 - 1), 2, ld, S, h, wb);
+        } else {
+          setH(e1[j0]);
+          k.lanczos_subtract(row(j0), 1, ld, S, h, wb);
+        }
+        k.lanczos_project(row(j1), 1, ld, S, wb, h);
+        d[j1] = core.f64(h, 1)[0];
+        k.lanczos_subtract(row(j1), 1, ld, S, h, wb);
+        // ...then both against the whole basis v_0 .. v_j1
+        // (one pass over the basis for both; a second, one direction at a time, where it cancels)
+        const beforeA = norm(wa);
+        const beforeB = norm(wb);
+        const n = j1 + 1;
+        work.project2(n, wa, wb, h);
+        const hs = core.f64(h, 2 * n);
+        let h1a = 0;
+        let h1b = 0;
+        for (let r = 0; r < n; r++) {
+          h1a += Math.abs(hs[2 * r]);
+          h1b += Math.abs(hs[2 * r + 1]);
+        }
+        d[j0] += hs[2 * j0];
+        e1[j0] += hs[2 * j1];
+        d[j1] += hs[2 * j1 + 1];
+        const f32 = h1a <= F32_SUBTRACT_BOUND * beforeA && h1b <= F32_SUBTRACT_BOUND * beforeB;
+        work.subtract2(n, h, wa, wb, f32);
+        let na = norm(wa);
+        if (!(na > 0.7071 * beforeA)) {
+          na = reorthogonalise(
+            n,
+            wa,
+            (hs) => {
+              d[j0] += hs[j0];
+              e1[j0] += hs[j1];
+            },
+            false,
+          );
+        }
+        let nb0 = norm(wb);
+        if (!(nb0 > 0.7071 * beforeB)) nb0 = reorthogonalise(n, wb, (hs) => (d[j1] += hs[j1]), false);
+        mNorm = Math.max(mNorm, bandRowSum(band, j0, na), bandRowSum(band, j1, 0));
+        if (!(na > 1e-12 * mNorm)) return null;
+        e2[j0] = na;
+        makeRow(j1 + 1, wa, na);
+        // wb's component along the new v_{j1+1} (T's e1[j1]), and its norm (T's e2[j1])
+        k.lanczos_project(row(j1 + 1), 1, ld, S, wb, h);
+        e1[j1] = core.f64(h, 1)[0];
+        k.lanczos_subtract(row(j1 + 1), 1, ld, S, h, wb);
+        let nb = norm(wb);
+        if (!(nb > 0.7071 * nb0)) {
+          nb = reorthogonalise(
+            j1 + 2,
+            wb,
+            (hs) => {
+              d[j1] += hs[j1];
+              e1[j1] += hs[j1 + 1];
+            },
+            true,
+          );
+        }
+        mNorm = Math.max(mNorm, bandRowSum(band, j1, nb));
+        if (!(nb > 1e-12 * mNorm)) return null;
+        e2[j1] = nb;
+        makeRow(j1 + 2, wb, nb);
+        m = j1 + 1;
+        const last = m + 2 > blockMax;
+        if (m >= nextCheck || last) {
+          const far =
+            pretest &&
+            !last &&
+            bandKthPairFar(band, m, K, tol, mNorm, PRETEST_MARGIN, INVERSE_ITERATION_RESIDUAL);
+          let done: number;
+          if (far) {
+            done = -1;
+            const now = Date.now();
+            if (opts.onProgress && now - reported >= Math.max(PROGRESS_MS, 20 * countMs)) {
+              const count = bandConvergedCount(band, m, K, tol, mNorm, core);
+              reported = Date.now();
+              countMs = reported - now;
+              opts.onProgress(Math.min(K - 1, count), K);
+            }
+          } else {
+            reported = Date.now();
+            done = bandConvergedCount(band, m, K, tol, mNorm, core);
+          }
+          if (done >= 0) opts.onProgress?.(done, K);
+          if (done === K) {
+            converged = true;
+            break;
+          }
+          nextCheck = m + Math.max(5, Math.ceil(0.02 * m));
+        }
+        if (last) break;
+      }
+      if (!converged && blockMax < mMax) return null;
+      const { values, coefficients } = bandRitz(band, m, K, INVERSE_ITERATION_RESIDUAL, core);
+      return { m, values, coefficients, mNorm, matvecs, converged };
+    };
+
+    let it = tryBlock ? blockRun() : null;
+    const route = it ? 2 : 1;
+    if (!it) {
+      if (tryBlock) {
+        // the block lost rank: the one-vector route from the start, with a fresh helper job and random stream
+        work.close();
+        work = newWork();
+        random = new CounterRandom(seed, Stream.lanczos);
+      }
+      it = single();
+    }
+    const { m, values, coefficients, mNorm, converged } = it;
+    let { matvecs } = it;
     const { coefficients: Y, vectors: out } = allocatePlan(core, ritzPlan(S, K, m));
     core.f64(Y, m * K).set(coefficients);
-    // In chunks of rows: a Wasm call runs in the tier it started in, so many short calls let the engine
-    // switch to optimised code after the first few (one call over all S rows stays in baseline code).
-    for (let i0 = 0; i0 < S; i0 += RITZ_ROWS) {
-      const rows = Math.min(RITZ_ROWS, S - i0);
-      k.lanczos_ritz(V + i0 * 8, m, ld, rows, Y, K, out + i0 * K * 8);
-    }
-
-    // Explicit residuals ||M y - theta y|| / |theta|: from the kept products (M Y = W S), else eight Ritz
-    // vectors per pass over the matrix.
+    // Ritz vectors y = V s, half on the helper thread where there is one, while this thread starts on the
+    // explicit residuals ||M y - theta y|| / |theta| of its half: from the kept products (M Y = W S), else
+    // (after all of them) eight Ritz vectors per pass over the matrix.
     let residuals: Float64Array;
     if (keep) {
-      residuals = residualsFromProducts(core, W, ld, m, S, K, Y, out, values, mNorm);
+      const acc = residualsFromProducts(core, W, ld, m, S, K, Y, out, values, mNorm);
+      const cut = ritzCut(S);
+      work.ritz(m, Y, out, () => acc.rows(0, cut));
+      acc.rows(cut, S);
+      residuals = acc.finish();
     } else {
+      work.ritz(m, Y, out, () => {});
       residuals = explicitResiduals(core, matrixPtr, S, K, out, values, scale, mNorm);
       matvecs += K;
     }
@@ -356,11 +618,24 @@ export function largestEigenpairs(
       converged,
       residualsFrom: keep ? 'products' : 'matvecs',
       helperShares: work.helped,
+      block: route,
     };
   } finally {
     closeWork();
     core.release(mark);
   }
+}
+
+/** Row j of the band's absolute row sum, with `below` for its entry e2[j] when that is not yet stored. */
+function bandRowSum(band: Band, j: number, below: number): number {
+  const { d, e1, e2 } = band;
+  return (
+    Math.abs(d[j]) +
+    Math.abs(e1[j]) +
+    Math.abs(below) +
+    (j >= 1 ? Math.abs(e1[j - 1]) : 0) +
+    (j >= 2 ? Math.abs(e2[j - 2]) : 0)
+  );
 }
 
 /** The K largest eigenvalues of T (diagonal alpha, off-diagonal beta, size m), descending. */
@@ -425,33 +700,40 @@ function residualsFromProducts(
   out: number,
   values: Float64Array,
   mNorm: number,
-): Float64Array {
+): { rows(i0: number, i1: number): void; finish(): Float64Array } {
   const rr = new Float64Array(K);
   const yy = new Float64Array(K);
-  const mark = core.mark();
-  try {
-    const { block: MY } = allocatePlan(core, productResidualPlan(K));
-    for (let i0 = 0; i0 < S; i0 += RITZ_ROWS) {
-      const rows = Math.min(RITZ_ROWS, S - i0);
-      core.kernels.lanczos_ritz(W + i0 * 8, m, ld, rows, Y, K, MY);
-      const my = core.f64(MY, rows * K);
-      const y = core.f64(out + i0 * K * 8, rows * K);
-      for (let r = 0; r < rows; r++) {
-        for (let c = 0; c < K; c++) {
-          const yi = y[r * K + c];
-          const d = my[r * K + c] - values[c] * yi;
-          rr[c] += d * d;
-          yy[c] += yi * yi;
+  return {
+    /** Adds rows i0..i1-1 (i0 a multiple of RITZ_ROWS; the rows in order, so the same sums either way). */
+    rows(i0: number, i1: number) {
+      const mark = core.mark();
+      try {
+        const { block: MY } = allocatePlan(core, productResidualPlan(K));
+        for (let r0 = i0; r0 < i1; r0 += RITZ_ROWS) {
+          const rows = Math.min(RITZ_ROWS, i1 - r0);
+          core.kernels.lanczos_ritz(W + r0 * 8, m, ld, rows, Y, K, MY);
+          const my = core.f64(MY, rows * K);
+          const y = core.f64(out + r0 * K * 8, rows * K);
+          for (let r = 0; r < rows; r++) {
+            for (let c = 0; c < K; c++) {
+              const yi = y[r * K + c];
+              const d = my[r * K + c] - values[c] * yi;
+              rr[c] += d * d;
+              yy[c] += yi * yi;
+            }
+          }
         }
+      } finally {
+        core.release(mark);
       }
-    }
-  } finally {
-    core.release(mark);
-  }
-  const residuals = new Float64Array(K);
-  for (let c = 0; c < K; c++)
-    residuals[c] = Math.sqrt(rr[c] / yy[c]) / Math.max(Math.abs(values[c]), EPS * mNorm);
-  return residuals;
+    },
+    finish() {
+      const residuals = new Float64Array(K);
+      for (let c = 0; c < K; c++)
+        residuals[c] = Math.sqrt(rr[c] / yy[c]) / Math.max(Math.abs(values[c]), EPS * mNorm);
+      return residuals;
+    },
+  };
 }
 
 /**

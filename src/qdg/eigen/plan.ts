@@ -13,6 +13,17 @@ export function defaultLanczosSteps(S: number, K: number): number {
   return Math.min(S, Math.max(4 * K, K + 100));
 }
 
+/**
+ * The smallest S whose default is the block-2 route (./block.ts): below it the matrix's upper triangle (32 MB
+ * at S 4096) stays in cache and a product costs arithmetic, which two vectors per pass do not save.
+ */
+export const BLOCK_MIN_S = 4096;
+
+/** Basis vectors per pass over the matrix by default: 2 from BLOCK_MIN_S on, else 1. */
+export function defaultBlockSize(S: number): number {
+  return S >= BLOCK_MIN_S ? 2 : 1;
+}
+
 /** The row stride of the basis in f64s: S rounded up to 8, so every basis vector starts on a cache line. */
 export function basisStride(S: number): number {
   return alignUp(S, 8);
@@ -27,16 +38,36 @@ export function lanczosPlan(
   S: number,
   m: number,
   scaled: boolean,
-): BufferPlan<'basis' | 'basis32' | 'direction' | 'coefficients' | 'scalar' | 'scaled' | 'lead'> {
+  block = false,
+): BufferPlan<
+  | 'basis'
+  | 'basis32'
+  | 'direction'
+  | 'direction2'
+  | 'coefficients'
+  | 'scalar'
+  | 'scaled'
+  | 'lead'
+  | 'pair'
+  | 'pairProduct'
+  | 'lead2'
+> {
   const ld = basisStride(S);
+  // the block route (./block.ts) makes two rows past its last step and has two directions
+  const rows = block ? m + 2 : m;
   return [
-    { name: 'basis', bytes: 8 * m * ld },
-    { name: 'basis32', bytes: 4 * m * alignUp(S, 16) },
+    { name: 'basis', bytes: 8 * rows * ld },
+    { name: 'basis32', bytes: 4 * rows * alignUp(S, 16) },
     { name: 'direction', bytes: 8 * ld },
-    { name: 'coefficients', bytes: 8 * m },
+    { name: 'direction2', bytes: block ? 8 * ld : 0 },
+    { name: 'coefficients', bytes: 8 * 2 * rows },
     { name: 'scalar', bytes: 16 },
     { name: 'scaled', bytes: scaled ? 8 * ld : 0 },
     { name: 'lead', bytes: 8 * ld }, // the leading block's share of a product (./split.ts)
+    // the block route's two-vector products: input, output (interleaved) and the leading block's share
+    { name: 'pair', bytes: block ? 16 * ld : 0 },
+    { name: 'pairProduct', bytes: block ? 16 * ld : 0 },
+    { name: 'lead2', bytes: block ? 16 * ld : 0 },
   ];
 }
 
@@ -79,9 +110,15 @@ export function productsPlan(S: number, m: number): BufferPlan<'products'> {
  * coefficients) and the Ritz vectors with the residual check. This is what it needs; with `products` (the
  * products kept, which it does when they fit: see largestEigenpairs) it uses productsPlan's bytes more.
  */
-export function lanczosBytes(S: number, K: number, m = defaultLanczosSteps(S, K), products = false): number {
+export function lanczosBytes(
+  S: number,
+  K: number,
+  m = defaultLanczosSteps(S, K),
+  products = false,
+  block = defaultBlockSize(S) === 2,
+): number {
   return (
-    planBytes(lanczosPlan(S, m, true)) +
+    planBytes(lanczosPlan(S, m, true, block)) +
     (products ? planBytes(productsPlan(S, m)) : 0) +
     Math.max(
       tridiagonalBytes(m, K),

@@ -6,6 +6,7 @@
 // does every share itself).
 import { parentPort } from 'node:worker_threads';
 import { alignUp, Core } from '../../core/arena.js';
+import { RITZ_ROWS } from './plan.js';
 import { Control, Op, SPIN, type SplitJob } from './split.js';
 
 function run(job: SplitJob): void {
@@ -25,15 +26,22 @@ function run(job: SplitJob): void {
     const x = co.allocF64(alignUp(S, 8));
     const y = co.allocF64(alignUp(S, 8));
     const w = co.allocF64(alignUp(S, 8));
-    const h = co.allocF64(mMax);
+    const h = co.allocF64(2 * mMax);
+    const x2 = co.allocF64(alignUp(2 * S, 8));
+    const y2 = co.allocF64(alignUp(2 * S, 8));
+    const w2 = co.allocF64(alignUp(S, 8));
     const xs = new Float64Array(job.x);
     const ys = new Float64Array(job.y);
     const rowS = new Float64Array(job.row);
     const ws = new Float64Array(job.w);
     const hs = new Float64Array(job.h);
-    const addRow = (j: number) => {
-      co.f64(V + 8 * j * ld, S).set(rowS);
-      co.f32(V32 + 4 * j * ld32, S).set(rowS);
+    const x2s = new Float64Array(job.x2);
+    const y2s = new Float64Array(job.y2);
+    const row2S = new Float64Array(job.row2);
+    const w2s = new Float64Array(job.w2);
+    const addRow = (j: number, from = rowS) => {
+      co.f64(V + 8 * j * ld, S).set(from);
+      co.f32(V32 + 4 * j * ld32, S).set(from);
     };
     Atomics.store(control, Control.ready, 1);
     for (;;) {
@@ -67,6 +75,43 @@ function run(job: SplitJob): void {
           if (control[Control.arg1] === 1) k.lanczos_subtract_f32(V32 + 4 * c, a0, ld32, S - c, h, w + 8 * c);
           else k.lanczos_subtract(V + 8 * c, a0, ld, S - c, h, w + 8 * c);
           ws.set(co.f64(w + 8 * c, S - c), c);
+          break;
+        }
+        case Op.product2:
+          addRow(a0);
+          addRow(a0 + 1, row2S);
+          co.f64(x2, 2 * S).set(x2s);
+          k.lanczos_symv2_upper_rows(rows, S, S, 0, r, x2, y2);
+          y2s.set(co.f64(y2, 2 * S));
+          break;
+        case Op.project2:
+          co.f64(w, S).set(ws);
+          co.f64(w2, S).set(w2s);
+          if (a0 > 0) k.lanczos_project2(V, a0, ld, S, w, w2, h);
+          hs.set(co.f64(h, 2 * a0));
+          break;
+        case Op.subtract2: {
+          co.f64(w + 8 * c, S - c).set(ws.subarray(c, S));
+          co.f64(w2 + 8 * c, S - c).set(w2s.subarray(c, S));
+          co.f64(h, 2 * a0).set(hs.subarray(0, 2 * a0));
+          if (control[Control.arg1] === 1)
+            k.lanczos_subtract2_f32(V32 + 4 * c, a0, ld32, S - c, h, w + 8 * c, w2 + 8 * c);
+          else k.lanczos_subtract2(V + 8 * c, a0, ld, S - c, h, w + 8 * c, w2 + 8 * c);
+          ws.set(co.f64(w + 8 * c, S - c), c);
+          w2s.set(co.f64(w2 + 8 * c, S - c), c);
+          break;
+        }
+        case Op.ritz: {
+          // rows ritzCut..S-1 of V Y, on the caller's RITZ_ROWS grid (the same calls, so the same bits)
+          const { ritzCut: rc, K } = job;
+          const y = co.allocF64(a0 * K);
+          const out = co.allocF64((S - rc) * K);
+          co.f64(y, a0 * K).set(new Float64Array(job.ritzY, 0, a0 * K));
+          for (let i = rc; i < S; i += RITZ_ROWS) {
+            const n = Math.min(RITZ_ROWS, S - i);
+            k.lanczos_ritz(V + i * 8, a0, ld, n, y, K, out + (i - rc) * K * 8);
+          }
+          new Float64Array(job.ritzOut).set(co.f64(out, (S - rc) * K));
           break;
         }
         default:

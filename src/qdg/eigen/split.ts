@@ -20,6 +20,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Core } from '../../core/arena.js';
 import { nodeBuiltin } from '../../core/node-builtin.js';
 import { workerScript } from '../../core/worker-script.js';
+import { RITZ_ROWS } from './plan.js';
 
 const workerThreads = nodeBuiltin('node:worker_threads');
 const os = nodeBuiltin('node:os');
@@ -84,7 +85,20 @@ export const Op = {
   project: 3,
   /** w[c..S) -= V[0..arg0)[c..S) h (w[c..S) in `w`, h in `h`; arg1 = 1: the f32 basis), into `w`. */
   subtract: 4,
+  /** Basis rows arg0 and arg0 + 1 from `row` and `row2`, then the leading block's share of A X (X in `x2`) into `y2`. */
+  product2: 5,
+  /** h[2r + c] = V_r w_c for r < arg0, w_0 in `w` and w_1 in `w2`, into `h`. */
+  project2: 6,
+  /** w_c[c0..S) -= sum_r h[2r + c] V_r[c0..S) for r < arg0 (arg1 = 1: the f32 basis), into `w` and `w2`. */
+  subtract2: 7,
+  /** Rows ritzCut..S-1 of the Ritz vectors V Y for arg0 basis rows (Y: arg0 x K in `ritzY`), into `ritzOut`. */
+  ritz: 8,
 } as const;
+
+/** The first row of the helper's share of the Ritz vectors: a multiple of RITZ_ROWS near S / 2. */
+export function ritzCut(S: number): number {
+  return RITZ_ROWS * Math.round(S / 2 / RITZ_ROWS);
+}
 
 /** What the caller posts to the helper (./split-worker.ts) when a run starts. */
 export interface SplitJob {
@@ -99,12 +113,24 @@ export interface SplitJob {
   /** Rows 0..r-1 of the matrix (r S f32), copied into the helper's core. */
   rows: SharedArrayBuffer;
   control: SharedArrayBuffer;
-  /** f64[S] each: the product's input and output, a basis row, w; f64[mMax]: h. */
+  /**
+   * f64[S] each: the product's input and output, a basis row, w; f64[2 mMax]: h. The block route's: f64[2S]
+   * each, the interleaved input and output of a two-vector product; f64[S] each, a second row and w2.
+   */
   x: SharedArrayBuffer;
   y: SharedArrayBuffer;
   row: SharedArrayBuffer;
   w: SharedArrayBuffer;
   h: SharedArrayBuffer;
+  x2: SharedArrayBuffer;
+  y2: SharedArrayBuffer;
+  row2: SharedArrayBuffer;
+  w2: SharedArrayBuffer;
+  /** The Ritz step's: its first helper row, K, and Y (f64[mMax K]) and the helper's rows (f64[(S - cut) K]). */
+  ritzCut: number;
+  K: number;
+  ritzY: SharedArrayBuffer;
+  ritzOut: SharedArrayBuffer;
   /** Tests: the helper throws at this command (a sequence number), to exercise the caller's fallback. */
   failAt?: number;
 }
@@ -117,6 +143,21 @@ export interface SplitWork {
   project(m: number, w: number, h: number): void;
   /** w -= V[0..m) h, with the f32 basis when `f32` (lanczos_subtract or lanczos_subtract_f32). */
   subtract(m: number, h: number, w: number, f32: boolean): void;
+  /**
+   * Y = A X for two vectors, interleaved f64[2S] at x2 and y2 (X[2j + c]); rowA and rowB are the two basis
+   * rows just made (in order).
+   */
+  product2(x2: number, y2: number, rowA: number, rowB: number): void;
+  /** h[2r + c] = V_r w_c for r < m (lanczos_project2), w_0 at w0 and w_1 at w1. */
+  project2(m: number, w0: number, w1: number, h: number): void;
+  /** w_c -= sum_r h[2r + c] V_r for r < m, with the f32 basis when `f32` (lanczos_subtract2 / _f32). */
+  subtract2(m: number, h: number, w0: number, w1: number, f32: boolean): void;
+  /**
+   * The Ritz vectors out = V Y (S x K f64; Y m x K at Core pointer y), RITZ_ROWS rows per lanczos_ritz call:
+   * rows 0..ritzCut(S)-1 on this thread, the rest on the helper where there is one; `between` runs once
+   * rows 0..ritzCut(S)-1 are made, while the helper makes the others (the caller's residual work on them).
+   */
+  ritz(m: number, y: number, out: number, between: () => void): void;
   /** Shares the helper thread computed (products, projections, subtractions: a diagnostic). */
   readonly helped: number;
   /** True once the helper is ready to join (it then joins at the next product). */
@@ -153,6 +194,10 @@ export interface SplitLayout {
   mMax: number;
   /** An f64[S] Core buffer for the leading block's share when this thread computes it. */
   scratch: number;
+  /** An f64[2S] Core buffer for the leading block's share of a two-vector product (the block route only). */
+  scratch2?: number;
+  /** Ritz vectors to be made (the width of Y); 0: ritz() runs on this thread only. */
+  K?: number;
 }
 
 /**
@@ -167,7 +212,8 @@ export function splitWork(
   r = splitRow(layout.S),
   helperFailsAt?: number,
 ): SplitWork {
-  const { matrix, S, V, V32, ld, ld32, mMax, scratch } = layout;
+  const { matrix, S, V, V32, ld, ld32, mMax, scratch, scratch2 = 0, K = 0 } = layout;
+  const rc = ritzCut(S);
   const k = core.kernels;
   const rowBytes = ld * 8;
   const cut = r > 0 && r < S;
@@ -180,7 +226,33 @@ export function splitWork(
     for (let i = r; i < S; i++) out[i] = lead[i] + out[i];
   };
   // this thread's shares, and the helper's when it computes them itself
+  const combine2 = (lead: Float64Array, y2: number) => {
+    const out = core.f64(y2, 2 * S);
+    for (let i = 0; i < 2 * r; i++) out[i] = lead[i];
+    for (let i = 2 * r; i < 2 * S; i++) out[i] = lead[i] + out[i];
+  };
   const trailProduct = (x: number, y: number) => k.lanczos_symv_upper_rows(matrix, S, S, r, S, x, y);
+  const trailProduct2 = (x2: number, y2: number) => k.lanczos_symv2_upper_rows(matrix, S, S, r, S, x2, y2);
+  const leadProduct2 = (x2: number, y2: number) => {
+    k.lanczos_symv2_upper_rows(matrix, S, S, 0, r, x2, scratch2);
+    combine2(core.f64(scratch2, 2 * S), y2);
+  };
+  const projectRows2 = (r0: number, r1: number, w0: number, w1: number, h: number) => {
+    if (r1 > r0) k.lanczos_project2(V + r0 * rowBytes, r1 - r0, ld, S, w0, w1, h + 16 * r0);
+  };
+  const subtractCoordinates2 = (
+    i0: number,
+    i1: number,
+    m: number,
+    h: number,
+    w0: number,
+    w1: number,
+    f32: boolean,
+  ) => {
+    if (i1 <= i0) return;
+    if (f32) k.lanczos_subtract2_f32(V32 + 4 * i0, m, ld32, i1 - i0, h, w0 + 8 * i0, w1 + 8 * i0);
+    else k.lanczos_subtract2(V + 8 * i0, m, ld, i1 - i0, h, w0 + 8 * i0, w1 + 8 * i0);
+  };
   const leadProduct = (x: number, y: number) => {
     k.lanczos_symv_upper_rows(matrix, S, S, 0, r, x, scratch);
     combine(core.f64(scratch, S), y);
@@ -192,6 +264,15 @@ export function splitWork(
     if (i1 <= i0) return;
     if (f32) k.lanczos_subtract_f32(V32 + 4 * i0, m, ld32, i1 - i0, h, w + 8 * i0);
     else k.lanczos_subtract(V + 8 * i0, m, ld, i1 - i0, h, w + 8 * i0);
+  };
+  /** Rows i0..i1-1 of out = V Y (m basis rows, Y m x K), on the RITZ_ROWS grid. */
+  const ritzRows = (i0: number, i1: number, m: number, y: number, out: number) => {
+    for (let i = i0; i < i1; i += RITZ_ROWS) {
+      const rows = Math.min(RITZ_ROWS, i1 - i);
+      // many short calls: a Wasm call runs in the tier it started in, so the engine can switch to optimised
+      // code after the first few (one call over all S rows stays in baseline code)
+      k.lanczos_ritz(V + i * 8, m, ld, rows, y, K, out + i * K * 8);
+    }
   };
   const alone: SplitWork = {
     product(x, y) {
@@ -209,6 +290,27 @@ export function splitWork(
       if (!cut) return subtractCoordinates(0, S, m, h, w, f32);
       subtractCoordinates(0, c, m, h, w, f32);
       subtractCoordinates(c, S, m, h, w, f32);
+    },
+    product2(x2, y2) {
+      if (!cut) return k.lanczos_symv2_upper_rows(matrix, S, S, 0, S, x2, y2);
+      trailProduct2(x2, y2);
+      leadProduct2(x2, y2);
+    },
+    project2(m, w0, w1, h) {
+      if (!cut) return k.lanczos_project2(V, m, ld, S, w0, w1, h);
+      const R = splitBasisRows(m);
+      projectRows2(R, m, w0, w1, h);
+      projectRows2(0, R, w0, w1, h);
+    },
+    subtract2(m, h, w0, w1, f32) {
+      if (!cut) return subtractCoordinates2(0, S, m, h, w0, w1, f32);
+      subtractCoordinates2(0, c, m, h, w0, w1, f32);
+      subtractCoordinates2(c, S, m, h, w0, w1, f32);
+    },
+    ritz(m, y, out, between) {
+      ritzRows(0, rc, m, y, out);
+      ritzRows(rc, S, m, y, out);
+      between();
     },
     helped: 0,
     helperReady: false,
@@ -232,7 +334,15 @@ export function splitWork(
     y: shared(S),
     row: shared(S),
     w: shared(S),
-    h: shared(mMax),
+    h: shared(2 * mMax),
+    x2: shared(2 * S),
+    y2: shared(2 * S),
+    row2: shared(S),
+    w2: shared(S),
+    ritzCut: rc,
+    K,
+    ritzY: shared(K > 0 ? mMax * K : 0),
+    ritzOut: shared(K > 0 ? (S - rc) * K : 0),
     failAt: helperFailsAt,
   };
   const control = new Int32Array(job.control);
@@ -241,6 +351,10 @@ export function splitWork(
   const rowS = new Float64Array(job.row);
   const ws = new Float64Array(job.w);
   const hs = new Float64Array(job.h);
+  const x2s = new Float64Array(job.x2);
+  const y2s = new Float64Array(job.y2);
+  const row2S = new Float64Array(job.row2);
+  const w2s = new Float64Array(job.w2);
   helperThread().postMessage(job);
 
   let joined = false;
@@ -311,6 +425,49 @@ export function splitWork(
       subtractCoordinates(0, c, m, h, w, f32);
       if (answered()) core.f64(w + 8 * c, S - c).set(ws.subarray(c, S));
       else subtractCoordinates(c, S, m, h, w, f32);
+    },
+    product2(x2, y2, rowA, rowB) {
+      tryJoin();
+      rowsMade += 2;
+      if (!joined) return alone.product2(x2, y2, rowA, rowB);
+      x2s.set(core.f64(x2, 2 * S));
+      rowS.set(core.f64(rowA, S));
+      row2S.set(core.f64(rowB, S));
+      post(Op.product2, rowsMade - 2);
+      trailProduct2(x2, y2);
+      if (answered()) combine2(y2s, y2);
+      else leadProduct2(x2, y2);
+    },
+    project2(m, w0, w1, h) {
+      const R = splitBasisRows(m);
+      if (!joined || R === 0) return alone.project2(m, w0, w1, h);
+      ws.set(core.f64(w0, S));
+      w2s.set(core.f64(w1, S));
+      post(Op.project2, R);
+      projectRows2(R, m, w0, w1, h);
+      if (answered()) core.f64(h, 2 * R).set(hs.subarray(0, 2 * R));
+      else projectRows2(0, R, w0, w1, h);
+    },
+    subtract2(m, h, w0, w1, f32) {
+      if (!joined) return alone.subtract2(m, h, w0, w1, f32);
+      hs.set(core.f64(h, 2 * m));
+      ws.set(core.f64(w0 + 8 * c, S - c), c);
+      w2s.set(core.f64(w1 + 8 * c, S - c), c);
+      post(Op.subtract2, m, f32 ? 1 : 0);
+      subtractCoordinates2(0, c, m, h, w0, w1, f32);
+      if (answered()) {
+        core.f64(w0 + 8 * c, S - c).set(ws.subarray(c, S));
+        core.f64(w1 + 8 * c, S - c).set(w2s.subarray(c, S));
+      } else subtractCoordinates2(c, S, m, h, w0, w1, f32);
+    },
+    ritz(m, y, out, between) {
+      if (!joined || K === 0 || rc >= S) return alone.ritz(m, y, out, between);
+      new Float64Array(job.ritzY, 0, m * K).set(core.f64(y, m * K));
+      post(Op.ritz, m);
+      ritzRows(0, rc, m, y, out);
+      between();
+      if (answered()) core.f64(out + rc * K * 8, (S - rc) * K).set(new Float64Array(job.ritzOut));
+      else ritzRows(rc, S, m, y, out);
     },
     get helped() {
       return helped;
