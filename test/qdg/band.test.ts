@@ -3,7 +3,11 @@ import fc from 'fast-check';
 import { Core } from '../../src/core/arena.js';
 import { applyQ, pentadiagonalToTridiagonal } from '../../src/qdg/eigen/band.js';
 import { bandConvergedCount, bandEstimates, bandKthPairFar, bandRitz } from '../../src/qdg/eigen/block.js';
-import { symmetricTridiagonalEigen } from '../../src/qdg/eigen/tridiagonal.js';
+import {
+  kthLargestEigenvalue,
+  symmetricTridiagonalEigen,
+  tridiagonalEigenvectors,
+} from '../../src/qdg/eigen/tridiagonal.js';
 import { denseSymmetricEigen } from '../../src/qdg/eigen/reference.js';
 import { CounterRandom } from '../../src/core/rng.js';
 
@@ -86,6 +90,24 @@ describe('pentadiagonal to tridiagonal', () => {
           }
       }),
       { numRuns: 40 },
+    );
+  });
+});
+
+describe('the pentadiagonal k-th eigenvalue and eigenvector (the O(m) pre-test)', () => {
+  it('bisection on L D L^T counts and banded inverse iteration match the dense twin', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 50 }), fc.nat(1000), (n, seed) => {
+        const { d, e1, e2, dense } = pentadiagonal(n, seed);
+        const want = denseSymmetricEigen(dense, n);
+        const norm = Math.max(...Array.from(want.values, Math.abs), 1);
+        const k = 1 + (seed % n);
+        const theta = kthLargestEigenvalue(d, e1, k, e2);
+        expect(Math.abs(theta - want.values[n - k])).toBeLessThan(1e-10 * norm);
+        const z = tridiagonalEigenvectors(d, e1, [theta], { second: e2 });
+        expect(z.maxResidual).toBeLessThan(1e-12);
+      }),
+      { numRuns: 80 },
     );
   });
 });

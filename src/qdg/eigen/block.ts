@@ -81,8 +81,8 @@ export function bandConvergedCount(
 
 /**
  * True when T's K-th largest Ritz pair (m > K) is clearly not converged (its estimate above `margin` times its
- * tolerance): the value by bisection and the vector by inverse iteration on the reduced tridiagonal matrix,
- * its last two components from Q's tracked rows. `bound`: the inverse iteration residual the vector must meet.
+ * tolerance), in O(m): the value by bisection on the band's Sturm counts, the vector by inverse iteration on
+ * the band (./tridiagonal.ts, `second`). `bound`: the inverse iteration residual the vector must meet.
  */
 export function bandKthPairFar(
   band: Band,
@@ -94,17 +94,12 @@ export function bandKthPairFar(
   bound: number,
 ): boolean {
   if (m <= K) return false;
-  const red = pentadiagonalToTridiagonal(band.d, band.e1, band.e2, m);
-  const theta = kthLargestEigenvalue(red.diag, red.off, K);
-  const z = tridiagonalEigenvectors(red.diag, red.off, [theta], { solves: 2 });
+  const d = band.d.subarray(0, m);
+  const theta = kthLargestEigenvalue(d, band.e1, K, band.e2);
+  const z = tridiagonalEigenvectors(d, band.e1, [theta], { solves: 2, second: band.e2 });
   if (!(z.maxResidual <= bound)) return false;
-  let a = 0;
-  let b = 0;
-  for (let i = 0; i < m; i++) {
-    a += red.bottom[i] * z.vectors[i];
-    b += red.bottom[m + i] * z.vectors[i];
-  }
-  return residualEstimate(band, m, a, b) > margin * Math.max(tol * Math.abs(theta), 1000 * EPS * mNorm);
+  const estimate = residualEstimate(band, m, z.vectors[m - 2], z.vectors[m - 1]);
+  return estimate > margin * Math.max(tol * Math.abs(theta), 1000 * EPS * mNorm);
 }
 
 /**

@@ -138,9 +138,16 @@ export function sortedOrder(values: ArrayLike<number>, order: 'ascending' | 'des
  * The k-th largest eigenvalue of the symmetric tridiagonal T (diagonal `diag`, off-diagonal `offDiag`, as
  * symmetricTridiagonalEigen; 1 <= k <= n) by bisection on Sturm counts (the signs of the pivots of T - x I),
  * O(n) per halving, to about eps ||T||: what Lanczos's cheap convergence pre-test needs instead of QL's O(n^2)
- * for every value.
+ * for every value. With `second` (second[i] couples i and i + 2) T is pentadiagonal and the counts are the
+ * negative pivots of its L D L^T without pivoting (Sylvester's inertia; not backward stable as the tridiagonal
+ * count is, which a pre-test that only skips work can afford).
  */
-export function kthLargestEigenvalue(diag: ArrayLike<number>, offDiag: ArrayLike<number>, k: number): number {
+export function kthLargestEigenvalue(
+  diag: ArrayLike<number>,
+  offDiag: ArrayLike<number>,
+  k: number,
+  second?: ArrayLike<number>,
+): number {
   const n = diag.length;
   if (!(Number.isInteger(k) && k >= 1 && k <= n))
     throw new RangeError(`quanta: eigenvalue rank k must be an integer in [1, ${n}], got ${k}`);
@@ -148,22 +155,26 @@ export function kthLargestEigenvalue(diag: ArrayLike<number>, offDiag: ArrayLike
   let b2max = 0;
   for (let i = 0; i < n; i++) {
     const up = i + 1 < n ? Math.abs(offDiag[i]) : 0;
-    g = Math.max(g, Math.abs(diag[i]) + (i > 0 ? Math.abs(offDiag[i - 1]) : 0) + up);
-    b2max = Math.max(b2max, up * up);
+    let row = Math.abs(diag[i]) + (i > 0 ? Math.abs(offDiag[i - 1]) : 0) + up;
+    if (second) row += (i > 1 ? Math.abs(second[i - 2]) : 0) + (i + 2 < n ? Math.abs(second[i]) : 0);
+    g = Math.max(g, row);
+    b2max = Math.max(b2max, up * up, second && i + 2 < n ? second[i] * second[i] : 0);
   }
   const pivmin = Number.MIN_VALUE * 2 ** 60 * Math.max(1, b2max);
   /** The number of eigenvalues of T below x. */
-  const below = (x: number): number => {
-    let count = 0;
-    let q = 1;
-    for (let i = 0; i < n; i++) {
-      const b = i > 0 ? offDiag[i - 1] : 0;
-      q = diag[i] - x - (i > 0 ? (b * b) / q : 0);
-      if (Math.abs(q) < pivmin) q = -pivmin;
-      if (q < 0) count++;
-    }
-    return count;
-  };
+  const below = second
+    ? pentadiagonalBelow(diag, offDiag, second, pivmin)
+    : (x: number): number => {
+        let count = 0;
+        let q = 1;
+        for (let i = 0; i < n; i++) {
+          const b = i > 0 ? offDiag[i - 1] : 0;
+          q = diag[i] - x - (i > 0 ? (b * b) / q : 0);
+          if (Math.abs(q) < pivmin) q = -pivmin;
+          if (q < 0) count++;
+        }
+        return count;
+      };
   const rank = n - k; // the wanted value has exactly `rank` eigenvalues below it (ascending index)
   let lo = -g - 2 * EPS * g - pivmin;
   let hi = g + 2 * EPS * g + pivmin;
@@ -373,6 +384,41 @@ export function tridiagonalEigenvectors(
 }
 
 const EPS = 2 ** -52;
+
+/**
+ * The number of eigenvalues below x of the symmetric pentadiagonal T (d, e1, e2): the negative pivots of
+ * T - x I = L D L^T, L unit lower with two sub-diagonals (a pivot below pivmin becomes -pivmin).
+ */
+function pentadiagonalBelow(
+  d: ArrayLike<number>,
+  e1: ArrayLike<number>,
+  e2: ArrayLike<number>,
+  pivmin: number,
+): (x: number) => number {
+  const n = d.length;
+  return (x: number) => {
+    let count = 0;
+    let d1 = 1; // D_{i-1}
+    let d2 = 1; // D_{i-2}
+    let l1 = 0; // L_{i,i-1}
+    let l2 = 0; // L_{i,i-2}
+    let next1 = 0; // L_{i+1,i-1}, made at step i-1
+    for (let i = 0; i < n; i++) {
+      let q = d[i] - x - (i > 0 ? l1 * l1 * d1 : 0) - (i > 1 ? l2 * l2 * d2 : 0);
+      if (Math.abs(q) < pivmin) q = -pivmin;
+      if (q < 0) count++;
+      // L_{i+1,i} = (T_{i+1,i} - L_{i+1,i-1} L_{i,i-1} D_{i-1}) / D_i and L_{i+2,i} = T_{i+2,i} / D_i
+      const a = i + 1 < n ? (e1[i] - (i > 0 ? next1 * l1 * d1 : 0)) / q : 0;
+      const b = i + 2 < n ? e2[i] / q : 0;
+      l2 = next1;
+      l1 = a;
+      next1 = b;
+      d2 = d1;
+      d1 = q;
+    }
+    return count;
+  };
+}
 
 /**
  * LU with partial pivoting of the pentadiagonal T - theta I (diagonal d, sub-diagonals e1, e2), for inverse
