@@ -284,8 +284,7 @@ export function largestEigenpairs(
       let converged = false;
       let nextCheck = Math.min(mMax, K);
       let blockStart = 0; // first row of the current Krylov block (a restart after an invariant subspace)
-      let reported = Date.now(); // when onProgress was last called (reports only: never a decision)
-      let countMs = 0; // what the last count for a report took: reports cost at most 5% of the time
+      const counted = throttledCount(opts.onProgress, K);
       for (let j = 0; j < mMax; j++) {
         // w = M v_j - beta_{j-1} v_{j-1} - alpha_j v_j: the three-term recurrence...
         apply(row(j), w);
@@ -328,20 +327,7 @@ export function largestEigenpairs(
           // run cannot stop here, and the count is taken only for a progress report that is due.
           const far =
             pretest && !last && !invariant && blockStart === 0 && kthPairFar(alpha, beta, m, K, tol, mNorm);
-          let done: number;
-          if (far) {
-            done = -1;
-            const now = Date.now();
-            if (opts.onProgress && now - reported >= Math.max(PROGRESS_MS, 20 * countMs)) {
-              const count = convergedCount(alpha, beta, 0, m, K, tol, mNorm, core);
-              reported = Date.now();
-              countMs = reported - now;
-              opts.onProgress(Math.min(K - 1, count), K);
-            }
-          } else {
-            reported = Date.now();
-            done = convergedCount(alpha, beta, 0, m, K, tol, mNorm, core);
-          }
+          let done = counted(far, () => convergedCount(alpha, beta, 0, m, K, tol, mNorm, core));
           // Once a block has closed (an invariant subspace), a copy of a wanted eigenvalue may lie outside every
           // block so far: only a later block whose largest Ritz value has converged to at most the K-th value
           // proves that none is left. So the first closed block never ends the run by itself.
@@ -456,8 +442,7 @@ export function largestEigenpairs(
       let mNorm = 0;
       let converged = false;
       let nextCheck = Math.min(mMax, K);
-      let reported = Date.now();
-      let countMs = 0;
+      const counted = throttledCount(opts.onProgress, K);
       const setH = (...values: number[]) => core.f64(h, values.length).set(values);
       for (;;) {
         const j0 = m;
@@ -550,20 +535,7 @@ export function largestEigenpairs(
             pretest &&
             !last &&
             bandKthPairFar(band, m, K, tol, mNorm, PRETEST_MARGIN, INVERSE_ITERATION_RESIDUAL);
-          let done: number;
-          if (far) {
-            done = -1;
-            const now = Date.now();
-            if (opts.onProgress && now - reported >= Math.max(PROGRESS_MS, 20 * countMs)) {
-              const count = bandConvergedCount(band, m, K, tol, mNorm, core);
-              reported = Date.now();
-              countMs = reported - now;
-              opts.onProgress(Math.min(K - 1, count), K);
-            }
-          } else {
-            reported = Date.now();
-            done = bandConvergedCount(band, m, K, tol, mNorm, core);
-          }
+          const done = counted(far, () => bandConvergedCount(band, m, K, tol, mNorm, core));
           if (done >= 0) opts.onProgress?.(done, K);
           if (done === K) {
             converged = true;
@@ -624,6 +596,33 @@ export function largestEigenpairs(
     closeWork();
     core.release(mark);
   }
+}
+
+/**
+ * A convergence test's full count, `count`: always when the cheap pre-test could not rule out a stop (`far`
+ * false); else only for a progress report that is due (at most every PROGRESS_MS and every 20 times the count's
+ * own time), and then -1 is returned all the same: the reports never decide anything.
+ */
+function throttledCount(
+  onProgress: ((done: number, total: number) => void) | undefined,
+  K: number,
+): (far: boolean, count: () => number) => number {
+  let reported = Date.now(); // when onProgress was last called
+  let countMs = 0; // what the last count for a report took: reports cost at most 5% of the time
+  return (far, count) => {
+    if (!far) {
+      reported = Date.now();
+      return count();
+    }
+    const now = Date.now();
+    if (onProgress && now - reported >= Math.max(PROGRESS_MS, 20 * countMs)) {
+      const c = count();
+      reported = Date.now();
+      countMs = reported - now;
+      onProgress(Math.min(K - 1, c), K);
+    }
+    return -1;
+  };
 }
 
 /** Row j of the band's absolute row sum, with `below` for its entry e2[j] when that is not yet stored. */
