@@ -275,6 +275,13 @@ export function largestEigenpairs(
       return true;
     };
 
+    /** Row j = w / norm, and its f32 copy. */
+    const makeRow = (j: number, vec: number, nw: number) => {
+      const src = core.f64(vec, S);
+      const dst = core.f64(row(j), S);
+      for (let i = 0; i < S; i++) dst[i] = src[i] / nw;
+      core.f32(V32 + j * ld32 * 4, S).set(dst);
+    };
     /** The one-vector route: Lanczos with full reorthogonalisation (the file comment). */
     const single = (): Iteration => {
       randomDirection(0);
@@ -350,12 +357,7 @@ export function largestEigenpairs(
             converged = true; // the basis spans the whole space, so T's eigenpairs are M's
             break;
           }
-        } else {
-          const src = core.f64(w, S);
-          const dst = core.f64(row(m), S);
-          for (let i = 0; i < S; i++) dst[i] = src[i] / after;
-          core.f32(V32 + m * ld32 * 4, S).set(dst);
-        }
+        } else makeRow(m, w, after);
       }
 
       // Ritz pairs: T's eigenvalues by QL (no vectors), the K wanted eigenvectors by inverse iteration, then
@@ -385,13 +387,6 @@ export function largestEigenpairs(
         ya[i] = y2[2 * i] * si;
         yb[i] = y2[2 * i + 1] * si;
       }
-    };
-    /** Row j = w / norm, and its f32 copy. */
-    const makeRow = (j: number, vec: number, nw: number) => {
-      const src = core.f64(vec, S);
-      const dst = core.f64(row(j), S);
-      for (let i = 0; i < S; i++) dst[i] = src[i] / nw;
-      core.f32(V32 + j * ld32 * 4, S).set(dst);
     };
     /**
      * Classical Gram-Schmidt of `vec` against basis rows 0..n-1, again if it cancels, as the one-vector route
