@@ -95,9 +95,13 @@ export const Op = {
   ritz: 8,
 } as const;
 
-/** The first row of the helper's share of the Ritz vectors: a multiple of RITZ_ROWS near S / 2. */
+/**
+ * The first row of the helper's share of the Ritz vectors: a multiple of RITZ_ROWS near S / 3. The caller also
+ * sums every row's residual (the helper has no copy of the products), so with a cut at c it works
+ * max(2c, S - c) + (S - c) row-units against the helper's S - c: least at c = S / 3 (4/3 S against 3/2 S at S / 2).
+ */
 export function ritzCut(S: number): number {
-  return RITZ_ROWS * Math.round(S / 2 / RITZ_ROWS);
+  return RITZ_ROWS * Math.round(S / 3 / RITZ_ROWS);
 }
 
 /** What the caller posts to the helper (./split-worker.ts) when a run starts. */
