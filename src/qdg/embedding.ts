@@ -46,6 +46,8 @@ export interface SpectralEmbedding {
   isolatedSamples: number;
   /** True when every eigenpair met the tolerance. */
   converged: boolean;
+  /** Basis vectors per pass over the matrix in the eigensolver's route (2: the block route, from S 4096). */
+  block: number;
 }
 
 export interface SpectralEmbeddingOptions {
@@ -180,6 +182,7 @@ export function spectralEmbedding(
     matvecs: eig.matvecs,
     isolatedSamples,
     converged: eig.converged,
+    block: eig.block,
   };
 }
 

@@ -73,7 +73,7 @@ export interface QdgAnalysis {
   /** -(1 + alpha_N). */
   predictedSlope: number;
   /** Lanczos iterations and the largest eigenpair residual, for the report. */
-  eigensolver: { iterations: number; maxResidual: number; converged: boolean };
+  eigensolver: { iterations: number; maxResidual: number; converged: boolean; block: number };
   timing: StageTiming;
   /** The spectral embedding, S x largest K row-major (only with keepEmbedding). */
   embedding?: Float64Array;
@@ -190,6 +190,7 @@ export function spectralClusterings(
         iterations: embedding.iterations,
         maxResidual: Math.max(0, ...Array.from(embedding.residuals)),
         converged: embedding.converged,
+        block: embedding.block,
       },
       timing,
       ...(config.keepEmbedding ? { embedding: Float64Array.from(embedding.embedding) } : {}),

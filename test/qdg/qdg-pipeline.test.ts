@@ -129,6 +129,8 @@ describe('spectral clustering pipeline', () => {
     for (let i = 1; i < 12; i++)
       expect(result.eigenvalues[i]).toBeGreaterThanOrEqual(result.eigenvalues[i - 1] - 1e-9);
     expect(result.eigenvalues[0]).toBeCloseTo(0, 4);
+    // the eigensolver's record: converged, on the one-vector route below S 4096
+    expect(result.eigensolver).toMatchObject({ converged: true, block: 1 });
     expect(result.envelope.length).toBe(12);
     expect(result.envelope.slice(0, 7).every((v, i) => v >= sizes[i])).toBe(true);
     expect(result.fit.window).toEqual({ first: 1, last: 8 }); // [3, 20] for S = 200, capped to K = 12
