@@ -10,6 +10,7 @@ import {
 } from '../../src/qdg/eigen/tridiagonal.js';
 import { denseSymmetricEigen } from '../../src/qdg/eigen/reference.js';
 import { CounterRandom } from '../../src/core/rng.js';
+import { BLOCK_MIN_S, defaultBlockSize, defaultLanczosSteps } from '../../src/qdg/eigen/plan.js';
 
 const core = new Core();
 
@@ -176,5 +177,18 @@ describe("a block run's band: Ritz pairs and their estimates", () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('where the block route is the default', () => {
+  it('from S 4096 on, unless the step limit leaves no room before S - 2', () => {
+    expect(defaultBlockSize(BLOCK_MIN_S - 4, 500)).toBe(1);
+    expect(defaultBlockSize(BLOCK_MIN_S, defaultLanczosSteps(BLOCK_MIN_S, 500))).toBe(2);
+    expect(defaultBlockSize(10000, defaultLanczosSteps(10000, 1500))).toBe(2); // the paper's largest K
+    // K 1024 of 4096: 4K steps reach S, where a block run could end unconverged at S - 2 and pay twice
+    expect(defaultLanczosSteps(BLOCK_MIN_S, 1024)).toBe(BLOCK_MIN_S);
+    expect(defaultBlockSize(BLOCK_MIN_S, defaultLanczosSteps(BLOCK_MIN_S, 1024))).toBe(1);
+    expect(defaultBlockSize(BLOCK_MIN_S, BLOCK_MIN_S - 2)).toBe(2);
+    expect(defaultBlockSize(BLOCK_MIN_S, BLOCK_MIN_S - 1)).toBe(1);
   });
 });

@@ -624,7 +624,7 @@ describe('largestEigenpairs', () => {
     expect(routes.slice(-4)).toEqual([2, 2, 2, 2]);
   });
 
-  it('the block-2 route: a matrix whose block loses rank (exact components) is solved by the one-vector route', () => {
+  it('the block-2 route: a block that loses rank (exact components), or a run that hits its step limit, goes to the one-vector route', () => {
     // three exact blocks of ones: eigenvalue 40 three times, then zeros; a block-2 Krylov space of the whole
     // matrix closes after a few steps
     const S = 120;
@@ -636,6 +636,12 @@ describe('largestEigenpairs', () => {
       const got = largestEigenpairs(core, toWasm(a), S, 3, { block: 2 });
       expect(got.block).toBe(1);
       for (const v of got.values) expect(v).toBeCloseTo(40, 10);
+      // and one that reaches its step limit unconverged (K 10 of a random S 119 in K + 100 steps: the block
+      // route needs more than 110 vectors, the one-vector route 95)
+      checkAgainstDense(randomSymmetric(119, 597), 119, 10, 597, { block: 2 });
+      expect(
+        largestEigenpairs(core, toWasm(randomSymmetric(119, 597)), 119, 10, { block: 2, seed: 597 }).block,
+      ).toBe(1);
     } finally {
       core.release(mark);
     }

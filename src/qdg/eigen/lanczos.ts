@@ -137,7 +137,7 @@ export interface LanczosOptions {
   splitRow?: number;
   /**
    * Basis vectors per pass over the matrix: 1, or 2 (./block.ts: half the bytes per vector; falls back to 1
-   * when a block loses rank, or when maxIterations > S - 2). Default: defaultBlockSize(S).
+   * when a block loses rank, or when it reaches S - 2 unconverged). Default: defaultBlockSize(S, maxIterations).
    */
   block?: number;
 }
@@ -166,11 +166,11 @@ export function largestEigenpairs(
   const seed = opts.seed ?? 0;
   const pretest = opts.pretest ?? true;
   assertInt(seed, 'seed', 0);
-  const block = opts.block ?? defaultBlockSize(S);
+  const block = opts.block ?? defaultBlockSize(S, mMax);
   if (block !== 1 && block !== 2)
     throw new RangeError(`quanta: Lanczos block size must be 1 or 2, got ${block}`);
   // the block route makes two basis vectors past its last step, so it stops at S - 2 (and an even count); if
-  // that is short of mMax and it has not converged there, the one-vector route takes over
+  // it has not converged by then, the one-vector route takes over
   const blockMax = 2 * Math.floor(Math.min(mMax, S - 2) / 2);
   const tryBlock = block === 2 && blockMax >= 2;
   const need = lanczosBytes(S, K, mMax, false, tryBlock);

@@ -19,9 +19,13 @@ export function defaultLanczosSteps(S: number, K: number): number {
  */
 export const BLOCK_MIN_S = 4096;
 
-/** Basis vectors per pass over the matrix by default: 2 from BLOCK_MIN_S on, else 1. */
-export function defaultBlockSize(S: number): number {
-  return S >= BLOCK_MIN_S ? 2 : 1;
+/**
+ * Basis vectors per pass over the matrix by default, for a run of at most m steps: 2 from BLOCK_MIN_S on, else
+ * 1; and 1 when m reaches S - 1 (K above about S / 4), where the block route, which stops at S - 2, could end
+ * unconverged and hand over to the one-vector route, paying twice.
+ */
+export function defaultBlockSize(S: number, m: number): number {
+  return S >= BLOCK_MIN_S && m <= S - 2 ? 2 : 1;
 }
 
 /** The row stride of the basis in f64s: S rounded up to 8, so every basis vector starts on a cache line. */
@@ -115,7 +119,7 @@ export function lanczosBytes(
   K: number,
   m = defaultLanczosSteps(S, K),
   products = false,
-  block = defaultBlockSize(S) === 2,
+  block = defaultBlockSize(S, m) === 2,
 ): number {
   return (
     planBytes(lanczosPlan(S, m, true, block)) +
