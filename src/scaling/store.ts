@@ -195,6 +195,28 @@ export class SweepStore {
   }
 
   /**
+   * Removes the stale claims (claimIsStale) of the given runs, which are done: a writer killed between writing
+   * a run's record and releasing its claim leaves the claim, and no later sweep claims a done run to take it
+   * over. A live holder's claim stays (it releases it itself). Returns the paths removed.
+   */
+  removeStaleClaims(ids: string[]): string[] {
+    const removed: string[] = [];
+    for (const id of ids) {
+      const path = this.claimPath(id);
+      let mtimeMs: number;
+      try {
+        mtimeMs = statSync(path).mtimeMs;
+      } catch {
+        continue; // no claim
+      }
+      if (!claimIsStale(readClaim(path), mtimeMs)) continue;
+      rmSync(path, { force: true });
+      removed.push(path);
+    }
+    return removed;
+  }
+
+  /**
    * Claims a run for this process, or says who holds it. A stale claim (dead holder, or no heartbeat for
    * CLAIM_STALE_SECONDS) is taken over. Never lets two live writers hold the same run.
    */

@@ -91,6 +91,7 @@ export async function runSweep(
   store.checkCheckpoints(todo);
   store.writePlan(plan);
   store.removeStaleTemps();
+  store.removeStaleClaims(skipped);
 
   const outcome: SweepOutcome = {
     dir: store.dir,

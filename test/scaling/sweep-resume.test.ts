@@ -207,6 +207,23 @@ describe('claims', () => {
     // nothing but the live claims is left (the stale ones were renamed away and removed)
     expect(readdirSync(store.runsDir).sort()).toEqual(['N-a0.4-w12-s0.claim', 'N-a0.4-w16-s0.claim']);
   });
+
+  it("removes a done run's claim that its dead writer left (killed after the record, before the release)", () => {
+    const store = new SweepStore(freshDir());
+    mkdirSync(store.runsDir, { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
+    const stale = store.claimPath('N-a0.4-w8-s0');
+    writeFileSync(
+      stale,
+      JSON.stringify({ host: hostTag(), pid: Number(dead.stdout), token: 't', since: 'then' }),
+    );
+    const live = store.claim('N-a0.4-w12-s0'); // this process: alive, so kept
+    expect(store.removeStaleClaims(['N-a0.4-w8-s0', 'N-a0.4-w12-s0', 'N-a0.4-w16-s0'])).toEqual([stale]);
+    expect(readdirSync(store.runsDir)).toEqual(['N-a0.4-w12-s0.claim']);
+    if ('release' in live) live.release();
+  });
 });
 
 describe('one plan per folder', () => {
@@ -269,9 +286,20 @@ describe('records committed compressed (<id>.json.gz)', () => {
     const b = quanta('fit', dir, '--json');
     expect(b.code, b.stderr).toBe(0);
     expect(b.stdout).toBe(a.stdout);
+    // a claim that a killed writer left on a done run: the re-run removes it
+    const done = readdirSync(join(ref, 'runs'))[0].replace(/\.json$/, '');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
+    const claim = join(dir, 'runs', `${done}.claim`);
+    writeFileSync(
+      claim,
+      JSON.stringify({ host: hostTag(), pid: Number(dead.stdout), token: 't', since: 'then' }),
+    );
     const again = await runSweep(planSweep('all', 'quick', OVERRIDES), dir, { workers: 1 });
     expect(again.trained).toEqual([]);
     expect(again.skipped).toHaveLength(6);
+    expect(existsSync(claim)).toBe(false);
     // the same run twice, plain and compressed, is refused
     const name = readdirSync(join(ref, 'runs'))[0];
     writeFileSync(join(dir, 'runs', name), readFileSync(join(ref, 'runs', name)));
