@@ -195,13 +195,19 @@ export class SweepStore {
   }
 
   /**
-   * Removes the stale claims (claimIsStale) of the given runs, which are done: a writer killed between writing
-   * a run's record and releasing its claim leaves the claim, and no later sweep claims a done run to take it
-   * over. A live holder's claim stays (it releases it itself). Returns the paths removed.
+   * Removes what a writer killed between writing a run's record and tidying up leaves of the given runs, which
+   * are done: the checkpoint (obsolete once the record exists) and a stale claim (claimIsStale; no later sweep
+   * claims a done run to take it over). A live holder's claim stays (it releases it itself). Returns the
+   * paths removed.
    */
-  removeStaleClaims(ids: string[]): string[] {
+  removeLeftovers(ids: string[]): string[] {
     const removed: string[] = [];
     for (const id of ids) {
+      const checkpoint = this.checkpointPath(id);
+      if (existsSync(checkpoint)) {
+        rmSync(checkpoint, { force: true });
+        removed.push(checkpoint);
+      }
       const path = this.claimPath(id);
       let mtimeMs: number;
       try {

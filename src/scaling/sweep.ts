@@ -91,7 +91,7 @@ export async function runSweep(
   store.checkCheckpoints(todo);
   store.writePlan(plan);
   store.removeStaleTemps();
-  store.removeStaleClaims(skipped);
+  store.removeLeftovers(skipped);
 
   const outcome: SweepOutcome = {
     dir: store.dir,

@@ -208,7 +208,7 @@ describe('claims', () => {
     expect(readdirSync(store.runsDir).sort()).toEqual(['N-a0.4-w12-s0.claim', 'N-a0.4-w16-s0.claim']);
   });
 
-  it("removes a done run's claim that its dead writer left (killed after the record, before the release)", () => {
+  it("removes a done run's checkpoint and the claim its dead writer left (killed after the record)", () => {
     const store = new SweepStore(freshDir());
     mkdirSync(store.runsDir, { recursive: true });
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
@@ -220,7 +220,12 @@ describe('claims', () => {
       JSON.stringify({ host: hostTag(), pid: Number(dead.stdout), token: 't', since: 'then' }),
     );
     const live = store.claim('N-a0.4-w12-s0'); // this process: alive, so kept
-    expect(store.removeStaleClaims(['N-a0.4-w8-s0', 'N-a0.4-w12-s0', 'N-a0.4-w16-s0'])).toEqual([stale]);
+    const checkpoint = store.checkpointPath('N-a0.4-w16-s0');
+    writeFileSync(checkpoint, 'obsolete');
+    expect(store.removeLeftovers(['N-a0.4-w8-s0', 'N-a0.4-w12-s0', 'N-a0.4-w16-s0'])).toEqual([
+      stale,
+      checkpoint,
+    ]);
     expect(readdirSync(store.runsDir)).toEqual(['N-a0.4-w12-s0.claim']);
     if ('release' in live) live.release();
   });
@@ -286,7 +291,7 @@ describe('records committed compressed (<id>.json.gz)', () => {
     const b = quanta('fit', dir, '--json');
     expect(b.code, b.stderr).toBe(0);
     expect(b.stdout).toBe(a.stdout);
-    // a claim that a killed writer left on a done run: the re-run removes it
+    // a claim and a checkpoint that a killed writer left on a done run: the re-run removes them
     const done = readdirSync(join(ref, 'runs'))[0].replace(/\.json$/, '');
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
       encoding: 'utf8',
@@ -296,10 +301,13 @@ describe('records committed compressed (<id>.json.gz)', () => {
       claim,
       JSON.stringify({ host: hostTag(), pid: Number(dead.stdout), token: 't', since: 'then' }),
     );
+    const checkpoint = join(dir, 'runs', `${done}.ckpt`);
+    writeFileSync(checkpoint, 'obsolete');
     const again = await runSweep(planSweep('all', 'quick', OVERRIDES), dir, { workers: 1 });
     expect(again.trained).toEqual([]);
     expect(again.skipped).toHaveLength(6);
     expect(existsSync(claim)).toBe(false);
+    expect(existsSync(checkpoint)).toBe(false);
     // the same run twice, plain and compressed, is refused
     const name = readdirSync(join(ref, 'runs'))[0];
     writeFileSync(join(dir, 'runs', name), readFileSync(join(ref, 'runs', name)));
