@@ -202,11 +202,17 @@ export function flipSigns(embedding: Float64Array, S: number, K: number): void {
   }
 }
 
-/** The embedding for k <= K clusters: the first k columns, as an S x k row-major copy. */
-export function embeddingColumns(e: SpectralEmbedding, k: number): Float64Array {
+/**
+ * The embedding for k <= K clusters: the first k columns, as an S x k row-major copy, into `into` (its first
+ * S k values; a sweep over k reuses one buffer) or a new array.
+ */
+export function embeddingColumns(e: SpectralEmbedding, k: number, into?: Float64Array): Float64Array {
   assertInt(k, 'number of columns k', 1, e.components);
   const { samples: S, components: K } = e;
-  const out = new Float64Array(S * k);
+  if (into && into.length < S * k) {
+    throw new RangeError(`embeddingColumns: ${into.length} values cannot hold ${S} x ${k}`);
+  }
+  const out = into ? into.subarray(0, S * k) : new Float64Array(S * k);
   for (let i = 0; i < S; i++) for (let j = 0; j < k; j++) out[i * k + j] = e.embedding[i * K + j];
   return out;
 }

@@ -13,6 +13,7 @@ import { embeddingColumns, spectralEmbedding } from './embedding.js';
 import { kmeans } from './kmeans/kmeans.js';
 import { gramRoutePays, kmeansBytes } from './kmeans/plan.js';
 import { defaultKMeansWorkers, startKMeansThreads } from './kmeans/threads.js';
+import { releaseSplitBuffers } from './eigen/split.js';
 import { createGramStore, gramStoreBytes } from './kmeans/gram.js';
 import type { GramStore } from './kmeans/types.js';
 import { adjustedRandIndex, normalizedMutualInfo } from './metrics.js';
@@ -130,6 +131,7 @@ export function spectralClusterings(
       onProgress: (done, total) => progress('embedding', done, total),
     });
     progress('embedding', maxK, maxK);
+    releaseSplitBuffers(); // the one eigensolve of the run: its shared buffers' memory goes to k-means
     timing.embedding = (timing.embedding ?? 0) + now() - t0;
 
     // k-means per K on the first K columns. The K whose
@@ -147,9 +149,11 @@ export function spectralClusterings(
     let done = 0;
     progress('kmeans', 0, totalWork);
     const clusterings: Clustering[] = [];
+    // one buffer for every K's columns (fresh memory costs a page fault per 4 KiB)
+    const columnBuffer = new Float64Array(S * maxK);
     for (let i = 0; i < clusters.length; i++) {
       const K = clusters[i];
-      const columns = embeddingColumns(embedding, K);
+      const columns = embeddingColumns(embedding, K, columnBuffer);
       const result = kmeans(core, columns, S, K, K, {
         nInit,
         seed,

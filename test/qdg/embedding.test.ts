@@ -215,6 +215,13 @@ describe('spectralEmbedding', () => {
     const small = embeddingColumns(big, 3);
     for (let i = 0; i < S; i++)
       for (let j = 0; j < 3; j++) expect(small[i * 3 + j]).toBe(big.embedding[i * 10 + j]);
+    // into a reused buffer (a sweep's): the same values in its first S k entries, the rest left alone
+    const buffer = new Float64Array(S * 10).fill(7);
+    const into = embeddingColumns(big, 3, buffer);
+    expect(into.buffer).toBe(buffer.buffer);
+    expect(Array.from(into)).toEqual(Array.from(small));
+    expect(buffer[S * 3]).toBe(7);
+    expect(() => embeddingColumns(big, 4, new Float64Array(S * 4 - 1))).toThrow(/cannot hold/);
   });
 
   it('converges where Lanczos needs more than 3K steps (the default limit is 4K; 3K once stopped short)', () => {

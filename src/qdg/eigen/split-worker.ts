@@ -2,24 +2,30 @@
 // matrix into its own Wasm core, raises `ready`, then runs the commands posted in the mailbox until the caller
 // posts -1: basis rows (f64, and f32 as the caller rounds them), its shares of products, projections and
 // subtractions, each the same kernel call the caller would make on the same numbers, so the same bits. Its
-// copies live in a core of their own, dropped when the job ends. A failure raises `failed` (the caller then
-// does every share itself).
+// copies live in a core of its own, kept from job to job: a job's buffers are released at its end and the next
+// job's land on the same pages (a fresh page costs a fault, about 10 microseconds here: a new core per job
+// faulted in 430 MB at S = 10,000, and was only freed when this thread next collected its garbage, so memory
+// grew with every job). A failure raises `failed` (the caller then does every share itself).
 import { parentPort } from 'node:worker_threads';
 import { alignUp, Core } from '../../core/arena.js';
 import { RITZ_ROWS } from './plan.js';
 import { Control, Op, SPIN, type SplitJob } from './split.js';
 
+/** This thread's core, grown to the largest job so far (its memory cannot shrink). */
+let kept: Core | undefined;
+
 function run(job: SplitJob): void {
   const { S, r, c, mMax, ld, ld32 } = job;
   const control = new Int32Array(job.control);
   if (Atomics.load(control, Control.posted) < 0) return; // the caller finished before this thread started
-  // a core per job (the compiled module is kept): its memory, hundreds of MB at S = 10,000, goes with it
-  const co = new Core();
+  const co = (kept ??= new Core());
+  const mark = co.mark();
   const k = co.kernels;
   let seen = 0;
   try {
     const rows = co.allocF32(r * S);
-    co.f32(rows, r * S).set(new Float32Array(job.rows));
+    // the kept shared buffer may be longer than this job's rows
+    co.f32(rows, r * S).set(new Float32Array(job.rows, 0, r * S));
     // the basis, planned for mMax rows: pages of rows never made are never touched (Core.alloc)
     const V = co.alloc(8 * mMax * ld);
     const V32 = co.alloc(4 * mMax * ld32);
@@ -126,6 +132,8 @@ function run(job: SplitJob): void {
     Atomics.store(control, Control.failed, 1);
     Atomics.store(control, Control.done, Atomics.load(control, Control.posted));
     Atomics.notify(control, Control.done);
+  } finally {
+    co.release(mark);
   }
 }
 
