@@ -50,8 +50,9 @@ function sharedValues(n: number): Float64Array {
   return new Float64Array(sharedData, 0, n);
 }
 
-/** Ends the helper threads (they are unref'd: an exiting process does not wait for them). */
+/** Ends the helper threads (unref'd: an exiting process does not wait for them); lets the kept data go. */
 export async function closeKMeansThreads(): Promise<void> {
+  sharedData = undefined;
   const all = helpers.splice(0);
   await Promise.all(all.map((w) => w.terminate()));
 }
