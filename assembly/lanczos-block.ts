@@ -9,7 +9,7 @@
 //   w0, w1 f64[S]        the two vectors projected on and subtracted from the basis
 //   h      f64[2 * m]    their coefficients, interleaved: h[2*r + c] = <v_r, w_c>
 import { lanczos_project, lanczos_subtract, lanczos_subtract_f32 } from './lanczos';
-import { hsumF64x2, load2f32 } from './simd';
+import { addProducts4, hsumF64x2, load2f32, madd } from './simd';
 
 /** Loads one f32 at `p` into both lanes of an f64x2 (a broadcast load, then one conversion). */
 function splatF32(p: usize): v128 {
@@ -99,21 +99,21 @@ export function lanczos_symv2_upper_rows(
       const d1 = splatF32(p1);
       const d2 = splatF32(p2);
       const d3 = splatF32(p3);
-      s0 = f64x2.add(s0, f64x2.mul(d0, xa));
-      s1 = f64x2.add(s1, f64x2.mul(d1, xa));
-      s2 = f64x2.add(s2, f64x2.mul(d2, xa));
-      s3 = f64x2.add(s3, f64x2.mul(d3, xa));
-      v128.store(yq, f64x2.add(v128.load(yq), sum4(d0, x0, d1, x1, d2, x2, d3, x3)));
+      s0 = madd(d0, xa, s0);
+      s1 = madd(d1, xa, s1);
+      s2 = madd(d2, xa, s2);
+      s3 = madd(d3, xa, s3);
+      v128.store(yq, addProducts4(v128.load(yq), d0, x0, d1, x1, d2, x2, d3, x3));
       const xb = v128.load(xq, 16);
       const e0 = splatF32(p0 + 4);
       const e1 = splatF32(p1 + 4);
       const e2 = splatF32(p2 + 4);
       const e3 = splatF32(p3 + 4);
-      s0 = f64x2.add(s0, f64x2.mul(e0, xb));
-      s1 = f64x2.add(s1, f64x2.mul(e1, xb));
-      s2 = f64x2.add(s2, f64x2.mul(e2, xb));
-      s3 = f64x2.add(s3, f64x2.mul(e3, xb));
-      v128.store(yq, f64x2.add(v128.load(yq, 16), sum4(e0, x0, e1, x1, e2, x2, e3, x3)), 16);
+      s0 = madd(e0, xb, s0);
+      s1 = madd(e1, xb, s1);
+      s2 = madd(e2, xb, s2);
+      s3 = madd(e3, xb, s3);
+      v128.store(yq, addProducts4(v128.load(yq, 16), e0, x0, e1, x1, e2, x2, e3, x3), 16);
     }
     if (j < S) {
       const o = (<usize>j) << 2;
@@ -123,11 +123,11 @@ export function lanczos_symv2_upper_rows(
       const d1 = splatF32(r1 + o);
       const d2 = splatF32(r2 + o);
       const d3 = splatF32(r3 + o);
-      s0 = f64x2.add(s0, f64x2.mul(d0, xa));
-      s1 = f64x2.add(s1, f64x2.mul(d1, xa));
-      s2 = f64x2.add(s2, f64x2.mul(d2, xa));
-      s3 = f64x2.add(s3, f64x2.mul(d3, xa));
-      v128.store(yq, f64x2.add(v128.load(yq), sum4(d0, x0, d1, x1, d2, x2, d3, x3)));
+      s0 = madd(d0, xa, s0);
+      s1 = madd(d1, xa, s1);
+      s2 = madd(d2, xa, s2);
+      s3 = madd(d3, xa, s3);
+      v128.store(yq, addProducts4(v128.load(yq), d0, x0, d1, x1, d2, x2, d3, x3));
     }
     // the 4 x 4 diagonal block, upper triangle mirrored
     const c = (<usize>i) << 2;

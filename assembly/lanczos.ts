@@ -10,7 +10,7 @@
 // Every vector kernel accumulates in f64; the f32 matrix is promoted lane by lane, so the matrix is the only
 // quantity held in single precision. v128 loads need no alignment in Wasm; 64-byte alignment (Core.alloc)
 // and ld a multiple of 8 keep them on cache lines.
-import { hsumF64x2, load2f32 } from './simd';
+import { addProducts4, hsumF64x2, load2f32, madd } from './simd';
 
 /**
  * y = A x for a dense S x S matrix A (f32, row-major, A[i*S + j]) and f64 vectors x, y (f64[S]).
@@ -131,15 +131,11 @@ export function lanczos_symv_upper_rows(
       const b1 = load2f32(r1 + o);
       const b2 = load2f32(r2 + o);
       const b3 = load2f32(r3 + o);
-      s0 = f64x2.add(s0, f64x2.mul(b0, xv));
-      s1 = f64x2.add(s1, f64x2.mul(b1, xv));
-      s2 = f64x2.add(s2, f64x2.mul(b2, xv));
-      s3 = f64x2.add(s3, f64x2.mul(b3, xv));
-      const u = f64x2.add(
-        f64x2.add(f64x2.mul(b0, x0v), f64x2.mul(b1, x1v)),
-        f64x2.add(f64x2.mul(b2, x2v), f64x2.mul(b3, x3v)),
-      );
-      v128.store(y + q, f64x2.add(v128.load(y + q), u));
+      s0 = madd(b0, xv, s0);
+      s1 = madd(b1, xv, s1);
+      s2 = madd(b2, xv, s2);
+      s3 = madd(b3, xv, s3);
+      v128.store(y + q, addProducts4(v128.load(y + q), b0, x0v, b1, x1v, b2, x2v, b3, x3v));
     }
     t0 += hsumF64x2(s0);
     t1 += hsumF64x2(s1);
@@ -429,14 +425,14 @@ export function lanczos_ritz(v: usize, m: i32, ld: i32, S: i32, y: usize, K: i32
             const y1 = v128.load(yp, 16);
             const y2 = v128.load(yp, 32);
             const y3 = v128.load(yp, 48);
-            p0 = f64x2.add(p0, f64x2.mul(a, y0));
-            p1 = f64x2.add(p1, f64x2.mul(a, y1));
-            p2 = f64x2.add(p2, f64x2.mul(a, y2));
-            p3 = f64x2.add(p3, f64x2.mul(a, y3));
-            q0 = f64x2.add(q0, f64x2.mul(b, y0));
-            q1 = f64x2.add(q1, f64x2.mul(b, y1));
-            q2 = f64x2.add(q2, f64x2.mul(b, y2));
-            q3 = f64x2.add(q3, f64x2.mul(b, y3));
+            p0 = madd(a, y0, p0);
+            p1 = madd(a, y1, p1);
+            p2 = madd(a, y2, p2);
+            p3 = madd(a, y3, p3);
+            q0 = madd(b, y0, q0);
+            q1 = madd(b, y1, q1);
+            q2 = madd(b, y2, q2);
+            q3 = madd(b, y3, q3);
           }
           v128.store(o0, p0);
           v128.store(o0, p1, 16);

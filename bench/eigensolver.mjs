@@ -52,7 +52,7 @@ export async function run(ctx) {
       for (const K of Ks) {
         for (const mode of modes) {
           ctx.note(`eigensolver S ${S} K ${K} (peer ${mode})`);
-          const config = { S, K, tol: TOL, peerMode: mode };
+          const config = { S, K, tol: TOL, peerMode: mode, simd: core.simd };
           let ours = null;
           const contenders = {
             ours: () => {

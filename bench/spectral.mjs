@@ -35,6 +35,7 @@ export async function run(ctx) {
   }
   ctx.note(`spectral S ${S}, ${clusters.length} cluster counts up to ${clusters[clusters.length - 1]}`);
   const core = new kernels.mods.Core();
+  config.simd = core.simd;
   const { affinityPtr, labels: truth } = qdgLikeAffinity(kernels.mods, core, {
     S,
     clusters: Math.round(S / 40),

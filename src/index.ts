@@ -1,5 +1,6 @@
 // The public API of quanta, for Node and browsers (no Node-only module is imported from here).
 export { Core, getCore, MemoryLimitError } from './core/arena.js';
+export { relaxedFused, setSimdMode, simdMode, type SimdMode } from './core/wasm.js';
 export { ConfigError } from './core/errors.js';
 export { CoreScope } from './core/disposable.js';
 export { CounterRandom, Stream, philox4x32 } from './core/rng.js';

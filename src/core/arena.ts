@@ -2,7 +2,7 @@
 // of a job up front (model, optimiser state, batch and evaluation buffers), hands the pointers to kernels and
 // reads results through typed views. Views are made fresh on each call because growing the memory detaches
 // the old ArrayBuffer.
-import { instantiateCore, MAX_MEMORY_BYTES, PAGE_BYTES, type WasmCore } from './wasm.js';
+import { instantiateCore, MAX_MEMORY_BYTES, PAGE_BYTES, type SimdMode, type WasmCore } from './wasm.js';
 import type { KernelExports } from './api.js';
 
 /** Thrown when a plan does not fit in Wasm's 4 GiB address space. */
@@ -11,6 +11,8 @@ export class MemoryLimitError extends Error {}
 export class Core {
   readonly kernels: KernelExports;
   readonly memory: WebAssembly.Memory;
+  /** The kernels' SIMD mode (./wasm.ts): 'relaxed' fuses the Lanczos products' multiply-adds. */
+  readonly simd: SimdMode;
   private top: number;
   /**
    * No allocation has reached this address yet: memory from here up is as Wasm made it, zero (what grow()
@@ -22,6 +24,7 @@ export class Core {
   constructor(wasm: WasmCore = instantiateCore()) {
     this.kernels = wasm.kernels;
     this.memory = wasm.memory;
+    this.simd = wasm.simd;
     this.top = alignUp(wasm.heapBase, 64);
     this.pristine = this.top;
   }

@@ -9,6 +9,7 @@ type BuiltinModules = {
   'node:os': typeof import('node:os');
   'node:path': typeof import('node:path');
   'node:url': typeof import('node:url');
+  'node:v8': typeof import('node:v8');
   'node:worker_threads': typeof import('node:worker_threads');
 };
 

@@ -7,6 +7,7 @@
 // This file is the algorithm only (no files, no console), over a validated QdgConfig (./config.ts): ./run.ts
 // (runQdg) loads a source, plans memory and calls it; ./write.ts writes outputs. Every stage is timed.
 import type { Core } from '../core/arena.js';
+import type { SimdMode } from '../core/wasm.js';
 import { angularAffinity } from './affinity.js';
 import type { CosineKind, QdgConfig } from './config.js';
 import { embeddingColumns, spectralEmbedding } from './embedding.js';
@@ -73,8 +74,11 @@ export interface QdgAnalysis {
   alphaN: number;
   /** -(1 + alpha_N). */
   predictedSlope: number;
-  /** Lanczos iterations and the largest eigenpair residual, for the report. */
-  eigensolver: { iterations: number; maxResidual: number; converged: boolean; block: number };
+  /**
+   * Lanczos iterations and the largest eigenpair residual, for the report; `simd` is the core's kernels
+   * (src/core/wasm.ts: 'relaxed' fuses the products' multiply-adds, so the last bits differ from 'baseline').
+   */
+  eigensolver: { iterations: number; maxResidual: number; converged: boolean; block: number; simd: SimdMode };
   timing: StageTiming;
   /** The spectral embedding, S x largest K row-major (only with keepEmbedding). */
   embedding?: Float64Array;
@@ -195,6 +199,7 @@ export function spectralClusterings(
         maxResidual: Math.max(0, ...Array.from(embedding.residuals)),
         converged: embedding.converged,
         block: embedding.block,
+        simd: core.simd,
       },
       timing,
       ...(config.keepEmbedding ? { embedding: Float64Array.from(embedding.embedding) } : {}),

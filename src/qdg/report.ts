@@ -193,7 +193,8 @@ export async function qdgReportHtml(
       title: 'Eigensolver and timing',
       html:
         `<p>Lanczos iterations ${a.eigensolver.iterations}` +
-        `${a.eigensolver.block === 2 ? ' (two basis vectors per pass)' : ''}; largest eigenpair residual ` +
+        `${a.eigensolver.block === 2 ? ' (two basis vectors per pass)' : ''}` +
+        `${a.eigensolver.simd === 'relaxed' ? ', fused multiply-adds (QUANTA_SIMD=relaxed)' : ''}; largest eigenpair residual ` +
         `${a.eigensolver.maxResidual.toExponential(2)}` +
         `${a.eigensolver.converged ? '' : ' (<b>not every eigenpair met the tolerance</b>)'}; smallest Laplacian ` +
         `eigenvalues ${a.eigenvalues

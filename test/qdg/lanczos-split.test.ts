@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Core } from '../../src/core/arena.js';
 import { CounterRandom } from '../../src/core/rng.js';
+import { instantiateCore, relaxedFused } from '../../src/core/wasm.js';
 import { largestEigenpairs } from '../../src/qdg/eigen/lanczos.js';
 import {
   closeSplitThread,
@@ -262,6 +263,25 @@ describe('the cut product', () => {
     }
   });
 
+  /** A cosine-like affinity (S x S f32): the Gram matrix of random unit vectors, made nonnegative. */
+  function cosineAffinity(S: number): Float32Array {
+    const d = 20;
+    const g = gaussians(S * d, 11);
+    for (let i = 0; i < S; i++) {
+      let n = 0;
+      for (let c = 0; c < d; c++) n += g[i * d + c] ** 2;
+      for (let c = 0; c < d; c++) g[i * d + c] /= Math.sqrt(n);
+    }
+    const a = new Float32Array(S * S);
+    for (let i = 0; i < S; i++)
+      for (let j = 0; j < S; j++) {
+        let t = 0;
+        for (let c = 0; c < d; c++) t += g[i * d + c] * g[j * d + c];
+        a[i * S + j] = Math.abs(t);
+      }
+    return a;
+  }
+
   // S 600: the helper also makes rows 256.. of the Ritz vectors (ritzCut), S 160: all of them. S 203 comes after
   // S 600: the helper's kept core and the kept shared buffers are larger than its job needs (stale values beyond)
   it.each([
@@ -271,22 +291,7 @@ describe('the cut product', () => {
   ])('a whole eigensolve: the same bits on one thread and on two (S %i, K %i)', (S, K) => {
     const mark = core.mark();
     try {
-      // a cosine-like affinity: Gram matrix of random unit vectors, made nonnegative
-      const d = 20;
-      const g = gaussians(S * d, 11);
-      for (let i = 0; i < S; i++) {
-        let n = 0;
-        for (let c = 0; c < d; c++) n += g[i * d + c] ** 2;
-        for (let c = 0; c < d; c++) g[i * d + c] /= Math.sqrt(n);
-      }
-      const a = new Float32Array(S * S);
-      for (let i = 0; i < S; i++)
-        for (let j = 0; j < S; j++) {
-          let t = 0;
-          for (let c = 0; c < d; c++) t += g[i * d + c] * g[j * d + c];
-          a[i * S + j] = Math.abs(t);
-        }
-      const ap = toWasm(a);
+      const ap = toWasm(cosineAffinity(S));
       const scale = Float64Array.from({ length: S }, (_, i) => 1 / (1 + (i % 7)));
       // both routes: one vector per pass over the matrix, and two (./block.ts: its own kernels and commands)
       for (const block of [1, 2]) {
@@ -309,6 +314,35 @@ describe('the cut product', () => {
       }
     } finally {
       core.release(mark);
+    }
+  });
+
+  // The helper thread reads QUANTA_SIMD like any thread; what it must run is the caller's core's mode (in the
+  // job), else its half of each product would be the other kernels' bits. This core is the mode the environment
+  // does not ask for (the test runs under both: vitest.config.ts).
+  it("the helper runs the kernels of the caller's core, whatever the environment asks", () => {
+    const S = 160;
+    const K = 12;
+    const other = new Core(instantiateCore(core.simd === 'relaxed' ? 'baseline' : 'relaxed'));
+    const a = cosineAffinity(S);
+    const ap = other.allocF32(S * S);
+    other.f32(ap, S * S).set(a);
+    const mine = toWasm(a);
+    const fused = relaxedFused();
+    for (const block of [1, 2]) {
+      const opts = { splitRow: 48, block };
+      const one = largestEigenpairs(other, ap, S, K, { ...opts, threads: 1 });
+      let two = largestEigenpairs(other, ap, S, K, { ...opts, threads: 2 });
+      for (let n = 0; n < 400 && two.helperShares === 0; n++)
+        two = largestEigenpairs(other, ap, S, K, { ...opts, threads: 2 });
+      expect(two.helperShares).toBeGreaterThan(0);
+      expect(two.vectors).toEqual(one.vectors);
+      expect(two.residuals).toEqual(one.residuals);
+      // and the modes are different kernels where this machine fuses relaxed multiply-adds
+      const here = largestEigenpairs(core, mine, S, K, { ...opts, threads: 1 });
+      if (fused) expect(here.vectors).not.toEqual(one.vectors);
+      else expect(here.vectors).toEqual(one.vectors);
+      for (let c = 0; c < K; c++) expect(Math.abs(here.values[c] - one.values[c])).toBeLessThan(1e-12);
     }
   });
 });

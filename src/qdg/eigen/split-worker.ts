@@ -8,17 +8,29 @@
 // grew with every job). A failure raises `failed` (the caller then does every share itself).
 import { parentPort } from 'node:worker_threads';
 import { alignUp, Core } from '../../core/arena.js';
+import { instantiateCore, type SimdMode } from '../../core/wasm.js';
 import { RITZ_ROWS } from './plan.js';
 import { Control, Op, SPIN, type SplitJob } from './split.js';
 
-/** This thread's core, grown to the largest job so far (its memory cannot shrink). */
-let kept: Core | undefined;
+/**
+ * This thread's core for each SIMD mode its callers used (the caller's core's mode, so that both halves of a
+ * product run the same kernels), grown to the largest job so far (its memory cannot shrink).
+ */
+const kept = new Map<SimdMode, Core>();
+function keptCore(simd: SimdMode): Core {
+  let co = kept.get(simd);
+  if (!co) {
+    co = new Core(instantiateCore(simd));
+    kept.set(simd, co);
+  }
+  return co;
+}
 
 function run(job: SplitJob): void {
   const { S, r, c, mMax, ld, ld32 } = job;
   const control = new Int32Array(job.control);
   if (Atomics.load(control, Control.posted) < 0) return; // the caller finished before this thread started
-  const co = (kept ??= new Core());
+  const co = keptCore(job.simd);
   const mark = co.mark();
   const k = co.kernels;
   let seen = 0;

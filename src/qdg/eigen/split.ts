@@ -18,6 +18,7 @@
 // helper fails, it says why on stderr and this thread does every later share itself.
 import type { Worker } from 'node:worker_threads';
 import type { Core } from '../../core/arena.js';
+import type { SimdMode } from '../../core/wasm.js';
 import { nodeBuiltin } from '../../core/node-builtin.js';
 import { workerScript } from '../../core/worker-script.js';
 import { RITZ_ROWS } from './plan.js';
@@ -135,6 +136,8 @@ export interface SplitJob {
   K: number;
   ritzY: SharedArrayBuffer;
   ritzOut: SharedArrayBuffer;
+  /** The caller's core's SIMD mode: the helper's core runs the same kernels (the same bits on one thread or two). */
+  simd: SimdMode;
   /** Tests: the helper throws at this command (a sequence number), to exercise the caller's fallback. */
   failAt?: number;
 }
@@ -369,6 +372,7 @@ export function splitWork(
     K,
     ritzY: keptBuffer('ritzY', K > 0 ? 8 * mMax * K : 0),
     ritzOut: keptBuffer('ritzOut', K > 0 ? 8 * (S - rc) * K : 0),
+    simd: core.simd,
     failAt: helperFailsAt,
   };
   const control = new Int32Array(job.control);
