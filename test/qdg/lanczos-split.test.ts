@@ -282,7 +282,8 @@ describe('the cut product', () => {
     return a;
   }
 
-  // S 600: the helper also makes rows 256.. of the Ritz vectors (ritzCut), S 160: all of them. S 203 comes after
+  // The helper makes every Ritz vector while this thread makes M Y from the kept products, and without them rows
+  // 256.. at S 600 (ritzCut), all of them at S 160 and 203. S 203 comes after
   // S 600: the helper's kept core and the kept shared buffers are larger than its job needs (stale values beyond)
   it.each([
     [160, 12],
@@ -294,8 +295,12 @@ describe('the cut product', () => {
       const ap = toWasm(cosineAffinity(S));
       const scale = Float64Array.from({ length: S }, (_, i) => 1 / (1 + (i % 7)));
       // both routes: one vector per pass over the matrix, and two (./block.ts: its own kernels and commands)
-      for (const block of [1, 2]) {
-        const opts = { splitRow: 48, scale, block };
+      for (const [block, keepProducts] of [
+        [1, true],
+        [2, true],
+        [1, false],
+      ] as const) {
+        const opts = { splitRow: 48, scale, block, keepProducts };
         const one = largestEigenpairs(core, ap, S, K, { ...opts, threads: 1 });
         let two = largestEigenpairs(core, ap, S, K, { ...opts, threads: 2 });
         // the helper needs some products to start: repeat until it computed some (each run is a few ms)

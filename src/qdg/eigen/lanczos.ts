@@ -28,8 +28,8 @@
 // From S = BLOCK_MIN_S (./plan.ts) on, the default is the block-2 route (./block.ts): two basis vectors per
 // pass over the matrix and per pass over the basis, a pentadiagonal T; about a fifth less time at S 10,000,
 // K 500 (its products are arithmetic-bound on this machine's two cores, at 1.5 times a one-vector product's
-// time for two vectors), for a 5% larger basis. The Ritz vectors V S are made half on the helper thread while
-// this one sums the residuals of its half.
+// time for two vectors), for a 5% larger basis. The Ritz vectors V S are made on the helper thread while this
+// one makes M Y = W S for their residuals (as much work: see ritzCut, ./split.ts).
 // Memory is the basis, m x S f64 and its f32 copy: 4500 x 20,000 x 12 B = 1.08 GB beside the 1.6 GB f32
 // matrix for S = 20,000, K = 1500, which fits in wasm32's 4 GiB (see lanczosBytes, ./plan.ts).
 //
@@ -67,7 +67,7 @@ import {
   ritzPlan,
 } from './plan.js';
 import { kthLargestEigenvalue, symmetricTridiagonalEigen, tridiagonalEigenvectors } from './tridiagonal.js';
-import { defaultProductThreads, ritzCut, splitWork } from './split.js';
+import { defaultProductThreads, splitWork } from './split.js';
 import { blockIteration } from './block.js';
 import {
   F32_SUBTRACT_BOUND,
@@ -215,6 +215,7 @@ export function largestEigenpairs(
           scratch: buffers.lead,
           scratch2: buffers.lead2,
           K,
+          products: keep,
         },
         threads,
         opts.splitRow,
@@ -393,15 +394,14 @@ export function largestEigenpairs(
     let { matvecs } = it;
     const { coefficients: Y, vectors: out } = allocatePlan(core, ritzPlan(S, K, m));
     core.f64(Y, m * K).set(coefficients);
-    // Ritz vectors y = V s, half on the helper thread where there is one, while this thread starts on the
-    // explicit residuals ||M y - theta y|| / |theta| of its half: from the kept products (M Y = W S), else
-    // (after all of them) eight Ritz vectors per pass over the matrix.
+    // Ritz vectors y = V s and the explicit residuals ||M y - theta y|| / |theta|: from the kept products,
+    // M Y = W S, which this thread makes while the helper, where there is one, makes every Ritz vector (as
+    // costly: an even split); else half the Ritz vectors on each thread, then eight of them per pass over the
+    // matrix.
     let residuals: Float64Array;
     if (keep) {
       const acc = residualsFromProducts(core, W, ld, m, S, K, Y, out, values, mNorm);
-      const cut = ritzCut(S);
-      work.ritz(m, Y, out, () => acc.rows(0, cut));
-      acc.rows(cut, S);
+      work.ritz(m, Y, out, () => acc.products());
       residuals = acc.finish();
     } else {
       work.ritz(m, Y, out, () => {});
@@ -465,11 +465,12 @@ function ritzCoefficients(
 /**
  * ||M y_c - theta_c y_c|| / max(|theta_c|, eps ||M||) for the K columns of `out` (S x K row-major f64, the
  * Ritz vectors V S), with M Y = W S from the iteration's own products W (m x ld f64, row j = M v_j as
- * computed), RITZ_ROWS rows of M Y at a time. In exact arithmetic W S = M V S; as computed it differs from
- * M times the stored Y by the rounding of the products (eps ||M|| per entry, as in any explicit product),
- * of Y = V S and of W S (gamma(m) |S| terms): the same order as the rounding of the matrix-vector products
- * that explicitResiduals would use, so the figure is as explicit as theirs, from 2 S m K flops instead of
- * 2 S^2 K (m <= S).
+ * computed), RITZ_ROWS rows of M Y per lanczos_ritz call. In exact arithmetic W S = M V S; as computed it
+ * differs from M times the stored Y by the rounding of the products (eps ||M|| per entry, as in any explicit
+ * product), of Y = V S and of W S (gamma(m) |S| terms): the same order as the rounding of the matrix-vector
+ * products that explicitResiduals would use, so the figure is as explicit as theirs, from 2 S m K flops instead
+ * of 2 S^2 K (m <= S). `products()` makes M Y (S x K f64, allocated here: the caller releases it) and needs
+ * no Ritz vector, so it runs while another thread makes them; `finish()` then sums the rows in order.
  */
 function residualsFromProducts(
   core: Core,
@@ -482,34 +483,26 @@ function residualsFromProducts(
   out: number,
   values: Float64Array,
   mNorm: number,
-): { rows(i0: number, i1: number): void; finish(): Float64Array } {
-  const rr = new Float64Array(K);
-  const yy = new Float64Array(K);
+): { products(): void; finish(): Float64Array } {
+  const { block: MY } = allocatePlan(core, productResidualPlan(S, K));
   return {
-    /** Adds rows i0..i1-1 (i0 a multiple of RITZ_ROWS; the rows in order, so the same sums either way). */
-    rows(i0: number, i1: number) {
-      const mark = core.mark();
-      try {
-        const { block: MY } = allocatePlan(core, productResidualPlan(K));
-        for (let r0 = i0; r0 < i1; r0 += RITZ_ROWS) {
-          const rows = Math.min(RITZ_ROWS, i1 - r0);
-          core.kernels.lanczos_ritz(W + r0 * 8, m, ld, rows, Y, K, MY);
-          const my = core.f64(MY, rows * K);
-          const y = core.f64(out + r0 * K * 8, rows * K);
-          for (let r = 0; r < rows; r++) {
-            for (let c = 0; c < K; c++) {
-              const yi = y[r * K + c];
-              const d = my[r * K + c] - values[c] * yi;
-              rr[c] += d * d;
-              yy[c] += yi * yi;
-            }
-          }
-        }
-      } finally {
-        core.release(mark);
-      }
+    products() {
+      for (let r0 = 0; r0 < S; r0 += RITZ_ROWS)
+        core.kernels.lanczos_ritz(W + r0 * 8, m, ld, Math.min(RITZ_ROWS, S - r0), Y, K, MY + r0 * K * 8);
     },
     finish() {
+      const rr = new Float64Array(K);
+      const yy = new Float64Array(K);
+      const my = core.f64(MY, S * K);
+      const y = core.f64(out, S * K);
+      for (let r = 0; r < S; r++) {
+        for (let c = 0; c < K; c++) {
+          const yi = y[r * K + c];
+          const d = my[r * K + c] - values[c] * yi;
+          rr[c] += d * d;
+          yy[c] += yi * yi;
+        }
+      }
       const residuals = new Float64Array(K);
       for (let c = 0; c < K; c++)
         residuals[c] = Math.sqrt(rr[c] / yy[c]) / Math.max(Math.abs(values[c]), EPS * mNorm);

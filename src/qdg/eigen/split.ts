@@ -97,12 +97,13 @@ export const Op = {
 } as const;
 
 /**
- * The first row of the helper's share of the Ritz vectors: a multiple of RITZ_ROWS near S / 3. The caller also
- * sums every row's residual (the helper has no copy of the products), so with a cut at c it works
- * max(2c, S - c) + (S - c) row-units against the helper's S - c: least at c = S / 3 (4/3 S against 3/2 S at S / 2).
+ * The first row of the helper's share of the Ritz vectors: a multiple of RITZ_ROWS. With the iteration's products
+ * kept (`products`), the caller has its own S rows of work, the residuals' M Y = W S (as costly as V Y), so the
+ * helper makes every Ritz row (0) and the caller every row of M Y meanwhile; without them the residuals follow
+ * the Ritz vectors, and the rows are cut in half.
  */
-export function ritzCut(S: number): number {
-  return RITZ_ROWS * Math.round(S / 3 / RITZ_ROWS);
+export function ritzCut(S: number, products: boolean): number {
+  return products ? 0 : RITZ_ROWS * Math.round(S / 2 / RITZ_ROWS);
 }
 
 /** What the caller posts to the helper (./split-worker.ts) when a run starts. */
@@ -161,8 +162,8 @@ export interface SplitWork {
   subtract2(m: number, h: number, w0: number, w1: number, f32: boolean): void;
   /**
    * The Ritz vectors out = V Y (S x K f64; Y m x K at Core pointer y), RITZ_ROWS rows per lanczos_ritz call:
-   * rows 0..ritzCut(S)-1 on this thread, the rest on the helper where there is one; `between` runs once
-   * rows 0..ritzCut(S)-1 are made, while the helper makes the others (the caller's residual work on them).
+   * rows 0..ritzCut-1 on this thread, the rest on the helper where there is one; `between` runs once rows
+   * 0..ritzCut-1 are made, while the helper makes the others (the caller's residual work).
    */
   ritz(m: number, y: number, out: number, between: () => void): void;
   /** Shares the helper thread computed (products, projections, subtractions: a diagnostic). */
@@ -227,6 +228,8 @@ export interface SplitLayout {
   scratch2?: number;
   /** Ritz vectors to be made (the width of Y); 0: ritz() runs on this thread only. */
   K?: number;
+  /** The caller keeps its products and computes M Y meanwhile (ritzCut). */
+  products?: boolean;
 }
 
 /**
@@ -241,8 +244,8 @@ export function splitWork(
   r = splitRow(layout.S),
   helperFailsAt?: number,
 ): SplitWork {
-  const { matrix, S, V, V32, ld, ld32, mMax, scratch, scratch2 = 0, K = 0 } = layout;
-  const rc = ritzCut(S);
+  const { matrix, S, V, V32, ld, ld32, mMax, scratch, scratch2 = 0, K = 0, products = false } = layout;
+  const rc = ritzCut(S, products);
   const k = core.kernels;
   const rowBytes = ld * 8;
   const cut = r > 0 && r < S;
