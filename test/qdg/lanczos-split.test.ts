@@ -282,6 +282,75 @@ describe('the cut product', () => {
     return a;
   }
 
+  // ritzStream (the residuals from kept products): the helper makes every Ritz row and hands them over block by
+  // block; this thread's `own` work runs before it waits for a block, `use` after. Also when the helper fails at
+  // that very command: then this thread makes every block itself.
+  it.each([undefined, 31])(
+    'the Ritz stream: the rows and the order of the callbacks of one thread, on two (helper failing at %s)',
+    async (failAt) => {
+      const S = 600; // three blocks of RITZ_ROWS: 256, 256, 88
+      const m = 30;
+      const K = 7;
+      const mark = core.mark();
+      try {
+        const L = { ...layout(S, m, 21), K, products: true };
+        const x = core.allocF64(S);
+        const y = core.allocF64(S);
+        core.f64(x, S).set(gaussians(S, 22));
+        const Y = core.allocF64(m * K);
+        core.f64(Y, m * K).set(gaussians(m * K, 23));
+        const stream = (work: ReturnType<typeof splitWork>) => {
+          const out = core.allocF64(S * K);
+          const calls: string[] = [];
+          const seen: number[] = [];
+          // the helper joins at the first product and gets each basis row with its product, as in a run: the
+          // stream is command m + 1
+          for (let j = 0; j < m; j++) work.product(x, y, L.V + 8 * j * L.ld);
+          work.ritzStream(
+            m,
+            Y,
+            out,
+            (i0, i1) => calls.push(`own ${i0} ${i1}`),
+            (i0, i1) => {
+              calls.push(`use ${i0} ${i1}`);
+              // a block's rows are in `out` when `use` runs
+              seen.push(...core.f64(out + i0 * K * 8, (i1 - i0) * K));
+            },
+          );
+          work.close();
+          return { calls, seen, out: core.f64(out, S * K).slice(), helped: work.helped };
+        };
+        const one = stream(splitWork(core, L, 1, 48));
+        const two = splitWork(core, L, 2, 48, failAt);
+        await helperReady(two);
+        const got = stream(two);
+        expect(one.calls).toEqual([
+          'own 0 256',
+          'use 0 256',
+          'own 256 512',
+          'use 256 512',
+          'own 512 600',
+          'use 512 600',
+        ]);
+        expect(got.calls).toEqual(one.calls);
+        expect(got.out).toEqual(one.out);
+        expect(got.seen).toEqual(Array.from(one.out));
+        expect(got.helped).toBe(failAt === undefined ? m + 1 : m);
+        // and the rows are V^T Y
+        const V = core.f64(L.V, m * L.ld);
+        const Yv = core.f64(Y, m * K);
+        for (const i of [0, 255, 256, 599])
+          for (let c = 0; c < K; c++) {
+            let t = 0;
+            for (let r = 0; r < m; r++) t += V[r * L.ld + i] * Yv[r * K + c];
+            expect(Math.abs(one.out[i * K + c] - t)).toBeLessThan(1e-12);
+          }
+      } finally {
+        core.release(mark);
+      }
+    },
+  );
+
   // The helper makes every Ritz vector while this thread makes M Y from the kept products, and without them rows
   // 256.. at S 600 (ritzCut), all of them at S 160 and 203. S 203 comes after
   // S 600: the helper's kept core and the kept shared buffers are larger than its job needs (stale values beyond)

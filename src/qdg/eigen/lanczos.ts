@@ -63,7 +63,6 @@ import {
   productResidualPlan,
   productsPlan,
   residualPlan,
-  RITZ_ROWS,
   ritzPlan,
 } from './plan.js';
 import { kthLargestEigenvalue, symmetricTridiagonalEigen, tridiagonalEigenvectors } from './tridiagonal.js';
@@ -400,8 +399,14 @@ export function largestEigenpairs(
     // matrix.
     let residuals: Float64Array;
     if (keep) {
-      const acc = residualsFromProducts(core, W, ld, m, S, K, Y, out, values, mNorm);
-      work.ritz(m, Y, out, () => acc.products());
+      const acc = residualsFromProducts(core, W, ld, m, K, Y, out, values, mNorm);
+      work.ritzStream(
+        m,
+        Y,
+        out,
+        (i0, i1) => acc.products(i0, i1),
+        (i0, i1) => acc.sum(i0, i1),
+      );
       residuals = acc.finish();
     } else {
       work.ritz(m, Y, out, () => {});
@@ -465,37 +470,37 @@ function ritzCoefficients(
 /**
  * ||M y_c - theta_c y_c|| / max(|theta_c|, eps ||M||) for the K columns of `out` (S x K row-major f64, the
  * Ritz vectors V S), with M Y = W S from the iteration's own products W (m x ld f64, row j = M v_j as
- * computed), RITZ_ROWS rows of M Y per lanczos_ritz call. In exact arithmetic W S = M V S; as computed it
- * differs from M times the stored Y by the rounding of the products (eps ||M|| per entry, as in any explicit
- * product), of Y = V S and of W S (gamma(m) |S| terms): the same order as the rounding of the matrix-vector
- * products that explicitResiduals would use, so the figure is as explicit as theirs, from 2 S m K flops instead
- * of 2 S^2 K (m <= S). `products()` makes M Y (S x K f64, allocated here: the caller releases it) and needs
- * no Ritz vector, so it runs while another thread makes them; `finish()` then sums the rows in order.
+ * computed), RITZ_ROWS rows of M Y at a time. In exact arithmetic W S = M V S; as computed it differs from
+ * M times the stored Y by the rounding of the products (eps ||M|| per entry, as in any explicit product),
+ * of Y = V S and of W S (gamma(m) |S| terms): the same order as the rounding of the matrix-vector products
+ * that explicitResiduals would use, so the figure is as explicit as theirs, from 2 S m K flops instead of
+ * 2 S^2 K (m <= S). For each block of rows in order: `products(i0, i1)` makes its rows of M Y (no Ritz vector
+ * needed: it runs while the helper makes them), `sum(i0, i1)` adds them up against the block's Ritz rows.
+ * Its one block buffer is allocated here (the caller releases it).
  */
 function residualsFromProducts(
   core: Core,
   W: number,
   ld: number,
   m: number,
-  S: number,
   K: number,
   Y: number,
   out: number,
   values: Float64Array,
   mNorm: number,
-): { products(): void; finish(): Float64Array } {
-  const { block: MY } = allocatePlan(core, productResidualPlan(S, K));
+): { products(i0: number, i1: number): void; sum(i0: number, i1: number): void; finish(): Float64Array } {
+  const rr = new Float64Array(K);
+  const yy = new Float64Array(K);
+  const { block: MY } = allocatePlan(core, productResidualPlan(K));
   return {
-    products() {
-      for (let r0 = 0; r0 < S; r0 += RITZ_ROWS)
-        core.kernels.lanczos_ritz(W + r0 * 8, m, ld, Math.min(RITZ_ROWS, S - r0), Y, K, MY + r0 * K * 8);
+    products(i0, i1) {
+      core.kernels.lanczos_ritz(W + i0 * 8, m, ld, i1 - i0, Y, K, MY);
     },
-    finish() {
-      const rr = new Float64Array(K);
-      const yy = new Float64Array(K);
-      const my = core.f64(MY, S * K);
-      const y = core.f64(out, S * K);
-      for (let r = 0; r < S; r++) {
+    sum(i0, i1) {
+      const rows = i1 - i0;
+      const my = core.f64(MY, rows * K);
+      const y = core.f64(out + i0 * K * 8, rows * K);
+      for (let r = 0; r < rows; r++) {
         for (let c = 0; c < K; c++) {
           const yi = y[r * K + c];
           const d = my[r * K + c] - values[c] * yi;
@@ -503,6 +508,8 @@ function residualsFromProducts(
           yy[c] += yi * yi;
         }
       }
+    },
+    finish() {
       const residuals = new Float64Array(K);
       for (let c = 0; c < K; c++)
         residuals[c] = Math.sqrt(rr[c] / yy[c]) / Math.max(Math.abs(values[c]), EPS * mNorm);

@@ -94,12 +94,9 @@ export function residualPlan(S: number): BufferPlan<'block' | 'product'> {
 /** Rows of the Ritz vectors (and of their products with M) per lanczos_ritz call. */
 export const RITZ_ROWS = 256;
 
-/**
- * The residuals from the kept products: M Y = W S, all S x K (f64), made by the caller while the helper thread
- * makes the Ritz vectors (./split.ts ritzCut).
- */
-export function productResidualPlan(S: number, K: number): BufferPlan<'block'> {
-  return [{ name: 'block', bytes: 8 * S * K }];
+/** The residuals from the kept products: RITZ_ROWS rows of M Y = W S at a time (f64). */
+export function productResidualPlan(K: number): BufferPlan<'block'> {
+  return [{ name: 'block', bytes: 8 * RITZ_ROWS * K }];
 }
 
 /**
@@ -129,7 +126,7 @@ export function lanczosBytes(
     (products ? planBytes(productsPlan(S, m)) : 0) +
     Math.max(
       tridiagonalBytes(m, K),
-      planBytes(ritzPlan(S, K, m)) + planBytes(products ? productResidualPlan(S, K) : residualPlan(S)),
+      planBytes(ritzPlan(S, K, m)) + planBytes(products ? productResidualPlan(K) : residualPlan(S)),
     )
   );
 }

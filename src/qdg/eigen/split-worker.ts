@@ -120,16 +120,20 @@ function run(job: SplitJob): void {
           break;
         }
         case Op.ritz: {
-          // rows ritzCut..S-1 of V Y, on the caller's RITZ_ROWS grid (the same calls, so the same bits)
+          // rows ritzCut..S-1 of V Y, on the caller's RITZ_ROWS grid (the same calls, so the same bits), each
+          // block into the shared rows as soon as it is made (the caller may be waiting for it: ritzStream)
           const { ritzCut: rc, K } = job;
           const y = co.allocF64(a0 * K);
-          const out = co.allocF64((S - rc) * K);
+          const block = co.allocF64(RITZ_ROWS * K);
           co.f64(y, a0 * K).set(new Float64Array(job.ritzY, 0, a0 * K));
+          const shared = new Float64Array(job.ritzOut, 0, (S - rc) * K);
           for (let i = rc; i < S; i += RITZ_ROWS) {
             const n = Math.min(RITZ_ROWS, S - i);
-            k.lanczos_ritz(V + i * 8, a0, ld, n, y, K, out + (i - rc) * K * 8);
+            k.lanczos_ritz(V + i * 8, a0, ld, n, y, K, block);
+            shared.set(co.f64(block, n * K), (i - rc) * K);
+            Atomics.store(control, Control.progress, i + n);
+            Atomics.notify(control, Control.progress);
           }
-          new Float64Array(job.ritzOut).set(co.f64(out, (S - rc) * K));
           break;
         }
         default:

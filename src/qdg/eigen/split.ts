@@ -74,6 +74,8 @@ export const Control = {
   op: 4,
   arg0: 5,
   arg1: 6,
+  /** During Op.ritz: the rows of the Ritz vectors the helper has put in `ritzOut` so far (its first row + n). */
+  progress: 7,
 } as const;
 
 /** The helper's operations. */
@@ -92,7 +94,10 @@ export const Op = {
   project2: 6,
   /** w_c[c0..S) -= sum_r h[2r + c] V_r[c0..S) for r < arg0 (arg1 = 1: the f32 basis), into `w` and `w2`. */
   subtract2: 7,
-  /** Rows ritzCut..S-1 of the Ritz vectors V Y for arg0 basis rows (Y: arg0 x K in `ritzY`), into `ritzOut`. */
+  /**
+   * Rows ritzCut..S-1 of the Ritz vectors V Y for arg0 basis rows (Y: arg0 x K in `ritzY`), into `ritzOut`,
+   * RITZ_ROWS rows at a time, `progress` raised after each.
+   */
   ritz: 8,
 } as const;
 
@@ -166,6 +171,19 @@ export interface SplitWork {
    * 0..ritzCut-1 are made, while the helper makes the others (the caller's residual work).
    */
   ritz(m: number, y: number, out: number, between: () => void): void;
+  /**
+   * The Ritz vectors out = V Y as ritz() makes them (the same calls), all of them on the helper where there is
+   * one (a layout with `products`: ritzCut 0), else here, and for each RITZ_ROWS block of rows in order: `own`,
+   * this thread's work that needs no Ritz row (while the helper makes them), then `use` once the block's rows
+   * are in `out`.
+   */
+  ritzStream(
+    m: number,
+    y: number,
+    out: number,
+    own: (i0: number, i1: number) => void,
+    use: (i0: number, i1: number) => void,
+  ): void;
   /** Shares the helper thread computed (products, projections, subtractions: a diagnostic). */
   readonly helped: number;
   /** True once the helper is ready to join (it then joins at the next product). */
@@ -344,6 +362,14 @@ export function splitWork(
       ritzRows(rc, S, m, y, out);
       between();
     },
+    ritzStream(m, y, out, own, use) {
+      for (let i = 0; i < S; i += RITZ_ROWS) {
+        const i1 = Math.min(S, i + RITZ_ROWS);
+        ritzRows(i, i1, m, y, out);
+        own(i, i1);
+        use(i, i1);
+      }
+    },
     helped: 0,
     helperReady: false,
     close() {},
@@ -361,7 +387,7 @@ export function splitWork(
     ld,
     ld32,
     rows,
-    control: new SharedArrayBuffer(4 * 7),
+    control: new SharedArrayBuffer(4 * 8),
     x: shared(S),
     y: shared(S),
     row: shared(S),
@@ -374,7 +400,7 @@ export function splitWork(
     ritzCut: rc,
     K,
     ritzY: keptBuffer('ritzY', K > 0 ? 8 * mMax * K : 0),
-    ritzOut: keptBuffer('ritzOut', K > 0 ? 8 * (S - rc) * K : 0),
+    ritzOut: keptBuffer('ritzOut', K > 0 ? 8 * (S - rc) * K : 0), // S K with `products` (rc 0)
     simd: core.simd,
     failAt: helperFailsAt,
   };
@@ -417,6 +443,16 @@ export function splitWork(
     }
     helped++;
     return true;
+  };
+  /** Waits until the helper's Ritz rows reach row i1 (Op.ritz's progress); false if it failed first. */
+  const rowsReady = (i1: number): boolean => {
+    for (let spin = 0; spin < SPIN && Atomics.load(control, Control.progress) < i1; spin++);
+    for (;;) {
+      const p = Atomics.load(control, Control.progress);
+      if (p >= i1) return true;
+      if (Atomics.load(control, Control.failed) !== 0) return false;
+      Atomics.wait(control, Control.progress, p, 10);
+    }
   };
   /** Joins the helper once it is ready: it gets every basis row made so far, one by one through `row`. */
   const tryJoin = () => {
@@ -502,6 +538,23 @@ export function splitWork(
       if (answered())
         core.f64(out + rc * K * 8, (S - rc) * K).set(new Float64Array(job.ritzOut, 0, (S - rc) * K));
       else ritzRows(rc, S, m, y, out);
+    },
+    ritzStream(m, y, out, own, use) {
+      if (!joined || K === 0 || rc !== 0) return alone.ritzStream(m, y, out, own, use);
+      new Float64Array(job.ritzY, 0, m * K).set(core.f64(y, m * K));
+      Atomics.store(control, Control.progress, 0);
+      post(Op.ritz, m);
+      const shared = new Float64Array(job.ritzOut, 0, S * K);
+      let helperOk = true;
+      for (let i = 0; i < S; i += RITZ_ROWS) {
+        const i1 = Math.min(S, i + RITZ_ROWS);
+        own(i, i1);
+        if (helperOk) helperOk = rowsReady(i1);
+        if (helperOk) core.f64(out + i * K * 8, (i1 - i) * K).set(shared.subarray(i * K, i1 * K));
+        else ritzRows(i, i1, m, y, out); // the helper failed: this block and the rest here, the same calls
+        use(i, i1);
+      }
+      answered();
     },
     get helped() {
       return helped;
