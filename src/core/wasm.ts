@@ -92,7 +92,7 @@ export function relaxedModule(): WebAssembly.Module {
       nodeBuiltin('node:v8')?.setFlagsFromString('--experimental-wasm-relaxed-simd');
     if (!WebAssembly.validate(bytes)) {
       throw new Error(
-        'quanta: QUANTA_SIMD=relaxed, but this runtime lacks WebAssembly relaxed SIMD (Node 22+, or Node 20 with --experimental-wasm-relaxed-simd; Chrome 114+)',
+        'quanta: relaxed SIMD was asked for (QUANTA_SIMD=relaxed or setSimdMode), but this runtime lacks WebAssembly relaxed SIMD (Node 22+, or Node 20 with --experimental-wasm-relaxed-simd; Chrome/Edge 114+)',
       );
     }
     cachedRelaxed = new WebAssembly.Module(bytes);

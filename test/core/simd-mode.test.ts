@@ -1,7 +1,7 @@
 // The SIMD mode of a core (src/core/wasm.ts): QUANTA_SIMD or setSimdMode choose between the core's own kernels and
 // the relaxed-SIMD module's fused multiply-adds for the Lanczos products and Ritz vectors. This file runs in both
 // vitest projects (vitest.config.ts): under QUANTA_SIMD=relaxed every new Core must be a relaxed one.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { Core } from '../../src/core/arena.js';
 import { CounterRandom } from '../../src/core/rng.js';
@@ -38,6 +38,26 @@ describe('the SIMD mode', () => {
       else process.env.QUANTA_SIMD = env;
     }
     expect(() => setSimdMode('fast' as never)).toThrow(/SIMD mode must be/);
+  });
+
+  it('says which runtimes have relaxed SIMD where this one lacks it', async () => {
+    vi.resetModules(); // a fresh wasm.ts, with no relaxed module compiled yet
+    const validate = WebAssembly.validate.bind(WebAssembly);
+    const relaxedBytes = 10_000; // the relaxed module is 3 kB, the core 60 kB: only the first is refused
+    const spy = vi
+      .spyOn(WebAssembly, 'validate')
+      .mockImplementation((bytes) =>
+        bytes.byteLength > 8 && bytes.byteLength < relaxedBytes ? false : validate(bytes),
+      );
+    try {
+      const fresh = await import('../../src/core/wasm.js');
+      expect(() => fresh.instantiateCore('relaxed')).toThrow(
+        /relaxed SIMD was asked for \(QUANTA_SIMD=relaxed or setSimdMode\), but this runtime lacks WebAssembly relaxed SIMD/,
+      );
+      expect(fresh.instantiateCore('baseline').simd).toBe('baseline');
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("relaxed replaces exactly the four Lanczos kernels; where the CPU fuses, their bits differ from baseline's, within rounding", () => {
