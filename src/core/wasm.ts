@@ -4,6 +4,7 @@
 import { instantiateSync } from '@assemblyscript/loader';
 import { RELAXED_WASM_BASE64, WASM_BASE64, WASM_SHA256 } from './wasm-binary.js';
 import type { KernelExports } from './api.js';
+import { ConfigError } from './errors.js';
 import { nodeBuiltin } from './node-builtin.js';
 
 /** SHA-256 (hex) of the Wasm binary this build runs: a checkpoint from another core is refused. */
@@ -47,7 +48,8 @@ export function simdMode(): SimdMode {
     ?.QUANTA_SIMD;
   if (env === undefined || env === '' || env === 'baseline') return 'baseline';
   if (env === 'relaxed') return 'relaxed';
-  throw new RangeError(`quanta: QUANTA_SIMD must be 'baseline' or 'relaxed', not '${env}'`);
+  // the user's environment: a ConfigError (one line, exit code 2 from the CLI)
+  throw new ConfigError(`quanta: QUANTA_SIMD must be 'baseline' or 'relaxed', not '${env}'`);
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
@@ -91,7 +93,7 @@ export function relaxedModule(): WebAssembly.Module {
     if (!WebAssembly.validate(bytes))
       nodeBuiltin('node:v8')?.setFlagsFromString('--experimental-wasm-relaxed-simd');
     if (!WebAssembly.validate(bytes)) {
-      throw new Error(
+      throw new ConfigError(
         'quanta: relaxed SIMD was asked for (QUANTA_SIMD=relaxed or setSimdMode), but this runtime lacks WebAssembly relaxed SIMD (Node 22+, or Node 20 with --experimental-wasm-relaxed-simd; Chrome/Edge 114+)',
       );
     }

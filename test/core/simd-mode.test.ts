@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { Core } from '../../src/core/arena.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { CounterRandom } from '../../src/core/rng.js';
 import { instantiateCore, relaxedFused, setSimdMode, simdMode } from '../../src/core/wasm.js';
 
@@ -32,6 +33,7 @@ describe('the SIMD mode', () => {
     try {
       process.env.QUANTA_SIMD = 'fast';
       expect(() => simdMode()).toThrow(/QUANTA_SIMD must be 'baseline' or 'relaxed', not 'fast'/);
+      expect(() => simdMode()).toThrow(ConfigError); // the CLI's bad-input error: one line, exit code 2
       expect(() => new Core()).toThrow(/QUANTA_SIMD/);
     } finally {
       if (env === undefined) delete process.env.QUANTA_SIMD;
@@ -51,9 +53,11 @@ describe('the SIMD mode', () => {
       );
     try {
       const fresh = await import('../../src/core/wasm.js');
+      const freshErrors = await import('../../src/core/errors.js'); // the fresh wasm.ts's own ConfigError
       expect(() => fresh.instantiateCore('relaxed')).toThrow(
         /relaxed SIMD was asked for \(QUANTA_SIMD=relaxed or setSimdMode\), but this runtime lacks WebAssembly relaxed SIMD/,
       );
+      expect(() => fresh.instantiateCore('relaxed')).toThrow(freshErrors.ConfigError);
       expect(fresh.instantiateCore('baseline').simd).toBe('baseline');
     } finally {
       spy.mockRestore();
