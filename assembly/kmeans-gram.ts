@@ -41,35 +41,71 @@ const ASSIGN_CHUNK: i32 = 256;
 const GRAM_ROW_BLOCK: i32 = 64;
 
 /**
- * F += X[:, c0:c1] X[:, c0:c1]^T: F S x S f64 row-major (ld = S), X S x ld f64. The lower triangle (with the
- * diagonal) is computed by blocks of GRAM_ROW_BLOCK rows through gemm_abt_f64, then mirrored onto the upper
- * triangle, so F stays exactly symmetric (row l of F is also its column l).
+ * F += X[:, c0:c1] X[:, c0:c1]^T, and F32 = F rounded to f32: F S x S f64 and F32 S x S f32, row-major
+ * (ld = S), X S x ld f64. The lower triangle (with the diagonal) is computed by strips of GRAM_ROW_BLOCK rows
+ * through gemm_abt_f64; each strip, while it is in cache, is then mirrored onto the upper triangle (so F stays
+ * exactly symmetric: row l of F is also its column l) and rounded into both triangles of F32. One pass over
+ * F instead of three (the product, a mirror, a rounding); the same bits as those three.
  */
-export function gram_extend_f64(F: usize, S: i32, X: usize, ld: i32, c0: i32, c1: i32): void {
+export function gram_extend_f64(F: usize, F32: usize, S: i32, X: usize, ld: i32, c0: i32, c1: i32): void {
   if (c1 <= c0) return;
   const rowB = (<usize>S) << 3;
   const ldB = (<usize>ld) << 3;
   const cOff = (<usize>c0) << 3;
   for (let i0 = 0; i0 < S; i0 += GRAM_ROW_BLOCK) {
-    const rb = min(GRAM_ROW_BLOCK, S - i0);
-    gemm_abt_f64(F + <usize>i0 * rowB, S, X + <usize>i0 * ldB + cOff, ld, X + cOff, ld, rb, i0 + rb, c1 - c0);
+    const i1 = min(S, i0 + GRAM_ROW_BLOCK);
+    gemm_abt_f64(F + <usize>i0 * rowB, S, X + <usize>i0 * ldB + cOff, ld, X + cOff, ld, i1 - i0, i1, c1 - c0);
+    mirrorStrip(F, F32, S, i0, i1);
   }
-  // mirror the strict lower triangle onto the upper one, in 64 x 64 tiles
-  const T: i32 = 64;
-  for (let i0 = 0; i0 < S; i0 += T) {
-    const i1 = min(S, i0 + T);
-    for (let j0 = 0; j0 < i1; j0 += T) {
-      const j1 = min(S, j0 + T);
-      for (let i = i0; i < i1; i++) {
-        const jEnd = min(j1, i);
-        for (let j = j0; j < jEnd; j++) {
-          store<f64>(
-            F + <usize>j * rowB + ((<usize>i) << 3),
-            load<f64>(F + <usize>i * rowB + ((<usize>j) << 3)),
-          );
-        }
-      }
+}
+
+/**
+ * Rows i0..i1 of F are final in their lower triangle: copies F[i][j] (j < i) to F[j][i] and writes F32[i][j]
+ * and F32[j][i] (j <= i) rounded to f32. Below the strip's diagonal block, by 2 x 2 blocks (two rows of the
+ * strip, two columns), j outside: the strip's 64 rows of a column pair stay in L1 while row j is written.
+ */
+function mirrorStrip(F: usize, F32: usize, S: i32, i0: i32, i1: i32): void {
+  const rowB = (<usize>S) << 3;
+  const rowB32 = (<usize>S) << 2;
+  const iPairs = i0 + ((i1 - i0) & ~1);
+  for (let j = 0; j < i0; j += 2) {
+    const jOff = (<usize>j) << 3;
+    const jOff32 = (<usize>j) << 2;
+    const up = F + <usize>j * rowB;
+    const up32 = F32 + <usize>j * rowB32;
+    for (let i = i0; i < iPairs; i += 2) {
+      const p = F + <usize>i * rowB + jOff;
+      const p32 = F32 + <usize>i * rowB32 + jOff32;
+      const a = v128.load(p); // F[i][j], F[i][j + 1]
+      const b = v128.load(p + rowB); // F[i + 1][j], F[i + 1][j + 1]
+      const t0 = v128.shuffle<f64>(a, b, 0, 2); // F[i][j], F[i + 1][j]
+      const t1 = v128.shuffle<f64>(a, b, 1, 3);
+      const iOff = (<usize>i) << 3;
+      const iOff32 = (<usize>i) << 2;
+      v128.store(up + iOff, t0);
+      v128.store(up + rowB + iOff, t1);
+      v128.store64_lane(p32, f32x4.demote_f64x2_zero(a), 0);
+      v128.store64_lane(p32 + rowB32, f32x4.demote_f64x2_zero(b), 0);
+      v128.store64_lane(up32 + iOff32, f32x4.demote_f64x2_zero(t0), 0);
+      v128.store64_lane(up32 + rowB32 + iOff32, f32x4.demote_f64x2_zero(t1), 0);
     }
+    if (iPairs < i1) {
+      // an odd strip (S odd): its last row alone
+      for (let jj = j; jj < j + 2; jj++) mirrorOne(F, F32, S, iPairs, jj);
+    }
+  }
+  // the diagonal block, one value at a time
+  for (let i = i0; i < i1; i++) for (let j = i0; j <= i; j++) mirrorOne(F, F32, S, i, j);
+}
+
+/** F[j][i] = F[i][j], F32[i][j] = F32[j][i] = f32(F[i][j]) for j <= i. */
+function mirrorOne(F: usize, F32: usize, S: i32, i: i32, j: i32): void {
+  const v = load<f64>(F + ((<usize>i * <usize>S + <usize>j) << 3));
+  const v32 = <f32>v;
+  store<f32>(F32 + ((<usize>i * <usize>S + <usize>j) << 2), v32);
+  if (j < i) {
+    store<f64>(F + ((<usize>j * <usize>S + <usize>i) << 3), v);
+    store<f32>(F32 + ((<usize>j * <usize>S + <usize>i) << 2), v32);
   }
 }
 

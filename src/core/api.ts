@@ -391,7 +391,7 @@ export interface KernelExports {
   ): void;
 
   // Gram-route exact k-means (assembly/kmeans-gram.ts, used by src/qdg/kmeans/gram.ts)
-  gram_extend_f64(F: number, S: number, X: number, ld: number, c0: number, c1: number): void;
+  gram_extend_f64(F: number, F32: number, S: number, X: number, ld: number, c0: number, c1: number): void;
   kmeans_gram_trials(
     X: number,
     S: number,

@@ -261,6 +261,52 @@ describe('Gram-route k-means', () => {
     }
   });
 
+  it('extends F and F32 in pieces: F exactly symmetric and within f64 rounding of X X^T, F32 = F rounded', () => {
+    // strips of 64 rows: S up to 200 makes several, odd S an odd last strip; d in up to 3 pieces
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1, max: 24 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 2 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (S, d, cuts, seed) => {
+          const x = gaussians(S * d, seed);
+          const mark = core.mark();
+          try {
+            const store = createGramStore(core, S);
+            core.f32(store.ptr32, S * S).fill(Number.NaN); // every entry must be written
+            const widths = [...cuts.map((c) => 1 + Math.floor(c * (d - 1))), d].sort((a, b) => a - b);
+            for (const w of widths) {
+              // the first w columns: the store folds those it has not folded yet
+              const X = core.allocF64(S * w);
+              core.f64(X, S * w).set(columns(x, S, d, w));
+              extendGram(store, X, S, w);
+            }
+            const F = core.f64(store.ptr, S * S);
+            const F32 = core.f32(store.ptr32, S * S);
+            for (let i = 0; i < S; i++) {
+              for (let j = 0; j < S; j++) {
+                let dot = 0;
+                let norms = 0;
+                for (let c = 0; c < d; c++) {
+                  dot += x[i * d + c] * x[j * d + c];
+                  norms += Math.abs(x[i * d + c] * x[j * d + c]);
+                }
+                if (!(Math.abs(F[i * S + j] - dot) <= 4 * d * 2 ** -53 * norms)) return false;
+                if (!Object.is(F[i * S + j], F[j * S + i])) return false;
+                if (!Object.is(F32[i * S + j], Math.fround(F[i * S + j]))) return false;
+              }
+            }
+            return true;
+          } finally {
+            core.release(mark);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('the cost model picks the Gram route for QDG-sized sweeps and the bounded route for few dimensions', () => {
     expect(gramRoutePays(10000, 1500, 1500, 30)).toBe(true);
     expect(gramRoutePays(10000, 200, 200, 30)).toBe(true);

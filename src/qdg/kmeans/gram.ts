@@ -90,8 +90,7 @@ export function extendGram(store: GramStore, X: number, S: number, d: number): v
     store.columns = 0;
   }
   if (store.columns < d) {
-    core.kernels.gram_extend_f64(store.ptr, S, X, d, store.columns, d);
-    core.kernels.kmeans_to_f32(store.ptr, store.ptr32, S * S);
+    core.kernels.gram_extend_f64(store.ptr, store.ptr32, S, X, d, store.columns, d);
   }
   store.columns = d;
   store.fingerprint = prefixHash(x, S, d, d);
