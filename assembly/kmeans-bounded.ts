@@ -76,6 +76,73 @@ export function kmeans_shifts(oldC: usize, newC: usize, k: i32, d: i32, shifts: 
 }
 
 /**
+ * lower[j] -= shifts[j] for j in [j0, j1) (lower the row's bounds, f64); returns the least of the new values
+ * (Infinity for none). Two at a time: f64x2.sub is the scalar subtraction lane by lane, so the same bits.
+ */
+function lowerBounds(li: usize, shifts: usize, j0: i32, j1: i32): f64 {
+  let m = f64x2.splat(Infinity);
+  let j = j0;
+  for (; j + 2 <= j1; j += 2) {
+    const off = (<usize>j) << 3;
+    const l = f64x2.sub(v128.load(li + off), v128.load(shifts + off));
+    v128.store(li + off, l);
+    m = f64x2.min(m, l);
+  }
+  let mn = min<f64>(f64x2.extract_lane(m, 0), f64x2.extract_lane(m, 1));
+  if (j < j1) {
+    const off = (<usize>j) << 3;
+    const l = load<f64>(li + off) - load<f64>(shifts + off);
+    store<f64>(li + off, l);
+    mn = min<f64>(mn, l);
+  }
+  return mn;
+}
+
+/**
+ * The f32 pass of a recomputed row, two centres at a time (each lane the scalar formula's operations in its
+ * order, so the same bits): v = xn + cn_j - 2 dots_j (the f32 product widened), e = gx cRoot_j;
+ * lower_j = max(0, sqrt(max(0, v - e - delta)) - eta). Returns the least v + e over the k centres.
+ */
+function f32Bounds(
+  dr: usize,
+  cNorm: usize,
+  cRoot: usize,
+  li: usize,
+  k: i32,
+  xn: f64,
+  gx: f64,
+  delta: f64,
+  eta: f64,
+): f64 {
+  const xn2 = f64x2.splat(xn);
+  const gx2 = f64x2.splat(gx);
+  const two = f64x2.splat(2);
+  const delta2 = f64x2.splat(delta);
+  const eta2 = f64x2.splat(eta);
+  const zero = f64x2.splat(0);
+  let m = f64x2.splat(Infinity);
+  let j = 0;
+  for (; j + 2 <= k; j += 2) {
+    const off = (<usize>j) << 3;
+    const dot = f64x2.promote_low_f32x4(v128.load64_zero(dr + ((<usize>j) << 2)));
+    const v = f64x2.sub(f64x2.add(xn2, v128.load(cNorm + off)), f64x2.mul(two, dot));
+    const e = f64x2.mul(gx2, v128.load(cRoot + off));
+    m = f64x2.min(m, f64x2.add(v, e));
+    const r = f64x2.sqrt(f64x2.max(zero, f64x2.sub(f64x2.sub(v, e), delta2)));
+    v128.store(li + off, f64x2.max(zero, f64x2.sub(r, eta2)));
+  }
+  let minUpper = min<f64>(f64x2.extract_lane(m, 0), f64x2.extract_lane(m, 1));
+  if (j < k) {
+    const cn = load<f64>(cNorm + ((<usize>j) << 3));
+    const v = xn + cn - 2 * <f64>load<f32>(dr + ((<usize>j) << 2));
+    const e = gx * load<f64>(cRoot + ((<usize>j) << 3));
+    minUpper = min<f64>(minUpper, v + e);
+    store<f64>(li + ((<usize>j) << 3), max<f64>(0, sqrt<f64>(max<f64>(0, v - e - delta)) - eta));
+  }
+  return minUpper;
+}
+
+/**
  * Bounded assignment step, exact: afterwards labels[i] is the nearest centre of row i (for a recomputed
  * row, the first minimum of the f64 values that kmeans_assign computes), minDist[i] its squared distance
  * (direct differences). On entry labels i32[S] hold the previous assignment, lower (S x k f64) bounds
@@ -122,13 +189,10 @@ export function kmeans_assign_bounded(
     store<f64>(minDist + ((<usize>i) << 3), u2);
     const u = sqrt<f64>(u2) * (1 + 1e-11) + eta;
     const li = lower + <usize>i * kB;
-    let mn = Infinity;
-    for (let j = 0; j < k; j++) {
-      const off = (<usize>j) << 3;
-      const l = load<f64>(li + off) - load<f64>(shifts + off);
-      store<f64>(li + off, l);
-      if (j != a && l < mn) mn = l;
-    }
+    // every bound lowered by its centre's shift; mn the least of them but the label's
+    const mn = min<f64>(lowerBounds(li, shifts, 0, a), lowerBounds(li, shifts, a + 1, k));
+    const offA = (<usize>a) << 3;
+    store<f64>(li + offA, load<f64>(li + offA) - load<f64>(shifts + offA));
     if (!(u < mn)) {
       store<i32>(rows + ((<usize>count) << 2), i);
       count++;
@@ -147,14 +211,7 @@ export function kmeans_assign_bounded(
       const dr = dots + <usize>r * k4;
       const li = lower + <usize>i * kB;
       // f32 pass: bounds of every centre, and the least upper value of a squared distance
-      let minUpper = Infinity;
-      for (let j = 0; j < k; j++) {
-        const cn = load<f64>(cNorm + ((<usize>j) << 3));
-        const v = xn + cn - 2 * <f64>load<f32>(dr + ((<usize>j) << 2));
-        const e = gx * load<f64>(cRoot + ((<usize>j) << 3));
-        if (v + e < minUpper) minUpper = v + e;
-        store<f64>(li + ((<usize>j) << 3), max<f64>(0, sqrt<f64>(max<f64>(0, v - e - delta)) - eta));
-      }
+      const minUpper = f32Bounds(dr, cNorm, cRoot, li, k, xn, gx, delta, eta);
       // f64 pass over the centres that may be nearest
       let best = 0;
       let bestV = Infinity;
