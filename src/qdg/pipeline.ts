@@ -144,11 +144,9 @@ export function spectralClusterings(
     t0 = now();
     let gram: GramStore | undefined;
     const gramFits = gramStoreBytes(S) + kmeansBytes(S, maxK, maxK, 'gram') + 8 * S * maxK < core.available;
-    // The largest K that takes the Gram route even when charged all of F: F will be built to its columns in
-    // any case, so for every K up to it F counts as built (gramSunk) and the route is chosen by the restarts.
-    let sunkUpTo = 0;
-    if (gramFits) for (const K of clusters) if (gramRoutePays(S, K, K, nInit, 0, threads)) sunkUpTo = K;
-    if (sunkUpTo > 0) gram = createGramStore(core, S);
+    if (gramFits && clusters.some((K) => gramRoutePays(S, K, K, nInit, 0, threads))) {
+      gram = createGramStore(core, S);
+    }
     // progress weights: a restart costs about S/60 + K units here (the Gram route's S^2 passes, then K)
     const work = clusters.map((K) => K + Math.round(S / 60));
     const totalWork = work.reduce((a, b) => a + b, 0);
@@ -164,7 +162,6 @@ export function spectralClusterings(
         nInit,
         seed,
         gram,
-        gramSunk: K <= sunkUpTo,
         workers: threads,
         // progress within a K: restarts started so far (by every thread)
         onRestart: (started) =>

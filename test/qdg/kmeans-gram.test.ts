@@ -315,33 +315,6 @@ describe('Gram-route k-means', () => {
   });
 });
 
-describe('gramSunk: a store the caller builds in any case', () => {
-  it('moves route auto to the Gram route where the cost of F decided against it, with the same bits', () => {
-    // S 300, d = k = 10, 2 restarts: charged F (S^2 d) the bounded route wins, without it the Gram route
-    const S = 300;
-    const d = 10;
-    expect(gramRoutePays(S, d, d, 2, 0, 1)).toBe(false);
-    expect(gramRoutePays(S, d, d, 2, d, 1)).toBe(true);
-    const x = blobs(S, d, 6, 1, 3);
-    const mark = core.mark();
-    try {
-      const store = createGramStore(core, S);
-      const opts = { nInit: 2, seed: 4, workers: 1, gram: store };
-      const charged = kmeans(core, x, S, d, d, opts);
-      const sunk = kmeans(core, x, S, d, d, { ...opts, gramSunk: true });
-      expect(charged.route).toBe('bounded');
-      expect(sunk.route).toBe('gram');
-      expectSameBits(sunk, charged);
-      // without a store there is nothing to count as built
-      expect(kmeans(core, x, S, d, d, { nInit: 2, seed: 4, workers: 1, gramSunk: true }).route).toBe(
-        'bounded',
-      );
-    } finally {
-      core.release(mark);
-    }
-  });
-});
-
 describe('kmeans_gram_assign_changed (the incremental assignment kernel)', () => {
   it('gives the full pass its labels, distances, least values and count, after any change of any clusters', () => {
     fc.assert(

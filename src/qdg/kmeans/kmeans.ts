@@ -74,13 +74,6 @@ export interface KMeansOptions {
    * Without it the Gram route builds a matrix for this call only.
    */
   gram?: GramStore;
-  /**
-   * With `gram`: the caller extends that store to these d columns or more in any case (a spectral sweep whose
-   * later K take the Gram route), so route 'auto' counts F as built and weighs the restarts alone. Without it
-   * the first Gram K of a sweep is charged all of F, and the switch comes late (at S 10,000 on two threads,
-   * K 80 instead of 50; K 50..80 then took 15.3 s instead of 12.4, BENCHMARKS.md).
-   */
-  gramSunk?: boolean;
 }
 
 /**
@@ -119,7 +112,7 @@ export function kmeans(
   let route: 'bounded' | 'gram' = 'bounded';
   if (requested === 'gram') route = 'gram';
   else if (requested === 'auto') {
-    const folded = !store ? 0 : opts.gramSunk ? d : store.columns <= d ? store.columns : 0;
+    const folded = store && store.columns <= d ? store.columns : 0;
     const fits = store !== undefined || gramStoreBytes(S) + kmeansBytes(S, d, k, 'gram') < core.available;
     if (fits && gramRoutePays(S, d, k, nInit, folded, threads)) route = 'gram';
   }
