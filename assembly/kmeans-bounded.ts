@@ -1,7 +1,7 @@
 // Bounded (exact) k-means kernels: Elkan's per-point lower bounds, one per centre, with blocked recomputation
 // (src/qdg/kmeans/). The plain f64 kernels of the same algorithm are in ./kmeans.ts.
 import { gemm_abt_f32 } from './gemm';
-import { dotTile, sqDist } from './kmeans-common';
+import { dotTile, potentialOf, potentialStep, sqDist } from './kmeans-common';
 
 /** Rows per recomputed block (the block's products, KMEANS_ROW_BLOCK x k f32, are the scratch). */
 const KMEANS_ROW_BLOCK: i32 = 64;
@@ -244,7 +244,8 @@ export function kmeans_assign_bounded(
  * row n = rows[n]) through block (KMEANS_ROW_BLOCK x d f32) and dots (KMEANS_ROW_BLOCK x t f32). A
  * distance that the f32 product puts surely above closest[i] is stored as its f32 lower bound (still above
  * closest[i], so it changes nothing); the others are the f64 values of kmeans_pp_trials. pots f64[t] gets
- * sum_i min(closest[i], dist_i[c]) in row order. X S x d f64, X32 its f32 copy, g the f32 error factor,
+ * sum_i min(closest[i], dist_i[c]) in the operation order of potentialOf (./kmeans-common.ts), base the sum of
+ * closest in row order (closestSum there). X S x d f64, X32 its f32 copy, g the f32 error factor,
  * candInfo f64[3 t] scratch.
  */
 export function kmeans_pp_trials_bounded(
@@ -271,6 +272,7 @@ export function kmeans_pp_trials_bounded(
   dist: usize,
   pots: usize,
   candInfo: usize,
+  base: f64,
 ): i32 {
   const rowB = (<usize>d) << 3;
   const kB = (<usize>k) << 3;
@@ -333,23 +335,20 @@ export function kmeans_pp_trials_bounded(
       }
     }
   }
+  // the potentials (potentialOf in ./kmeans-common.ts): only listed rows can come closer
   memory.fill(pots, 0, tB);
-  let n = 0;
-  for (let i = 0; i < S; i++) {
-    const cl = load<f64>(closest + ((<usize>i) << 3));
-    if (n < count && load<i32>(rows + ((<usize>n) << 2)) == i) {
-      const dr = dist + <usize>n * tB;
-      for (let c = 0; c < t; c++) {
-        const off = (<usize>c) << 3;
-        store<f64>(pots + off, load<f64>(pots + off) + min<f64>(load<f64>(dr + off), cl));
-      }
-      n++;
-    } else {
-      for (let c = 0; c < t; c++) {
-        const off = (<usize>c) << 3;
-        store<f64>(pots + off, load<f64>(pots + off) + cl);
-      }
+  for (let n = 0; n < count; n++) {
+    const cl = load<f64>(closest + ((<usize>load<i32>(rows + ((<usize>n) << 2))) << 3));
+    const dr = dist + <usize>n * tB;
+    for (let c = 0; c < t; c++) {
+      const off = (<usize>c) << 3;
+      const v = load<f64>(dr + off);
+      if (v < cl) store<f64>(pots + off, potentialStep(load<f64>(pots + off), v, cl));
     }
+  }
+  for (let c = 0; c < t; c++) {
+    const off = (<usize>c) << 3;
+    store<f64>(pots + off, potentialOf(base, load<f64>(pots + off)));
   }
   return count;
 }

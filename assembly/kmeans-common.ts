@@ -1,4 +1,4 @@
-// Shared f64 helpers of the exact k-means kernels (./kmeans-bounded.ts, ./kmeans-gram.ts). Not exported from
+// Shared f64 helpers of the exact k-means kernels (./kmeans.ts, ./kmeans-bounded.ts, ./kmeans-gram.ts). Not exported from
 // the module: dotTile defines the operation order that every exact route reproduces.
 
 import { KC_F64 as KC } from './gemm';
@@ -111,4 +111,28 @@ export function dotTile4(
   dot1 = c1;
   dot2 = c2;
   dot3 = c3;
+}
+
+// The k-means++ potential of a candidate, sum_i min(closest[i], v_i), in the one operation order that every
+// route reproduces (kmeans_pp_trials, kmeans_pp_trials_bounded, kmeans_gram_trials): the sum of closest in row
+// order (base), plus the differences v_i - closest[i] of the rows the candidate comes closer to (v_i <
+// closest[i]) added in row order to p = 0 (potentialStep), the two then added (potentialOf). A candidate's
+// potential thus costs its few changed rows, not S. Before the first centre (closest Infinity everywhere) p
+// is the sum of every v_i in row order and the potential p.
+
+/** sum_i closest[i] in row order (f64[S]). */
+export function closestSum(closest: usize, S: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < S; i++) s += load<f64>(closest + ((<usize>i) << 3));
+  return s;
+}
+
+/** The running sum p of a candidate's differences after a row with value v < cl (its closest). */
+export function potentialStep(p: f64, v: f64, cl: f64): f64 {
+  return cl == Infinity ? p + v : p + (v - cl);
+}
+
+/** The potential from the sum of closest and the candidate's summed differences. */
+export function potentialOf(base: f64, p: f64): f64 {
+  return base == Infinity ? p : base + p;
 }

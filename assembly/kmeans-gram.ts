@@ -24,7 +24,17 @@
 // - the kernels read F32, F rounded to f32 (half the memory traffic): each entry within 2^-24 |F_il| more.
 // Each kernel's comment states the resulting test.
 import { gemm_abt_f64 } from './gemm';
-import { dot0, dot1, dot2, dot3, dotTile, dotTile4, sqDist } from './kmeans-common';
+import {
+  dot0,
+  dot1,
+  dot2,
+  dot3,
+  dotTile,
+  dotTile4,
+  potentialOf,
+  potentialStep,
+  sqDist,
+} from './kmeans-common';
 import { widenHigh, widenLow } from './simd';
 
 const U: f64 = 1.1102230246251565e-16; // 2^-53
@@ -121,11 +131,14 @@ function mirrorOne(F: usize, F32: usize, S: i32, i: i32, j: i32): void {
  * Three passes: (1) the screen, one f32 comparison per row and candidate along the candidate's row of F32,
  * sixteen rows per test of the combined masks, listing the (candidate, row) pairs it does not clear; (2) their f64
  * values, four dot products at a time (dotTile4: independent chains of additions); (3) each candidate's
- * potential, the sum of min(closest[i], v) over all rows in row order, four rows at a time where it has no
- * listed row, four candidates side by side. Candidate c's new closest distances differ from closest[i] only at the rows listed,
- * ascending, in rows[c S ..] with their values in dist[c S ..] (f64), changed[c] (i32[t]) of them; pots
- * f64[t]. X S x d f64, xNorm f64[S] squared row norms, xRoot f64[S] their square roots, closest f64[S]
- * (Infinity before the first centre), scratch 4 (S + 3 t) bytes. Returns the number of f64 values computed.
+ * potential (potentialOf in ./kmeans-common.ts): the listed rows it comes closer to are kept, and their differences
+ * v - closest[i] added in row order to the sum of closest. Candidate c's new closest distances differ from
+ * closest[i] only at the rows kept, ascending, in rows[c S ..] with their values in dist[c S ..] (f64),
+ * changed[c] (i32[t]) of them; pots f64[t]. X S x d f64, xNorm f64[S] squared row norms, xRoot f64[S] their square roots, closest f64[S]
+ * (Infinity before the first centre), scratch 4 (S + 2 t) bytes: tau first, computed from closest when `full` is
+ * nonzero, else as kmeans_gram_accept left it (which updates it with closest); base the sum of closest in row
+ * order (closestSum in ./kmeans-common.ts: the caller has it from its cumulative sums). Returns the number of f64
+ * values computed.
  */
 export function kmeans_gram_trials(
   X: usize,
@@ -144,19 +157,16 @@ export function kmeans_gram_trials(
   bf: f64,
   R: f64,
   scratch: usize,
+  full: i32,
+  base: f64,
 ): i32 {
   const rowB = (<usize>d) << 3;
   const s4 = (<usize>S) << 2;
   const tau = scratch;
   const beta = scratch + s4; // f32[t]
-  const cursor = beta + ((<usize>t) << 2); // i32[t]: the next listed row of each candidate (pass 3)
-  const kept = cursor + ((<usize>t) << 2); // i32[t]: the listed rows it comes closer to, so far
+  const kept = beta + ((<usize>t) << 2); // i32[t]: the listed rows it comes closer to
   const one = 1 - bf;
-  for (let i = 0; i < S; i++) {
-    const o = (<usize>i) << 3;
-    const v = 0.5 * (load<f64>(xNorm + o) * one - load<f64>(closest + o)) - bf * R * load<f64>(xRoot + o);
-    store<f32>(tau + ((<usize>i) << 2), lowered(v));
-  }
+  if (full) for (let i = 0; i < S; i++) setTau(tau, xNorm, xRoot, closest, bf, R, i);
   for (let c = 0; c < t; c++) {
     const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
     store<f32>(beta + ((<usize>c) << 2), lowered(0.5 * load<f64>(xNorm + (q << 3)) * one));
@@ -205,100 +215,28 @@ export function kmeans_gram_trials(
       if (e + 3 < n) store<f64>(at + 24, max<f64>(0, load<f64>(xNorm + (r3 << 3)) + cnq - 2 * dot3));
     }
   }
-  // (3) potentials in row order, four candidates at a time with their sums in registers (four chains of
-  // additions side by side); the listed rows whose value is below closest are kept (in place)
+  // (3) the potentials: the rows each candidate comes closer to are kept (in place), their differences summed
   for (let c = 0; c < t; c++) {
-    store<f64>(pots + ((<usize>c) << 3), 0);
-    store<i32>(cursor + ((<usize>c) << 2), 0);
-    store<i32>(kept + ((<usize>c) << 2), 0);
-  }
-  for (let g = 0; g < t; g += 4) {
-    const n = min(4, t - g);
-    // the next listed row of each candidate of the group (S when none; a missing candidate never has one)
-    let x0 = nextListed(rows, changed, cursor, S, g);
-    let x1 = n > 1 ? nextListed(rows, changed, cursor, S, g + 1) : S;
-    let x2 = n > 2 ? nextListed(rows, changed, cursor, S, g + 2) : S;
-    let x3 = n > 3 ? nextListed(rows, changed, cursor, S, g + 3) : S;
-    let p0: f64 = 0;
-    let p1: f64 = 0;
-    let p2: f64 = 0;
-    let p3: f64 = 0;
-    const pp = pots + ((<usize>g) << 3);
-    i = 0;
-    for (; i + 4 <= S; i += 4) {
-      const o = (<usize>i) << 3;
-      const c0 = load<f64>(closest + o);
-      const c1 = load<f64>(closest + o + 8);
-      const c2 = load<f64>(closest + o + 16);
-      const c3 = load<f64>(closest + o + 24);
-      const lim = i + 4;
-      if (x0 >= lim) p0 = plus4(p0, c0, c1, c2, c3);
-      else {
-        p0 = listedBlock(closest, dist, rows, changed, cursor, kept, pp, S, g, i, p0);
-        x0 = nextListed(rows, changed, cursor, S, g);
-      }
-      if (x1 >= lim) p1 = plus4(p1, c0, c1, c2, c3);
-      else {
-        p1 = listedBlock(closest, dist, rows, changed, cursor, kept, pp + 8, S, g + 1, i, p1);
-        x1 = nextListed(rows, changed, cursor, S, g + 1);
-      }
-      if (x2 >= lim) p2 = plus4(p2, c0, c1, c2, c3);
-      else {
-        p2 = listedBlock(closest, dist, rows, changed, cursor, kept, pp + 16, S, g + 2, i, p2);
-        x2 = nextListed(rows, changed, cursor, S, g + 2);
-      }
-      if (x3 >= lim) p3 = plus4(p3, c0, c1, c2, c3);
-      else {
-        p3 = listedBlock(closest, dist, rows, changed, cursor, kept, pp + 24, S, g + 3, i, p3);
-        x3 = nextListed(rows, changed, cursor, S, g + 3);
+    const n = load<i32>(changed + ((<usize>c) << 2));
+    const cb = <usize>c * <usize>S;
+    let m = 0;
+    let p: f64 = 0;
+    for (let e = 0; e < n; e++) {
+      const r = load<i32>(rows + ((cb + <usize>e) << 2));
+      const v = load<f64>(dist + ((cb + <usize>e) << 3));
+      const cl = load<f64>(closest + ((<usize>r) << 3));
+      if (v < cl) {
+        store<i32>(rows + ((cb + <usize>m) << 2), r);
+        store<f64>(dist + ((cb + <usize>m) << 3), v);
+        m++;
+        p = potentialStep(p, v, cl);
       }
     }
-    store<f64>(pp, p0);
-    if (n > 1) store<f64>(pp + 8, p1);
-    if (n > 2) store<f64>(pp + 16, p2);
-    if (n > 3) store<f64>(pp + 24, p3);
-    for (let r = i; r < S; r++) {
-      for (let c = g; c < g + n; c++) {
-        potentialRow(closest, dist, rows, changed, cursor, kept, pots + ((<usize>c) << 3), S, c, r);
-      }
-    }
+    store<i32>(kept + ((<usize>c) << 2), m);
+    store<f64>(pots + ((<usize>c) << 3), potentialOf(base, p));
   }
   for (let c = 0; c < t; c++) store<i32>(changed + ((<usize>c) << 2), load<i32>(kept + ((<usize>c) << 2)));
   return exact;
-}
-
-/** ((((p + a) + b) + c) + e): four rows' closest distances added to a potential in row order. */
-function plus4(p: f64, a: f64, b: f64, c: f64, e: f64): f64 {
-  return p + a + b + c + e;
-}
-
-/**
- * Pass 3 for the four rows from i of candidate c, one of whose listed rows is among them: its potential p
- * (kept at pp meanwhile) through potentialRow row by row; returns the new potential.
- */
-function listedBlock(
-  closest: usize,
-  dist: usize,
-  rows: usize,
-  changed: usize,
-  cursor: usize,
-  kept: usize,
-  pp: usize,
-  S: i32,
-  c: i32,
-  i: i32,
-  p: f64,
-): f64 {
-  store<f64>(pp, p);
-  for (let r = 0; r < 4; r++) potentialRow(closest, dist, rows, changed, cursor, kept, pp, S, c, i + r);
-  return load<f64>(pp);
-}
-
-/** Candidate c's next listed row in pass 3 (at its cursor), or S when none is left. */
-function nextListed(rows: usize, changed: usize, cursor: usize, S: i32, c: i32): i32 {
-  const e = load<i32>(cursor + ((<usize>c) << 2));
-  if (e >= load<i32>(changed + ((<usize>c) << 2))) return S;
-  return load<i32>(rows + ((<usize>c * <usize>S + <usize>e) << 2));
 }
 
 /** Pass 1 for row i of candidate c (row q, beta b) on its own: lists the row unless the screen clears it. */
@@ -323,42 +261,6 @@ function screenRow(
 }
 
 /**
- * Pass 3 for row i of candidate c: adds min(closest[i], v) to its potential (at pp), v its listed value where
- * row i is its next listed row, which is kept (moved down to the kept ones) when below closest[i].
- */
-function potentialRow(
-  closest: usize,
-  dist: usize,
-  rows: usize,
-  changed: usize,
-  cursor: usize,
-  kept: usize,
-  pp: usize,
-  S: i32,
-  c: i32,
-  i: i32,
-): void {
-  const cl = load<f64>(closest + ((<usize>i) << 3));
-  const cp = cursor + ((<usize>c) << 2);
-  const e = load<i32>(cp);
-  const base = <usize>c * <usize>S;
-  if (e < load<i32>(changed + ((<usize>c) << 2)) && load<i32>(rows + ((base + <usize>e) << 2)) == i) {
-    store<i32>(cp, e + 1);
-    const v = load<f64>(dist + ((base + <usize>e) << 3));
-    if (v < cl) {
-      const kp = kept + ((<usize>c) << 2);
-      const m = load<i32>(kp);
-      store<i32>(rows + ((base + <usize>m) << 2), i);
-      store<f64>(dist + ((base + <usize>m) << 3), v);
-      store<i32>(kp, m + 1);
-      store<f64>(pp, load<f64>(pp) + v);
-      return;
-    }
-  }
-  store<f64>(pp, load<f64>(pp) + cl);
-}
-
-/**
  * v less 2^-22 |v|, rounded to f32: below v by more than the rounding of this value to f32 and of an f32 sum
  * of two such values (each within 2^-24 of its size), so that tau_i + beta_q in f32 stays below the f64 one.
  */
@@ -366,7 +268,10 @@ function lowered(v: f64): f32 {
   return <f32>(v - 2.384185791015625e-7 * abs<f64>(v));
 }
 
-/** Accepts k-means++ candidate c of the last kmeans_gram_trials: closest takes its changed distances. */
+/**
+ * Accepts k-means++ candidate c of the last kmeans_gram_trials: closest takes its changed distances, and the
+ * trials' tau (at scratch) follows them (arguments as there).
+ */
 export function kmeans_gram_accept(
   S: i32,
   c: i32,
@@ -374,13 +279,27 @@ export function kmeans_gram_accept(
   rows: usize,
   changed: usize,
   closest: usize,
+  xNorm: usize,
+  xRoot: usize,
+  bf: f64,
+  R: f64,
+  scratch: usize,
 ): void {
   const n = load<i32>(changed + ((<usize>c) << 2));
   const base = <usize>c * <usize>S;
   for (let e = 0; e < n; e++) {
     const at = base + <usize>e;
-    store<f64>(closest + ((<usize>load<i32>(rows + (at << 2))) << 3), load<f64>(dist + (at << 3)));
+    const i = load<i32>(rows + (at << 2));
+    store<f64>(closest + ((<usize>i) << 3), load<f64>(dist + (at << 3)));
+    setTau(scratch, xNorm, xRoot, closest, bf, R, i);
   }
+}
+
+/** tau_i of kmeans_gram_trials from closest[i] (tau f32[S], the trials' scratch). */
+function setTau(tau: usize, xNorm: usize, xRoot: usize, closest: usize, bf: f64, R: f64, i: i32): void {
+  const o = (<usize>i) << 3;
+  const v = 0.5 * (load<f64>(xNorm + o) * (1 - bf) - load<f64>(closest + o)) - bf * R * load<f64>(xRoot + o);
+  store<f32>(tau + ((<usize>i) << 2), lowered(v));
 }
 
 /** Pt[j] = F32[rows[j]] for j < k: the singleton clusters of the k-means++ centres. Pt k x S f64. */

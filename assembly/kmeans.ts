@@ -3,6 +3,7 @@
 // x.c of a block of rows computed as one SIMD matrix product (gemm_abt_f64, ./gemm.ts), clamped at 0.
 // The bounded (Elkan) kernels with f32 products that kmeans() uses are in ./kmeans-bounded.ts.
 import { dot1d, gemm_abt_f64 } from './gemm';
+import { closestSum, potentialOf, potentialStep } from './kmeans-common';
 
 /** Rows of X per assignment block (the block's dot products, RB x k f64, are the scratch). */
 const KMEANS_ROW_BLOCK: i32 = 64;
@@ -346,7 +347,8 @@ function addRows4F64(dst: usize, a: usize, b: usize, c: usize, e: usize, d: i32)
 /**
  * k-means++ local trials: for each of t candidate centres (cand t x d f64, candNorm f64[t]) the squared
  * distances to every row of X go to dist (S x t f64, row i = the t distances of row i; overwritten) and its
- * potential sum_i min(closest[i], dist[i][c]) to pots f64[t]. closest f64[S] is the current squared distance
+ * potential sum_i min(closest[i], dist[i][c]) to pots f64[t], in the operation order of potentialOf
+ * (./kmeans-common.ts). closest f64[S] is the current squared distance
  * of each row to its nearest chosen centre. (X is the left operand of the product, so the 4-row register
  * tiles run over the S rows, not over the few candidates.)
  */
@@ -374,8 +376,13 @@ export function kmeans_pp_trials(
       const off = (<usize>c) << 3;
       const v = max<f64>(0, xn + load<f64>(candNorm + off) - 2 * load<f64>(row + off));
       store<f64>(row + off, v);
-      store<f64>(pots + off, load<f64>(pots + off) + min<f64>(v, cl));
+      if (v < cl) store<f64>(pots + off, potentialStep(load<f64>(pots + off), v, cl));
     }
+  }
+  const base = closestSum(closest, S);
+  for (let c = 0; c < t; c++) {
+    const off = (<usize>c) << 3;
+    store<f64>(pots + off, potentialOf(base, load<f64>(pots + off)));
   }
 }
 

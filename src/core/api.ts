@@ -372,6 +372,7 @@ export interface KernelExports {
     dist: number,
     pots: number,
     candInfo: number,
+    base: number,
   ): number;
   kmeans_pp_accept_bounded(
     S: number,
@@ -409,6 +410,8 @@ export interface KernelExports {
     bf: number,
     R: number,
     tau: number,
+    full: number,
+    base: number,
   ): number;
   kmeans_gram_accept(
     S: number,
@@ -417,6 +420,11 @@ export interface KernelExports {
     rows: number,
     changed: number,
     closest: number,
+    xNorm: number,
+    xRoot: number,
+    bf: number,
+    R: number,
+    tau: number,
   ): void;
   kmeans_gram_rows(F32: number, S: number, rows: number, k: number, Pt: number): void;
   kmeans_gram_sync(

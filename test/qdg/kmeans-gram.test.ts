@@ -465,7 +465,7 @@ function dotTileTwin(x: Float64Array, a: number, b: number, d: number): number {
 }
 
 describe('kmeans_gram_trials and kmeans_gram_sync against their twins', () => {
-  it('trials: the changed distances are min(closest, the f64 value) where below, each potential the sum in row order', () => {
+  it('trials: the changed distances are min(closest, the f64 value) where below, each potential the sum of closest plus the differences', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 70 }),
@@ -513,33 +513,135 @@ describe('kmeans_gram_trials and kmeans_gram_sync against their twins', () => {
               cl[i] = p === 0 ? Infinity : p === 3 ? v * (1 + (r.nextInt(3) - 1) * 2 * U) : v;
             }
             const before = Float64Array.from(cl);
+            let base = 0; // the sum of closest in row order (the seeding's cumulative sum)
+            for (let i = 0; i < S; i++) base += before[i];
             // prettier-ignore
             const exact = core.kernels.kmeans_gram_trials(
-              X, S, d, xNorm, xRoot, F32, cand, t, closest, dist, rows, changed, pots, bf, R, tau,
+              X, S, d, xNorm, xRoot, F32, cand, t, closest, dist, rows, changed, pots, bf, R, tau, 1, base,
             );
+            // the screen's thresholds from closest (the kernel's tau, f64 operations, then rounded to f32)
+            const tauOf = (i: number, c: number) => {
+              const v = 0.5 * (xn[i] * (1 - bf) - c) - bf * R * Math.sqrt(xn[i]);
+              return Math.fround(v - 2.384185791015625e-7 * Math.abs(v));
+            };
+            for (let i = 0; i < S; i++)
+              if (!Object.is(core.f32(tau, S)[i], tauOf(i, before[i]))) return false;
             for (let c = 0; c < t; c++) {
-              // the twin: every row's f64 value, its new closest distance, the potential in row order
+              // the twin: every row's f64 value, its new closest distance, the potential as the sum of
+              // closest in row order plus the differences of the rows that come closer, summed in row order
               const want = new Float64Array(S);
-              let pot = 0;
+              let diff = 0;
               for (let i = 0; i < S; i++) {
                 const v = Math.max(0, xn[i] + xn[q[c]] - 2 * dotTileTwin(x, i, q[c], d));
                 want[i] = Math.min(before[i], v);
-                pot += want[i];
+                if (v < before[i]) diff += before[i] === Infinity ? v : v - before[i];
               }
+              const pot = base === Infinity ? diff : base + diff;
               if (!Object.is(core.f64(pots, t)[c], pot)) return false;
               const n = core.i32(changed, t)[c];
               const listed = Array.from(core.i32(rows + 4 * c * S, n));
               const expected = [];
               for (let i = 0; i < S; i++) if (want[i] < before[i]) expected.push(i);
               if (listed.join() !== expected.join()) return false;
-              // accepting the candidate gives exactly its new closest distances
+              // accepting the candidate gives exactly its new closest distances, and the thresholds follow
               core.f64(closest, S).set(before);
-              core.kernels.kmeans_gram_accept(S, c, dist, rows, changed, closest);
+              for (let i = 0; i < S; i++) core.f32(tau, S)[i] = tauOf(i, before[i]);
+              // prettier-ignore
+              core.kernels.kmeans_gram_accept(S, c, dist, rows, changed, closest, xNorm, xRoot, bf, R, tau);
               const after = core.f64(closest, S);
               for (let i = 0; i < S; i++) if (!Object.is(after[i], want[i])) return false;
+              for (let i = 0; i < S; i++)
+                if (!Object.is(core.f32(tau, S)[i], tauOf(i, want[i]))) return false;
               core.f64(closest, S).set(before);
             }
             return exact >= 0 && exact <= t * S;
+          } finally {
+            core.release(mark);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('bounded trials: each potential the sum of closest plus the differences of the rows that come closer', () => {
+    // kmeans_pp_trials_bounded with valid state (closest and near from m chosen centres, lower bounds 0 but
+    // for the candidates' own centre) against the twin of the Gram trials test above
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 150 }),
+        fc.constantFrom(1, 3, 17, 260),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (S, d, t, m, seed) => {
+          const r = new CounterRandom(seed, 93);
+          const x = blobs(S, d, 3, 0.5, seed);
+          const k = Math.max(1, m);
+          const mark = core.mark();
+          try {
+            const X = core.allocF64(S * d);
+            const X32 = core.allocF32(S * d);
+            const xNorm = core.allocF64(S);
+            const cand = core.allocF64(t * d);
+            const cand32 = core.allocF32(t * d);
+            const candNorm = core.allocF64(t);
+            const candIdx = core.allocI32(t);
+            const closest = core.allocF64(S);
+            const near = core.allocI32(S);
+            const lower = core.allocF64(S * k);
+            const rows = core.allocI32(S);
+            const block = core.allocF32(64 * d);
+            const dots = core.allocF32(64 * t);
+            const dist = core.allocF64(S * t);
+            const pots = core.allocF64(t);
+            const candInfo = core.allocF64(3 * t);
+            core.f64(X, S * d).set(x);
+            core.f32(X32, S * d).set(x);
+            const xn = core.f64(xNorm, S);
+            let R2 = 0;
+            for (let i = 0; i < S; i++) R2 = Math.max(R2, (xn[i] = dotTileTwin(x, i, i, d)));
+            const delta = Math.max(1e-10, 4 * (d + 2) * Number.EPSILON) * R2;
+            const eta = 1e-12 * Math.sqrt(R2);
+            const g = 2.02 * (d + 4) * 2 ** -24;
+            // m chosen centres (data rows; none: before the first centre), each row's nearest
+            const centres = Array.from({ length: m }, () => r.nextInt(S));
+            const sq = (i: number, j: number) => Math.max(0, xn[i] + xn[j] - 2 * dotTileTwin(x, i, j, d));
+            const cl = core.f64(closest, S);
+            const nr = core.i32(near, S);
+            for (let i = 0; i < S; i++) {
+              cl[i] = Infinity;
+              nr[i] = 0;
+              centres.forEach((row, j) => {
+                const v = sq(i, row);
+                if (v < cl[i]) [cl[i], nr[i]] = [v, j];
+              });
+            }
+            core.f64(lower, S * k).fill(0);
+            const q = Array.from({ length: t }, () => r.nextInt(S));
+            q.forEach((row, c) => {
+              core.f64(cand + 8 * c * d, d).set(x.subarray(row * d, row * d + d));
+              core.f32(cand32 + 4 * c * d, d).set(x.subarray(row * d, row * d + d));
+              core.f64(candNorm, t)[c] = xn[row];
+            });
+            core.i32(candIdx, t).set(q);
+            let base = 0;
+            for (let i = 0; i < S; i++) base += cl[i];
+            // prettier-ignore
+            core.kernels.kmeans_pp_trials_bounded(
+              X, X32, S, d, xNorm, cand, cand32, candNorm, candIdx, t, closest, near, lower, k, delta, eta, g,
+              rows, block, dots, dist, pots, candInfo, base,
+            );
+            for (let c = 0; c < t; c++) {
+              let diff = 0;
+              for (let i = 0; i < S; i++) {
+                const v = sq(i, q[c]);
+                if (v < cl[i]) diff += cl[i] === Infinity ? v : v - cl[i];
+              }
+              const pot = base === Infinity ? diff : base + diff;
+              if (!Object.is(core.f64(pots, t)[c], pot)) return false;
+            }
+            return true;
           } finally {
             core.release(mark);
           }

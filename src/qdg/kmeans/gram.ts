@@ -133,7 +133,7 @@ export function gramStatePlan(
     { name: 'changedFlags', bytes: 4 * k },
     { name: 'rescan', bytes: 4 * S },
     { name: 'info', bytes: 8 },
-    { name: 'tau', bytes: 4 * (S + 3 * trials) }, // the trials' scratch: thresholds, per-candidate words
+    { name: 'tau', bytes: 4 * (S + 2 * trials) }, // the trials' scratch: thresholds, per-candidate words
     { name: 'trialRows', bytes: 4 * trials * S },
     { name: 'trialChanged', bytes: 4 * trials },
   ];
@@ -167,8 +167,18 @@ export function prepareGramState(c: KMeansState, g: GramState): void {
   g.R = R * (1 + 4 * U);
 }
 
-/** k-means++ trials through F (kmeans_gram_trials); returns the potentials of the t candidates. */
-export function gramTrials(c: KMeansState, g: GramState, t: number): Float64Array {
+/**
+ * k-means++ trials through F (kmeans_gram_trials); returns the potentials of the t candidates. `full`: the
+ * kernel's thresholds from closest anew (the seeding's first trial), else as the last gramAccept left them;
+ * `base` the sum of closest in row order (Infinity before the first centre).
+ */
+export function gramTrials(
+  c: KMeansState,
+  g: GramState,
+  t: number,
+  full: boolean,
+  base: number,
+): Float64Array {
   const { core } = c;
   core.kernels.kmeans_gram_trials(
     c.X,
@@ -187,13 +197,18 @@ export function gramTrials(c: KMeansState, g: GramState, t: number): Float64Arra
     g.bf,
     g.R,
     g.tau,
+    full ? 1 : 0,
+    base,
   );
   return core.f64(c.pots, t);
 }
 
 /** Accepts candidate c of the last gramTrials: the rows it comes closer to take its distances. */
 export function gramAccept(c: KMeansState, g: GramState, bestT: number): void {
-  c.core.kernels.kmeans_gram_accept(c.S, bestT, c.dist, g.trialRows, g.trialChanged, c.closest);
+  // prettier-ignore
+  c.core.kernels.kmeans_gram_accept(
+    c.S, bestT, c.dist, g.trialRows, g.trialChanged, c.closest, c.xNorm, g.xRoot, g.bf, g.R, g.tau,
+  );
 }
 
 /** After the seeding: Pt holds the chosen rows (singleton clusters), exact centres. */

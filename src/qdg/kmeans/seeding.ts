@@ -9,8 +9,8 @@ import { gramAccept, gramSeeded, gramTrials } from './gram.js';
 
 /** How one route evaluates and accepts k-means++ candidates (data rows). */
 interface SeedingRoute {
-  /** The potentials of the t candidate rows ids[0 .. t). */
-  trials(ids: Int32Array, t: number): Float64Array;
+  /** The potentials of the t candidate rows ids[0 .. t); base: the sum of closest in row order. */
+  trials(ids: Int32Array, t: number, base: number): Float64Array;
   /** Accepts candidate bestT of the last trials (data row `row`) as centre `centre`. */
   accept(t: number, bestT: number, row: number, centre: number): void;
 }
@@ -34,7 +34,7 @@ export function seedPlusPlus(c: KMeansState, rng: CounterRandom): void {
   core.f64(c.closest, S).fill(Infinity);
   if (!c.gram) core.i32(c.near, S).fill(0);
   ids[0] = first;
-  let pot = route.trials(ids, 1)[0];
+  let pot = route.trials(ids, 1, Infinity)[0];
   route.accept(1, 0, first, 0);
   const cumsum = new Float64Array(S);
   for (let centre = 1; centre < k; centre++) {
@@ -53,7 +53,7 @@ export function seedPlusPlus(c: KMeansState, rng: CounterRandom): void {
       }
       ids[t] = lo;
     }
-    const pots = route.trials(ids, trials);
+    const pots = route.trials(ids, trials, acc);
     let bestT = 0;
     for (let t = 1; t < trials; t++) if (pots[t] < pots[bestT]) bestT = t;
     pot = pots[bestT];
@@ -68,10 +68,13 @@ export function seedPlusPlus(c: KMeansState, rng: CounterRandom): void {
 function gramRoute(c: KMeansState): SeedingRoute {
   const g = c.gram!;
   const { core } = c;
+  let first = true; // the first trial: the kernel's thresholds from closest (Infinity) anew
   return {
-    trials(ids, t) {
+    trials(ids, t, base) {
       core.i32(c.candIdx, t).set(ids.subarray(0, t));
-      return gramTrials(c, g, t);
+      const pots = gramTrials(c, g, t, first, base);
+      first = false;
+      return pots;
     },
     accept(_t, bestT) {
       gramAccept(c, g, bestT);
@@ -91,7 +94,7 @@ function boundedRoute(c: KMeansState): SeedingRoute {
     core.i32(c.candIdx, trials)[t] = row;
   };
   return {
-    trials(ids, t) {
+    trials(ids, t, base) {
       for (let e = 0; e < t; e++) setCandidate(e, ids[e]);
       count = K.kmeans_pp_trials_bounded(
         X,
@@ -117,6 +120,7 @@ function boundedRoute(c: KMeansState): SeedingRoute {
         c.dist,
         c.pots,
         c.candInfo,
+        base,
       );
       return core.f64(c.pots, t);
     },
