@@ -697,6 +697,85 @@ function changedUpdate(
 }
 
 /**
+ * changedUpdate of rows r0 .. r1 for the four centres at js (i32[4], ascending), in that order per row, two
+ * rows at a time in f64x2 (the bits of the scalar updates: the same values, the same comparisons).
+ */
+function changedFour(
+  Pt: usize,
+  sB: usize,
+  cNorm: usize,
+  counts: usize,
+  js: usize,
+  r0: i32,
+  r1: i32,
+  scratch: usize,
+): void {
+  const m1 = scratch;
+  const m2 = scratch + sB;
+  const i1 = scratch + 2 * sB;
+  const j0 = load<i32>(js);
+  const j1 = load<i32>(js + 4);
+  const j2 = load<i32>(js + 8);
+  const j3 = load<i32>(js + 12);
+  const cnA = f64x2.splat(load<f64>(cNorm + ((<usize>j0) << 3)));
+  const cnB = f64x2.splat(load<f64>(cNorm + ((<usize>j1) << 3)));
+  const cnC = f64x2.splat(load<f64>(cNorm + ((<usize>j2) << 3)));
+  const cnD = f64x2.splat(load<f64>(cNorm + ((<usize>j3) << 3)));
+  const sA = f64x2.splat(twoOver(load<f64>(counts + ((<usize>j0) << 3))));
+  const sBv = f64x2.splat(twoOver(load<f64>(counts + ((<usize>j1) << 3))));
+  const sC = f64x2.splat(twoOver(load<f64>(counts + ((<usize>j2) << 3))));
+  const sD = f64x2.splat(twoOver(load<f64>(counts + ((<usize>j3) << 3))));
+  const jA = f64x2.splat(<f64>j0);
+  const jB = f64x2.splat(<f64>j1);
+  const jC = f64x2.splat(<f64>j2);
+  const jD = f64x2.splat(<f64>j3);
+  const rowA = Pt + <usize>j0 * sB;
+  const rowB_ = Pt + <usize>j1 * sB;
+  const rowC = Pt + <usize>j2 * sB;
+  const rowD = Pt + <usize>j3 * sB;
+  let i = r0;
+  for (; i + 2 <= r1; i += 2) {
+    const o = (<usize>i) << 3;
+    const aA = f64x2.sub(cnA, f64x2.mul(sA, v128.load(rowA + o)));
+    const aB = f64x2.sub(cnB, f64x2.mul(sBv, v128.load(rowB_ + o)));
+    const aC = f64x2.sub(cnC, f64x2.mul(sC, v128.load(rowC + o)));
+    const aD = f64x2.sub(cnD, f64x2.mul(sD, v128.load(rowD + o)));
+    let x2 = v128.load(m2 + o);
+    // none of the four at or below a row's second least changes anything (a value equal to the least is
+    // not above the second least, so the test lets it through for its index)
+    const low = f64x2.min(f64x2.min(aA, aB), f64x2.min(aC, aD));
+    if (!v128.any_true(f64x2.le(low, x2))) continue;
+    let x1 = v128.load(m1 + o);
+    let xi = v128.load(i1 + o);
+    let lt1 = v128.or(f64x2.lt(aA, x1), v128.and(f64x2.eq(aA, x1), f64x2.lt(jA, xi)));
+    x2 = v128.bitselect(x1, v128.bitselect(aA, x2, f64x2.lt(aA, x2)), lt1);
+    x1 = v128.bitselect(aA, x1, lt1);
+    xi = v128.bitselect(jA, xi, lt1);
+    lt1 = v128.or(f64x2.lt(aB, x1), v128.and(f64x2.eq(aB, x1), f64x2.lt(jB, xi)));
+    x2 = v128.bitselect(x1, v128.bitselect(aB, x2, f64x2.lt(aB, x2)), lt1);
+    x1 = v128.bitselect(aB, x1, lt1);
+    xi = v128.bitselect(jB, xi, lt1);
+    lt1 = v128.or(f64x2.lt(aC, x1), v128.and(f64x2.eq(aC, x1), f64x2.lt(jC, xi)));
+    x2 = v128.bitselect(x1, v128.bitselect(aC, x2, f64x2.lt(aC, x2)), lt1);
+    x1 = v128.bitselect(aC, x1, lt1);
+    xi = v128.bitselect(jC, xi, lt1);
+    lt1 = v128.or(f64x2.lt(aD, x1), v128.and(f64x2.eq(aD, x1), f64x2.lt(jD, xi)));
+    x2 = v128.bitselect(x1, v128.bitselect(aD, x2, f64x2.lt(aD, x2)), lt1);
+    x1 = v128.bitselect(aD, x1, lt1);
+    xi = v128.bitselect(jD, xi, lt1);
+    v128.store(m1 + o, x1);
+    v128.store(m2 + o, x2);
+    v128.store(i1 + o, xi);
+  }
+  for (; i < r1; i++) {
+    changedUpdate(Pt, sB, cNorm, counts, j0, i, m1, m2, i1);
+    changedUpdate(Pt, sB, cNorm, counts, j1, i, m1, m2, i1);
+    changedUpdate(Pt, sB, cNorm, counts, j2, i, m1, m2, i1);
+    changedUpdate(Pt, sB, cNorm, counts, j3, i, m1, m2, i1);
+  }
+}
+
+/**
  * Assignment step through Pt, exact: labels[i] = the first minimum over j of the f64 values
  * cNorm_j - 2 dotTile(x_i, c_j) (as kmeans_assign_bounded), minDist[i] = sqDist(x_i, c_label).
  * The approximation a_ij = cNorm_j - s_j Pt[j][i], s_j = 2 / counts_j (0 for an empty cluster, whose centre
@@ -788,10 +867,13 @@ export function kmeans_gram_assign_changed(
       store<f64>(i1 + off, 0);
     }
   }
-  // the changed clusters' values, a chunk of rows at a time (their m1, m2, i1 stay in L1)
+  // the changed clusters' values, a chunk of rows at a time (their m1, m2, i1 stay in L1), four clusters a pass
   for (let r0 = 0; r0 < S; r0 += ASSIGN_CHUNK) {
     const r1 = min(S, r0 + ASSIGN_CHUNK);
-    for (let c = 0; c < nc; c++) {
+    let c = 0;
+    for (; c + 4 <= nc; c += 4)
+      changedFour(Pt, sB, cNorm, counts, changed + ((<usize>c) << 2), r0, r1, scratch);
+    for (; c < nc; c++) {
       const j = load<i32>(changed + ((<usize>c) << 2));
       for (let i = r0; i < r1; i++) changedUpdate(Pt, sB, cNorm, counts, j, i, m1, m2, i1);
     }

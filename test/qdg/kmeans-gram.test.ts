@@ -464,6 +464,71 @@ function dotTileTwin(x: Float64Array, a: number, b: number, d: number): number {
   return c;
 }
 
+describe('kmeans_gram_assign_changed on an exact tie', () => {
+  it('a changed cluster of lower index that ties the least value takes it, as in the full pass', () => {
+    // values a_j = cNorm_j - (2 / counts_j) Pt[j][i] set exactly (counts 2, centres j on a line): the least 0
+    // at cluster 5, the second least 3, then cluster 1 of a group of four changed ones (1 .. 4) comes to 0 as
+    // well, below the old second least: the least's centre becomes 1 (the first of equal values), which the
+    // changed clusters' pass must find (no rescan)
+    const S = 2;
+    const k = 8;
+    const d = 1;
+    const mark = core.mark();
+    try {
+      const X = core.allocF64(S * d);
+      const xRoot = core.allocF64(S);
+      const centers = core.allocF64(k * d);
+      const cNorm = core.allocF64(k);
+      const Pt = core.allocF64(k * S);
+      const counts = core.allocF64(k);
+      const terms = core.allocF64(k);
+      const cerr = core.allocF64(k);
+      const labels = core.allocI32(S);
+      const minDist = core.allocF64(S);
+      const scratch = core.allocF64(4 * S);
+      const fresh = core.allocF64(4 * S);
+      const changed = core.allocI32(k);
+      const flags = core.allocI32(k);
+      const rows = core.allocI32(S);
+      const info = core.allocI32(2);
+      core.f64(X, S).set([0.5, -0.25]);
+      core.f64(xRoot, S).set([0.5, 0.25]);
+      for (let j = 0; j < k; j++) {
+        core.f64(centers, k)[j] = j;
+        core.f64(cNorm, k)[j] = j * j;
+      }
+      core.f64(counts, k).fill(2);
+      core.f64(terms, k).fill(2);
+      core.f64(cerr, k).fill(0);
+      const setValues = (a: number[]) => {
+        for (let j = 0; j < k; j++) for (let i = 0; i < S; i++) core.f64(Pt, k * S)[j * S + i] = j * j - a[j];
+      };
+      const K = core.kernels;
+      // prettier-ignore
+      const full = (into: number) => K.kmeans_gram_assign(
+        X, S, d, xRoot, 0.5, centers, k, cNorm, Pt, counts, terms, cerr, labels, minDist, into, 1,
+      );
+      setValues([5, 5, 5, 5, 5, 0, 3, 5]);
+      full(scratch);
+      expect(Array.from(core.f64(scratch + 16 * S, S))).toEqual([5, 5]); // the least's centre: 5
+      setValues([5, 0, 5, 5, 5, 0, 3, 5]);
+      core.i32(changed, 4).set([1, 2, 3, 4]);
+      core.i32(flags, k).set([0, 1, 1, 1, 1, 0, 0, 0]);
+      // prettier-ignore
+      K.kmeans_gram_assign_changed(
+        X, S, d, xRoot, 0.5, centers, k, cNorm, Pt, counts, terms, cerr, labels, minDist, scratch, 1,
+        changed, 4, flags, rows, info,
+      );
+      expect(core.i32(info, 2)[0]).toBe(0); // no row rescanned
+      full(fresh);
+      expect(Array.from(core.f64(fresh + 16 * S, S))).toEqual([1, 1]);
+      expect(Array.from(core.f64(scratch, 3 * S))).toEqual(Array.from(core.f64(fresh, 3 * S)));
+    } finally {
+      core.release(mark);
+    }
+  });
+});
+
 describe('kmeans_gram_trials and kmeans_gram_sync against their twins', () => {
   it('trials: the changed distances are min(closest, the f64 value) where below, each potential the sum of closest plus the differences', () => {
     fc.assert(
