@@ -120,25 +120,31 @@ function mirrorOne(F: usize, F32: usize, S: i32, i: i32, j: i32): void {
 }
 
 /**
- * k-means++ local trials through F32 (S x S f32), exact: the potentials of kmeans_pp_trials_bounded bit for
- * bit. Candidate c is the data row q = candIdx[c] (i32[t]). Row i's f64 value is
- * v = max(0, xn_i + xn_q - 2 dotTile(x_i, x_q)); the approximation w = xn_i + xn_q - 2 F32_iq is within
- * E = bf (xn_i + xn_q + 2 |x_i| |x_q|) of it (bf, from the caller, covers 4 gamma(d), 2^-23 for the f32 rounding
- * of F and the additions' rounding), so where w - E >= closest[i] the candidate cannot come closer. With
- * |x_q| <= R that holds whenever F32_iq <= tau_i + beta_q, where
+ * k-means++ local trials through F32 and F (S x S f32 and f64): the best candidate, exactly the one of lowest
+ * potential (the first on ties) that kmeans_pp_trials_bounded gives, and its potential, bit for bit. Candidate c
+ * is the data row q = candIdx[c] (i32[t]). Row i's f64 value is v = max(0, xn_i + xn_q - 2 dotTile(x_i, x_q));
+ * the approximation w = xn_i + xn_q - 2 F32_iq is within E = bf (xn_i + xn_q + 2 |x_i| |x_q|) of it (bf, from
+ * the caller, covers 4 gamma(d), 2^-23 for the f32 rounding of F and the additions' rounding), so where
+ * w - E >= closest[i] the candidate cannot come closer. With |x_q| <= R that holds whenever
+ * F32_iq <= tau_i + beta_q, where
  *   tau_i = (xn_i (1 - bf) - closest[i]) / 2 - bf R |x_i|,   beta_q = xn_q (1 - bf) / 2,
  * each lowered by 2^-22 of its size before its rounding to f32 (which covers that rounding and the f32 sum's).
- * Three passes: (1) the screen, one f32 comparison per row and candidate along the candidate's row of F32,
- * sixteen rows per test of the combined masks, listing the (candidate, row) pairs it does not clear; (2) their f64
- * values, four dot products at a time (dotTile4: independent chains of additions); (3) each candidate's
- * potential (potentialOf in ./kmeans-common.ts): the listed rows it comes closer to are kept, and their differences
- * v - closest[i] added in row order to the sum of closest. Candidate c's new closest distances differ from
- * closest[i] only at the rows kept, ascending, in rows[c S ..] with their values in dist[c S ..] (f64),
- * changed[c] (i32[t]) of them; pots f64[t]. X S x d f64, xNorm f64[S] squared row norms, xRoot f64[S] their square roots, closest f64[S]
- * (Infinity before the first centre), scratch 4 (S + 2 t) bytes: tau first, computed from closest when `full` is
- * nonzero, else as kmeans_gram_accept left it (which updates it with closest); base the sum of closest in row
- * order (closestSum in ./kmeans-common.ts: the caller has it from its cumulative sums). Returns the number of f64
- * values computed.
+ * Passes: (1) the screen, one f32 comparison per row and candidate along the candidate's row of F32, sixteen
+ * rows per test of the combined masks, listing the (candidate, row) pairs it does not clear; (2) each
+ * candidate's potential through F, the f64 Gram matrix, whose value of a listed pair (the same formula with
+ * F_iq) is within ef (xn_i + xn_q + 2 |x_i| |x_q|) of v (ef from the caller: F's and dotTile's gamma(2 d) +
+ * gamma(d), the additions' rounding), with a bound of its distance to the exact potential (those allowances
+ * and both sums' rounding); (3) when the bounds settle which candidate has the least exact potential (a
+ * candidate of the same row as an earlier one never does), only its values in f64 (dotTile4, four rows at a
+ * time) and its exact potential (potentialOf in ./kmeans-common.ts: the rows it comes closer to are kept and
+ * their differences v - closest[i] added in row order to base, the sum of closest in row order); otherwise,
+ * and with one candidate or before the first centre, every candidate's. Returns the best candidate c: pots[c]
+ * (f64[t]) its exact potential, rows[c S ..] the rows it comes closer to (ascending), dist[c S ..] their values
+ * (f64), changed[c] (i32[t]) their number (other candidates' entries are scratch). X S x d f64, xNorm f64[S]
+ * squared row norms, xRoot f64[S] their square roots, closest f64[S] (Infinity before the first centre),
+ * scratch 4 (S + 2 t) + 8 (t + 1) bytes: tau first, computed from closest when `full` is nonzero, else as
+ * kmeans_gram_accept left it (which updates it with closest); base as closestSum in ./kmeans-common.ts (the
+ * caller has it from its cumulative sums).
  */
 export function kmeans_gram_trials(
   X: usize,
@@ -147,6 +153,7 @@ export function kmeans_gram_trials(
   xNorm: usize,
   xRoot: usize,
   F32: usize,
+  F: usize,
   candIdx: usize,
   t: i32,
   closest: usize,
@@ -159,12 +166,13 @@ export function kmeans_gram_trials(
   scratch: usize,
   full: i32,
   base: f64,
+  ef: f64,
 ): i32 {
-  const rowB = (<usize>d) << 3;
   const s4 = (<usize>S) << 2;
+  const sB = (<usize>S) << 3;
   const tau = scratch;
   const beta = scratch + s4; // f32[t]
-  const kept = beta + ((<usize>t) << 2); // i32[t]: the listed rows it comes closer to
+  const errs = (beta + ((<usize>t) << 3) + 7) & ~(<usize>7); // f64[t]: the potentials' bounds
   const one = 1 - bf;
   if (full) for (let i = 0; i < S; i++) setTau(tau, xNorm, xRoot, closest, bf, R, i);
   for (let c = 0; c < t; c++) {
@@ -173,7 +181,7 @@ export function kmeans_gram_trials(
     store<i32>(changed + ((<usize>c) << 2), 0);
   }
   // (1) the screen, a candidate at a time along its row of F32 (and tau): sixteen rows per test of the
-  // combined masks, then four, then one
+  // combined masks, then one at a time
   let i = 0;
   for (let c = 0; c < t; c++) {
     const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
@@ -193,50 +201,125 @@ export function kmeans_gram_trials(
     }
     for (; i < S; i++) screenRow(F32, s4, tau, q, b, rows, changed, S, c, i);
   }
-  // (2) the listed pairs' f64 values, four of one candidate at a time (a short group repeats its first row)
-  let exact = 0;
-  for (let c = 0; c < t; c++) {
-    const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
-    const xq = X + q * rowB;
-    const cnq = load<f64>(xNorm + (q << 3));
-    const n = load<i32>(changed + ((<usize>c) << 2));
-    const base = <usize>c * <usize>S;
-    exact += n;
-    for (let e = 0; e < n; e += 4) {
-      const r0 = <usize>load<i32>(rows + ((base + <usize>e) << 2));
-      const r1 = e + 1 < n ? <usize>load<i32>(rows + ((base + <usize>(e + 1)) << 2)) : r0;
-      const r2 = e + 2 < n ? <usize>load<i32>(rows + ((base + <usize>(e + 2)) << 2)) : r0;
-      const r3 = e + 3 < n ? <usize>load<i32>(rows + ((base + <usize>(e + 3)) << 2)) : r0;
-      dotTile4(X + r0 * rowB, xq, X + r1 * rowB, xq, X + r2 * rowB, xq, X + r3 * rowB, xq, d);
-      const at = dist + ((base + <usize>e) << 3);
-      store<f64>(at, max<f64>(0, load<f64>(xNorm + (r0 << 3)) + cnq - 2 * dot0));
-      if (e + 1 < n) store<f64>(at + 8, max<f64>(0, load<f64>(xNorm + (r1 << 3)) + cnq - 2 * dot1));
-      if (e + 2 < n) store<f64>(at + 16, max<f64>(0, load<f64>(xNorm + (r2 << 3)) + cnq - 2 * dot2));
-      if (e + 3 < n) store<f64>(at + 24, max<f64>(0, load<f64>(xNorm + (r3 << 3)) + cnq - 2 * dot3));
-    }
-  }
-  // (3) the potentials: the rows each candidate comes closer to are kept (in place), their differences summed
-  for (let c = 0; c < t; c++) {
-    const n = load<i32>(changed + ((<usize>c) << 2));
-    const cb = <usize>c * <usize>S;
-    let m = 0;
-    let p: f64 = 0;
-    for (let e = 0; e < n; e++) {
-      const r = load<i32>(rows + ((cb + <usize>e) << 2));
-      const v = load<f64>(dist + ((cb + <usize>e) << 3));
-      const cl = load<f64>(closest + ((<usize>r) << 3));
-      if (v < cl) {
-        store<i32>(rows + ((cb + <usize>m) << 2), r);
-        store<f64>(dist + ((cb + <usize>m) << 3), v);
-        m++;
-        p = potentialStep(p, v, cl);
+  if (t > 1 && base != Infinity) {
+    // (2) the potentials through F, with their bounds
+    for (let c = 0; c < t; c++) {
+      const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
+      if (sameRowBefore(candIdx, c, <i32>q)) continue;
+      const xnq = load<f64>(xNorm + (q << 3));
+      const xrq = load<f64>(xRoot + (q << 3));
+      const Fq = F + q * sB;
+      const n = load<i32>(changed + ((<usize>c) << 2));
+      const cb = <usize>c * <usize>S;
+      let p: f64 = 0;
+      let sumE: f64 = 0;
+      let sumAbs: f64 = 0;
+      for (let e = 0; e < n; e++) {
+        const r = <usize>load<i32>(rows + ((cb + <usize>e) << 2));
+        const xn = load<f64>(xNorm + (r << 3));
+        const w = max<f64>(0, xn + xnq - 2 * load<f64>(Fq + (r << 3)));
+        sumE += ef * (xn + xnq + 2 * load<f64>(xRoot + (r << 3)) * xrq);
+        const cl = load<f64>(closest + (r << 3));
+        if (w < cl) {
+          const v = w - cl;
+          p += v;
+          sumAbs -= v;
+        }
       }
+      const pot = base + p;
+      store<f64>(pots + ((<usize>c) << 3), pot);
+      store<f64>(
+        errs + ((<usize>c) << 3),
+        1.01 *
+          (sumE +
+            2 * gamma(<f64>(n + 2)) * (sumAbs + sumE) +
+            4 * U * (abs<f64>(pot) + sumE + abs<f64>(base))),
+      );
     }
-    store<i32>(kept + ((<usize>c) << 2), m);
-    store<f64>(pots + ((<usize>c) << 3), potentialOf(base, p));
+    // (3) the least of them when the bounds settle it
+    let best = 0;
+    for (let c = 1; c < t; c++) {
+      if (sameRowBefore(candIdx, c, load<i32>(candIdx + ((<usize>c) << 2)))) continue;
+      if (load<f64>(pots + ((<usize>c) << 3)) < load<f64>(pots + ((<usize>best) << 3))) best = c;
+    }
+    const high = load<f64>(pots + ((<usize>best) << 3)) + load<f64>(errs + ((<usize>best) << 3));
+    let settled = true;
+    for (let c = 0; c < t && settled; c++) {
+      if (c == best || sameRowBefore(candIdx, c, load<i32>(candIdx + ((<usize>c) << 2)))) continue;
+      const low = load<f64>(pots + ((<usize>c) << 3)) - load<f64>(errs + ((<usize>c) << 3));
+      // an earlier candidate must be above the best (ties go to it), a later one not below
+      settled = c < best ? low > high : low >= high;
+    }
+    if (settled) {
+      exactPotential(X, S, d, xNorm, candIdx, closest, dist, rows, changed, pots, base, best);
+      return best;
+    }
   }
-  for (let c = 0; c < t; c++) store<i32>(changed + ((<usize>c) << 2), load<i32>(kept + ((<usize>c) << 2)));
-  return exact;
+  let best = 0;
+  for (let c = 0; c < t; c++) {
+    exactPotential(X, S, d, xNorm, candIdx, closest, dist, rows, changed, pots, base, c);
+    if (load<f64>(pots + ((<usize>c) << 3)) < load<f64>(pots + ((<usize>best) << 3))) best = c;
+  }
+  return best;
+}
+
+/** Whether a candidate before c is the same data row q. */
+function sameRowBefore(candIdx: usize, c: i32, q: i32): bool {
+  for (let e = 0; e < c; e++) if (load<i32>(candIdx + ((<usize>e) << 2)) == q) return true;
+  return false;
+}
+
+/**
+ * Candidate c's f64 values at its listed rows (four dot products at a time; a short group repeats its first
+ * row), the rows it comes closer to kept in place (rows, dist, changed[c]) and its exact potential into pots.
+ */
+function exactPotential(
+  X: usize,
+  S: i32,
+  d: i32,
+  xNorm: usize,
+  candIdx: usize,
+  closest: usize,
+  dist: usize,
+  rows: usize,
+  changed: usize,
+  pots: usize,
+  base: f64,
+  c: i32,
+): void {
+  const rowB = (<usize>d) << 3;
+  const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
+  const xq = X + q * rowB;
+  const cnq = load<f64>(xNorm + (q << 3));
+  const n = load<i32>(changed + ((<usize>c) << 2));
+  const cb = <usize>c * <usize>S;
+  for (let e = 0; e < n; e += 4) {
+    const r0 = <usize>load<i32>(rows + ((cb + <usize>e) << 2));
+    const r1 = e + 1 < n ? <usize>load<i32>(rows + ((cb + <usize>(e + 1)) << 2)) : r0;
+    const r2 = e + 2 < n ? <usize>load<i32>(rows + ((cb + <usize>(e + 2)) << 2)) : r0;
+    const r3 = e + 3 < n ? <usize>load<i32>(rows + ((cb + <usize>(e + 3)) << 2)) : r0;
+    dotTile4(X + r0 * rowB, xq, X + r1 * rowB, xq, X + r2 * rowB, xq, X + r3 * rowB, xq, d);
+    const at = dist + ((cb + <usize>e) << 3);
+    store<f64>(at, max<f64>(0, load<f64>(xNorm + (r0 << 3)) + cnq - 2 * dot0));
+    if (e + 1 < n) store<f64>(at + 8, max<f64>(0, load<f64>(xNorm + (r1 << 3)) + cnq - 2 * dot1));
+    if (e + 2 < n) store<f64>(at + 16, max<f64>(0, load<f64>(xNorm + (r2 << 3)) + cnq - 2 * dot2));
+    if (e + 3 < n) store<f64>(at + 24, max<f64>(0, load<f64>(xNorm + (r3 << 3)) + cnq - 2 * dot3));
+  }
+  let m = 0;
+  let p: f64 = 0;
+  for (let e = 0; e < n; e++) {
+    const r = load<i32>(rows + ((cb + <usize>e) << 2));
+    const v = load<f64>(dist + ((cb + <usize>e) << 3));
+    const cl = load<f64>(closest + ((<usize>r) << 3));
+    if (v < cl) {
+      store<i32>(rows + ((cb + <usize>m) << 2), r);
+      store<f64>(dist + ((cb + <usize>m) << 3), v);
+      m++;
+      p = potentialStep(p, v, cl);
+    }
+  }
+  store<i32>(changed + ((<usize>c) << 2), m);
+  store<f64>(pots + ((<usize>c) << 3), potentialOf(base, p));
 }
 
 /** Pass 1 for row i of candidate c (row q, beta b) on its own: lists the row unless the screen clears it. */

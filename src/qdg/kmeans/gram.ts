@@ -133,7 +133,7 @@ export function gramStatePlan(
     { name: 'changedFlags', bytes: 4 * k },
     { name: 'rescan', bytes: 4 * S },
     { name: 'info', bytes: 8 },
-    { name: 'tau', bytes: 4 * (S + 2 * trials) }, // the trials' scratch: thresholds, per-candidate words
+    { name: 'tau', bytes: 4 * (S + 2 * trials) + 8 * (trials + 1) }, // the trials' scratch
     { name: 'trialRows', bytes: 4 * trials * S },
     { name: 'trialChanged', bytes: 4 * trials },
   ];
@@ -146,6 +146,7 @@ export function gramStateBytes(S: number, k: number): number {
 
 export function allocGramState(core: Core, store: GramStore, S: number, d: number, k: number): GramState {
   return {
+    F: store.ptr,
     F32: store.ptr32,
     ...allocatePlan(core, gramStatePlan(S, k)),
     R: 0,
@@ -155,6 +156,9 @@ export function allocGramState(core: Core, store: GramStore, S: number, d: numbe
     cNormUsed: new Float64Array(k),
     stats: { full: 0, incremental: 0, rescanned: 0 },
     bf: 1.01 * (4 * gamma(d) + 2 ** -23 + 32 * U),
+    // F's entries went through at most 4 d + 4 roundings (products, lane and chunk sums, one addition per
+    // extension of at least one column), dotTile's through d + 2
+    ef: 1.01 * (gamma(4 * d + 4) + gamma(d + 2) + 4 * U),
   };
 }
 
@@ -168,25 +172,20 @@ export function prepareGramState(c: KMeansState, g: GramState): void {
 }
 
 /**
- * k-means++ trials through F (kmeans_gram_trials); returns the potentials of the t candidates. `full`: the
- * kernel's thresholds from closest anew (the seeding's first trial), else as the last gramAccept left them;
- * `base` the sum of closest in row order (Infinity before the first centre).
+ * k-means++ trials through F (kmeans_gram_trials); returns the best candidate (its potential in c.pots).
+ * `full`: the kernel's thresholds from closest anew (the seeding's first trial), else as the last gramAccept
+ * left them; `base` the sum of closest in row order (Infinity before the first centre).
  */
-export function gramTrials(
-  c: KMeansState,
-  g: GramState,
-  t: number,
-  full: boolean,
-  base: number,
-): Float64Array {
+export function gramTrials(c: KMeansState, g: GramState, t: number, full: boolean, base: number): number {
   const { core } = c;
-  core.kernels.kmeans_gram_trials(
+  return core.kernels.kmeans_gram_trials(
     c.X,
     c.S,
     c.d,
     c.xNorm,
     g.xRoot,
     g.F32,
+    g.F,
     c.candIdx,
     t,
     c.closest,
@@ -199,8 +198,8 @@ export function gramTrials(
     g.tau,
     full ? 1 : 0,
     base,
+    g.ef,
   );
-  return core.f64(c.pots, t);
 }
 
 /** Accepts candidate c of the last gramTrials: the rows it comes closer to take its distances. */

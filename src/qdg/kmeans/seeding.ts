@@ -9,8 +9,11 @@ import { gramAccept, gramSeeded, gramTrials } from './gram.js';
 
 /** How one route evaluates and accepts k-means++ candidates (data rows). */
 interface SeedingRoute {
-  /** The potentials of the t candidate rows ids[0 .. t); base: the sum of closest in row order. */
-  trials(ids: Int32Array, t: number, base: number): Float64Array;
+  /**
+   * The best of the t candidate rows ids[0 .. t) (the lowest potential, the first on ties), its potential left
+   * in c.pots; base: the sum of closest in row order.
+   */
+  trials(ids: Int32Array, t: number, base: number): number;
   /** Accepts candidate bestT of the last trials (data row `row`) as centre `centre`. */
   accept(t: number, bestT: number, row: number, centre: number): void;
 }
@@ -34,7 +37,8 @@ export function seedPlusPlus(c: KMeansState, rng: CounterRandom): void {
   core.f64(c.closest, S).fill(Infinity);
   if (!c.gram) core.i32(c.near, S).fill(0);
   ids[0] = first;
-  let pot = route.trials(ids, 1, Infinity)[0];
+  route.trials(ids, 1, Infinity);
+  let pot = core.f64(c.pots, 1)[0];
   route.accept(1, 0, first, 0);
   const cumsum = new Float64Array(S);
   for (let centre = 1; centre < k; centre++) {
@@ -53,10 +57,8 @@ export function seedPlusPlus(c: KMeansState, rng: CounterRandom): void {
       }
       ids[t] = lo;
     }
-    const pots = route.trials(ids, trials, acc);
-    let bestT = 0;
-    for (let t = 1; t < trials; t++) if (pots[t] < pots[bestT]) bestT = t;
-    pot = pots[bestT];
+    const bestT = route.trials(ids, trials, acc);
+    pot = core.f64(c.pots, trials)[bestT];
     route.accept(trials, bestT, ids[bestT], centre);
     copyRow(c.centers + 8 * centre * d, ids[bestT]);
     seedRows[centre] = ids[bestT];
@@ -72,9 +74,9 @@ function gramRoute(c: KMeansState): SeedingRoute {
   return {
     trials(ids, t, base) {
       core.i32(c.candIdx, t).set(ids.subarray(0, t));
-      const pots = gramTrials(c, g, t, first, base);
+      const best = gramTrials(c, g, t, first, base);
       first = false;
-      return pots;
+      return best;
     },
     accept(_t, bestT) {
       gramAccept(c, g, bestT);
@@ -122,7 +124,10 @@ function boundedRoute(c: KMeansState): SeedingRoute {
         c.candInfo,
         base,
       );
-      return core.f64(c.pots, t);
+      const pots = core.f64(c.pots, t);
+      let best = 0;
+      for (let e = 1; e < t; e++) if (pots[e] < pots[best]) best = e;
+      return best;
     },
     accept(t, bestT, row, centre) {
       K.kmeans_pp_accept_bounded(
