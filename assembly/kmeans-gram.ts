@@ -120,7 +120,7 @@ function mirrorOne(F: usize, F32: usize, S: i32, i: i32, j: i32): void {
 }
 
 /**
- * k-means++ local trials through F32 and F (S x S f32 and f64): the best candidate, exactly the one of lowest
+ * k-means++ local trials through F32 (S x S f32): the best candidate, exactly the one of lowest
  * potential (the first on ties) that kmeans_pp_trials_bounded gives, and its potential, bit for bit. Candidate c
  * is the data row q = candIdx[c] (i32[t]). Row i's f64 value is v = max(0, xn_i + xn_q - 2 dotTile(x_i, x_q));
  * the approximation w = xn_i + xn_q - 2 F32_iq is within E = bf (xn_i + xn_q + 2 |x_i| |x_q|) of it (bf, from
@@ -131,10 +131,9 @@ function mirrorOne(F: usize, F32: usize, S: i32, i: i32, j: i32): void {
  * each lowered by 2^-22 of its size before its rounding to f32 (which covers that rounding and the f32 sum's).
  * Passes: (1) the screen, one f32 comparison per row and candidate along the candidate's row of F32, sixteen
  * rows per test of the combined masks, listing the (candidate, row) pairs it does not clear; (2) each
- * candidate's potential through F, the f64 Gram matrix, whose value of a listed pair (the same formula with
- * F_iq) is within ef (xn_i + xn_q + 2 |x_i| |x_q|) of v (ef from the caller: F's and dotTile's gamma(2 d) +
- * gamma(d), the additions' rounding), with a bound of its distance to the exact potential (those allowances
- * and both sums' rounding); (3) when the bounds settle which candidate has the least exact potential (a
+ * candidate's potential from the values max(0, w) of its listed pairs (the row of F32 just screened, still in
+ * cache), with a bound of its distance to the exact potential (their allowances E and both sums' rounding);
+ * (3) when the bounds settle which candidate has the least exact potential (a
  * candidate of the same row as an earlier one never does), only its values in f64 (dotTile4, four rows at a
  * time) and its exact potential (potentialOf in ./kmeans-common.ts: the rows it comes closer to are kept and
  * their differences v - closest[i] added in row order to base, the sum of closest in row order); otherwise,
@@ -153,7 +152,6 @@ export function kmeans_gram_trials(
   xNorm: usize,
   xRoot: usize,
   F32: usize,
-  F: usize,
   candIdx: usize,
   t: i32,
   closest: usize,
@@ -166,10 +164,8 @@ export function kmeans_gram_trials(
   scratch: usize,
   full: i32,
   base: f64,
-  ef: f64,
 ): i32 {
   const s4 = (<usize>S) << 2;
-  const sB = (<usize>S) << 3;
   const tau = scratch;
   const beta = scratch + s4; // f32[t]
   const errs = (beta + ((<usize>t) << 3) + 7) & ~(<usize>7); // f64[t]: the potentials' bounds
@@ -208,7 +204,7 @@ export function kmeans_gram_trials(
       if (sameRowBefore(candIdx, c, <i32>q)) continue;
       const xnq = load<f64>(xNorm + (q << 3));
       const xrq = load<f64>(xRoot + (q << 3));
-      const Fq = F + q * sB;
+      const Fq = F32 + q * s4;
       const n = load<i32>(changed + ((<usize>c) << 2));
       const cb = <usize>c * <usize>S;
       let p: f64 = 0;
@@ -217,8 +213,8 @@ export function kmeans_gram_trials(
       for (let e = 0; e < n; e++) {
         const r = <usize>load<i32>(rows + ((cb + <usize>e) << 2));
         const xn = load<f64>(xNorm + (r << 3));
-        const w = max<f64>(0, xn + xnq - 2 * load<f64>(Fq + (r << 3)));
-        sumE += ef * (xn + xnq + 2 * load<f64>(xRoot + (r << 3)) * xrq);
+        const w = max<f64>(0, xn + xnq - 2 * <f64>load<f32>(Fq + (r << 2)));
+        sumE += bf * (xn + xnq + 2 * load<f64>(xRoot + (r << 3)) * xrq);
         const cl = load<f64>(closest + (r << 3));
         if (w < cl) {
           const v = w - cl;

@@ -400,7 +400,6 @@ export interface KernelExports {
     xNorm: number,
     xRoot: number,
     F32: number,
-    F: number,
     candIdx: number,
     t: number,
     closest: number,
@@ -413,7 +412,6 @@ export interface KernelExports {
     tau: number,
     full: number,
     base: number,
-    ef: number,
   ): number;
   kmeans_gram_accept(
     S: number,

@@ -445,6 +445,17 @@ describe('kmeans_gram_assign_changed (the incremental assignment kernel)', () =>
   });
 });
 
+/** v rounded to f32 downwards (down) or upwards: one of the two f32 values around v. */
+function f32Neighbour(v: number, down: boolean): number {
+  const f = Math.fround(v);
+  if (f === v || f < v !== down) return f;
+  const b = new Float32Array([f]);
+  const u = new Int32Array(b.buffer);
+  // the next f32 toward v: one step of the bits, toward zero for |f| > |v|, away from it otherwise
+  u[0] += Math.abs(f) > Math.abs(v) ? -1 : 1;
+  return b[0];
+}
+
 /** a . b with dotTile's operation order (assembly/kmeans-common.ts): chunks of 256 columns, two lanes. */
 function dotTileTwin(x: Float64Array, a: number, b: number, d: number): number {
   let c = 0;
@@ -541,20 +552,24 @@ describe('kmeans_gram_trials and kmeans_gram_sync against their twins', () => {
         (S, d, t, seed, twins) => {
           const r = new CounterRandom(seed, 92);
           const x = blobs(S, d, 3, 0.5, seed);
-          // twins: rows equal to the one before (different candidates of exactly equal potentials)
-          if (twins)
-            for (let i = 1; i < S; i++) if (r.nextInt(3) === 0) x.copyWithin(i * d, (i - 1) * d, i * d);
+          // twins: the candidates are rows equal to one another or a hair apart (different candidates of
+          // exactly equal potentials, or of potentials closer than F32 can tell)
+          const q0 = r.nextInt(S);
+          if (twins) {
+            for (let c = 1; c < Math.min(t, S); c++) {
+              const hair = r.nextInt(3) * 2 ** -40;
+              for (let e = 0; e < d; e++) x[((q0 + c) % S) * d + e] = x[q0 * d + e] * (1 + hair);
+            }
+          }
           const U = 2 ** -53;
           const gamma = (n: number) => (n * U) / (1 - n * U);
           const bf = 1.01 * (4 * gamma(d) + 2 ** -23 + 32 * U);
-          const ef = 1.01 * (gamma(4 * d + 4) + gamma(d + 2) + 4 * U);
           const mark = core.mark();
           try {
             const X = core.allocF64(S * d);
             const xNorm = core.allocF64(S);
             const xRoot = core.allocF64(S);
             const F32 = core.allocF32(S * S);
-            const F = core.allocF64(S * S);
             const cand = core.allocI32(t);
             const closest = core.allocF64(S);
             const dist = core.allocF64(t * S);
@@ -571,16 +586,16 @@ describe('kmeans_gram_trials and kmeans_gram_sync against their twins', () => {
               core.f64(xRoot, S)[i] = Math.sqrt(xn[i]);
               R = Math.max(R, Math.sqrt(xn[i]) * (1 + 4 * U));
             }
+            // F32: the products off by up to gamma(d) |x_i| |x_j| (as F's other summation order may be), then
+            // rounded either way to f32 at random (F32's own error, within the allowance's 2^-23)
             for (let i = 0; i < S; i++) {
               for (let j = 0; j < S; j++) {
-                const dot = dotTileTwin(x, i, j, d);
-                f[i * S + j] = dot;
-                // F: the products off by up to gamma(d) |x_i| |x_j|, as another summation order may be
-                const off = (r.nextDouble() * 2 - 1) * gamma(d) * Math.sqrt(xn[i] * xn[j]);
-                core.f64(F, S * S)[i * S + j] = dot + off;
+                const v =
+                  dotTileTwin(x, i, j, d) + (r.nextDouble() * 2 - 1) * gamma(d) * Math.sqrt(xn[i] * xn[j]);
+                f[i * S + j] = f32Neighbour(v, r.nextInt(2) === 0);
               }
             }
-            const q = Array.from({ length: t }, () => r.nextInt(S));
+            const q = Array.from({ length: t }, (_, c) => (twins ? (q0 + c) % S : r.nextInt(S)));
             core.i32(cand, t).set(q);
             // closest: Infinity (no centre yet), a distance to some row, exactly a candidate's, or a
             // candidate's nudged by two ulps either way (the screen's edge: a lower one must be found)
@@ -610,7 +625,7 @@ describe('kmeans_gram_trials and kmeans_gram_sync against their twins', () => {
             for (let c = 1; c < t; c++) if (wantPot[c] < wantPot[wantBest]) wantBest = c;
             // prettier-ignore
             const best = core.kernels.kmeans_gram_trials(
-              X, S, d, xNorm, xRoot, F32, F, cand, t, closest, dist, rows, changed, pots, bf, R, tau, 1, base, ef,
+              X, S, d, xNorm, xRoot, F32, cand, t, closest, dist, rows, changed, pots, bf, R, tau, 1, base,
             );
             if (best !== wantBest || !Object.is(core.f64(pots, t)[best], wantPot[best])) return false;
             // the screen's thresholds from closest (the kernel's tau, f64 operations, then rounded to f32)

@@ -146,7 +146,6 @@ export function gramStateBytes(S: number, k: number): number {
 
 export function allocGramState(core: Core, store: GramStore, S: number, d: number, k: number): GramState {
   return {
-    F: store.ptr,
     F32: store.ptr32,
     ...allocatePlan(core, gramStatePlan(S, k)),
     R: 0,
@@ -156,9 +155,6 @@ export function allocGramState(core: Core, store: GramStore, S: number, d: numbe
     cNormUsed: new Float64Array(k),
     stats: { full: 0, incremental: 0, rescanned: 0 },
     bf: 1.01 * (4 * gamma(d) + 2 ** -23 + 32 * U),
-    // F's entries went through at most 4 d + 4 roundings (products, lane and chunk sums, one addition per
-    // extension of at least one column), dotTile's through d + 2
-    ef: 1.01 * (gamma(4 * d + 4) + gamma(d + 2) + 4 * U),
   };
 }
 
@@ -185,7 +181,6 @@ export function gramTrials(c: KMeansState, g: GramState, t: number, full: boolea
     c.xNorm,
     g.xRoot,
     g.F32,
-    g.F,
     c.candIdx,
     t,
     c.closest,
@@ -198,7 +193,6 @@ export function gramTrials(c: KMeansState, g: GramState, t: number, full: boolea
     g.tau,
     full ? 1 : 0,
     base,
-    g.ef,
   );
 }
 

@@ -115,8 +115,7 @@ export interface GramStore {
 
 /** The Gram route's buffers of one kmeans() call (pointers into Wasm memory). */
 export interface GramState {
-  /** F (f64, the store's ptr) and F rounded to f32 (the store's ptr32). */
-  F: number;
+  /** F rounded to f32 (the store's ptr32). */
   F32: number;
   /** f64[S] row norms |x_i| (square roots of xNorm). */
   xRoot: number;
@@ -163,8 +162,6 @@ export interface GramState {
   distances: boolean;
   /** The trials' rounding factor (4 gamma(d), F32's rounding and the additions). */
   bf: number;
-  /** The trials' factor of F's values against the exact ones (F's and dotTile's gamma, the additions). */
-  ef: number;
 }
 
 /** One job for a helper thread (./worker.ts), posted by ./threads.ts. */
