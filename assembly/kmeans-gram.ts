@@ -776,15 +776,20 @@ function changedUpdate(
 }
 
 /**
- * changedUpdate of rows r0 .. r1 for the four centres at js (i32[4], ascending), in that order per row, two
- * rows at a time in f64x2 (the bits of the scalar updates: the same values, the same comparisons).
+ * changedUpdate of rows r0 .. r1 for the centres j0 < j1 < j2 < j3, in that order per row, two rows at a time in
+ * f64x2 (the bits of the scalar updates: the same values, the same comparisons). For centres that come in
+ * order from the first (the full pass) it is scalarUpdate's too: a value equal to the least never has the
+ * lower index there.
  */
-function changedFour(
+function fourCentres(
   Pt: usize,
   sB: usize,
   cNorm: usize,
   counts: usize,
-  js: usize,
+  j0: i32,
+  j1: i32,
+  j2: i32,
+  j3: i32,
   r0: i32,
   r1: i32,
   scratch: usize,
@@ -792,10 +797,6 @@ function changedFour(
   const m1 = scratch;
   const m2 = scratch + sB;
   const i1 = scratch + 2 * sB;
-  const j0 = load<i32>(js);
-  const j1 = load<i32>(js + 4);
-  const j2 = load<i32>(js + 8);
-  const j3 = load<i32>(js + 12);
   const cnA = f64x2.splat(load<f64>(cNorm + ((<usize>j0) << 3)));
   const cnB = f64x2.splat(load<f64>(cNorm + ((<usize>j1) << 3)));
   const cnC = f64x2.splat(load<f64>(cNorm + ((<usize>j2) << 3)));
@@ -950,8 +951,13 @@ export function kmeans_gram_assign_changed(
   for (let r0 = 0; r0 < S; r0 += ASSIGN_CHUNK) {
     const r1 = min(S, r0 + ASSIGN_CHUNK);
     let c = 0;
-    for (; c + 4 <= nc; c += 4)
-      changedFour(Pt, sB, cNorm, counts, changed + ((<usize>c) << 2), r0, r1, scratch);
+    for (; c + 4 <= nc; c += 4) {
+      const js = changed + ((<usize>c) << 2);
+      const j0 = load<i32>(js);
+      const j1 = load<i32>(js + 4);
+      const j2 = load<i32>(js + 8);
+      fourCentres(Pt, sB, cNorm, counts, j0, j1, j2, load<i32>(js + 12), r0, r1, scratch);
+    }
     for (; c < nc; c++) {
       const j = load<i32>(changed + ((<usize>c) << 2));
       for (let i = r0; i < r1; i++) changedUpdate(Pt, sB, cNorm, counts, j, i, m1, m2, i1);
@@ -1008,61 +1014,7 @@ function leastTwo(S: i32, k: i32, cNorm: usize, Pt: usize, counts: usize, scratc
   for (let r0 = 0; r0 < S; r0 += ASSIGN_CHUNK) {
     const r1 = min(S, r0 + ASSIGN_CHUNK);
     let j = 0;
-    for (; j + 4 <= k; j += 4) {
-      const cnA = f64x2.splat(load<f64>(cNorm + ((<usize>j) << 3)));
-      const cnB = f64x2.splat(load<f64>(cNorm + ((<usize>(j + 1)) << 3)));
-      const cnC = f64x2.splat(load<f64>(cNorm + ((<usize>(j + 2)) << 3)));
-      const cnD = f64x2.splat(load<f64>(cNorm + ((<usize>(j + 3)) << 3)));
-      const sA = f64x2.splat(twoOver(load<f64>(counts + ((<usize>j) << 3))));
-      const sBv = f64x2.splat(twoOver(load<f64>(counts + ((<usize>(j + 1)) << 3))));
-      const sC = f64x2.splat(twoOver(load<f64>(counts + ((<usize>(j + 2)) << 3))));
-      const sD = f64x2.splat(twoOver(load<f64>(counts + ((<usize>(j + 3)) << 3))));
-      const jA = f64x2.splat(<f64>j);
-      const jB = f64x2.splat(<f64>(j + 1));
-      const jC = f64x2.splat(<f64>(j + 2));
-      const jD = f64x2.splat(<f64>(j + 3));
-      const rowA = Pt + <usize>j * sB;
-      const rowB_ = rowA + sB;
-      const rowC = rowB_ + sB;
-      const rowD = rowC + sB;
-      let i = r0;
-      for (; i + 2 <= r1; i += 2) {
-        const o = (<usize>i) << 3;
-        const aA = f64x2.sub(cnA, f64x2.mul(sA, v128.load(rowA + o)));
-        const aB = f64x2.sub(cnB, f64x2.mul(sBv, v128.load(rowB_ + o)));
-        const aC = f64x2.sub(cnC, f64x2.mul(sC, v128.load(rowC + o)));
-        const aD = f64x2.sub(cnD, f64x2.mul(sD, v128.load(rowD + o)));
-        let x2 = v128.load(m2 + o);
-        // the common case after the first centres: none of the four is below a row's second least (so
-        // none below its least either), and nothing changes
-        const low = f64x2.min(f64x2.min(aA, aB), f64x2.min(aC, aD));
-        if (!v128.any_true(f64x2.lt(low, x2))) continue;
-        let x1 = v128.load(m1 + o);
-        let xi = v128.load(i1 + o);
-        let lt1 = f64x2.lt(aA, x1);
-        x2 = v128.bitselect(x1, v128.bitselect(aA, x2, f64x2.lt(aA, x2)), lt1);
-        x1 = v128.bitselect(aA, x1, lt1);
-        xi = v128.bitselect(jA, xi, lt1);
-        lt1 = f64x2.lt(aB, x1);
-        x2 = v128.bitselect(x1, v128.bitselect(aB, x2, f64x2.lt(aB, x2)), lt1);
-        x1 = v128.bitselect(aB, x1, lt1);
-        xi = v128.bitselect(jB, xi, lt1);
-        lt1 = f64x2.lt(aC, x1);
-        x2 = v128.bitselect(x1, v128.bitselect(aC, x2, f64x2.lt(aC, x2)), lt1);
-        x1 = v128.bitselect(aC, x1, lt1);
-        xi = v128.bitselect(jC, xi, lt1);
-        lt1 = f64x2.lt(aD, x1);
-        x2 = v128.bitselect(x1, v128.bitselect(aD, x2, f64x2.lt(aD, x2)), lt1);
-        x1 = v128.bitselect(aD, x1, lt1);
-        xi = v128.bitselect(jD, xi, lt1);
-        v128.store(m1 + o, x1);
-        v128.store(m2 + o, x2);
-        v128.store(i1 + o, xi);
-      }
-      for (; i < r1; i++) {
-        for (let jj = j; jj < j + 4; jj++) scalarUpdate(Pt, sB, cNorm, counts, jj, i, m1, m2, i1);
-      }
-    }
+    for (; j + 4 <= k; j += 4) fourCentres(Pt, sB, cNorm, counts, j, j + 1, j + 2, j + 3, r0, r1, scratch);
     for (; j < k; j++) {
       for (let i = r0; i < r1; i++) scalarUpdate(Pt, sB, cNorm, counts, j, i, m1, m2, i1);
     }
