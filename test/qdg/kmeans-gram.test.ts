@@ -315,6 +315,28 @@ describe('Gram-route k-means', () => {
   });
 });
 
+/** The buffers of the assignment kernels' arguments (S rows of d, k clusters), on the test's core. */
+function assignmentBuffers(S: number, k: number, d: number) {
+  return {
+    X: core.allocF64(S * d),
+    xRoot: core.allocF64(S),
+    centers: core.allocF64(k * d),
+    cNorm: core.allocF64(k),
+    Pt: core.allocF64(k * S),
+    counts: core.allocF64(k),
+    terms: core.allocF64(k),
+    cerr: core.allocF64(k),
+    labels: core.allocI32(S),
+    minDist: core.allocF64(S),
+    scratch: core.allocF64(4 * S),
+    fresh: core.allocF64(4 * S),
+    changed: core.allocI32(k),
+    flags: core.allocI32(k),
+    rows: core.allocI32(S),
+    info: core.allocI32(2),
+  };
+}
+
 describe('kmeans_gram_assign_changed (the incremental assignment kernel)', () => {
   it('gives the full pass its labels, distances, least values and count, after any change of any clusters', () => {
     fc.assert(
@@ -330,22 +352,9 @@ describe('kmeans_gram_assign_changed (the incremental assignment kernel)', () =>
           const grid = () => Math.round(r.nextGaussian() * levels) / levels;
           const mark = core.mark();
           try {
-            const X = core.allocF64(S * d);
-            const xRoot = core.allocF64(S);
-            const centers = core.allocF64(k * d);
-            const cNorm = core.allocF64(k);
-            const Pt = core.allocF64(k * S);
-            const counts = core.allocF64(k);
-            const terms = core.allocF64(k);
-            const cerr = core.allocF64(k);
-            const labels = core.allocI32(S);
-            const minDist = core.allocF64(S);
-            const scratch = core.allocF64(4 * S);
-            const fresh = core.allocF64(4 * S);
-            const changed = core.allocI32(k);
-            const flags = core.allocI32(k);
-            const rows = core.allocI32(S);
-            const info = core.allocI32(2);
+            // prettier-ignore
+            const { X, xRoot, centers, cNorm, Pt, counts, terms, cerr, labels, minDist, scratch, fresh, changed, flags,
+              rows, info } = assignmentBuffers(S, k, d);
             core.f64(X, S * d).set(Array.from({ length: S * d }, grid));
             const x = core.f64(X, S * d);
             let R = 0;
@@ -486,22 +495,9 @@ describe('kmeans_gram_assign_changed on an exact tie', () => {
     const d = 1;
     const mark = core.mark();
     try {
-      const X = core.allocF64(S * d);
-      const xRoot = core.allocF64(S);
-      const centers = core.allocF64(k * d);
-      const cNorm = core.allocF64(k);
-      const Pt = core.allocF64(k * S);
-      const counts = core.allocF64(k);
-      const terms = core.allocF64(k);
-      const cerr = core.allocF64(k);
-      const labels = core.allocI32(S);
-      const minDist = core.allocF64(S);
-      const scratch = core.allocF64(4 * S);
-      const fresh = core.allocF64(4 * S);
-      const changed = core.allocI32(k);
-      const flags = core.allocI32(k);
-      const rows = core.allocI32(S);
-      const info = core.allocI32(2);
+      // prettier-ignore
+      const { X, xRoot, centers, cNorm, Pt, counts, terms, cerr, labels, minDist, scratch, fresh, changed, flags,
+        rows, info } = assignmentBuffers(S, k, d);
       core.f64(X, S).set([0.5, -0.25]);
       core.f64(xRoot, S).set([0.5, 0.25]);
       for (let j = 0; j < k; j++) {
