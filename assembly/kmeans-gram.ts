@@ -198,7 +198,7 @@ export function kmeans_gram_trials(
     for (; i < S; i++) screenRow(F32, s4, tau, q, b, rows, changed, S, c, i);
   }
   if (t > 1 && base != Infinity) {
-    // (2) the potentials through F, with their bounds
+    // (2) the potentials from F32, with their bounds
     for (let c = 0; c < t; c++) {
       const q = <usize>load<i32>(candIdx + ((<usize>c) << 2));
       if (sameRowBefore(candIdx, c, <i32>q)) continue;
